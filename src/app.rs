@@ -1,0 +1,200 @@
+//! One function per subcommand, wiring the stages: read the config (the only
+//! input I/O), run the pure pipeline, then diff or write the tree.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Color, Command, GenerateArgs};
+use esogen::diag::render::{ColorChoice, render_all};
+use esogen::diag::{Code, Diagnostic, Diagnostics};
+use esogen::pipeline;
+use esogen::source::Sources;
+use esogen::sync::{diff, write};
+
+/// Process exit codes; documented in `--help` and the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success, or up to date.
+    Ok = 0,
+    /// Findings (`check`) or drift (`generate --check`).
+    Findings = 1,
+    /// Configuration, usage or I/O error.
+    Error = 2,
+}
+
+/// How `generate` treats the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteMode {
+    /// Compare only.
+    Check,
+    /// Write changes.
+    Write,
+}
+
+struct Options {
+    config: PathBuf,
+    out: PathBuf,
+    mode: WriteMode,
+    color: ColorChoice,
+}
+
+fn color_choice(c: Color) -> ColorChoice {
+    match c {
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+        Color::Auto if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() => {
+            ColorChoice::Always
+        }
+        Color::Auto => ColorChoice::Never,
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let color = color_choice(cli.color);
+    match cli.command {
+        Command::Generate(args) => generate(options(args, color)),
+        Command::Check(args) => check(&args.config, color),
+    }
+}
+
+fn options(args: GenerateArgs, color: ColorChoice) -> Options {
+    let config = args.config.config;
+    let out = args.out.unwrap_or_else(|| {
+        config
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    });
+    Options {
+        config,
+        out,
+        mode: if args.check { WriteMode::Check } else { WriteMode::Write },
+        color,
+    }
+}
+
+/// Reads the config; an unreadable file becomes an `io` diagnostic.
+fn load(path: &Path, sources: &mut Sources) -> Result<(usize, String, String), Diagnostics> {
+    let name = path.display().to_string();
+    let source_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.clone());
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => {
+                let id = sources.add(name, text.clone());
+                Ok((id, text, source_name))
+            }
+            Err(_) => Err(Diagnostics(vec![Diagnostic::error(
+                Code::Io,
+                format!("`{name}` is not UTF-8 text"),
+            )])),
+        },
+        Err(e) => Err(Diagnostics(vec![
+            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+                .help("pass the tenants file with `--config FILE`"),
+        ])),
+    }
+}
+
+fn print_diags(sources: &Sources, diags: &Diagnostics, color: ColorChoice) {
+    let text = render_all(sources, &diags.sorted(), color);
+    if !text.is_empty() {
+        eprint!("{text}");
+    }
+}
+
+fn check(config: &Path, color: ColorChoice) -> anyhow::Result<Exit> {
+    let mut sources = Sources::new();
+    let (file, text, source_name) = match load(config, &mut sources) {
+        Ok(l) => l,
+        Err(d) => {
+            print_diags(&sources, &d, color);
+            return Ok(Exit::Error);
+        }
+    };
+    let (ok, diags) = pipeline::check(file, &text, &source_name);
+    print_diags(&sources, &diags, color);
+    if ok.is_some() && diags.is_empty() {
+        eprintln!("{}: no findings", config.display());
+    }
+    Ok(if diags.has_errors() { Exit::Findings } else { Exit::Ok })
+}
+
+fn generate(opts: Options) -> anyhow::Result<Exit> {
+    let mut sources = Sources::new();
+    let (file, text, source_name) = match load(&opts.config, &mut sources) {
+        Ok(l) => l,
+        Err(d) => {
+            print_diags(&sources, &d, opts.color);
+            return Ok(Exit::Error);
+        }
+    };
+    let (result, diags) = pipeline::generate(file, &text, &source_name);
+    print_diags(&sources, &diags, opts.color);
+    let generated = match result {
+        Ok(g) => g,
+        Err(pipeline::PipelineError::Invalid) => {
+            eprintln!("nothing was written");
+            return Ok(Exit::Error);
+        }
+        Err(e) => return Err(e).context("generating the output tree failed"),
+    };
+    let tree = &generated.tree;
+    let changes = diff::compute(&opts.out, tree)
+        .with_context(|| format!("comparing with `{}`", opts.out.display()))?;
+    for stray in &changes.strays {
+        eprintln!("note: `{stray}` was not generated by esogen; left untouched");
+    }
+    match opts.mode {
+        WriteMode::Check => {
+            if changes.is_empty() {
+                println!("up to date: {} files match {}", changes.unchanged, opts.config.display());
+                return Ok(Exit::Ok);
+            }
+            println!(
+                "stale: the generated files do not match {} ({} to add, {} to change, {} to remove)",
+                opts.config.display(),
+                changes.added.len(),
+                changes.changed.len(),
+                changes.removed.len()
+            );
+            for p in &changes.added {
+                println!("  add     {p}");
+            }
+            for p in &changes.changed {
+                println!("  change  {p}");
+            }
+            for p in &changes.removed {
+                println!("  remove  {p}");
+            }
+            for p in &changes.changed {
+                print!("{}", diff::unified(&opts.out, p, tree));
+            }
+            println!("run `esogen generate` and commit the result");
+            Ok(Exit::Findings)
+        }
+        WriteMode::Write => {
+            if changes.is_empty() {
+                println!("up to date: {} files, nothing written", changes.unchanged);
+                return Ok(Exit::Ok);
+            }
+            write::apply(&opts.out, tree, &changes)
+                .with_context(|| format!("writing to `{}`", opts.out.display()))?;
+            println!(
+                "generated {} namespaces: {} added, {} changed, {} removed, {} unchanged",
+                generated.plan.namespaces.len(),
+                changes.added.len(),
+                changes.changed.len(),
+                changes.removed.len(),
+                changes.unchanged
+            );
+            Ok(Exit::Ok)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Loading `tenants.toml`. Consumes the file's text; produces a validated
+//! `Config` (every name, prefix and duration already parsed into its newtype,
+//! inheritance resolved) plus the diagnostics found on the way. Nothing outside
+//! this module sees the raw serde types.
+
+mod raw;
+pub mod types;
+mod validate;
+
+use std::collections::BTreeMap;
+
+pub use validate::{pattern_diagnostic, suggest, validate};
+
+use crate::naming::Pattern;
+use crate::provider::ProviderSettings;
+use crate::source::Span;
+use types::{
+    ClusterName, Duration, Located, NamespaceName, ObjectName, PathPrefix, ProviderName,
+    RemoteKey, TeamName,
+};
+
+/// The only `version` this esogen reads.
+pub const CONFIG_VERSION: i64 = 1;
+/// Default `[cluster] refresh_interval`: ESO's own default.
+pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
+/// Default `[cluster] eso_namespace`: where ESO's Helm chart is usually installed.
+pub const DEFAULT_ESO_NAMESPACE: &str = "external-secrets";
+/// Namespaces no tenant may claim, besides the ESO namespace.
+pub const RESERVED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// A validated `tenants.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// File name of the main config (no directory), named in generated headers.
+    pub source_name: String,
+    /// `[cluster]`.
+    pub cluster: Cluster,
+    /// `[providers.NAME]`, by name.
+    pub providers: BTreeMap<ProviderName, Provider>,
+    /// `[[teams]]`, in file order.
+    pub teams: Vec<Team>,
+}
+
+/// The platform running the cluster; it decides the auth method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Platform {
+    /// Amazon EKS: IRSA.
+    Eks,
+    /// Google GKE: Workload Identity.
+    Gke,
+    /// Azure AKS: Workload Identity.
+    Aks,
+    /// Red Hat OpenShift.
+    Openshift,
+    /// Any other Kubernetes.
+    Generic,
+}
+
+impl Platform {
+    /// Every platform with its `tenants.toml` spelling.
+    pub const ALL: &'static [(Platform, &'static str)] = &[
+        (Platform::Eks, "eks"),
+        (Platform::Gke, "gke"),
+        (Platform::Aks, "aks"),
+        (Platform::Openshift, "openshift"),
+        (Platform::Generic, "generic"),
+    ];
+
+    /// The `tenants.toml` spelling.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("generic")
+    }
+}
+
+/// `[cluster] store_scope`: how the store scope is chosen (ESO guide, question 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreScopeSetting {
+    /// Option A when more than one team shares the cluster, else Option B.
+    Auto,
+    /// Always Option A: a SecretStore per namespace.
+    Namespace,
+    /// Always Option B: a guarded ClusterSecretStore (forced).
+    Cluster,
+}
+
+impl StoreScopeSetting {
+    /// Every setting with its spelling.
+    pub const ALL: &'static [(StoreScopeSetting, &'static str)] = &[
+        (StoreScopeSetting::Auto, "auto"),
+        (StoreScopeSetting::Namespace, "namespace"),
+        (StoreScopeSetting::Cluster, "cluster"),
+    ];
+}
+
+/// `[cluster]`.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// Cluster name.
+    pub name: Located<ClusterName>,
+    /// Platform.
+    pub platform: Located<Platform>,
+    /// Store scope setting.
+    pub store_scope: Located<StoreScopeSetting>,
+    /// Default refresh interval.
+    pub refresh_interval: Duration,
+    /// Namespace ESO runs in.
+    pub eso_namespace: NamespaceName,
+    /// The `[cluster]` table.
+    pub span: Span,
+}
+
+/// A named secret provider.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// The `NAME` of `[providers.NAME]`.
+    pub name: Located<ProviderName>,
+    /// Where `kind` was written.
+    pub kind_span: Span,
+    /// Validated, kind-specific settings.
+    pub settings: ProviderSettings,
+}
+
+/// One team.
+#[derive(Debug, Clone)]
+pub struct Team {
+    /// Team name.
+    pub name: Located<TeamName>,
+    /// Provider the team uses.
+    pub provider: Located<ProviderName>,
+    /// Secret path prefix.
+    pub prefix: Located<PathPrefix>,
+    /// Owned namespaces, in file order.
+    pub namespaces: Vec<Located<NamespaceName>>,
+    /// Secrets, in file order.
+    pub secrets: Vec<Secret>,
+}
+
+/// One secret of a team: an ExternalSecret in each of its namespaces.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// ExternalSecret name.
+    pub name: Located<ObjectName>,
+    /// Target Kubernetes Secret name.
+    pub target: ObjectName,
+    /// Target Secret type; `None` lets ESO default it (`Opaque`).
+    pub target_type: Option<String>,
+    /// Resolved refresh interval (secret, else team, else cluster).
+    pub refresh_interval: Duration,
+    /// Namespaces that get this secret (all the team's unless limited).
+    pub namespaces: Vec<NamespaceName>,
+    /// What to read from the provider.
+    pub source: SecretSource,
+}
+
+/// What a secret reads from the provider.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    /// Chosen JSON properties of one remote secret (`data`).
+    Properties {
+        /// Remote key.
+        key: Located<RemoteKey>,
+        /// Kubernetes Secret key → property of the remote value, sorted.
+        data: BTreeMap<String, String>,
+    },
+    /// Every property of one remote JSON secret (`dataFrom.extract`).
+    Extract {
+        /// Remote key.
+        key: Located<RemoteKey>,
+    },
+    /// Every secret under a path, optionally filtered by name (`dataFrom.find`).
+    Find {
+        /// Path to search under, inside the team prefix.
+        path: Located<String>,
+        /// Regular expression on names.
+        name_regex: Option<String>,
+    },
+}
+
+/// A naming pattern with the span it was written at.
+pub type LocatedPattern = Located<Pattern>;

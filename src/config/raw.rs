@@ -1,0 +1,112 @@
+//! The serde mirror of `tenants.toml`. Consumes TOML text; produces
+//! `RawConfig`, whose every user-facing value carries its byte span. No logic:
+//! rules live in `validate`. Every table rejects unknown keys.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A spanned string, the common case.
+pub type SStr = Spanned<String>;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// File format version; only `1` exists.
+    pub version: Spanned<i64>,
+    /// Cluster-wide settings.
+    pub cluster: Spanned<RawCluster>,
+    /// Named secret providers, `[providers.NAME]`.
+    #[serde(default)]
+    pub providers: BTreeMap<SStr, Spanned<RawProvider>>,
+    /// Teams sharing the cluster, `[[teams]]`.
+    #[serde(default)]
+    pub teams: Vec<Spanned<RawTeam>>,
+}
+
+/// `[cluster]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    /// Cluster name.
+    pub name: SStr,
+    /// `eks`, `gke`, `aks`, `openshift` or `generic`.
+    pub platform: SStr,
+    /// `auto` (default), `namespace` or `cluster`.
+    pub store_scope: Option<SStr>,
+    /// Default ExternalSecret refresh interval; default `1h`.
+    pub refresh_interval: Option<SStr>,
+    /// Namespace ESO runs in; default `external-secrets`.
+    pub eso_namespace: Option<SStr>,
+}
+
+/// `[providers.NAME]`. Settings of every kind share this table; `validate`
+/// rejects a setting that does not belong to the provider's `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvider {
+    /// Which secret backend, such as `aws-secrets-manager`.
+    pub kind: SStr,
+    /// AWS region.
+    pub region: Option<SStr>,
+    /// AWS account id (12 digits).
+    pub account_id: Option<SStr>,
+    /// EKS OIDC provider, `oidc.eks.<region>.amazonaws.com/id/<ID>`.
+    pub oidc_provider: Option<SStr>,
+    /// Naming pattern for the IAM role of each store's identity.
+    pub role_name: Option<SStr>,
+}
+
+/// One `[[teams]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    /// Team name.
+    pub name: SStr,
+    /// Name of a `[providers.NAME]` table.
+    pub provider: SStr,
+    /// Secret path prefix the team's credentials are scoped to.
+    pub prefix: SStr,
+    /// Namespaces the team owns.
+    pub namespaces: Spanned<Vec<SStr>>,
+    /// Refresh interval for this team's secrets.
+    pub refresh_interval: Option<SStr>,
+    /// The team's ExternalSecrets.
+    #[serde(default)]
+    pub secrets: Vec<Spanned<RawSecret>>,
+}
+
+/// One secret of a team.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecret {
+    /// ExternalSecret name.
+    pub name: SStr,
+    /// Remote key in the provider.
+    pub key: Option<SStr>,
+    /// Kubernetes Secret key → JSON property of the remote secret.
+    pub data: Option<Spanned<BTreeMap<SStr, SStr>>>,
+    /// Search for several secrets under a path (`dataFrom.find`).
+    pub find: Option<Spanned<RawFind>>,
+    /// Target Kubernetes Secret name; defaults to `name`.
+    pub target: Option<SStr>,
+    /// Target Kubernetes Secret type, such as `kubernetes.io/dockerconfigjson`.
+    #[serde(rename = "type")]
+    pub secret_type: Option<SStr>,
+    /// Refresh interval for this secret.
+    pub refresh_interval: Option<SStr>,
+    /// Subset of the team's namespaces that get this secret.
+    pub namespaces: Option<Spanned<Vec<SStr>>>,
+}
+
+/// `find = { path = "...", name = "regex" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFind {
+    /// Path to search under; defaults to the team prefix.
+    pub path: Option<SStr>,
+    /// Regular expression on secret names.
+    pub name: Option<SStr>,
+}

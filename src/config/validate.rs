@@ -1,0 +1,898 @@
+//! `RawConfig` → `Config`. Runs every check it can and collects all findings,
+//! so a user fixes every problem in one pass; returns a `Config` only when no
+//! finding is an error.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use toml::Spanned;
+
+use super::raw::{RawConfig, RawProvider, RawSecret, RawTeam, SStr};
+use super::types::{
+    ClusterName, Duration, KeyProblem, Located, NamespaceName, ObjectName, PathPrefix,
+    ProviderName, RemoteKey, TeamName,
+};
+use super::{
+    CONFIG_VERSION, Cluster, Config, DEFAULT_ESO_NAMESPACE, DEFAULT_REFRESH_INTERVAL, Platform,
+    Provider, RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting, Team,
+};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::naming::{PatternError, VARIABLES};
+use crate::provider::{Fields, ProviderKind, ProviderSettings};
+use crate::source::{FileId, Span};
+
+/// Parses and validates one `tenants.toml`. `source_name` is the file name
+/// written into generated headers.
+pub fn validate(file: FileId, text: &str, source_name: &str) -> (Option<Config>, Diagnostics) {
+    let mut v = Validator {
+        file,
+        diags: Diagnostics::default(),
+    };
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            v.diags.push(toml_error(file, text, &e));
+            return (None, v.diags);
+        }
+    };
+    let config = v.config(raw, source_name);
+    if v.diags.has_errors() {
+        (None, v.diags)
+    } else {
+        (config, v.diags)
+    }
+}
+
+/// Turns a naming pattern failure into a diagnostic on the pattern.
+pub fn pattern_diagnostic(e: &PatternError, span: &Span) -> Diagnostic {
+    match e {
+        PatternError::UnknownVariable(name) => {
+            let mut d = Diagnostic::error(
+                Code::PatternVariable,
+                format!("naming pattern uses unknown variable `{name}`"),
+            )
+            .at_labelled(span, "in this pattern");
+            let known = VARIABLES
+                .iter()
+                .map(|v| format!("`{{{{{v}}}}}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            d = match suggest(name, VARIABLES.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{{{{{s}}}}}`? variables: {known}")),
+                None => d.help(format!("variables: {known}")),
+            };
+            d
+        }
+        PatternError::Syntax(msg) => Diagnostic::error(
+            Code::PatternSyntax,
+            format!("naming pattern is not a valid template: {msg}"),
+        )
+        .at(span)
+        .help("patterns are handlebars templates such as `eso-{{namespace}}`"),
+        PatternError::Render(msg) => Diagnostic::error(
+            Code::PatternSyntax,
+            format!("naming pattern failed to render: {msg}"),
+        )
+        .at(span),
+    }
+}
+
+/// The closest candidate to `word`, if one is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Serde and TOML errors arrive as text; map the known shapes to codes and
+/// add a "did you mean" for unknown keys.
+fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let span = Span::new(file, e.span().unwrap_or(0..0));
+    let msg = e.message();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest
+            .split_once(", expected")
+            .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`"))
+            .at_labelled(&span, "not a key of this table");
+        let list = expected
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        d = match suggest(key, expected.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`? expected one of {list}")),
+            None if !expected.is_empty() => d.help(format!("expected one of {list}")),
+            None => d,
+        };
+        return d;
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        return Diagnostic::error(Code::MissingKey, format!("missing key `{key}`"))
+            .at_labelled(&span, "in this table")
+            .help(format!("add `{key} = ...`; see the README's tenants.toml reference"));
+    }
+    if msg.starts_with("invalid type")
+        || msg.starts_with("invalid value")
+        || msg.starts_with("invalid length")
+    {
+        return Diagnostic::error(Code::InvalidValue, first_line(msg)).at(&span);
+    }
+    let _ = text;
+    Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {}", first_line(msg))).at(&span)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+struct Validator {
+    file: FileId,
+    diags: Diagnostics,
+}
+
+/// Parses a closed set of spellings, with a hint on a near miss.
+fn parse_enum<T: Copy>(
+    value: &SStr,
+    all: &[(T, &'static str)],
+    what: &str,
+    file: FileId,
+) -> Result<Located<T>, Diagnostic> {
+    let span = Span::new(file, value.span());
+    match all.iter().find(|(_, n)| *n == value.get_ref().as_str()) {
+        Some((t, _)) => Ok(Located::new(*t, span)),
+        None => {
+            let names: Vec<&str> = all.iter().map(|(_, n)| *n).collect();
+            let list = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let help = match suggest(value.get_ref(), names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? expected one of {list}"),
+                None => format!("expected one of {list}"),
+            };
+            Err(Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` is not a valid {what}", value.get_ref()),
+            )
+            .at(&span)
+            .help(help))
+        }
+    }
+}
+
+impl Validator {
+    fn span<T>(&self, s: &Spanned<T>) -> Span {
+        Span::new(self.file, s.span())
+    }
+
+    fn newtype<T>(
+        &mut self,
+        raw: &SStr,
+        parse: impl Fn(&str) -> Result<T, String>,
+        code: Code,
+        what: &str,
+        help: &str,
+    ) -> Option<Located<T>> {
+        let span = self.span(raw);
+        match parse(raw.get_ref()) {
+            Ok(v) => Some(Located::new(v, span)),
+            Err(reason) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        code,
+                        format!("`{}` is not a valid {what}: {reason}", raw.get_ref().escape_debug()),
+                    )
+                    .at(&span)
+                    .help(help.to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, raw: &SStr) -> Option<Duration> {
+        let span = self.span(raw);
+        match Duration::parse(raw.get_ref()) {
+            Ok(d) => {
+                if d.is_zero() {
+                    self.diags.push(
+                        Diagnostic::note(
+                            Code::RefreshOnce,
+                            format!(
+                                "refresh interval `{}` makes ESO sync once and never refresh",
+                                raw.get_ref()
+                            ),
+                        )
+                        .at(&span)
+                        .help("rotated values will not reach the cluster; use a duration such as `1h` unless that is intended"),
+                    );
+                }
+                Some(d)
+            }
+            Err(reason) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidDuration,
+                        format!("`{}` is not a valid refresh interval: {reason}", raw.get_ref().escape_debug()),
+                    )
+                    .at(&span)
+                    .help("use a Go duration such as `1h`, `30m` or `1h30m`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn config(&mut self, raw: RawConfig, source_name: &str) -> Option<Config> {
+        if *raw.version.get_ref() != CONFIG_VERSION {
+            let span = self.span(&raw.version);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnsupportedVersion,
+                    format!("`version = {}` is not supported", raw.version.get_ref()),
+                )
+                .at(&span)
+                .help(format!("this esogen reads `version = {CONFIG_VERSION}`")),
+            );
+        }
+        let cluster = self.cluster(&raw.cluster);
+        let providers = match &cluster {
+            Some(c) => self.providers(&raw.providers, &c.platform),
+            None => BTreeMap::new(),
+        };
+        let teams = self.teams(&raw.teams, &providers, cluster.as_ref());
+        if raw.teams.is_empty() {
+            let span = self.span(&raw.cluster);
+            self.diags.push(
+                Diagnostic::error(Code::NoTeams, "the file defines no teams")
+                    .at(&Span::new(self.file, span.range.start..span.range.start))
+                    .help("add a `[[teams]]` table with `name`, `provider`, `prefix` and `namespaces`"),
+            );
+        }
+        let cluster = cluster?;
+        if self.diags.has_errors() {
+            return None;
+        }
+        Some(Config {
+            source_name: source_name.to_owned(),
+            cluster,
+            providers,
+            teams,
+        })
+    }
+
+    fn cluster(&mut self, raw: &Spanned<super::raw::RawCluster>) -> Option<Cluster> {
+        let c = raw.get_ref();
+        let name = self.newtype(
+            &c.name,
+            ClusterName::parse,
+            Code::InvalidName,
+            "cluster name",
+            "use lowercase letters, digits and `-`",
+        );
+        let platform = parse_enum(&c.platform, Platform::ALL, "platform", self.file)
+            .map_err(|d| self.diags.push(d))
+            .ok();
+        let store_scope = match &c.store_scope {
+            Some(s) => parse_enum(s, StoreScopeSetting::ALL, "store scope", self.file)
+                .map_err(|d| self.diags.push(d))
+                .ok(),
+            None => Some(Located::new(StoreScopeSetting::Auto, self.span(raw))),
+        };
+        let refresh_interval = match &c.refresh_interval {
+            Some(r) => self.duration(r),
+            None => Duration::parse(DEFAULT_REFRESH_INTERVAL).ok(),
+        };
+        let eso_namespace = match &c.eso_namespace {
+            Some(n) => self
+                .newtype(
+                    n,
+                    NamespaceName::parse,
+                    Code::InvalidNamespace,
+                    "namespace",
+                    "namespaces are DNS-1123 labels: lowercase letters, digits and `-`, at most 63",
+                )
+                .map(|l| l.value),
+            None => NamespaceName::parse(DEFAULT_ESO_NAMESPACE).ok(),
+        };
+        Some(Cluster {
+            name: name?,
+            platform: platform?,
+            store_scope: store_scope?,
+            refresh_interval: refresh_interval?,
+            eso_namespace: eso_namespace?,
+            span: self.span(raw),
+        })
+    }
+
+    fn providers(
+        &mut self,
+        raw: &BTreeMap<SStr, Spanned<RawProvider>>,
+        platform: &Located<Platform>,
+    ) -> BTreeMap<ProviderName, Provider> {
+        let mut out = BTreeMap::new();
+        for (name, table) in raw {
+            let name = self.newtype(
+                name,
+                ProviderName::parse,
+                Code::InvalidName,
+                "provider name",
+                "provider names become store names: lowercase letters, digits and `-`",
+            );
+            let p = table.get_ref();
+            let kinds: Vec<(ProviderKind, &str)> =
+                ProviderKind::ALL.iter().map(|(k, n, _)| (*k, *n)).collect();
+            let kind = match parse_enum(&p.kind, &kinds, "provider kind", self.file) {
+                Ok(k) => k,
+                Err(d) => {
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            let mut values = BTreeMap::new();
+            for (key, value) in [
+                ("region", &p.region),
+                ("account_id", &p.account_id),
+                ("oidc_provider", &p.oidc_provider),
+                ("role_name", &p.role_name),
+            ] {
+                if let Some(v) = value {
+                    values.insert(key, Located::new(v.get_ref().clone(), self.span(v)));
+                }
+            }
+            let fields = Fields::new(self.span(table), values);
+            let kind_span = kind.span.clone();
+            match ProviderSettings::parse(kind, fields, platform) {
+                Ok(settings) => {
+                    if let Some(name) = name {
+                        out.insert(
+                            name.value.clone(),
+                            Provider {
+                                name,
+                                kind_span,
+                                settings,
+                            },
+                        );
+                    }
+                }
+                Err(ds) => self.diags.extend(ds),
+            }
+        }
+        out
+    }
+
+    fn teams(
+        &mut self,
+        raw: &[Spanned<RawTeam>],
+        providers: &BTreeMap<ProviderName, Provider>,
+        cluster: Option<&Cluster>,
+    ) -> Vec<Team> {
+        let mut teams: Vec<Team> = Vec::new();
+        let mut team_names: BTreeMap<String, Span> = BTreeMap::new();
+        let mut namespaces: BTreeMap<String, Span> = BTreeMap::new();
+        for t in raw {
+            let raw_team = t.get_ref();
+            if let Some(team) = self.team(raw_team, providers, cluster) {
+                if let Some(first) = team_names.get(team.name.value.as_str()) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateTeam,
+                            format!("team `{}` is defined twice", team.name.value),
+                        )
+                        .at_labelled(&team.name.span, "defined again here")
+                        .also(first, "first defined here")
+                        .help("merge the two definitions or rename one team"),
+                    );
+                    continue;
+                }
+                team_names.insert(team.name.value.to_string(), team.name.span.clone());
+                for ns in &team.namespaces {
+                    if let Some(first) = namespaces.get(ns.value.as_str()) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::DuplicateNamespace,
+                                format!("namespace `{}` is claimed twice", ns.value),
+                            )
+                            .at_labelled(&ns.span, "claimed again here")
+                            .also(first, "first claimed here")
+                            .help("a namespace belongs to exactly one team; its store and credentials are that team's"),
+                        );
+                    } else {
+                        namespaces.insert(ns.value.to_string(), ns.span.clone());
+                    }
+                }
+                teams.push(team);
+            }
+        }
+        self.check_prefix_overlaps(&teams, providers);
+        teams
+    }
+
+    fn check_prefix_overlaps(
+        &mut self,
+        teams: &[Team],
+        providers: &BTreeMap<ProviderName, Provider>,
+    ) {
+        let scope = |t: &Team| {
+            providers
+                .get(&t.provider.value)
+                .map(|p| p.settings.overlap_scope())
+        };
+        for (i, a) in teams.iter().enumerate() {
+            for b in teams.iter().skip(i + 1) {
+                if scope(a) == scope(b) && a.prefix.value.overlaps(&b.prefix.value) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OverlappingPrefix,
+                            format!(
+                                "prefix `{}` of team `{}` overlaps prefix `{}` of team `{}`",
+                                b.prefix.value, b.name.value, a.prefix.value, a.name.value
+                            ),
+                        )
+                        .at_labelled(&b.prefix.span, "overlaps")
+                        .also(&a.prefix.span, "this prefix")
+                        .help("one team could read the other's secrets; give each team a prefix that is not a string prefix of another's, ending with `/`"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn team(
+        &mut self,
+        t: &RawTeam,
+        providers: &BTreeMap<ProviderName, Provider>,
+        cluster: Option<&Cluster>,
+    ) -> Option<Team> {
+        let name = self.newtype(
+            &t.name,
+            TeamName::parse,
+            Code::InvalidName,
+            "team name",
+            "team names are DNS-1123 labels: lowercase letters, digits and `-`",
+        );
+        let provider_span = self.span(&t.provider);
+        let provider = match ProviderName::parse(t.provider.get_ref())
+            .ok()
+            .and_then(|n| providers.get(&n).map(|p| (n, p)))
+        {
+            Some((n, p)) => Some((Located::new(n, provider_span), p)),
+            None => {
+                let mut d = Diagnostic::error(
+                    Code::UnknownProvider,
+                    format!("provider `{}` is not defined", t.provider.get_ref()),
+                )
+                .at(&provider_span);
+                let names: Vec<&str> = providers.keys().map(|k| k.as_str()).collect();
+                d = match suggest(t.provider.get_ref(), names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None if names.is_empty() => {
+                        d.help("define it in a `[providers.NAME]` table".to_owned())
+                    }
+                    None => d.help(format!("defined providers: {}", names.join(", "))),
+                };
+                // A provider table with errors was already reported; don't pile on.
+                if !self.diags.has_errors() || names.contains(&t.provider.get_ref().as_str()) {
+                    self.diags.push(d);
+                }
+                None
+            }
+        };
+        let prefix = self.newtype(
+            &t.prefix,
+            PathPrefix::parse,
+            Code::InvalidPrefix,
+            "prefix",
+            "a prefix such as `prod/payments/` scopes the team's credentials; end it with `/`",
+        );
+        if let (Some(prefix), Some((_, p))) = (&prefix, &provider)
+            && let Err(reason) = p.settings.check_prefix(&prefix.value)
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidPrefix,
+                    format!("`{}` is not a valid prefix: {reason}", prefix.value),
+                )
+                .at(&prefix.span),
+            );
+        }
+        let namespaces = self.namespaces(t, cluster);
+        let team_refresh = t.refresh_interval.as_ref().and_then(|r| self.duration(r));
+        let default_refresh = team_refresh.or_else(|| cluster.map(|c| c.refresh_interval.clone()));
+
+        let (name, prefix, (provider, _)) = (name?, prefix?, provider?);
+        let mut secrets = Vec::new();
+        let mut secret_names: BTreeMap<String, Span> = BTreeMap::new();
+        let mut targets: BTreeMap<String, Span> = BTreeMap::new();
+        for s in &t.secrets {
+            let Some(secret) = self.secret(s, &prefix, &namespaces, default_refresh.as_ref())
+            else {
+                continue;
+            };
+            if let Some(first) = secret_names.get(secret.name.value.as_str()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateSecret,
+                        format!("secret `{}` is defined twice in team `{}`", secret.name.value, name.value),
+                    )
+                    .at_labelled(&secret.name.span, "defined again here")
+                    .also(first, "first defined here"),
+                );
+                continue;
+            }
+            secret_names.insert(secret.name.value.to_string(), secret.name.span.clone());
+            if let Some(first) = targets.get(secret.target.as_str()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateSecret,
+                        format!("two secrets of team `{}` write the Kubernetes Secret `{}`", name.value, secret.target),
+                    )
+                    .at_labelled(&secret.name.span, "this one")
+                    .also(first, "and this one")
+                    .help("give one of them a different `target`"),
+                );
+                continue;
+            }
+            targets.insert(secret.target.to_string(), secret.name.span.clone());
+            secrets.push(secret);
+        }
+        if namespaces.is_empty() {
+            return None;
+        }
+        Some(Team {
+            name,
+            provider,
+            prefix,
+            namespaces,
+            secrets,
+        })
+    }
+
+    fn namespaces(&mut self, t: &RawTeam, cluster: Option<&Cluster>) -> Vec<Located<NamespaceName>> {
+        if t.namespaces.get_ref().is_empty() {
+            let span = self.span(&t.namespaces);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::EmptyTeam,
+                    format!("team `{}` has no namespaces", t.name.get_ref()),
+                )
+                .at(&span)
+                .help("list the namespaces the team's workloads run in"),
+            );
+        }
+        let mut out: Vec<Located<NamespaceName>> = Vec::new();
+        for ns in t.namespaces.get_ref() {
+            let Some(n) = self.newtype(
+                ns,
+                NamespaceName::parse,
+                Code::InvalidNamespace,
+                "namespace",
+                "namespaces are DNS-1123 labels: lowercase letters, digits and `-`, at most 63",
+            ) else {
+                continue;
+            };
+            let reserved = RESERVED_NAMESPACES.contains(&n.value.as_str())
+                || cluster.is_some_and(|c| c.eso_namespace == n.value);
+            if reserved {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::ReservedNamespace,
+                        format!("namespace `{}` is reserved and cannot belong to a team", n.value),
+                    )
+                    .at(&n.span)
+                    .help("system namespaces and the ESO namespace hold cluster credentials; give the team its own namespace"),
+                );
+                continue;
+            }
+            if let Some(first) = out.iter().find(|o| o.value == n.value) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateNamespace,
+                        format!("namespace `{}` is listed twice", n.value),
+                    )
+                    .at_labelled(&n.span, "listed again here")
+                    .also(&first.span, "first listed here"),
+                );
+                continue;
+            }
+            out.push(n);
+        }
+        out
+    }
+
+    fn remote_key(&mut self, raw: &SStr, prefix: &Located<PathPrefix>) -> Option<Located<RemoteKey>> {
+        let span = self.span(raw);
+        match RemoteKey::parse(raw.get_ref(), &prefix.value) {
+            Ok(k) => Some(Located::new(k, span)),
+            Err(KeyProblem::Malformed(reason)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidKey,
+                        format!("`{}` is not a valid remote key: {reason}", raw.get_ref().escape_debug()),
+                    )
+                    .at(&span)
+                    .help("provider key names are exact: no surrounding space, no trailing `/`"),
+                );
+                None
+            }
+            Err(KeyProblem::OutsidePrefix { case_only }) => {
+                let help = if case_only {
+                    "provider keys are case-sensitive: match the prefix's letter case exactly".to_owned()
+                } else {
+                    format!("keys of this team must start with `{}`", prefix.value)
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::KeyOutsidePrefix,
+                        format!("key `{}` is outside the team prefix `{}`", raw.get_ref(), prefix.value),
+                    )
+                    .at(&span)
+                    .also(&prefix.span, "team prefix")
+                    .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn secret(
+        &mut self,
+        s: &Spanned<RawSecret>,
+        prefix: &Located<PathPrefix>,
+        team_namespaces: &[Located<NamespaceName>],
+        default_refresh: Option<&Duration>,
+    ) -> Option<Secret> {
+        let r = s.get_ref();
+        let name = self.newtype(
+            &r.name,
+            ObjectName::parse,
+            Code::InvalidName,
+            "secret name",
+            "secret names become ExternalSecret names: lowercase letters, digits, `-` and `.`",
+        );
+        let target = match &r.target {
+            Some(t) => self
+                .newtype(
+                    t,
+                    ObjectName::parse,
+                    Code::InvalidName,
+                    "target Secret name",
+                    "Kubernetes Secret names: lowercase letters, digits, `-` and `.`",
+                )
+                .map(|l| l.value),
+            None => name.as_ref().map(|n| n.value.clone()),
+        };
+        let target_type = match &r.secret_type {
+            Some(t) => {
+                let v = t.get_ref();
+                let ok = !v.is_empty()
+                    && v.len() <= 253
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || "./-_".contains(c));
+                if !ok {
+                    let span = self.span(t);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!("`{}` is not a Kubernetes Secret type", v.escape_debug()),
+                        )
+                        .at(&span)
+                        .help("for example `Opaque`, `kubernetes.io/dockerconfigjson` or `kubernetes.io/tls`"),
+                    );
+                    None
+                } else {
+                    Some(Some(v.clone()))
+                }
+            }
+            None => Some(None),
+        };
+        let refresh = match &r.refresh_interval {
+            Some(d) => self.duration(d),
+            None => default_refresh.cloned(),
+        };
+        let source = self.secret_source(s, prefix);
+        let namespaces = match &r.namespaces {
+            None => Some(team_namespaces.iter().map(|n| n.value.clone()).collect()),
+            Some(list) => {
+                if list.get_ref().is_empty() {
+                    let span = self.span(list);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::NamespaceNotInTeam,
+                            "`namespaces` is empty, so the secret would go nowhere",
+                        )
+                        .at(&span)
+                        .help("remove `namespaces` to deliver the secret to all the team's namespaces"),
+                    );
+                }
+                let mut out = BTreeSet::new();
+                let mut ok = true;
+                for ns in list.get_ref() {
+                    let span = self.span(ns);
+                    match team_namespaces.iter().find(|n| n.value.as_str() == ns.get_ref()) {
+                        Some(n) => {
+                            out.insert(n.value.clone());
+                        }
+                        None => {
+                            ok = false;
+                            let owned: Vec<&str> =
+                                team_namespaces.iter().map(|n| n.value.as_str()).collect();
+                            self.diags.push(
+                                Diagnostic::error(
+                                    Code::NamespaceNotInTeam,
+                                    format!("namespace `{}` does not belong to this team", ns.get_ref()),
+                                )
+                                .at(&span)
+                                .help(format!("the team owns: {}", owned.join(", "))),
+                            );
+                        }
+                    }
+                }
+                ok.then(|| out.into_iter().collect())
+            }
+        };
+        Some(Secret {
+            name: name?,
+            target: target?,
+            target_type: target_type?,
+            refresh_interval: refresh?,
+            namespaces: namespaces?,
+            source: source?,
+        })
+    }
+
+    fn secret_source(&mut self, s: &Spanned<RawSecret>, prefix: &Located<PathPrefix>) -> Option<SecretSource> {
+        let r = s.get_ref();
+        let secret_span = self.span(s);
+        match (&r.key, &r.find) {
+            (Some(_), Some(find)) => {
+                let span = self.span(find);
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidValue, "a secret takes `key` or `find`, not both")
+                        .at(&span)
+                        .help("`key` reads one remote secret; `find` searches under a path"),
+                );
+                None
+            }
+            (None, None) => {
+                self.diags.push(
+                    Diagnostic::error(Code::MissingKey, "a secret needs `key` or `find`")
+                        .at(&Span::new(self.file, secret_span.range.start..secret_span.range.start))
+                        .help("add `key = \"<prefix>...\"` naming the remote secret"),
+                );
+                None
+            }
+            (Some(key), None) => {
+                let key = self.remote_key(key, prefix);
+                match &r.data {
+                    None => Some(SecretSource::Extract { key: key? }),
+                    Some(data) => {
+                        let mut out = BTreeMap::new();
+                        if data.get_ref().is_empty() {
+                            let span = self.span(data);
+                            self.diags.push(
+                                Diagnostic::error(Code::InvalidValue, "`data` is empty")
+                                    .at(&span)
+                                    .help("map Secret keys to properties, or remove `data` to copy every property"),
+                            );
+                        }
+                        for (k, v) in data.get_ref() {
+                            let kspan = self.span(k);
+                            let valid = !k.get_ref().is_empty()
+                                && k.get_ref().len() <= 253
+                                && k.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+                            if !valid {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Code::InvalidName,
+                                        format!("`{}` is not a valid Kubernetes Secret key", k.get_ref().escape_debug()),
+                                    )
+                                    .at(&kspan)
+                                    .help("Secret keys use letters, digits, `-`, `_` and `.`"),
+                                );
+                                continue;
+                            }
+                            if v.get_ref().trim().is_empty() || v.get_ref().trim() != v.get_ref() {
+                                let vspan = self.span(v);
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Code::InvalidValue,
+                                        format!("property `{}` is empty or has surrounding space", v.get_ref().escape_debug()),
+                                    )
+                                    .at(&vspan)
+                                    .help("name the JSON property of the remote secret, such as `password`"),
+                                );
+                                continue;
+                            }
+                            out.insert(k.get_ref().clone(), v.get_ref().clone());
+                        }
+                        Some(SecretSource::Properties { key: key?, data: out })
+                    }
+                }
+            }
+            (None, Some(find)) => {
+                if let Some(data) = &r.data {
+                    let span = self.span(data);
+                    self.diags.push(
+                        Diagnostic::error(Code::InvalidValue, "`data` cannot be combined with `find`")
+                            .at(&span)
+                            .help("`find` copies every matching secret; `data` picks properties of one `key`"),
+                    );
+                    return None;
+                }
+                let f = find.get_ref();
+                let path = match &f.path {
+                    None => Some(Located::new(prefix.value.to_string(), self.span(find))),
+                    Some(p) => {
+                        let span = self.span(p);
+                        match PathPrefix::parse(p.get_ref()) {
+                            Err(reason) => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Code::InvalidKey,
+                                        format!("`{}` is not a valid find path: {reason}", p.get_ref().escape_debug()),
+                                    )
+                                    .at(&span),
+                                );
+                                None
+                            }
+                            Ok(path) if !path.as_str().starts_with(prefix.value.as_str()) => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Code::KeyOutsidePrefix,
+                                        format!("find path `{}` is outside the team prefix `{}`", path, prefix.value),
+                                    )
+                                    .at(&span)
+                                    .also(&prefix.span, "team prefix")
+                                    .help(format!("a find path must start with `{}`", prefix.value)),
+                                );
+                                None
+                            }
+                            Ok(path) => Some(Located::new(path.to_string(), span)),
+                        }
+                    }
+                };
+                let name_regex = match &f.name {
+                    None => Some(None),
+                    Some(n) => match regex::Regex::new(n.get_ref()) {
+                        Ok(_) => Some(Some(n.get_ref().clone())),
+                        Err(e) => {
+                            let span = self.span(n);
+                            self.diags.push(
+                                Diagnostic::error(
+                                    Code::InvalidValue,
+                                    format!("`{}` is not a valid regular expression", n.get_ref().escape_debug()),
+                                )
+                                .at(&span)
+                                .help(first_line(&e.to_string())),
+                            );
+                            None
+                        }
+                    },
+                };
+                Some(SecretSource::Find {
+                    path: path?,
+                    name_regex: name_regex?,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("platfrom", ["name", "platform"]), Some("platform"));
+        assert_eq!(suggest("namespcae", ["cluster", "namespace"]), Some("namespace"));
+        assert_eq!(suggest("zzz", ["name", "platform"]), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! esogen: turns `tenants.toml` into a Kustomize tree, provider policies and
+//! (later) GitOps objects for running External Secrets Operator safely on a
+//! shared cluster. The pipeline runs one way:
+//! `config` → `plan` → `manifest` → `render` (an in-memory `tree`) → `sync`.
+
+pub mod config;
+pub mod diag;
+pub mod manifest;
+pub mod naming;
+pub mod pipeline;
+pub mod plan;
+pub mod provider;
+pub mod render;
+pub mod source;
+pub mod sync;
+pub mod tree;

@@ -1,0 +1,445 @@
+//! `Plan` → artifacts: the typed objects and where each file goes.
+//!
+//! Layout (DESIGN.md section 4):
+//! - Option A: `bases/tenant/<provider>/` holds the per-tenant shape (the
+//!   parts of the ServiceAccount and SecretStore that every namespace on that
+//!   provider shares); `overlays/<ns>/` includes it, sets the namespace and
+//!   patches in what differs per namespace (the identity annotation, say).
+//! - Option B: `bases/cluster/` holds the ClusterSecretStores and their
+//!   ServiceAccounts, synced once; `overlays/<ns>/` holds only ExternalSecrets.
+//! - `policies/<ns>/` holds provider-side policies of the store whose
+//!   ServiceAccount lives in `<ns>`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::eso::{self, StoreKind};
+use super::k8s::{ObjectMeta, ServiceAccount};
+use super::kustomize::{Kustomization, LabelSet, Patch};
+use super::{Artifact, Content, Object};
+use crate::config::SecretSource;
+use crate::plan::{ExternalSecretPlan, NamespacePlan, Plan, StorePlacement, StorePlan};
+use crate::provider::PolicyDocument;
+
+/// Builds every artifact of the plan, sorted by path.
+pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
+    let mut out = Vec::new();
+    let mut namespaced: BTreeMap<&str, Vec<&StorePlan>> = BTreeMap::new();
+    let mut cluster: Vec<&StorePlan> = Vec::new();
+    for store in &plan.stores {
+        match &store.placement {
+            StorePlacement::Namespace(_) => namespaced.entry(store.name.as_str()).or_default().push(store),
+            StorePlacement::Cluster { .. } => cluster.push(store),
+        }
+        out.extend(policy_artifacts(store));
+    }
+
+    let mut shapes: BTreeMap<&str, TenantShape> = BTreeMap::new();
+    for (provider, stores) in &namespaced {
+        let shape = TenantShape::compute(stores)?;
+        out.extend(shape.base_artifacts(provider, plan));
+        shapes.insert(provider, shape);
+    }
+    if !cluster.is_empty() {
+        out.extend(cluster_base(&cluster, plan));
+    }
+    for ns in &plan.namespaces {
+        let store = plan.stores.iter().find(|s| {
+            matches!(&s.placement, StorePlacement::Namespace(n) if *n == ns.namespace)
+        });
+        let shape = store.and_then(|s| shapes.get(s.name.as_str()).map(|sh| (s, sh)));
+        out.extend(overlay(ns, shape)?);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn service_account(store: &StorePlan, namespace: Option<String>) -> ServiceAccount {
+    ServiceAccount::new(ObjectMeta {
+        name: store.service_account.name.clone(),
+        namespace,
+        labels: BTreeMap::new(),
+        annotations: store.backend.service_account_annotations(),
+    })
+}
+
+fn secret_store(store: &StorePlan) -> eso::SecretStore {
+    let (kind, namespace, conditions, sa_namespace) = match &store.placement {
+        StorePlacement::Namespace(_) => (StoreKind::SecretStore, None, Vec::new(), None),
+        StorePlacement::Cluster { allowed } => (
+            StoreKind::ClusterSecretStore,
+            None,
+            vec![eso::StoreCondition {
+                namespaces: allowed.iter().map(|n| n.to_string()).collect(),
+            }],
+            // A ClusterSecretStore must say where its ServiceAccount lives
+            // (ESO guide, common pitfall 1).
+            Some(store.service_account.namespace.to_string()),
+        ),
+    };
+    eso::SecretStore {
+        api_version: eso::API_VERSION,
+        kind,
+        metadata: ObjectMeta {
+            name: store.name.to_string(),
+            namespace,
+            ..ObjectMeta::default()
+        },
+        spec: eso::SecretStoreSpec {
+            conditions,
+            provider: store.backend.store_provider(eso::ServiceAccountRef {
+                name: store.service_account.name.clone(),
+                namespace: sa_namespace,
+                audiences: Vec::new(),
+            }),
+        },
+    }
+}
+
+/// The Option A shape of one provider: what all its namespaces share, and
+/// each namespace's full objects to patch against it.
+struct TenantShape {
+    base_sa: Value,
+    base_store: Value,
+    full: BTreeMap<String, (Value, Value)>,
+    reason: String,
+}
+
+impl TenantShape {
+    fn compute(stores: &[&StorePlan]) -> Result<Self, serde_json::Error> {
+        let mut full = BTreeMap::new();
+        for s in stores {
+            let sa = serde_json::to_value(service_account(s, None))?;
+            let st = serde_json::to_value(secret_store(s))?;
+            full.insert(s.home_namespace().to_string(), (sa, st));
+        }
+        let sas: Vec<&Value> = full.values().map(|(a, _)| a).collect();
+        let sts: Vec<&Value> = full.values().map(|(_, b)| b).collect();
+        Ok(Self {
+            base_sa: common(&sas).unwrap_or(Value::Null),
+            base_store: common(&sts).unwrap_or(Value::Null),
+            full,
+            reason: stores
+                .first()
+                .and_then(|s| s.decisions.first())
+                .map(|d| d.reason.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn base_artifacts(&self, provider: &str, plan: &Plan) -> Vec<Artifact> {
+        let dir = format!("bases/tenant/{provider}");
+        let _ = plan;
+        vec![
+            Artifact {
+                path: format!("{dir}/kustomization.yaml"),
+                reason: Some(format!(
+                    "per-tenant shape for provider `{provider}`; each overlays/<namespace> includes it"
+                )),
+                content: Content::Yaml(vec![Object::Kustomization(Kustomization::new(vec![
+                    "serviceaccount.yaml".into(),
+                    "secretstore.yaml".into(),
+                ]))]),
+            },
+            Artifact {
+                path: format!("{dir}/serviceaccount.yaml"),
+                reason: Some("the ServiceAccount the SecretStore authenticates as; overlays patch in its identity".into()),
+                content: Content::Yaml(vec![Object::Derived(self.base_sa.clone())]),
+            },
+            Artifact {
+                path: format!("{dir}/secretstore.yaml"),
+                reason: Some(self.reason.clone()),
+                content: Content::Yaml(vec![Object::Derived(self.base_store.clone())]),
+            },
+        ]
+    }
+
+    fn patches(&self, namespace: &str) -> Vec<(String, Value)> {
+        let Some((sa, store)) = self.full.get(namespace) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (file, target, base) in [
+            ("patch-serviceaccount.yaml", sa, &self.base_sa),
+            ("patch-secretstore.yaml", store, &self.base_store),
+        ] {
+            if let Some(patch) = patch_for(target, base) {
+                out.push((file.to_owned(), patch));
+            }
+        }
+        out
+    }
+}
+
+/// The part every value shares: equal scalars and arrays, and objects
+/// reduced to the keys all of them have in common.
+fn common(values: &[&Value]) -> Option<Value> {
+    let first = values.first()?;
+    if values.iter().all(|v| v == first) {
+        return Some((*first).clone());
+    }
+    let objects: Option<Vec<&Map<String, Value>>> = values.iter().map(|v| v.as_object()).collect();
+    let objects = objects?;
+    let mut out = Map::new();
+    for key in objects.first()?.keys() {
+        let children: Option<Vec<&Value>> = objects.iter().map(|o| o.get(key)).collect();
+        match children.and_then(|c| common(&c)) {
+            // An object nothing is shared in is left to the patches.
+            Some(Value::Object(m)) if m.is_empty() => {}
+            Some(c) => {
+                out.insert(key.clone(), c);
+            }
+            None => {}
+        }
+    }
+    Some(Value::Object(out))
+}
+
+/// What `target` adds to or changes in `base`, as a merge patch (`null`
+/// deletes); `None` when they are equal.
+fn diff(target: &Value, base: &Value) -> Option<Value> {
+    if target == base {
+        return None;
+    }
+    match (target, base) {
+        (Value::Object(t), Value::Object(b)) => {
+            let mut out = Map::new();
+            for (k, tv) in t {
+                match b.get(k) {
+                    Some(bv) => {
+                        if let Some(d) = diff(tv, bv) {
+                            out.insert(k.clone(), d);
+                        }
+                    }
+                    None => {
+                        out.insert(k.clone(), tv.clone());
+                    }
+                }
+            }
+            for k in b.keys() {
+                if !t.contains_key(k) {
+                    out.insert(k.clone(), Value::Null);
+                }
+            }
+            Some(Value::Object(out))
+        }
+        _ => Some(target.clone()),
+    }
+}
+
+/// A strategic-merge patch file: the diff plus the fields Kustomize uses to
+/// find the object it patches.
+fn patch_for(target: &Value, base: &Value) -> Option<Value> {
+    let mut patch = diff(target, base)?;
+    let obj = patch.as_object_mut()?;
+    for key in ["apiVersion", "kind"] {
+        if let Some(v) = target.get(key) {
+            obj.insert(key.to_owned(), v.clone());
+        }
+    }
+    let name = target.get("metadata").and_then(|m| m.get("name")).cloned()?;
+    let meta = obj
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(m) = meta.as_object_mut() {
+        m.insert("name".to_owned(), name);
+    }
+    Some(patch)
+}
+
+fn cluster_base(stores: &[&StorePlan], plan: &Plan) -> Vec<Artifact> {
+    let mut out = Vec::new();
+    let mut resources = Vec::new();
+    for s in stores {
+        let sa_file = format!("serviceaccount-{}.yaml", s.name);
+        let store_file = format!("clustersecretstore-{}.yaml", s.name);
+        out.push(Artifact {
+            path: format!("bases/cluster/{sa_file}"),
+            reason: Some(format!(
+                "identity of ClusterSecretStore `{}`, in the ESO namespace `{}`",
+                s.name, plan.eso_namespace
+            )),
+            content: Content::Yaml(vec![Object::ServiceAccount(service_account(
+                s,
+                Some(plan.eso_namespace.to_string()),
+            ))]),
+        });
+        out.push(Artifact {
+            path: format!("bases/cluster/{store_file}"),
+            reason: Some(plan.scope.reason.clone()),
+            content: Content::Yaml(vec![Object::SecretStore(Box::new(secret_store(s)))]),
+        });
+        resources.push(sa_file);
+        resources.push(store_file);
+    }
+    let mut k = Kustomization::new(resources);
+    k.labels = vec![LabelSet {
+        pairs: BTreeMap::from([("app.kubernetes.io/managed-by".to_owned(), "esogen".to_owned())]),
+        include_selectors: false,
+    }];
+    out.push(Artifact {
+        path: "bases/cluster/kustomization.yaml".into(),
+        reason: Some("cluster-scoped stores (ESO guide Option B), synced once for all namespaces".into()),
+        content: Content::Yaml(vec![Object::Kustomization(k)]),
+    });
+    out
+}
+
+fn overlay(
+    ns: &NamespacePlan,
+    shape: Option<(&StorePlan, &TenantShape)>,
+) -> Result<Vec<Artifact>, serde_json::Error> {
+    let dir = format!("overlays/{}", ns.namespace);
+    let mut out = Vec::new();
+    let mut resources = Vec::new();
+    let mut patches = Vec::new();
+    let (store_name, store_kind) = match shape {
+        Some((store, shape)) => {
+            resources.push(format!("../../bases/tenant/{}", store.name));
+            for (file, patch) in shape.patches(ns.namespace.as_str()) {
+                out.push(Artifact {
+                    path: format!("{dir}/{file}"),
+                    reason: Some(format!("what namespace `{}` adds to the per-tenant shape", ns.namespace)),
+                    content: Content::Yaml(vec![Object::Derived(patch)]),
+                });
+                patches.push(Patch { path: file });
+            }
+            (store.name.to_string(), StoreKind::SecretStore)
+        }
+        None => (ns.provider.to_string(), StoreKind::ClusterSecretStore),
+    };
+    for es in &ns.external_secrets {
+        let file = format!("externalsecret-{}.yaml", es.name);
+        out.push(Artifact {
+            path: format!("{dir}/{file}"),
+            reason: None,
+            content: Content::Yaml(vec![Object::ExternalSecret(Box::new(external_secret(
+                es,
+                &store_name,
+                store_kind,
+            )))]),
+        });
+        resources.push(file);
+    }
+    let mut k = Kustomization::new(resources);
+    k.namespace = Some(ns.namespace.to_string());
+    k.patches = patches;
+    k.labels = vec![LabelSet {
+        pairs: eso::standard_labels(ns.team.as_str()),
+        include_selectors: false,
+    }];
+    out.push(Artifact {
+        path: format!("{dir}/kustomization.yaml"),
+        reason: Some(format!(
+            "namespace `{}` of team `{}`, reading through {} `{}`",
+            ns.namespace,
+            ns.team,
+            store_kind.as_str(),
+            store_name
+        )),
+        content: Content::Yaml(vec![Object::Kustomization(k)]),
+    });
+    Ok(out)
+}
+
+fn external_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso::ExternalSecret {
+    let (data, data_from) = match &es.source {
+        SecretSource::Properties { key, data } => (
+            data.iter()
+                .map(|(secret_key, property)| eso::DataItem {
+                    secret_key: secret_key.clone(),
+                    remote_ref: eso::RemoteRef {
+                        key: key.value.as_str().to_owned(),
+                        property: Some(property.clone()),
+                    },
+                })
+                .collect(),
+            Vec::new(),
+        ),
+        SecretSource::Extract { key } => (
+            Vec::new(),
+            vec![eso::DataFrom {
+                extract: Some(eso::Extract {
+                    key: key.value.as_str().to_owned(),
+                }),
+                find: None,
+            }],
+        ),
+        SecretSource::Find { path, name_regex } => (
+            Vec::new(),
+            vec![eso::DataFrom {
+                extract: None,
+                find: Some(eso::Find {
+                    path: path.value.clone(),
+                    name: name_regex.as_ref().map(|r| eso::FindName { regexp: r.clone() }),
+                }),
+            }],
+        ),
+    };
+    eso::ExternalSecret {
+        api_version: eso::API_VERSION,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta {
+            name: es.name.to_string(),
+            ..ObjectMeta::default()
+        },
+        spec: eso::ExternalSecretSpec {
+            refresh_interval: es.refresh_interval.clone(),
+            secret_store_ref: eso::StoreRef {
+                name: store.to_owned(),
+                kind,
+            },
+            target: eso::Target {
+                name: es.target.to_string(),
+                creation_policy: "Owner",
+                template: es.target_type.as_ref().map(|t| eso::TargetTemplate {
+                    secret_type: t.clone(),
+                    engine_version: "v2",
+                    merge_policy: "Merge",
+                }),
+            },
+            data,
+            data_from,
+        },
+    }
+}
+
+fn policy_artifacts(store: &StorePlan) -> Vec<Artifact> {
+    store
+        .backend
+        .policy_files(store.name.as_str())
+        .into_iter()
+        .map(|f| Artifact {
+            path: format!("policies/{}/{}", store.home_namespace(), f.file_name),
+            reason: Some(f.purpose),
+            content: match f.document {
+                PolicyDocument::Iam(doc) => Content::IamPolicy(doc),
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn common_keeps_shared_parts() {
+        let a = json!({"k": "v", "m": {"x": 1, "y": 2}, "only": 1});
+        let b = json!({"k": "v", "m": {"x": 1, "y": 3}});
+        assert_eq!(common(&[&a, &b]), Some(json!({"k": "v", "m": {"x": 1}})));
+    }
+
+    #[test]
+    fn diff_adds_changes_and_deletes() {
+        let base = json!({"k": "v", "m": {"x": 1}, "gone": true});
+        let target = json!({"k": "v", "m": {"x": 2, "y": 1}});
+        assert_eq!(
+            diff(&target, &base),
+            Some(json!({"m": {"x": 2, "y": 1}, "gone": null}))
+        );
+        assert_eq!(diff(&base, &base), None);
+    }
+}

@@ -1,0 +1,246 @@
+//! External Secrets Operator objects (`external-secrets.io/v1`), only the
+//! fields esogen sets. Field names follow the CRDs in ESO v2.9.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::k8s::ObjectMeta;
+
+/// ESO's API group and version for stores and ExternalSecrets.
+pub const API_VERSION: &str = "external-secrets.io/v1";
+
+/// Which store kind an object is or refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StoreKind {
+    /// Namespaced `SecretStore` (ESO guide Option A).
+    SecretStore,
+    /// Cluster-scoped `ClusterSecretStore` (ESO guide Option B).
+    ClusterSecretStore,
+}
+
+impl StoreKind {
+    /// The Kubernetes kind name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::SecretStore => "SecretStore",
+            StoreKind::ClusterSecretStore => "ClusterSecretStore",
+        }
+    }
+}
+
+/// A `SecretStore` or `ClusterSecretStore`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStore {
+    /// [`API_VERSION`].
+    pub api_version: &'static str,
+    /// `SecretStore` or `ClusterSecretStore`.
+    pub kind: StoreKind,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: SecretStoreSpec,
+}
+
+/// Store spec.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStoreSpec {
+    /// Which namespaces may use a ClusterSecretStore.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<StoreCondition>,
+    /// The provider block.
+    pub provider: StoreProvider,
+}
+
+/// A ClusterSecretStore condition. esogen only ever emits an explicit
+/// namespace list: labels can be set by whoever edits a namespace, and
+/// `namespaceRegexes` match unanchored.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreCondition {
+    /// Exact namespace names.
+    pub namespaces: Vec<String>,
+}
+
+/// `spec.provider`: exactly one field is set.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreProvider {
+    /// AWS Secrets Manager / Parameter Store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws: Option<AwsProvider>,
+}
+
+/// `spec.provider.aws`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsProvider {
+    /// `SecretsManager` or `ParameterStore`.
+    pub service: &'static str,
+    /// AWS region.
+    pub region: String,
+    /// How ESO authenticates.
+    pub auth: AwsAuth,
+}
+
+/// `spec.provider.aws.auth`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsAuth {
+    /// IRSA: a ServiceAccount token exchanged for the role in its annotation.
+    pub jwt: AwsJwtAuth,
+}
+
+/// `auth.jwt`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsJwtAuth {
+    /// The ServiceAccount whose token is used.
+    pub service_account_ref: ServiceAccountRef,
+}
+
+/// A reference to a ServiceAccount.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccountRef {
+    /// ServiceAccount name.
+    pub name: String,
+    /// Always set for a ClusterSecretStore (ESO guide, common pitfall 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Token audiences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<String>,
+}
+
+/// An `ExternalSecret`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecret {
+    /// [`API_VERSION`].
+    pub api_version: &'static str,
+    /// Always `ExternalSecret`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: ExternalSecretSpec,
+}
+
+/// ExternalSecret spec.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecretSpec {
+    /// Go duration between syncs.
+    pub refresh_interval: String,
+    /// Which store to read from.
+    pub secret_store_ref: StoreRef,
+    /// The Kubernetes Secret to write.
+    pub target: Target,
+    /// Chosen properties.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<DataItem>,
+    /// Whole secrets or searches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_from: Vec<DataFrom>,
+}
+
+/// `secretStoreRef`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreRef {
+    /// Store name.
+    pub name: String,
+    /// Store kind.
+    pub kind: StoreKind,
+}
+
+/// `target`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// Secret name.
+    pub name: String,
+    /// Always `Owner`: the Secret is garbage-collected with its ExternalSecret.
+    pub creation_policy: &'static str,
+    /// Set only to give the Secret a type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<TargetTemplate>,
+}
+
+/// `target.template`, used only for the Secret type.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetTemplate {
+    /// Secret type, such as `kubernetes.io/dockerconfigjson`.
+    #[serde(rename = "type")]
+    pub secret_type: String,
+    /// Always `v2`.
+    pub engine_version: &'static str,
+    /// Always `Merge`: keep the fetched data, only set the type.
+    pub merge_policy: &'static str,
+}
+
+/// One `data` entry.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataItem {
+    /// Key in the Kubernetes Secret.
+    pub secret_key: String,
+    /// Where the value comes from.
+    pub remote_ref: RemoteRef,
+}
+
+/// `remoteRef`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteRef {
+    /// Provider key.
+    pub key: String,
+    /// JSON property inside the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+}
+
+/// One `dataFrom` entry: exactly one field set.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataFrom {
+    /// Every property of one secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract: Option<Extract>,
+    /// A search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub find: Option<Find>,
+}
+
+/// `dataFrom.extract`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extract {
+    /// Provider key.
+    pub key: String,
+}
+
+/// `dataFrom.find`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Find {
+    /// Root path of the search; always inside the team prefix.
+    pub path: String,
+    /// Name filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<FindName>,
+}
+
+/// `find.name`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindName {
+    /// Regular expression.
+    pub regexp: String,
+}
+
+/// Labels esogen sets on what it generates.
+pub fn standard_labels(team: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/managed-by".to_owned(), "esogen".to_owned()),
+        ("esogen.io/team".to_owned(), team.to_owned()),
+    ])
+}

@@ -1,0 +1,139 @@
+//! User naming patterns such as `role_name = "eso-{{namespace}}"`: the only
+//! place handlebars is used. Consumes a pattern's text; produces a compiled
+//! `Pattern` (strict mode: an unknown variable is an error) that renders names
+//! from `PatternVars`.
+
+use std::sync::Arc;
+
+use handlebars::{Handlebars, RenderErrorReason};
+use serde::Serialize;
+
+/// The variables a naming pattern may use. Every field is always present, so
+/// strict mode turns a typo such as `{{namespcae}}` into an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatternVars {
+    /// `[cluster] name`.
+    pub cluster: String,
+    /// The team the identity serves (for a shared ClusterSecretStore, the
+    /// team names joined by `-`).
+    pub team: String,
+    /// The namespace the ServiceAccount lives in.
+    pub namespace: String,
+    /// The `[providers.NAME]` table name.
+    pub provider: String,
+}
+
+/// The variable names, for help texts.
+pub const VARIABLES: &[&str] = &["cluster", "team", "namespace", "provider"];
+
+/// Why a pattern could not be compiled or rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// The handlebars syntax is wrong.
+    #[error("{0}")]
+    Syntax(String),
+    /// The pattern uses a variable esogen does not provide.
+    #[error("unknown variable `{0}`")]
+    UnknownVariable(String),
+    /// Rendering failed for another reason (a helper error).
+    #[error("{0}")]
+    Render(String),
+}
+
+/// A compiled naming pattern.
+#[derive(Clone)]
+pub struct Pattern {
+    source: String,
+    registry: Arc<Handlebars<'static>>,
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pattern({:?})", self.source)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+const NAME: &str = "pattern";
+
+impl Pattern {
+    /// Compiles `source` in strict mode with HTML escaping off, then renders it
+    /// once with placeholder values so an unknown variable fails here, at load
+    /// time, rather than for one team later.
+    pub fn compile(source: &str) -> Result<Self, PatternError> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_template_string(NAME, source)
+            .map_err(|e| PatternError::Syntax(e.reason().to_string()))?;
+        let pattern = Self {
+            source: source.to_owned(),
+            registry: Arc::new(hb),
+        };
+        pattern.render(&PatternVars {
+            cluster: "c".into(),
+            team: "t".into(),
+            namespace: "n".into(),
+            provider: "p".into(),
+        })?;
+        Ok(pattern)
+    }
+
+    /// The pattern as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Renders a name.
+    pub fn render(&self, vars: &PatternVars) -> Result<String, PatternError> {
+        self.registry.render(NAME, vars).map_err(|e| match e.reason() {
+            RenderErrorReason::MissingVariable(Some(v)) => PatternError::UnknownVariable(v.clone()),
+            RenderErrorReason::MissingVariable(None) => {
+                PatternError::UnknownVariable("(unnamed)".into())
+            }
+            RenderErrorReason::TemplateError(t) => PatternError::Syntax(t.reason().to_string()),
+            other => PatternError::Render(other.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> PatternVars {
+        PatternVars {
+            cluster: "prod".into(),
+            team: "payments".into(),
+            namespace: "payments-batch".into(),
+            provider: "aws".into(),
+        }
+    }
+
+    #[test]
+    fn renders_known_variables_without_escaping() {
+        let p = Pattern::compile("eso-{{cluster}}-{{namespace}}&{{team}}").unwrap();
+        assert_eq!(p.render(&vars()).unwrap(), "eso-prod-payments-batch&payments");
+    }
+
+    #[test]
+    fn unknown_variable_is_an_error_at_compile_time() {
+        assert_eq!(
+            Pattern::compile("eso-{{namespcae}}").unwrap_err(),
+            PatternError::UnknownVariable("namespcae".into())
+        );
+    }
+
+    #[test]
+    fn syntax_error() {
+        assert!(matches!(
+            Pattern::compile("eso-{{namespace"),
+            Err(PatternError::Syntax(_))
+        ));
+    }
+}

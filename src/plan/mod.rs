@@ -1,0 +1,326 @@
+//! The decisions of ESO's setup guide, made explicit. Consumes a validated
+//! `Config`; produces a `Plan`: which stores exist, where, with which identity
+//! and policy scope, and which ExternalSecrets each namespace gets, every
+//! choice with its reason. No Kubernetes objects yet, no I/O.
+
+pub mod tenancy;
+
+use std::collections::BTreeMap;
+
+use crate::config::types::{ClusterName, NamespaceName, ObjectName, ProviderName, TeamName};
+use crate::config::{Config, Platform, SecretSource};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::provider::{BackendPlan, Decision, IdentityRequest};
+pub use tenancy::{ScopeDecision, StoreScope};
+
+/// Everything esogen decided.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// File name of the config, for headers.
+    pub source_name: String,
+    /// Cluster name.
+    pub cluster: ClusterName,
+    /// Platform.
+    pub platform: Platform,
+    /// Namespace ESO runs in.
+    pub eso_namespace: NamespaceName,
+    /// Option A or B, and why.
+    pub scope: ScopeDecision,
+    /// Every store, sorted by (namespace, name); cluster stores first.
+    pub stores: Vec<StorePlan>,
+    /// Every tenant namespace, sorted by name.
+    pub namespaces: Vec<NamespacePlan>,
+}
+
+/// Where a store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorePlacement {
+    /// A SecretStore in one tenant namespace.
+    Namespace(NamespaceName),
+    /// A ClusterSecretStore usable only from these namespaces.
+    Cluster {
+        /// Explicit allow-list, sorted.
+        allowed: Vec<NamespaceName>,
+    },
+}
+
+/// One store and its identity.
+#[derive(Debug, Clone)]
+pub struct StorePlan {
+    /// Store name: the provider table's name.
+    pub name: ProviderName,
+    /// Where the store lives.
+    pub placement: StorePlacement,
+    /// The store's ServiceAccount.
+    pub service_account: ServiceAccountPlan,
+    /// The provider identity behind the ServiceAccount.
+    pub backend: BackendPlan,
+    /// Teams served.
+    pub teams: Vec<TeamName>,
+    /// Decisions taken for this store.
+    pub decisions: Vec<Decision>,
+}
+
+impl StorePlan {
+    /// The namespace the store's credentials and policies belong to.
+    pub fn home_namespace(&self) -> &NamespaceName {
+        &self.service_account.namespace
+    }
+}
+
+/// A ServiceAccount that carries a provider identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccountPlan {
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: NamespaceName,
+}
+
+/// One tenant namespace.
+#[derive(Debug, Clone)]
+pub struct NamespacePlan {
+    /// The namespace.
+    pub namespace: NamespaceName,
+    /// Owning team.
+    pub team: TeamName,
+    /// Provider the team uses.
+    pub provider: ProviderName,
+    /// Whether the namespace's ExternalSecrets use its own SecretStore or the
+    /// ClusterSecretStore.
+    pub scope: StoreScope,
+    /// ExternalSecrets, sorted by name.
+    pub external_secrets: Vec<ExternalSecretPlan>,
+}
+
+/// One ExternalSecret.
+#[derive(Debug, Clone)]
+pub struct ExternalSecretPlan {
+    /// Object name.
+    pub name: ObjectName,
+    /// Target Secret name.
+    pub target: ObjectName,
+    /// Target Secret type.
+    pub target_type: Option<String>,
+    /// Refresh interval as a Go duration.
+    pub refresh_interval: String,
+    /// What it reads.
+    pub source: SecretSource,
+}
+
+/// The ServiceAccount name a store authenticates as.
+pub fn service_account_name(provider: &ProviderName) -> String {
+    format!("eso-{provider}")
+}
+
+/// Builds the plan. Returns `None` with errors when an identity cannot be
+/// decided (a naming pattern renders an invalid or colliding name).
+pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let scope = tenancy::decide(config.cluster.store_scope.value, config.teams.len());
+    let mut stores = Vec::new();
+    let mut namespaces = Vec::new();
+
+    for team in &config.teams {
+        for ns in &team.namespaces {
+            namespaces.push(NamespacePlan {
+                namespace: ns.value.clone(),
+                team: team.name.value.clone(),
+                provider: team.provider.value.clone(),
+                scope: scope.scope,
+                external_secrets: external_secrets_for(team, &ns.value),
+            });
+        }
+    }
+    namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+
+    match scope.scope {
+        StoreScope::PerNamespace => {
+            for team in &config.teams {
+                for ns in &team.namespaces {
+                    let finds = finds_in(team, Some(&ns.value));
+                    let req = IdentityRequest {
+                        cluster: &config.cluster.name.value,
+                        provider: &team.provider.value,
+                        teams: vec![&team.name.value],
+                        sa_namespace: &ns.value,
+                        sa_name: &service_account_name(&team.provider.value),
+                        prefixes: vec![&team.prefix],
+                        finds,
+                    };
+                    if let Some(store) = plan_store(
+                        config,
+                        &req,
+                        StorePlacement::Namespace(ns.value.clone()),
+                        &scope,
+                        &mut diags,
+                    ) {
+                        stores.push(store);
+                    }
+                }
+            }
+        }
+        StoreScope::Cluster => {
+            let mut by_provider: BTreeMap<&ProviderName, Vec<&crate::config::Team>> =
+                BTreeMap::new();
+            for team in &config.teams {
+                by_provider.entry(&team.provider.value).or_default().push(team);
+            }
+            for (provider, teams) in by_provider {
+                let mut allowed: Vec<NamespaceName> = teams
+                    .iter()
+                    .flat_map(|t| t.namespaces.iter().map(|n| n.value.clone()))
+                    .collect();
+                allowed.sort();
+                let sa_name = service_account_name(provider);
+                let req = IdentityRequest {
+                    cluster: &config.cluster.name.value,
+                    provider,
+                    teams: teams.iter().map(|t| &t.name.value).collect(),
+                    sa_namespace: &config.cluster.eso_namespace,
+                    sa_name: &sa_name,
+                    prefixes: teams.iter().map(|t| &t.prefix).collect(),
+                    finds: teams.iter().flat_map(|t| finds_in(t, None)).collect(),
+                };
+                if scope.is_shared && teams.len() > 1 {
+                    let names: Vec<&str> = teams.iter().map(|t| t.name.value.as_str()).collect();
+                    diags.push(
+                        Diagnostic::warning(
+                            Code::SharedClusterStore,
+                            format!(
+                                "ClusterSecretStore `{provider}` is shared by teams {}: one credential reads every one of their prefixes",
+                                names.join(", ")
+                            ),
+                        )
+                        .at(&config.cluster.store_scope.span)
+                        .help("any of these teams can read the others' secrets through the shared store; use `store_scope = \"auto\"` or `\"namespace\"` for a SecretStore per namespace"),
+                    );
+                }
+                if let Some(store) = plan_store(
+                    config,
+                    &req,
+                    StorePlacement::Cluster { allowed },
+                    &scope,
+                    &mut diags,
+                ) {
+                    stores.push(store);
+                }
+            }
+        }
+    }
+
+    check_unique_identities(&stores, &mut diags);
+    stores.sort_by(|a, b| {
+        (a.home_namespace(), &a.name).cmp(&(b.home_namespace(), &b.name))
+    });
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    let plan = Plan {
+        source_name: config.source_name.clone(),
+        cluster: config.cluster.name.value.clone(),
+        platform: config.cluster.platform.value,
+        eso_namespace: config.cluster.eso_namespace.clone(),
+        scope,
+        stores,
+        namespaces,
+    };
+    (Some(plan), diags)
+}
+
+fn plan_store(
+    config: &Config,
+    req: &IdentityRequest,
+    placement: StorePlacement,
+    scope: &ScopeDecision,
+    diags: &mut Diagnostics,
+) -> Option<StorePlan> {
+    let provider = config.providers.get(req.provider)?;
+    match provider.settings.plan_identity(req) {
+        Ok(backend) => {
+            diags.extend(backend.findings());
+            let mut decisions = vec![Decision {
+                topic: "store scope",
+                choice: match &placement {
+                    StorePlacement::Namespace(ns) => format!("SecretStore `{}` in namespace `{ns}`", req.provider),
+                    StorePlacement::Cluster { allowed } => format!(
+                        "ClusterSecretStore `{}` limited to namespaces {}",
+                        req.provider,
+                        allowed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                },
+                reason: scope.reason.clone(),
+            }];
+            decisions.extend(backend.decisions());
+            Some(StorePlan {
+                name: req.provider.clone(),
+                placement,
+                service_account: ServiceAccountPlan {
+                    name: req.sa_name.to_owned(),
+                    namespace: req.sa_namespace.clone(),
+                },
+                backend,
+                teams: req.teams.iter().map(|t| (*t).clone()).collect(),
+                decisions,
+            })
+        }
+        Err(ds) => {
+            diags.extend(ds);
+            None
+        }
+    }
+}
+
+fn check_unique_identities(stores: &[StorePlan], diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<String, &StorePlan> = BTreeMap::new();
+    for s in stores {
+        let (key, span) = s.backend.identity_key();
+        if let Some(first) = seen.get(&key) {
+            diags.push(
+                Diagnostic::error(
+                    Code::PatternResult,
+                    format!(
+                        "the stores of namespaces `{}` and `{}` would share the identity `{key}`",
+                        first.home_namespace(),
+                        s.home_namespace()
+                    ),
+                )
+                .at(&span)
+                .help("each store needs its own identity; include `{{namespace}}` (or `{{team}}`) in the naming pattern"),
+            );
+        } else {
+            seen.insert(key, s);
+        }
+    }
+}
+
+fn finds_in<'a>(
+    team: &'a crate::config::Team,
+    ns: Option<&NamespaceName>,
+) -> Vec<&'a crate::source::Span> {
+    team.secrets
+        .iter()
+        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter_map(|s| match &s.source {
+            SecretSource::Find { path, .. } => Some(&path.span),
+            _ => None,
+        })
+        .collect()
+}
+
+fn external_secrets_for(team: &crate::config::Team, ns: &NamespaceName) -> Vec<ExternalSecretPlan> {
+    let mut out: Vec<ExternalSecretPlan> = team
+        .secrets
+        .iter()
+        .filter(|s| s.namespaces.contains(ns))
+        .map(|s| ExternalSecretPlan {
+            name: s.name.value.clone(),
+            target: s.target.clone(),
+            target_type: s.target_type.clone(),
+            refresh_interval: s.refresh_interval.as_str().to_owned(),
+            source: s.source.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}

@@ -1,0 +1,154 @@
+//! Compares the generated tree with the output root on disk.
+
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+use walkdir::WalkDir;
+
+use super::SyncError;
+use crate::render::Ownership;
+use crate::tree::{OWNERSHIP_FILE, OutputTree, check_path};
+
+/// Directories esogen generates into; strays are looked for only there.
+pub const MANAGED_DIRS: &[&str] = &["bases", "overlays", "policies"];
+
+/// What writing the tree would change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// Files that do not exist yet.
+    pub added: Vec<String>,
+    /// Files whose content differs.
+    pub changed: Vec<String>,
+    /// Files esogen generated before and no longer generates.
+    pub removed: Vec<String>,
+    /// Files in the managed directories that esogen did not generate; never
+    /// touched, only reported.
+    pub strays: Vec<String>,
+    /// Number of files already up to date.
+    pub unchanged: usize,
+}
+
+impl ChangeSet {
+    /// True when writing would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SyncError {
+    let path = path.to_path_buf();
+    move |source| SyncError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Refuses a relative path whose existing components include a symlink.
+pub fn check_no_symlink(root: &Path, rel: &str) -> Result<(), SyncError> {
+    let mut cur = root.to_path_buf();
+    for part in rel.split('/') {
+        cur.push(part);
+        match std::fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => return Err(SyncError::Symlink { path: cur }),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io("inspect", &cur)(e)),
+        }
+    }
+    Ok(())
+}
+
+fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, SyncError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io("read", path)(e)),
+    }
+}
+
+/// The files the previous run recorded as generated. A missing or unreadable
+/// record means "owns nothing": esogen then never deletes anything.
+pub fn previous_ownership(root: &Path) -> Vec<String> {
+    let path = root.join(OWNERSHIP_FILE);
+    std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Ownership>(&b).ok())
+        .map(|o| o.files)
+        .unwrap_or_default()
+}
+
+/// Computes the changes writing `tree` under `root` would make.
+pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
+    let mut cs = ChangeSet::default();
+    for (rel, bytes) in tree.iter() {
+        check_path(rel)?;
+        check_no_symlink(root, rel)?;
+        match read_existing(&root.join(rel))? {
+            None => cs.added.push(rel.clone()),
+            Some(old) if &old != bytes => cs.changed.push(rel.clone()),
+            Some(_) => cs.unchanged += 1,
+        }
+    }
+    let owned = previous_ownership(root);
+    for rel in &owned {
+        if tree.get(rel).is_some() || check_path(rel).is_err() {
+            continue;
+        }
+        if check_no_symlink(root, rel).is_err() {
+            continue;
+        }
+        if root.join(rel).is_file() {
+            cs.removed.push(rel.clone());
+        }
+    }
+    for dir in MANAGED_DIRS {
+        let base = root.join(dir);
+        if !base.is_dir() {
+            continue;
+        }
+        for entry in WalkDir::new(&base).sort_by_file_name().follow_links(false) {
+            let entry = entry.map_err(|e| SyncError::Io {
+                action: "list",
+                path: base.clone(),
+                source: e.into(),
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let rel = relative(root, entry.path());
+            if tree.get(&rel).is_none() && !owned.contains(&rel) {
+                cs.strays.push(rel);
+            }
+        }
+    }
+    cs.removed.sort();
+    Ok(cs)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A unified diff of one changed or added file, for people.
+pub fn unified(root: &Path, rel: &str, tree: &OutputTree) -> String {
+    let old = std::fs::read(root.join(rel)).unwrap_or_default();
+    let new = tree.get(rel).cloned().unwrap_or_default();
+    let old = String::from_utf8_lossy(&old);
+    let new = String::from_utf8_lossy(&new);
+    TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{rel}"), &format!("b/{rel}"))
+        .to_string()
+}
+
+/// Absolute path of a relative one under `root`.
+pub fn absolute(root: &Path, rel: &str) -> PathBuf {
+    root.join(rel)
+}
