@@ -44,7 +44,9 @@ fn color_choice(c: Color) -> ColorChoice {
     match c {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
-        Color::Auto if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() => {
+        Color::Auto
+            if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() =>
+        {
             ColorChoice::Always
         }
         Color::Auto => ColorChoice::Never,
@@ -72,7 +74,11 @@ fn options(args: GenerateArgs, color: ColorChoice) -> Options {
     Options {
         config,
         out,
-        mode: if args.check { WriteMode::Check } else { WriteMode::Write },
+        mode: if args.check {
+            WriteMode::Check
+        } else {
+            WriteMode::Write
+        },
         color,
     }
 }
@@ -123,7 +129,11 @@ fn check(config: &Path, color: ColorChoice) -> anyhow::Result<Exit> {
     if ok.is_some() && diags.is_empty() {
         eprintln!("{}: no findings", config.display());
     }
-    Ok(if diags.has_errors() { Exit::Findings } else { Exit::Ok })
+    Ok(if diags.has_errors() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
 }
 
 fn generate(opts: Options) -> anyhow::Result<Exit> {
@@ -154,7 +164,11 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
     match opts.mode {
         WriteMode::Check => {
             if changes.is_empty() {
-                println!("up to date: {} files match {}", changes.unchanged, opts.config.display());
+                println!(
+                    "up to date: {} files match {}",
+                    changes.unchanged,
+                    opts.config.display()
+                );
                 return Ok(Exit::Ok);
             }
             println!(

@@ -91,14 +91,18 @@ impl Pattern {
 
     /// Renders a name.
     pub fn render(&self, vars: &PatternVars) -> Result<String, PatternError> {
-        self.registry.render(NAME, vars).map_err(|e| match e.reason() {
-            RenderErrorReason::MissingVariable(Some(v)) => PatternError::UnknownVariable(v.clone()),
-            RenderErrorReason::MissingVariable(None) => {
-                PatternError::UnknownVariable("(unnamed)".into())
-            }
-            RenderErrorReason::TemplateError(t) => PatternError::Syntax(t.reason().to_string()),
-            other => PatternError::Render(other.to_string()),
-        })
+        self.registry
+            .render(NAME, vars)
+            .map_err(|e| match e.reason() {
+                RenderErrorReason::MissingVariable(Some(v)) => {
+                    PatternError::UnknownVariable(v.clone())
+                }
+                RenderErrorReason::MissingVariable(None) => {
+                    PatternError::UnknownVariable("(unnamed)".into())
+                }
+                RenderErrorReason::TemplateError(t) => PatternError::Syntax(t.reason().to_string()),
+                other => PatternError::Render(other.to_string()),
+            })
     }
 }
 
@@ -118,7 +122,10 @@ mod tests {
     #[test]
     fn renders_known_variables_without_escaping() {
         let p = Pattern::compile("eso-{{cluster}}-{{namespace}}&{{team}}").unwrap();
-        assert_eq!(p.render(&vars()).unwrap(), "eso-prod-payments-batch&payments");
+        assert_eq!(
+            p.render(&vars()).unwrap(),
+            "eso-prod-payments-batch&payments"
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub fn generate(
 
 /// Convenience for tests and tools: registers `text` as `name` and runs the
 /// pipeline.
-pub fn generate_text(name: &str, text: &str) -> (Sources, Result<Generated, PipelineError>, Diagnostics) {
+pub fn generate_text(
+    name: &str,
+    text: &str,
+) -> (Sources, Result<Generated, PipelineError>, Diagnostics) {
     let mut sources = Sources::new();
     let file = sources.add(name, text);
     let (r, d) = generate(file, text, name);

@@ -82,10 +82,11 @@ pub fn render_tree(artifacts: &[Artifact], source_name: &str) -> Result<OutputTr
                 s
             }
             Content::IamPolicy(doc) => {
-                let mut s = serde_json::to_string_pretty(doc).map_err(|source| RenderError::Json {
-                    path: a.path.clone(),
-                    source,
-                })?;
+                let mut s =
+                    serde_json::to_string_pretty(doc).map_err(|source| RenderError::Json {
+                        path: a.path.clone(),
+                        source,
+                    })?;
                 s.push('\n');
                 s
             }

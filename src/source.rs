@@ -50,12 +50,18 @@ impl Sources {
 
     /// The text of a registered file.
     pub fn text(&self, file: FileId) -> &str {
-        self.files.get(file).map(|f| f.source().as_str()).unwrap_or("")
+        self.files
+            .get(file)
+            .map(|f| f.source().as_str())
+            .unwrap_or("")
     }
 
     /// The name a registered file was added under.
     pub fn name(&self, file: FileId) -> String {
-        self.files.get(file).map(|f| f.name().clone()).unwrap_or_default()
+        self.files
+            .get(file)
+            .map(|f| f.name().clone())
+            .unwrap_or_default()
     }
 
     /// One-based line and column (in characters) of a byte offset.

@@ -38,7 +38,10 @@ pub fn check_path(path: &str) -> Result<(), UnsafePath> {
     if path.starts_with('/') || path.contains('\\') || path.contains(':') {
         return bad("it is absolute or not a plain relative path");
     }
-    if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
         return bad("it has an empty, `.` or `..` component");
     }
     if path.chars().any(|c| c.is_control()) {
@@ -99,7 +102,16 @@ mod tests {
 
     #[test]
     fn paths_cannot_escape() {
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "c:\\x", "a\nb"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "a/./b",
+            "c:\\x",
+            "a\nb",
+        ] {
             assert!(check_path(bad).is_err(), "{bad:?}");
         }
         assert!(check_path("overlays/payments/kustomization.yaml").is_ok());

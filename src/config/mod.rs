@@ -15,8 +15,8 @@ use crate::naming::Pattern;
 use crate::provider::ProviderSettings;
 use crate::source::Span;
 use types::{
-    ClusterName, Duration, Located, NamespaceName, ObjectName, PathPrefix, ProviderName,
-    RemoteKey, TeamName,
+    ClusterName, Duration, Located, NamespaceName, ObjectName, PathPrefix, ProviderName, RemoteKey,
+    TeamName,
 };
 
 /// The only `version` this esogen reads.
@@ -26,7 +26,8 @@ pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
 /// Default `[cluster] eso_namespace`: where ESO's Helm chart is usually installed.
 pub const DEFAULT_ESO_NAMESPACE: &str = "external-secrets";
 /// Namespaces no tenant may claim, besides the ESO namespace.
-pub const RESERVED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+pub const RESERVED_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// A validated `tenants.toml`.
 #[derive(Debug, Clone)]

@@ -31,7 +31,10 @@ fn is_dns_label(s: &str, max: usize) -> Result<(), Reason> {
         return Err("it is empty".into());
     }
     if s.len() > max {
-        return Err(format!("it is {} characters long, the limit is {max}", s.len()));
+        return Err(format!(
+            "it is {} characters long, the limit is {max}",
+            s.len()
+        ));
     }
     if let Some(c) = s
         .chars()
@@ -117,7 +120,10 @@ impl ObjectName {
     /// Parses a DNS-1123 subdomain.
     pub fn parse(s: &str) -> Result<Self, Reason> {
         if s.len() > 253 {
-            return Err(format!("it is {} characters long, the limit is 253", s.len()));
+            return Err(format!(
+                "it is {} characters long, the limit is 253",
+                s.len()
+            ));
         }
         for label in s.split('.') {
             is_dns_label(label, 63).map_err(|r| {
@@ -156,12 +162,13 @@ impl PathPrefix {
     /// wildcards (they would widen the grant), no empty or `..` segments.
     pub fn parse(s: &str) -> Result<Self, Reason> {
         if s.is_empty() {
-            return Err(
-                "it is empty, which would grant every secret in the provider".into(),
-            );
+            return Err("it is empty, which would grant every secret in the provider".into());
         }
         if s.len() > 512 {
-            return Err(format!("it is {} characters long, the limit is 512", s.len()));
+            return Err(format!(
+                "it is {} characters long, the limit is 512",
+                s.len()
+            ));
         }
         check_path_chars(s)?;
         if s.contains('*') || s.contains('?') {
@@ -246,10 +253,14 @@ impl RemoteKey {
             return Err(KeyProblem::Malformed("it has a `.` or `..` segment".into()));
         }
         if s.contains("//") {
-            return Err(KeyProblem::Malformed("it has an empty path segment (`//`)".into()));
+            return Err(KeyProblem::Malformed(
+                "it has an empty path segment (`//`)".into(),
+            ));
         }
         if !prefix.contains_key(s) {
-            let case_only = s.to_lowercase().starts_with(&prefix.as_str().to_lowercase());
+            let case_only = s
+                .to_lowercase()
+                .starts_with(&prefix.as_str().to_lowercase());
             return Err(KeyProblem::OutsidePrefix { case_only });
         }
         if s == prefix.as_str() {

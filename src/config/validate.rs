@@ -115,7 +115,9 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
         let key = rest.split('`').next().unwrap_or_default();
         return Diagnostic::error(Code::MissingKey, format!("missing key `{key}`"))
             .at_labelled(&span, "in this table")
-            .help(format!("add `{key} = ...`; see the README's tenants.toml reference"));
+            .help(format!(
+                "add `{key} = ...`; see the README's tenants.toml reference"
+            ));
     }
     if msg.starts_with("invalid type")
         || msg.starts_with("invalid value")
@@ -124,7 +126,11 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
         return Diagnostic::error(Code::InvalidValue, first_line(msg)).at(&span);
     }
     let _ = text;
-    Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {}", first_line(msg))).at(&span)
+    Diagnostic::error(
+        Code::TomlSyntax,
+        format!("invalid TOML: {}", first_line(msg)),
+    )
+    .at(&span)
 }
 
 fn first_line(s: &str) -> String {
@@ -142,7 +148,7 @@ fn parse_enum<T: Copy>(
     all: &[(T, &'static str)],
     what: &str,
     file: FileId,
-) -> Result<Located<T>, Diagnostic> {
+) -> Result<Located<T>, Box<Diagnostic>> {
     let span = Span::new(file, value.span());
     match all.iter().find(|(_, n)| *n == value.get_ref().as_str()) {
         Some((t, _)) => Ok(Located::new(*t, span)),
@@ -157,12 +163,14 @@ fn parse_enum<T: Copy>(
                 Some(s) => format!("did you mean `{s}`? expected one of {list}"),
                 None => format!("expected one of {list}"),
             };
-            Err(Diagnostic::error(
-                Code::InvalidValue,
-                format!("`{}` is not a valid {what}", value.get_ref()),
-            )
-            .at(&span)
-            .help(help))
+            Err(Box::new(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a valid {what}", value.get_ref()),
+                )
+                .at(&span)
+                .help(help),
+            ))
         }
     }
 }
@@ -187,7 +195,10 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         code,
-                        format!("`{}` is not a valid {what}: {reason}", raw.get_ref().escape_debug()),
+                        format!(
+                            "`{}` is not a valid {what}: {reason}",
+                            raw.get_ref().escape_debug()
+                        ),
                     )
                     .at(&span)
                     .help(help.to_owned()),
@@ -220,7 +231,10 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         Code::InvalidDuration,
-                        format!("`{}` is not a valid refresh interval: {reason}", raw.get_ref().escape_debug()),
+                        format!(
+                            "`{}` is not a valid refresh interval: {reason}",
+                            raw.get_ref().escape_debug()
+                        ),
                     )
                     .at(&span)
                     .help("use a Go duration such as `1h`, `30m` or `1h30m`"),
@@ -278,11 +292,11 @@ impl Validator {
             "use lowercase letters, digits and `-`",
         );
         let platform = parse_enum(&c.platform, Platform::ALL, "platform", self.file)
-            .map_err(|d| self.diags.push(d))
+            .map_err(|d| self.diags.push(*d))
             .ok();
         let store_scope = match &c.store_scope {
             Some(s) => parse_enum(s, StoreScopeSetting::ALL, "store scope", self.file)
-                .map_err(|d| self.diags.push(d))
+                .map_err(|d| self.diags.push(*d))
                 .ok(),
             None => Some(Located::new(StoreScopeSetting::Auto, self.span(raw))),
         };
@@ -332,7 +346,7 @@ impl Validator {
             let kind = match parse_enum(&p.kind, &kinds, "provider kind", self.file) {
                 Ok(k) => k,
                 Err(d) => {
-                    self.diags.push(d);
+                    self.diags.push(*d);
                     continue;
                 }
             };
@@ -520,7 +534,10 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         Code::DuplicateSecret,
-                        format!("secret `{}` is defined twice in team `{}`", secret.name.value, name.value),
+                        format!(
+                            "secret `{}` is defined twice in team `{}`",
+                            secret.name.value, name.value
+                        ),
                     )
                     .at_labelled(&secret.name.span, "defined again here")
                     .also(first, "first defined here"),
@@ -532,7 +549,10 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         Code::DuplicateSecret,
-                        format!("two secrets of team `{}` write the Kubernetes Secret `{}`", name.value, secret.target),
+                        format!(
+                            "two secrets of team `{}` write the Kubernetes Secret `{}`",
+                            name.value, secret.target
+                        ),
                     )
                     .at_labelled(&secret.name.span, "this one")
                     .also(first, "and this one")
@@ -555,7 +575,11 @@ impl Validator {
         })
     }
 
-    fn namespaces(&mut self, t: &RawTeam, cluster: Option<&Cluster>) -> Vec<Located<NamespaceName>> {
+    fn namespaces(
+        &mut self,
+        t: &RawTeam,
+        cluster: Option<&Cluster>,
+    ) -> Vec<Located<NamespaceName>> {
         if t.namespaces.get_ref().is_empty() {
             let span = self.span(&t.namespaces);
             self.diags.push(
@@ -607,7 +631,11 @@ impl Validator {
         out
     }
 
-    fn remote_key(&mut self, raw: &SStr, prefix: &Located<PathPrefix>) -> Option<Located<RemoteKey>> {
+    fn remote_key(
+        &mut self,
+        raw: &SStr,
+        prefix: &Located<PathPrefix>,
+    ) -> Option<Located<RemoteKey>> {
         let span = self.span(raw);
         match RemoteKey::parse(raw.get_ref(), &prefix.value) {
             Ok(k) => Some(Located::new(k, span)),
@@ -615,7 +643,10 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         Code::InvalidKey,
-                        format!("`{}` is not a valid remote key: {reason}", raw.get_ref().escape_debug()),
+                        format!(
+                            "`{}` is not a valid remote key: {reason}",
+                            raw.get_ref().escape_debug()
+                        ),
                     )
                     .at(&span)
                     .help("provider key names are exact: no surrounding space, no trailing `/`"),
@@ -624,14 +655,19 @@ impl Validator {
             }
             Err(KeyProblem::OutsidePrefix { case_only }) => {
                 let help = if case_only {
-                    "provider keys are case-sensitive: match the prefix's letter case exactly".to_owned()
+                    "provider keys are case-sensitive: match the prefix's letter case exactly"
+                        .to_owned()
                 } else {
                     format!("keys of this team must start with `{}`", prefix.value)
                 };
                 self.diags.push(
                     Diagnostic::error(
                         Code::KeyOutsidePrefix,
-                        format!("key `{}` is outside the team prefix `{}`", raw.get_ref(), prefix.value),
+                        format!(
+                            "key `{}` is outside the team prefix `{}`",
+                            raw.get_ref(),
+                            prefix.value
+                        ),
                     )
                     .at(&span)
                     .also(&prefix.span, "team prefix")
@@ -674,7 +710,8 @@ impl Validator {
                 let v = t.get_ref();
                 let ok = !v.is_empty()
                     && v.len() <= 253
-                    && v.chars().all(|c| c.is_ascii_alphanumeric() || "./-_".contains(c));
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "./-_".contains(c));
                 if !ok {
                     let span = self.span(t);
                     self.diags.push(
@@ -715,7 +752,10 @@ impl Validator {
                 let mut ok = true;
                 for ns in list.get_ref() {
                     let span = self.span(ns);
-                    match team_namespaces.iter().find(|n| n.value.as_str() == ns.get_ref()) {
+                    match team_namespaces
+                        .iter()
+                        .find(|n| n.value.as_str() == ns.get_ref())
+                    {
                         Some(n) => {
                             out.insert(n.value.clone());
                         }
@@ -726,7 +766,10 @@ impl Validator {
                             self.diags.push(
                                 Diagnostic::error(
                                     Code::NamespaceNotInTeam,
-                                    format!("namespace `{}` does not belong to this team", ns.get_ref()),
+                                    format!(
+                                        "namespace `{}` does not belong to this team",
+                                        ns.get_ref()
+                                    ),
                                 )
                                 .at(&span)
                                 .help(format!("the team owns: {}", owned.join(", "))),
@@ -747,23 +790,33 @@ impl Validator {
         })
     }
 
-    fn secret_source(&mut self, s: &Spanned<RawSecret>, prefix: &Located<PathPrefix>) -> Option<SecretSource> {
+    fn secret_source(
+        &mut self,
+        s: &Spanned<RawSecret>,
+        prefix: &Located<PathPrefix>,
+    ) -> Option<SecretSource> {
         let r = s.get_ref();
         let secret_span = self.span(s);
         match (&r.key, &r.find) {
             (Some(_), Some(find)) => {
                 let span = self.span(find);
                 self.diags.push(
-                    Diagnostic::error(Code::InvalidValue, "a secret takes `key` or `find`, not both")
-                        .at(&span)
-                        .help("`key` reads one remote secret; `find` searches under a path"),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        "a secret takes `key` or `find`, not both",
+                    )
+                    .at(&span)
+                    .help("`key` reads one remote secret; `find` searches under a path"),
                 );
                 None
             }
             (None, None) => {
                 self.diags.push(
                     Diagnostic::error(Code::MissingKey, "a secret needs `key` or `find`")
-                        .at(&Span::new(self.file, secret_span.range.start..secret_span.range.start))
+                        .at(&Span::new(
+                            self.file,
+                            secret_span.range.start..secret_span.range.start,
+                        ))
                         .help("add `key = \"<prefix>...\"` naming the remote secret"),
                 );
                 None
@@ -786,12 +839,17 @@ impl Validator {
                             let kspan = self.span(k);
                             let valid = !k.get_ref().is_empty()
                                 && k.get_ref().len() <= 253
-                                && k.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+                                && k.get_ref()
+                                    .chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
                             if !valid {
                                 self.diags.push(
                                     Diagnostic::error(
                                         Code::InvalidName,
-                                        format!("`{}` is not a valid Kubernetes Secret key", k.get_ref().escape_debug()),
+                                        format!(
+                                            "`{}` is not a valid Kubernetes Secret key",
+                                            k.get_ref().escape_debug()
+                                        ),
                                     )
                                     .at(&kspan)
                                     .help("Secret keys use letters, digits, `-`, `_` and `.`"),
@@ -812,7 +870,10 @@ impl Validator {
                             }
                             out.insert(k.get_ref().clone(), v.get_ref().clone());
                         }
-                        Some(SecretSource::Properties { key: key?, data: out })
+                        Some(SecretSource::Properties {
+                            key: key?,
+                            data: out,
+                        })
                     }
                 }
             }
@@ -836,7 +897,10 @@ impl Validator {
                                 self.diags.push(
                                     Diagnostic::error(
                                         Code::InvalidKey,
-                                        format!("`{}` is not a valid find path: {reason}", p.get_ref().escape_debug()),
+                                        format!(
+                                            "`{}` is not a valid find path: {reason}",
+                                            p.get_ref().escape_debug()
+                                        ),
                                     )
                                     .at(&span),
                                 );
@@ -846,11 +910,17 @@ impl Validator {
                                 self.diags.push(
                                     Diagnostic::error(
                                         Code::KeyOutsidePrefix,
-                                        format!("find path `{}` is outside the team prefix `{}`", path, prefix.value),
+                                        format!(
+                                            "find path `{}` is outside the team prefix `{}`",
+                                            path, prefix.value
+                                        ),
                                     )
                                     .at(&span)
                                     .also(&prefix.span, "team prefix")
-                                    .help(format!("a find path must start with `{}`", prefix.value)),
+                                    .help(format!(
+                                        "a find path must start with `{}`",
+                                        prefix.value
+                                    )),
                                 );
                                 None
                             }
@@ -867,7 +937,10 @@ impl Validator {
                             self.diags.push(
                                 Diagnostic::error(
                                     Code::InvalidValue,
-                                    format!("`{}` is not a valid regular expression", n.get_ref().escape_debug()),
+                                    format!(
+                                        "`{}` is not a valid regular expression",
+                                        n.get_ref().escape_debug()
+                                    ),
                                 )
                                 .at(&span)
                                 .help(first_line(&e.to_string())),
@@ -892,7 +965,10 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(suggest("platfrom", ["name", "platform"]), Some("platform"));
-        assert_eq!(suggest("namespcae", ["cluster", "namespace"]), Some("namespace"));
+        assert_eq!(
+            suggest("namespcae", ["cluster", "namespace"]),
+            Some("namespace")
+        );
         assert_eq!(suggest("zzz", ["name", "platform"]), None);
     }
 }

@@ -49,8 +49,9 @@ pub fn render_human(sources: &Sources, d: &Diagnostic, color: ColorChoice) -> St
     let config = term::Config::default();
     let cs = to_codespan(d);
     match color {
-        ColorChoice::Never => term::emit_into_string(&config, sources.files(), &cs)
-            .unwrap_or_else(|_| fallback(d)),
+        ColorChoice::Never => {
+            term::emit_into_string(&config, sources.files(), &cs).unwrap_or_else(|_| fallback(d))
+        }
         ColorChoice::Always => {
             let mut buf = termcolor::Buffer::ansi();
             match term::emit_to_write_style(&mut buf, &config, sources.files(), &cs) {
@@ -84,7 +85,10 @@ pub fn render_all(sources: &Sources, ds: &[&Diagnostic], color: ColorChoice) -> 
         out.push_str(&render_human(sources, d, color));
     }
     let errors = ds.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = ds.iter().filter(|d| d.severity == Severity::Warning).count();
+    let warnings = ds
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     if errors + warnings > 0 {
         out.push_str(&format!(
             "{} error{}, {} warning{}\n",

@@ -29,7 +29,10 @@ pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
     let mut cluster: Vec<&StorePlan> = Vec::new();
     for store in &plan.stores {
         match &store.placement {
-            StorePlacement::Namespace(_) => namespaced.entry(store.name.as_str()).or_default().push(store),
+            StorePlacement::Namespace(_) => namespaced
+                .entry(store.name.as_str())
+                .or_default()
+                .push(store),
             StorePlacement::Cluster { .. } => cluster.push(store),
         }
         out.extend(policy_artifacts(store));
@@ -45,9 +48,10 @@ pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
         out.extend(cluster_base(&cluster, plan));
     }
     for ns in &plan.namespaces {
-        let store = plan.stores.iter().find(|s| {
-            matches!(&s.placement, StorePlacement::Namespace(n) if *n == ns.namespace)
-        });
+        let store = plan
+            .stores
+            .iter()
+            .find(|s| matches!(&s.placement, StorePlacement::Namespace(n) if *n == ns.namespace));
         let shape = store.and_then(|s| shapes.get(s.name.as_str()).map(|sh| (s, sh)));
         out.extend(overlay(ns, shape)?);
     }
@@ -238,7 +242,10 @@ fn patch_for(target: &Value, base: &Value) -> Option<Value> {
             obj.insert(key.to_owned(), v.clone());
         }
     }
-    let name = target.get("metadata").and_then(|m| m.get("name")).cloned()?;
+    let name = target
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .cloned()?;
     let meta = obj
         .entry("metadata")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -275,12 +282,17 @@ fn cluster_base(stores: &[&StorePlan], plan: &Plan) -> Vec<Artifact> {
     }
     let mut k = Kustomization::new(resources);
     k.labels = vec![LabelSet {
-        pairs: BTreeMap::from([("app.kubernetes.io/managed-by".to_owned(), "esogen".to_owned())]),
+        pairs: BTreeMap::from([(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "esogen".to_owned(),
+        )]),
         include_selectors: false,
     }];
     out.push(Artifact {
         path: "bases/cluster/kustomization.yaml".into(),
-        reason: Some("cluster-scoped stores (ESO guide Option B), synced once for all namespaces".into()),
+        reason: Some(
+            "cluster-scoped stores (ESO guide Option B), synced once for all namespaces".into(),
+        ),
         content: Content::Yaml(vec![Object::Kustomization(k)]),
     });
     out
@@ -300,7 +312,10 @@ fn overlay(
             for (file, patch) in shape.patches(ns.namespace.as_str()) {
                 out.push(Artifact {
                     path: format!("{dir}/{file}"),
-                    reason: Some(format!("what namespace `{}` adds to the per-tenant shape", ns.namespace)),
+                    reason: Some(format!(
+                        "what namespace `{}` adds to the per-tenant shape",
+                        ns.namespace
+                    )),
                     content: Content::Yaml(vec![Object::Derived(patch)]),
                 });
                 patches.push(Patch { path: file });
@@ -372,7 +387,9 @@ fn external_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso
                 extract: None,
                 find: Some(eso::Find {
                     path: path.value.clone(),
-                    name: name_regex.as_ref().map(|r| eso::FindName { regexp: r.clone() }),
+                    name: name_regex
+                        .as_ref()
+                        .map(|r| eso::FindName { regexp: r.clone() }),
                 }),
             }],
         ),

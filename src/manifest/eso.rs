@@ -240,7 +240,10 @@ pub struct FindName {
 /// Labels esogen sets on what it generates.
 pub fn standard_labels(team: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/managed-by".to_owned(), "esogen".to_owned()),
+        (
+            "app.kubernetes.io/managed-by".to_owned(),
+            "esogen".to_owned(),
+        ),
         ("esogen.io/team".to_owned(), team.to_owned()),
     ])
 }

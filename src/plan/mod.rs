@@ -164,7 +164,10 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
             let mut by_provider: BTreeMap<&ProviderName, Vec<&crate::config::Team>> =
                 BTreeMap::new();
             for team in &config.teams {
-                by_provider.entry(&team.provider.value).or_default().push(team);
+                by_provider
+                    .entry(&team.provider.value)
+                    .or_default()
+                    .push(team);
             }
             for (provider, teams) in by_provider {
                 let mut allowed: Vec<NamespaceName> = teams
@@ -210,9 +213,7 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     }
 
     check_unique_identities(&stores, &mut diags);
-    stores.sort_by(|a, b| {
-        (a.home_namespace(), &a.name).cmp(&(b.home_namespace(), &b.name))
-    });
+    stores.sort_by(|a, b| (a.home_namespace(), &a.name).cmp(&(b.home_namespace(), &b.name)));
     if diags.has_errors() {
         return (None, diags);
     }
@@ -242,11 +243,17 @@ fn plan_store(
             let mut decisions = vec![Decision {
                 topic: "store scope",
                 choice: match &placement {
-                    StorePlacement::Namespace(ns) => format!("SecretStore `{}` in namespace `{ns}`", req.provider),
+                    StorePlacement::Namespace(ns) => {
+                        format!("SecretStore `{}` in namespace `{ns}`", req.provider)
+                    }
                     StorePlacement::Cluster { allowed } => format!(
                         "ClusterSecretStore `{}` limited to namespaces {}",
                         req.provider,
-                        allowed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        allowed
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 },
                 reason: scope.reason.clone(),

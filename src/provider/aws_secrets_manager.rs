@@ -87,8 +87,7 @@ fn is_region(s: &str) -> bool {
 fn is_role_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
@@ -117,7 +116,11 @@ impl Settings {
                 ),
             );
         }
-        let region = fields.require("region", KIND, "set `region = \"eu-west-1\"` (the secrets' region)");
+        let region = fields.require(
+            "region",
+            KIND,
+            "set `region = \"eu-west-1\"` (the secrets' region)",
+        );
         let account = fields.require(
             "account_id",
             KIND,
@@ -143,7 +146,7 @@ impl Settings {
                 None
             }
             Err(d) => {
-                errors.push(d);
+                errors.push(*d);
                 None
             }
         };
@@ -160,7 +163,7 @@ impl Settings {
                 None
             }
             Err(d) => {
-                errors.push(d);
+                errors.push(*d);
                 None
             }
         };
@@ -177,9 +180,8 @@ impl Settings {
                 } else if v.is_empty()
                     || v.ends_with('/')
                     || !v.contains('/')
-                    || v.chars().any(|c| {
-                        !(c.is_ascii_alphanumeric() || "./-_".contains(c))
-                    })
+                    || v.chars()
+                        .any(|c| !(c.is_ascii_alphanumeric() || "./-_".contains(c)))
                 {
                     errors.push(invalid(
                         &o.span,
@@ -192,7 +194,7 @@ impl Settings {
                 }
             }
             Err(d) => {
-                errors.push(d);
+                errors.push(*d);
                 None
             }
         };
@@ -392,7 +394,10 @@ impl Identity {
             ),
             (
                 format!("{}:sub", self.oidc_provider),
-                format!("system:serviceaccount:{}:{}", self.sa_namespace, self.sa_name),
+                format!(
+                    "system:serviceaccount:{}:{}",
+                    self.sa_namespace, self.sa_name
+                ),
             ),
         ]);
         iam::PolicyDocument {

@@ -39,7 +39,11 @@ impl ProviderKind {
     /// generates it.
     pub const ALL: &'static [(ProviderKind, &'static str, bool)] = &[
         (ProviderKind::AwsSecretsManager, "aws-secrets-manager", true),
-        (ProviderKind::AwsParameterStore, "aws-parameter-store", false),
+        (
+            ProviderKind::AwsParameterStore,
+            "aws-parameter-store",
+            false,
+        ),
         (ProviderKind::GcpSecretManager, "gcp-secret-manager", false),
         (ProviderKind::AzureKeyVault, "azure-key-vault", false),
         (ProviderKind::Vault, "vault", false),
@@ -86,14 +90,16 @@ impl Fields {
         key: &str,
         kind: ProviderKind,
         why: &str,
-    ) -> Result<Located<String>, Diagnostic> {
+    ) -> Result<Located<String>, Box<Diagnostic>> {
         self.take(key).ok_or_else(|| {
-            Diagnostic::error(
-                Code::ProviderSetting,
-                format!("provider of kind `{}` needs `{key}`", kind.name()),
+            Box::new(
+                Diagnostic::error(
+                    Code::ProviderSetting,
+                    format!("provider of kind `{}` needs `{key}`", kind.name()),
+                )
+                .at(&self.table)
+                .help(why.to_owned()),
             )
-            .at(&self.table)
-            .help(why.to_owned())
         })
     }
 

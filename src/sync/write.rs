@@ -47,7 +47,11 @@ pub fn apply(root: &Path, tree: &OutputTree, changes: &ChangeSet) -> Result<(), 
             write_atomic(&root.join(rel), bytes)?;
         }
     }
-    if changes.added.iter().chain(&changes.changed).any(|p| p == OWNERSHIP_FILE)
+    if changes
+        .added
+        .iter()
+        .chain(&changes.changed)
+        .any(|p| p == OWNERSHIP_FILE)
         && let Some(bytes) = tree.get(OWNERSHIP_FILE)
     {
         write_atomic(&root.join(OWNERSHIP_FILE), bytes)?;

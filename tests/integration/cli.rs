@@ -1,0 +1,205 @@
+//! Runs the built `esogen` binary as a user would.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::repo_root;
+
+fn esogen(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_esogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("esogen runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn workspace(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tenants.toml"), config).unwrap();
+    dir
+}
+
+fn example() -> String {
+    std::fs::read_to_string(repo_root().join("tenants.toml")).unwrap()
+}
+
+#[test]
+fn generate_then_regenerate_is_a_no_op() {
+    let ws = workspace(&example());
+    let out = esogen(&["generate"], ws.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("generated 5 namespaces"));
+    let kust = ws.path().join("overlays/payments/kustomization.yaml");
+    assert!(kust.is_file());
+    let before = std::fs::metadata(&kust).unwrap().modified().unwrap();
+
+    let again = esogen(&["generate"], ws.path());
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout).contains("up to date"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        std::fs::metadata(&kust).unwrap().modified().unwrap(),
+        before
+    );
+
+    let check = esogen(&["generate", "--check"], ws.path());
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+}
+
+#[test]
+fn check_reports_stale_output_and_writes_nothing() {
+    let ws = workspace(&example());
+    assert_eq!(esogen(&["generate"], ws.path()).status.code(), Some(0));
+    let es = ws.path().join("overlays/payments/externalsecret-db.yaml");
+    let edited = std::fs::read_to_string(&es)
+        .unwrap()
+        .replace("refreshInterval: 1h", "refreshInterval: 5h");
+    std::fs::write(&es, &edited).unwrap();
+    std::fs::remove_file(ws.path().join("policies/search/aws.iam-policy.json")).unwrap();
+    let before = files_under(ws.path());
+
+    let out = esogen(&["generate", "--check"], ws.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("stale"), "{stdout}");
+    assert!(
+        stdout.contains("change  overlays/payments/externalsecret-db.yaml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("add     policies/search/aws.iam-policy.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("-  refreshInterval: 5h") && stdout.contains("+  refreshInterval: 1h"),
+        "{stdout}"
+    );
+    assert_eq!(files_under(ws.path()), before);
+    assert_eq!(std::fs::read_to_string(&es).unwrap(), edited);
+}
+
+#[test]
+fn bad_config_is_located_and_writes_nothing() {
+    let bad = example().replace(
+        "namespaces = [\"checkout\"]",
+        "namespaces = [\"checkout\", \"kube-system\"]",
+    );
+    let ws = workspace(&bad);
+    let out = esogen(&["generate"], ws.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error[reserved-namespace]"), "{stderr}");
+    assert!(stderr.contains("tenants.toml:"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(files_under(ws.path()), ["tenants.toml"]);
+}
+
+#[test]
+fn removed_namespace_is_pruned_but_user_files_stay() {
+    let ws = workspace(&example());
+    assert_eq!(esogen(&["generate"], ws.path()).status.code(), Some(0));
+    let mine = ws.path().join("overlays/search/README.md");
+    std::fs::write(&mine, "notes by a person\n").unwrap();
+    let smaller = example()
+        .replace(
+            "namespaces = [\"search\", \"search-indexer\"]",
+            "namespaces = [\"search-indexer\"]",
+        )
+        .replace(
+            "namespaces = [\"search\"]\n",
+            "namespaces = [\"search-indexer\"]\n",
+        );
+    std::fs::write(ws.path().join("tenants.toml"), smaller).unwrap();
+    let out = esogen(&["generate"], ws.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !ws.path()
+            .join("overlays/search/kustomization.yaml")
+            .exists()
+    );
+    assert!(!ws.path().join("policies/search").exists());
+    assert!(mine.is_file(), "a file esogen did not write must survive");
+    assert!(
+        text(&out.stderr).contains("overlays/search/README.md"),
+        "stray is reported"
+    );
+}
+
+#[test]
+fn missing_config_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = esogen(&["generate", "--config", "nope.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read `nope.toml`"));
+}
+
+#[test]
+fn out_dir_and_config_flags() {
+    let ws = workspace(&example());
+    let out = esogen(
+        &["generate", "-c", "tenants.toml", "-o", "gitops"],
+        ws.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        ws.path()
+            .join("gitops/bases/tenant/aws/kustomization.yaml")
+            .is_file()
+    );
+}
+
+#[test]
+fn check_command_exit_codes() {
+    let ws = workspace(&example());
+    assert_eq!(esogen(&["check"], ws.path()).status.code(), Some(0));
+    std::fs::write(
+        ws.path().join("tenants.toml"),
+        example().replace("prefix = \"prod/search/\"", "prefix = \"prod/\""),
+    )
+    .unwrap();
+    let out = esogen(&["check"], ws.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("overlapping-prefix"));
+}
+
+#[test]
+fn committed_example_is_up_to_date() {
+    let out = esogen(&["generate", "--check"], &repo_root());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "run `esogen generate` at the repo root:\n{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn help_explains_exit_codes() {
+    let out = esogen(&["--help"], &repo_root());
+    assert!(text(&out.stdout).contains("Exit codes"));
+}

@@ -1,0 +1,256 @@
+//! Shared helpers: fixtures, the pure pipeline, external tools and schemas.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use esogen::pipeline;
+use esogen::tree::OutputTree;
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every good fixture: `tests/fixtures/<case>/tenants.toml`, by case name.
+pub fn fixtures() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(repo_root().join("tests/fixtures"))
+        .expect("tests/fixtures exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("tenants.toml").is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, p.join("tenants.toml"))
+        })
+        .collect();
+    out.sort();
+    assert!(out.len() >= 4, "expected the fixture cases");
+    out
+}
+
+/// The good fixtures plus the repo root example.
+pub fn all_good_configs() -> Vec<(String, PathBuf)> {
+    let mut v = fixtures();
+    v.push(("root-example".into(), repo_root().join("tenants.toml")));
+    v
+}
+
+/// Runs the pure pipeline; panics with rendered diagnostics on failure.
+pub fn generate(path: &Path) -> OutputTree {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (sources, result, diags) = pipeline::generate_text("tenants.toml", &text);
+    match result {
+        Ok(g) => g.tree,
+        Err(e) => panic!(
+            "{}: {e}\n{}",
+            path.display(),
+            esogen::diag::render::render_all(
+                &sources,
+                &diags.sorted(),
+                esogen::diag::render::ColorChoice::Never
+            )
+        ),
+    }
+}
+
+/// Writes a tree under `dir`.
+pub fn write_tree(tree: &OutputTree, dir: &Path) {
+    for (rel, bytes) in tree.iter() {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+/// Parses a (possibly multi-document) YAML text into JSON values.
+pub fn parse_yaml_docs(text: &str) -> Vec<Value> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).expect("valid YAML");
+    docs.into_iter().filter(|d| !d.is_null()).collect()
+}
+
+/// True when external tools and shared schemas must be present (CI).
+pub fn required() -> bool {
+    std::env::var("ESOGEN_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// The kubectl binary, or `None` (with a message) when it is missing and not
+/// required.
+pub fn kubectl() -> Option<PathBuf> {
+    let cmd = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let ok = Command::new(&cmd)
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(PathBuf::from(cmd));
+    }
+    assert!(
+        !required(),
+        "kubectl is required (ESOGEN_REQUIRE_TOOLS=1) but `{cmd}` does not run; .ci/run installs it"
+    );
+    eprintln!("SKIP: kubectl not found; run .ci/run to install it");
+    None
+}
+
+/// Renders one kustomization directory with `kubectl kustomize`.
+pub fn kustomize(kubectl: &Path, dir: &Path) -> Vec<Value> {
+    let out = Command::new(kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_yaml_docs(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `../shared`, or `None` when missing and not required.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var("ESOGEN_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("../shared"));
+    if dir.join("crds").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        !required(),
+        "{} is missing: the CRD schema checks cannot run",
+        dir.join("crds").display()
+    );
+    eprintln!("SKIP: {} not found", dir.join("crds").display());
+    None
+}
+
+/// Makes an OpenAPI schema closed: every object schema that lists
+/// `properties`, has no `additionalProperties` and does not preserve unknown
+/// fields gets `additionalProperties: false`. `metadata` has no `properties`
+/// in CRDs, so it stays open.
+pub fn strictify(schema: &mut Value) {
+    let Value::Object(m) = schema else { return };
+    let preserve = m
+        .get("x-kubernetes-preserve-unknown-fields")
+        .is_some_and(|p| p == &Value::Bool(true));
+    if m.contains_key("properties") && !m.contains_key("additionalProperties") && !preserve {
+        m.insert("additionalProperties".into(), Value::Bool(false));
+    }
+    // Recurse only where JSON Schema holds sub-schemas, so a field that is
+    // itself named `properties` is not mistaken for a keyword.
+    if let Some(Value::Object(props)) = m.get_mut("properties") {
+        props.values_mut().for_each(strictify);
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        match m.get_mut(key) {
+            Some(Value::Array(a)) => a.iter_mut().for_each(strictify),
+            Some(v @ Value::Object(_)) => strictify(v),
+            _ => {}
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(a)) = m.get_mut(key) {
+            a.iter_mut().for_each(strictify);
+        }
+    }
+}
+
+/// Strict validators by `(apiVersion, kind)`.
+pub struct Schemas {
+    validators: BTreeMap<(String, String), jsonschema::Validator>,
+}
+
+impl Schemas {
+    /// Validates one object; the error lists every violation.
+    pub fn validate(&self, obj: &Value) -> Result<(), String> {
+        let api = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
+        let kind = obj["kind"].as_str().unwrap_or_default().to_owned();
+        let v = self
+            .validators
+            .get(&(api.clone(), kind.clone()))
+            .unwrap_or_else(|| {
+                panic!("no schema for {api} {kind}: every emitted kind must be checked")
+            });
+        let errors: Vec<String> = v
+            .iter_errors(obj)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{kind} {}: {}",
+                obj["metadata"]["name"],
+                errors.join("; ")
+            ))
+        }
+    }
+}
+
+fn load_crd(
+    path: &Path,
+    versions: &[&str],
+    out: &mut BTreeMap<(String, String), jsonschema::Validator>,
+) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let crd: Value = serde_saphyr::from_str(&text).expect("CRD parses");
+    let group = crd["spec"]["group"].as_str().unwrap().to_owned();
+    let kind = crd["spec"]["names"]["kind"].as_str().unwrap().to_owned();
+    for v in crd["spec"]["versions"].as_array().unwrap() {
+        let name = v["name"].as_str().unwrap();
+        if !versions.contains(&name) {
+            continue;
+        }
+        let mut schema = v["schema"]["openAPIV3Schema"].clone();
+        strictify(&mut schema);
+        let validator = jsonschema::draft4::new(&schema).expect("CRD schema compiles as draft 4");
+        out.insert((format!("{group}/{name}"), kind.clone()), validator);
+    }
+}
+
+/// Core kinds esogen emits and their schema files under `schemas/k8s`.
+const CORE_SCHEMAS: &[(&str, &str, &str)] = &[("serviceaccount-v1.json", "v1", "ServiceAccount")];
+
+/// Loads the ESO CRDs and core Kubernetes schemas once per test binary.
+pub fn schemas() -> Option<&'static Schemas> {
+    static SCHEMAS: OnceLock<Option<Schemas>> = OnceLock::new();
+    SCHEMAS
+        .get_or_init(|| {
+            let shared = shared_dir()?;
+            let mut validators = BTreeMap::new();
+            let eso = shared.join("crds/external-secrets");
+            for f in [
+                "external-secrets.io_secretstores.yaml",
+                "external-secrets.io_clustersecretstores.yaml",
+                "external-secrets.io_externalsecrets.yaml",
+            ] {
+                load_crd(&eso.join(f), &["v1"], &mut validators);
+            }
+            load_crd(
+                &eso.join("external-secrets.io_pushsecrets.yaml"),
+                &["v1alpha1"],
+                &mut validators,
+            );
+            let core = shared.join("schemas/k8s");
+            for (file, api, kind) in CORE_SCHEMAS {
+                let schema: Value =
+                    serde_json::from_str(&std::fs::read_to_string(core.join(file)).unwrap())
+                        .unwrap();
+                let v = jsonschema::validator_for(&schema).expect("core schema compiles");
+                validators.insert(((*api).to_owned(), (*kind).to_owned()), v);
+            }
+            Some(Schemas { validators })
+        })
+        .as_ref()
+}
+
+/// Every directory holding a `kustomization.yaml` in a tree, relative.
+pub fn kustomization_dirs(tree: &OutputTree) -> Vec<String> {
+    tree.iter()
+        .filter_map(|(p, _)| p.strip_suffix("/kustomization.yaml").map(str::to_owned))
+        .collect()
+}

@@ -1,0 +1,8 @@
+//! esogen's integration tests: one binary, one module per feature.
+
+mod cli;
+mod common;
+mod consumers;
+mod diagnostics;
+mod properties;
+mod snapshots;
