@@ -3,6 +3,10 @@
 //! shared cluster. The pipeline runs one way:
 //! `config` → `plan` → `manifest` → `render` (an in-memory `tree`) → `sync`.
 
+// Library code never prints (the binary does) and never panics on input.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod config;
 pub mod diag;
 pub mod manifest;
