@@ -5,7 +5,10 @@
 
 // Library code never prints (the binary does) and never panics on input.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod config;
 pub mod diag;

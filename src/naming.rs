@@ -23,6 +23,23 @@ pub struct PatternVars {
     pub provider: String,
 }
 
+impl PatternVars {
+    /// The variables for one store identity.
+    pub fn for_request(req: &crate::provider::IdentityRequest) -> Self {
+        Self {
+            cluster: req.cluster.to_string(),
+            team: req
+                .teams
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join("-"),
+            namespace: req.sa_namespace.to_string(),
+            provider: req.provider.to_string(),
+        }
+    }
+}
+
 /// The variable names, for help texts.
 pub const VARIABLES: &[&str] = &["cluster", "team", "namespace", "provider"];
 

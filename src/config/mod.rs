@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 pub use validate::{pattern_diagnostic, suggest, validate};
 
 use crate::naming::Pattern;
-use crate::provider::ProviderSettings;
+use std::sync::Arc;
+
+use crate::provider::ProviderConfig;
 use crate::source::Span;
 use types::{
     ClusterName, Duration, Located, NamespaceName, ObjectName, PathPrefix, ProviderName, RemoteKey,
@@ -122,7 +124,7 @@ pub struct Provider {
     /// Where `kind` was written.
     pub kind_span: Span,
     /// Validated, kind-specific settings.
-    pub settings: ProviderSettings,
+    pub settings: Arc<dyn ProviderConfig>,
 }
 
 /// One team.
@@ -155,6 +157,9 @@ pub struct Secret {
     pub namespaces: Vec<NamespaceName>,
     /// What to read from the provider.
     pub source: SecretSource,
+    /// Set when the secret is pushed (PushSecret) rather than read: where
+    /// `push = true` was written.
+    pub push: Option<Span>,
 }
 
 /// What a secret reads from the provider.

@@ -18,9 +18,10 @@ pub struct RawConfig {
     pub version: Spanned<i64>,
     /// Cluster-wide settings.
     pub cluster: Spanned<RawCluster>,
-    /// Named secret providers, `[providers.NAME]`.
+    /// Named secret providers, `[providers.NAME]`: `kind` plus the settings
+    /// of that kind, which the provider module validates.
     #[serde(default)]
-    pub providers: BTreeMap<SStr, Spanned<RawProvider>>,
+    pub providers: BTreeMap<SStr, Spanned<BTreeMap<SStr, Spanned<toml::Value>>>>,
     /// Teams sharing the cluster, `[[teams]]`.
     #[serde(default)]
     pub teams: Vec<Spanned<RawTeam>>,
@@ -42,23 +43,6 @@ pub struct RawCluster {
     pub eso_namespace: Option<SStr>,
 }
 
-/// `[providers.NAME]`. Settings of every kind share this table; `validate`
-/// rejects a setting that does not belong to the provider's `kind`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawProvider {
-    /// Which secret backend, such as `aws-secrets-manager`.
-    pub kind: SStr,
-    /// AWS region.
-    pub region: Option<SStr>,
-    /// AWS account id (12 digits).
-    pub account_id: Option<SStr>,
-    /// EKS OIDC provider, `oidc.eks.<region>.amazonaws.com/id/<ID>`.
-    pub oidc_provider: Option<SStr>,
-    /// Naming pattern for the IAM role of each store's identity.
-    pub role_name: Option<SStr>,
-}
-
 /// One `[[teams]]` entry.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +57,8 @@ pub struct RawTeam {
     pub namespaces: Spanned<Vec<SStr>>,
     /// Refresh interval for this team's secrets.
     pub refresh_interval: Option<SStr>,
+    /// Default for the team's secrets: push them to the provider.
+    pub push: Option<Spanned<bool>>,
     /// The team's ExternalSecrets.
     #[serde(default)]
     pub secrets: Vec<Spanned<RawSecret>>,
@@ -99,6 +85,9 @@ pub struct RawSecret {
     pub refresh_interval: Option<SStr>,
     /// Subset of the team's namespaces that get this secret.
     pub namespaces: Option<Spanned<Vec<SStr>>>,
+    /// Push the Kubernetes Secret `target` to `key` (PushSecret) instead of
+    /// reading it.
+    pub push: Option<Spanned<bool>>,
 }
 
 /// `find = { path = "...", name = "regex" }`.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
-use super::raw::{RawConfig, RawProvider, RawSecret, RawTeam, SStr};
+use super::raw::{RawConfig, RawSecret, RawTeam, SStr};
 use super::types::{
     ClusterName, Duration, KeyProblem, Located, NamespaceName, ObjectName, PathPrefix,
     ProviderName, RemoteKey, TeamName,
@@ -17,7 +17,8 @@ use super::{
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::naming::{PatternError, VARIABLES};
-use crate::provider::{Fields, ProviderKind, ProviderSettings};
+use crate::provider::fields::{Setting, SettingValue};
+use crate::provider::{Fields, ParseContext, kind_named, kind_names};
 use crate::source::{FileId, Span};
 
 /// Parses and validates one `tenants.toml`. `source_name` is the file name
@@ -131,6 +132,18 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
         format!("invalid TOML: {}", first_line(msg)),
     )
     .at(&span)
+}
+
+fn setting_value(v: &toml::Value) -> SettingValue {
+    match v {
+        toml::Value::String(s) => SettingValue::Str(s.clone()),
+        toml::Value::Integer(i) => SettingValue::Int(*i),
+        toml::Value::Boolean(b) => SettingValue::Bool(*b),
+        toml::Value::Float(_) => SettingValue::Other("a float"),
+        toml::Value::Datetime(_) => SettingValue::Other("a date"),
+        toml::Value::Array(_) => SettingValue::Other("an array"),
+        toml::Value::Table(_) => SettingValue::Other("a table"),
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -328,7 +341,7 @@ impl Validator {
 
     fn providers(
         &mut self,
-        raw: &BTreeMap<SStr, Spanned<RawProvider>>,
+        raw: &BTreeMap<SStr, Spanned<BTreeMap<SStr, Spanned<toml::Value>>>>,
         platform: &Located<Platform>,
     ) -> BTreeMap<ProviderName, Provider> {
         let mut out = BTreeMap::new();
@@ -340,31 +353,68 @@ impl Validator {
                 "provider name",
                 "provider names become store names: lowercase letters, digits and `-`",
             );
-            let p = table.get_ref();
-            let kinds: Vec<(ProviderKind, &str)> =
-                ProviderKind::ALL.iter().map(|(k, n, _)| (*k, *n)).collect();
-            let kind = match parse_enum(&p.kind, &kinds, "provider kind", self.file) {
-                Ok(k) => k,
-                Err(d) => {
-                    self.diags.push(*d);
-                    continue;
-                }
-            };
+            let table_span = self.span(table);
             let mut values = BTreeMap::new();
-            for (key, value) in [
-                ("region", &p.region),
-                ("account_id", &p.account_id),
-                ("oidc_provider", &p.oidc_provider),
-                ("role_name", &p.role_name),
-            ] {
-                if let Some(v) = value {
-                    values.insert(key, Located::new(v.get_ref().clone(), self.span(v)));
+            let mut kind = None;
+            for (key, value) in table.get_ref() {
+                let setting = Setting {
+                    key_span: self.span(key),
+                    value: Located::new(setting_value(value.get_ref()), self.span(value)),
+                };
+                if key.get_ref() == "kind" {
+                    kind = Some(setting);
+                } else {
+                    values.insert(key.get_ref().clone(), setting);
                 }
             }
-            let fields = Fields::new(self.span(table), values);
-            let kind_span = kind.span.clone();
-            match ProviderSettings::parse(kind, fields, platform) {
-                Ok(settings) => {
+            let Some(kind) = kind else {
+                self.diags.push(
+                    Diagnostic::error(Code::MissingKey, "missing key `kind`")
+                        .at_labelled(&table_span, "in this provider table")
+                        .help(format!(
+                            "add `kind = \"...\"`, one of {}",
+                            kind_names().join(", ")
+                        )),
+                );
+                continue;
+            };
+            let kind_span = kind.value.span.clone();
+            let SettingValue::Str(kind_name) = kind.value.value else {
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidValue, "`kind` must be a string").at(&kind_span),
+                );
+                continue;
+            };
+            let Some(def) = kind_named(&kind_name) else {
+                let names = kind_names();
+                let list = names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let help = match suggest(&kind_name, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? expected one of {list}"),
+                    None => format!("expected one of {list}"),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnsupportedProvider,
+                        format!("`{kind_name}` is not a provider kind esogen knows"),
+                    )
+                    .at(&kind_span)
+                    .help(help),
+                );
+                continue;
+            };
+            let fields = Fields::new(def.name(), table_span, values);
+            let ctx = ParseContext {
+                fields,
+                platform,
+                kind_span: &kind_span,
+            };
+            match def.parse(ctx) {
+                Ok((settings, warnings)) => {
+                    self.diags.extend(warnings);
                     if let Some(name) = name {
                         out.insert(
                             name.value.clone(),
@@ -526,8 +576,13 @@ impl Validator {
         let mut secret_names: BTreeMap<String, Span> = BTreeMap::new();
         let mut targets: BTreeMap<String, Span> = BTreeMap::new();
         for s in &t.secrets {
-            let Some(secret) = self.secret(s, &prefix, &namespaces, default_refresh.as_ref())
-            else {
+            let Some(secret) = self.secret(
+                s,
+                &prefix,
+                &namespaces,
+                default_refresh.as_ref(),
+                t.push.as_ref(),
+            ) else {
                 continue;
             };
             if let Some(first) = secret_names.get(secret.name.value.as_str()) {
@@ -684,8 +739,23 @@ impl Validator {
         prefix: &Located<PathPrefix>,
         team_namespaces: &[Located<NamespaceName>],
         default_refresh: Option<&Duration>,
+        team_push: Option<&Spanned<bool>>,
     ) -> Option<Secret> {
         let r = s.get_ref();
+        let push = match r.push.as_ref().or(team_push) {
+            Some(p) if *p.get_ref() => Some(self.span(p)),
+            _ => None,
+        };
+        if let (Some(push_span), Some(find)) = (&push, &r.find) {
+            let span = self.span(find);
+            self.diags.push(
+                Diagnostic::error(Code::InvalidValue, "a pushed secret needs `key`, not `find`")
+                    .at(&span)
+                    .also(push_span, "push set here")
+                    .help("PushSecret writes one Kubernetes Secret to one remote key; set `push = false` on this secret to read with `find`"),
+            );
+            return None;
+        }
         let name = self.newtype(
             &r.name,
             ObjectName::parse,
@@ -787,6 +857,7 @@ impl Validator {
             refresh_interval: refresh?,
             namespaces: namespaces?,
             source: source?,
+            push,
         })
     }
 

@@ -73,6 +73,8 @@ codes! {
     PatternResult => "pattern-result", "a naming pattern that renders an invalid or colliding name";
     ListSecretsExposure => "list-secrets-exposure", "`find` needs account-wide ListSecrets, which reveals every secret name in the account";
     SharedClusterStore => "shared-cluster-store", "one ClusterSecretStore serves several teams: no per-team credential isolation";
+    StaticCredentials => "static-credentials", "a provider authenticates with static credentials instead of short-lived platform credentials";
+    UnscopedProvider => "unscoped-provider", "the provider cannot limit access to the team prefix and teams share a vault or identity";
 }
 
 /// A labelled span: where a diagnostic points, with an optional short message.

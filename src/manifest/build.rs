@@ -20,7 +20,7 @@ use super::kustomize::{Kustomization, LabelSet, Patch};
 use super::{Artifact, Content, Object};
 use crate::config::SecretSource;
 use crate::plan::{ExternalSecretPlan, NamespacePlan, Plan, StorePlacement, StorePlan};
-use crate::provider::PolicyDocument;
+use crate::provider::StoreContext;
 
 /// Builds every artifact of the plan, sorted by path.
 pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
@@ -41,7 +41,7 @@ pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
     let mut shapes: BTreeMap<&str, TenantShape> = BTreeMap::new();
     for (provider, stores) in &namespaced {
         let shape = TenantShape::compute(stores)?;
-        out.extend(shape.base_artifacts(provider, plan));
+        out.extend(shape.base_artifacts(provider));
         shapes.insert(provider, shape);
     }
     if !cluster.is_empty() {
@@ -59,6 +59,18 @@ pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
     Ok(out)
 }
 
+fn store_context(store: &StorePlan) -> StoreContext {
+    StoreContext {
+        sa_name: store.service_account.name.clone(),
+        namespace: match &store.placement {
+            StorePlacement::Namespace(_) => None,
+            // A ClusterSecretStore must say where its ServiceAccount and any
+            // credentials Secret live (ESO guide, common pitfall 1).
+            StorePlacement::Cluster { .. } => Some(store.service_account.namespace.to_string()),
+        },
+    }
+}
+
 fn service_account(store: &StorePlan, namespace: Option<String>) -> ServiceAccount {
     ServiceAccount::new(ObjectMeta {
         name: store.service_account.name.clone(),
@@ -69,17 +81,13 @@ fn service_account(store: &StorePlan, namespace: Option<String>) -> ServiceAccou
 }
 
 fn secret_store(store: &StorePlan) -> eso::SecretStore {
-    let (kind, namespace, conditions, sa_namespace) = match &store.placement {
-        StorePlacement::Namespace(_) => (StoreKind::SecretStore, None, Vec::new(), None),
+    let (kind, conditions) = match &store.placement {
+        StorePlacement::Namespace(_) => (StoreKind::SecretStore, Vec::new()),
         StorePlacement::Cluster { allowed } => (
             StoreKind::ClusterSecretStore,
-            None,
             vec![eso::StoreCondition {
                 namespaces: allowed.iter().map(|n| n.to_string()).collect(),
             }],
-            // A ClusterSecretStore must say where its ServiceAccount lives
-            // (ESO guide, common pitfall 1).
-            Some(store.service_account.namespace.to_string()),
         ),
     };
     eso::SecretStore {
@@ -87,16 +95,11 @@ fn secret_store(store: &StorePlan) -> eso::SecretStore {
         kind,
         metadata: ObjectMeta {
             name: store.name.to_string(),
-            namespace,
             ..ObjectMeta::default()
         },
         spec: eso::SecretStoreSpec {
             conditions,
-            provider: store.backend.store_provider(eso::ServiceAccountRef {
-                name: store.service_account.name.clone(),
-                namespace: sa_namespace,
-                audiences: Vec::new(),
-            }),
+            provider: store.backend.store_provider(&store_context(store)),
         },
     }
 }
@@ -104,9 +107,10 @@ fn secret_store(store: &StorePlan) -> eso::SecretStore {
 /// The Option A shape of one provider: what all its namespaces share, and
 /// each namespace's full objects to patch against it.
 struct TenantShape {
-    base_sa: Value,
+    /// `None` when the provider authenticates without a ServiceAccount.
+    base_sa: Option<Value>,
     base_store: Value,
-    full: BTreeMap<String, (Value, Value)>,
+    full: BTreeMap<String, (Option<Value>, Value)>,
     reason: String,
 }
 
@@ -114,14 +118,18 @@ impl TenantShape {
     fn compute(stores: &[&StorePlan]) -> Result<Self, serde_json::Error> {
         let mut full = BTreeMap::new();
         for s in stores {
-            let sa = serde_json::to_value(service_account(s, None))?;
+            let sa = if s.backend.uses_service_account() {
+                Some(serde_json::to_value(service_account(s, None))?)
+            } else {
+                None
+            };
             let st = serde_json::to_value(secret_store(s))?;
             full.insert(s.home_namespace().to_string(), (sa, st));
         }
-        let sas: Vec<&Value> = full.values().map(|(a, _)| a).collect();
+        let sas: Vec<&Value> = full.values().filter_map(|(a, _)| a.as_ref()).collect();
         let sts: Vec<&Value> = full.values().map(|(_, b)| b).collect();
         Ok(Self {
-            base_sa: common(&sas).unwrap_or(Value::Null),
+            base_sa: common(&sas),
             base_store: common(&sts).unwrap_or(Value::Null),
             full,
             reason: stores
@@ -132,31 +140,34 @@ impl TenantShape {
         })
     }
 
-    fn base_artifacts(&self, provider: &str, plan: &Plan) -> Vec<Artifact> {
+    fn base_artifacts(&self, provider: &str) -> Vec<Artifact> {
         let dir = format!("bases/tenant/{provider}");
-        let _ = plan;
-        vec![
-            Artifact {
-                path: format!("{dir}/kustomization.yaml"),
-                reason: Some(format!(
-                    "per-tenant shape for provider `{provider}`; each overlays/<namespace> includes it"
-                )),
-                content: Content::Yaml(vec![Object::Kustomization(Kustomization::new(vec![
-                    "serviceaccount.yaml".into(),
-                    "secretstore.yaml".into(),
-                ]))]),
-            },
-            Artifact {
+        let mut resources = Vec::new();
+        let mut out = Vec::new();
+        if let Some(sa) = &self.base_sa {
+            resources.push("serviceaccount.yaml".to_owned());
+            out.push(Artifact {
                 path: format!("{dir}/serviceaccount.yaml"),
-                reason: Some("the ServiceAccount the SecretStore authenticates as; overlays patch in its identity".into()),
-                content: Content::Yaml(vec![Object::Derived(self.base_sa.clone())]),
-            },
-            Artifact {
-                path: format!("{dir}/secretstore.yaml"),
-                reason: Some(self.reason.clone()),
-                content: Content::Yaml(vec![Object::Derived(self.base_store.clone())]),
-            },
-        ]
+                reason: Some(
+                    "the ServiceAccount the SecretStore authenticates as; overlays patch in its identity".into(),
+                ),
+                content: Content::Yaml(vec![Object::Derived(sa.clone())]),
+            });
+        }
+        resources.push("secretstore.yaml".to_owned());
+        out.push(Artifact {
+            path: format!("{dir}/secretstore.yaml"),
+            reason: Some(self.reason.clone()),
+            content: Content::Yaml(vec![Object::Derived(self.base_store.clone())]),
+        });
+        out.push(Artifact {
+            path: format!("{dir}/kustomization.yaml"),
+            reason: Some(format!(
+                "per-tenant shape for provider `{provider}`; each overlays/<namespace> includes it"
+            )),
+            content: Content::Yaml(vec![Object::Kustomization(Kustomization::new(resources))]),
+        });
+        out
     }
 
     fn patches(&self, namespace: &str) -> Vec<(String, Value)> {
@@ -164,13 +175,13 @@ impl TenantShape {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (file, target, base) in [
-            ("patch-serviceaccount.yaml", sa, &self.base_sa),
-            ("patch-secretstore.yaml", store, &self.base_store),
-        ] {
-            if let Some(patch) = patch_for(target, base) {
-                out.push((file.to_owned(), patch));
-            }
+        if let (Some(sa), Some(base)) = (sa, &self.base_sa)
+            && let Some(patch) = patch_for(sa, base)
+        {
+            out.push(("patch-serviceaccount.yaml".to_owned(), patch));
+        }
+        if let Some(patch) = patch_for(store, &self.base_store) {
+            out.push(("patch-secretstore.yaml".to_owned(), patch));
         }
         out
     }
@@ -261,23 +272,25 @@ fn cluster_base(stores: &[&StorePlan], plan: &Plan) -> Vec<Artifact> {
     for s in stores {
         let sa_file = format!("serviceaccount-{}.yaml", s.name);
         let store_file = format!("clustersecretstore-{}.yaml", s.name);
-        out.push(Artifact {
-            path: format!("bases/cluster/{sa_file}"),
-            reason: Some(format!(
-                "identity of ClusterSecretStore `{}`, in the ESO namespace `{}`",
-                s.name, plan.eso_namespace
-            )),
-            content: Content::Yaml(vec![Object::ServiceAccount(service_account(
-                s,
-                Some(plan.eso_namespace.to_string()),
-            ))]),
-        });
+        if s.backend.uses_service_account() {
+            out.push(Artifact {
+                path: format!("bases/cluster/{sa_file}"),
+                reason: Some(format!(
+                    "identity of ClusterSecretStore `{}`, in the ESO namespace `{}`",
+                    s.name, plan.eso_namespace
+                )),
+                content: Content::Yaml(vec![Object::ServiceAccount(service_account(
+                    s,
+                    Some(plan.eso_namespace.to_string()),
+                ))]),
+            });
+            resources.push(sa_file);
+        }
         out.push(Artifact {
             path: format!("bases/cluster/{store_file}"),
             reason: Some(plan.scope.reason.clone()),
             content: Content::Yaml(vec![Object::SecretStore(Box::new(secret_store(s)))]),
         });
-        resources.push(sa_file);
         resources.push(store_file);
     }
     let mut k = Kustomization::new(resources);
@@ -325,15 +338,21 @@ fn overlay(
         None => (ns.provider.to_string(), StoreKind::ClusterSecretStore),
     };
     for es in &ns.external_secrets {
-        let file = format!("externalsecret-{}.yaml", es.name);
+        let (file, object) = if es.push {
+            (
+                format!("pushsecret-{}.yaml", es.name),
+                Object::PushSecret(Box::new(push_secret(es, &store_name, store_kind))),
+            )
+        } else {
+            (
+                format!("externalsecret-{}.yaml", es.name),
+                Object::ExternalSecret(Box::new(external_secret(es, &store_name, store_kind))),
+            )
+        };
         out.push(Artifact {
             path: format!("{dir}/{file}"),
             reason: None,
-            content: Content::Yaml(vec![Object::ExternalSecret(Box::new(external_secret(
-                es,
-                &store_name,
-                store_kind,
-            )))]),
+            content: Content::Yaml(vec![object]),
         });
         resources.push(file);
     }
@@ -422,6 +441,57 @@ fn external_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso
     }
 }
 
+fn push_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso::PushSecret {
+    let data = match &es.source {
+        SecretSource::Properties { key, data } => data
+            .iter()
+            .map(|(secret_key, property)| eso::PushData {
+                matcher: eso::PushMatch {
+                    secret_key: Some(secret_key.clone()),
+                    remote_ref: eso::PushRemoteRef {
+                        remote_key: key.value.as_str().to_owned(),
+                        property: Some(property.clone()),
+                    },
+                },
+            })
+            .collect(),
+        // Without `data` the whole Secret is pushed as one JSON value.
+        SecretSource::Extract { key } => vec![eso::PushData {
+            matcher: eso::PushMatch {
+                secret_key: None,
+                remote_ref: eso::PushRemoteRef {
+                    remote_key: key.value.as_str().to_owned(),
+                    property: None,
+                },
+            },
+        }],
+        // Validation refuses `find` with `push`.
+        SecretSource::Find { .. } => Vec::new(),
+    };
+    eso::PushSecret {
+        api_version: eso::PUSH_API_VERSION,
+        kind: "PushSecret",
+        metadata: ObjectMeta {
+            name: es.name.to_string(),
+            ..ObjectMeta::default()
+        },
+        spec: eso::PushSecretSpec {
+            refresh_interval: es.refresh_interval.clone(),
+            deletion_policy: "None",
+            secret_store_refs: vec![eso::StoreRef {
+                name: store.to_owned(),
+                kind,
+            }],
+            selector: eso::PushSelector {
+                secret: eso::PushSecretName {
+                    name: es.target.to_string(),
+                },
+            },
+            data,
+        },
+    }
+}
+
 fn policy_artifacts(store: &StorePlan) -> Vec<Artifact> {
     store
         .backend
@@ -430,9 +500,7 @@ fn policy_artifacts(store: &StorePlan) -> Vec<Artifact> {
         .map(|f| Artifact {
             path: format!("policies/{}/{}", store.home_namespace(), f.file_name),
             reason: Some(f.purpose),
-            content: match f.document {
-                PolicyDocument::Iam(doc) => Content::IamPolicy(doc),
-            },
+            content: Content::Policy(f.document),
         })
         .collect()
 }

@@ -71,6 +71,15 @@ pub struct StoreProvider {
     /// AWS Secrets Manager / Parameter Store.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws: Option<AwsProvider>,
+    /// GCP Secret Manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcpsm: Option<GcpProvider>,
+    /// Azure Key Vault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azurekv: Option<AzureProvider>,
+    /// HashiCorp Vault or OpenBao.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultProvider>,
 }
 
 /// `spec.provider.aws`.
@@ -85,12 +94,16 @@ pub struct AwsProvider {
     pub auth: AwsAuth,
 }
 
-/// `spec.provider.aws.auth`.
+/// `spec.provider.aws.auth`: exactly one field is set.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AwsAuth {
     /// IRSA: a ServiceAccount token exchanged for the role in its annotation.
-    pub jwt: AwsJwtAuth,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<AwsJwtAuth>,
+    /// Static access keys from a Secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<AwsSecretRef>,
 }
 
 /// `auth.jwt`.
@@ -99,6 +112,29 @@ pub struct AwsAuth {
 pub struct AwsJwtAuth {
     /// The ServiceAccount whose token is used.
     pub service_account_ref: ServiceAccountRef,
+}
+
+/// `auth.secretRef`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsSecretRef {
+    /// Access key id.
+    #[serde(rename = "accessKeyIDSecretRef")]
+    pub access_key_id_secret_ref: SecretKeyRef,
+    /// Secret access key.
+    pub secret_access_key_secret_ref: SecretKeyRef,
+}
+
+/// A reference to one key of a Secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretKeyRef {
+    /// Secret name.
+    pub name: String,
+    /// Key in the Secret.
+    pub key: String,
+    /// Set for a ClusterSecretStore.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// A reference to a ServiceAccount.
@@ -113,6 +149,117 @@ pub struct ServiceAccountRef {
     /// Token audiences.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub audiences: Vec<String>,
+}
+
+/// `spec.provider.gcpsm`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcpProvider {
+    /// Project holding the secrets.
+    #[serde(rename = "projectID")]
+    pub project_id: String,
+    /// How ESO authenticates.
+    pub auth: GcpAuth,
+}
+
+/// `gcpsm.auth`: exactly one field is set.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcpAuth {
+    /// GKE Workload Identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload_identity: Option<GcpWorkloadIdentity>,
+    /// A service account key from a Secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<GcpSecretRef>,
+}
+
+/// `auth.workloadIdentity`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcpWorkloadIdentity {
+    /// Cluster location (region or zone).
+    pub cluster_location: String,
+    /// Cluster name.
+    pub cluster_name: String,
+    /// Project of the cluster.
+    #[serde(rename = "clusterProjectID")]
+    pub cluster_project_id: String,
+    /// The annotated ServiceAccount.
+    pub service_account_ref: ServiceAccountRef,
+}
+
+/// `auth.secretRef`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcpSecretRef {
+    /// The service account key JSON.
+    pub secret_access_key_secret_ref: SecretKeyRef,
+}
+
+/// `spec.provider.azurekv`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureProvider {
+    /// `WorkloadIdentity` or `ServicePrincipal`.
+    pub auth_type: &'static str,
+    /// Vault URL.
+    pub vault_url: String,
+    /// Entra tenant id.
+    pub tenant_id: String,
+    /// Workload identity ServiceAccount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account_ref: Option<ServiceAccountRef>,
+    /// Service principal credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_secret_ref: Option<AzureSecretRef>,
+}
+
+/// `azurekv.authSecretRef`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureSecretRef {
+    /// Client id.
+    pub client_id: SecretKeyRef,
+    /// Client secret.
+    pub client_secret: SecretKeyRef,
+}
+
+/// `spec.provider.vault`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultProvider {
+    /// Server URL.
+    pub server: String,
+    /// KV mount path.
+    pub path: String,
+    /// KV engine version, `v1` or `v2`.
+    pub version: &'static str,
+    /// Vault Enterprise / OpenBao namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// How ESO authenticates.
+    pub auth: VaultAuth,
+}
+
+/// `vault.auth`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultAuth {
+    /// Kubernetes auth.
+    pub kubernetes: VaultKubernetesAuth,
+}
+
+/// `auth.kubernetes`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultKubernetesAuth {
+    /// Where the Kubernetes auth method is mounted.
+    pub mount_path: String,
+    /// Vault role.
+    pub role: String,
+    /// ServiceAccount whose token logs in.
+    pub service_account_ref: ServiceAccountRef,
 }
 
 /// An `ExternalSecret`.
@@ -246,4 +393,81 @@ pub fn standard_labels(team: &str) -> BTreeMap<String, String> {
         ),
         ("esogen.io/team".to_owned(), team.to_owned()),
     ])
+}
+
+/// `external-secrets.io/v1alpha1`, the version PushSecret is served at.
+pub const PUSH_API_VERSION: &str = "external-secrets.io/v1alpha1";
+
+/// A `PushSecret`: writes a Kubernetes Secret to the provider.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushSecret {
+    /// [`PUSH_API_VERSION`].
+    pub api_version: &'static str,
+    /// Always `PushSecret`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: PushSecretSpec,
+}
+
+/// PushSecret spec.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushSecretSpec {
+    /// Go duration between pushes.
+    pub refresh_interval: String,
+    /// Always `None`: deleting the PushSecret leaves the provider's copy.
+    pub deletion_policy: &'static str,
+    /// Where to push.
+    pub secret_store_refs: Vec<StoreRef>,
+    /// Which Secret to push.
+    pub selector: PushSelector,
+    /// What to push.
+    pub data: Vec<PushData>,
+}
+
+/// `selector`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushSelector {
+    /// The source Secret.
+    pub secret: PushSecretName,
+}
+
+/// `selector.secret`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushSecretName {
+    /// Secret name.
+    pub name: String,
+}
+
+/// One `data` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushData {
+    /// The match.
+    #[serde(rename = "match")]
+    pub matcher: PushMatch,
+}
+
+/// `data[].match`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMatch {
+    /// Key of the source Secret; absent pushes the whole Secret as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+    /// Destination.
+    pub remote_ref: PushRemoteRef,
+}
+
+/// `match.remoteRef`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushRemoteRef {
+    /// Provider key.
+    pub remote_key: String,
+    /// JSON property inside the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
 }

@@ -4,6 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+/// JSON cannot carry a comment, so the policy `Id` marks the document as
+/// generated.
+pub const GENERATED_ID: &str = "esogen-generated-from-tenants-toml-do-not-edit";
+
 /// The IAM policy language version; the only current one.
 pub const POLICY_VERSION: &str = "2012-10-17";
 

@@ -7,6 +7,7 @@ pub mod eso;
 pub mod iam;
 pub mod k8s;
 pub mod kustomize;
+pub mod policy;
 
 use serde::Serialize;
 
@@ -20,6 +21,8 @@ pub enum Object {
     SecretStore(Box<eso::SecretStore>),
     /// `ExternalSecret`.
     ExternalSecret(Box<eso::ExternalSecret>),
+    /// `PushSecret`.
+    PushSecret(Box<eso::PushSecret>),
     /// `kustomization.yaml`.
     Kustomization(kustomize::Kustomization),
     /// A computed object: a Kustomize base shape or patch, derived from the
@@ -32,8 +35,8 @@ pub enum Object {
 pub enum Content {
     /// One or more YAML documents.
     Yaml(Vec<Object>),
-    /// An IAM policy document (JSON).
-    IamPolicy(iam::PolicyDocument),
+    /// A provider-side policy document.
+    Policy(policy::PolicyDocument),
 }
 
 /// One file to generate.

@@ -6,11 +6,12 @@
 pub mod tenancy;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::config::types::{ClusterName, NamespaceName, ObjectName, ProviderName, TeamName};
 use crate::config::{Config, Platform, SecretSource};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::provider::{BackendPlan, Decision, IdentityRequest};
+use crate::provider::{Backend, Decision, IdentityRequest};
 pub use tenancy::{ScopeDecision, StoreScope};
 
 /// Everything esogen decided.
@@ -54,7 +55,7 @@ pub struct StorePlan {
     /// The store's ServiceAccount.
     pub service_account: ServiceAccountPlan,
     /// The provider identity behind the ServiceAccount.
-    pub backend: BackendPlan,
+    pub backend: Arc<dyn Backend>,
     /// Teams served.
     pub teams: Vec<TeamName>,
     /// Decisions taken for this store.
@@ -104,8 +105,11 @@ pub struct ExternalSecretPlan {
     pub target_type: Option<String>,
     /// Refresh interval as a Go duration.
     pub refresh_interval: String,
-    /// What it reads.
+    /// What it reads (or, when pushed, where it writes).
     pub source: SecretSource,
+    /// True for a PushSecret: the Kubernetes Secret `target` is written to
+    /// the provider instead of read from it.
+    pub push: bool,
 }
 
 /// The ServiceAccount name a store authenticates as.
@@ -120,6 +124,10 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     let scope = tenancy::decide(config.cluster.store_scope.value, config.teams.len());
     let mut stores = Vec::new();
     let mut namespaces = Vec::new();
+    let mut provider_teams: BTreeMap<&ProviderName, usize> = BTreeMap::new();
+    for team in &config.teams {
+        *provider_teams.entry(&team.provider.value).or_default() += 1;
+    }
 
     for team in &config.teams {
         for ns in &team.namespaces {
@@ -147,6 +155,11 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
                         sa_name: &service_account_name(&team.provider.value),
                         prefixes: vec![&team.prefix],
                         finds,
+                        pushes: pushes_in(team, Some(&ns.value)),
+                        provider_teams: provider_teams
+                            .get(&team.provider.value)
+                            .copied()
+                            .unwrap_or(1),
                     };
                     if let Some(store) = plan_store(
                         config,
@@ -184,6 +197,8 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
                     sa_name: &sa_name,
                     prefixes: teams.iter().map(|t| &t.prefix).collect(),
                     finds: teams.iter().flat_map(|t| finds_in(t, None)).collect(),
+                    pushes: teams.iter().flat_map(|t| pushes_in(t, None)).collect(),
+                    provider_teams: teams.len(),
                 };
                 if scope.is_shared && teams.len() > 1 {
                     let names: Vec<&str> = teams.iter().map(|t| t.name.value.as_str()).collect();
@@ -281,7 +296,9 @@ fn plan_store(
 fn check_unique_identities(stores: &[StorePlan], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<String, &StorePlan> = BTreeMap::new();
     for s in stores {
-        let (key, span) = s.backend.identity_key();
+        let Some((key, span)) = s.backend.identity_key() else {
+            continue;
+        };
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
@@ -315,6 +332,17 @@ fn finds_in<'a>(
         .collect()
 }
 
+fn pushes_in<'a>(
+    team: &'a crate::config::Team,
+    ns: Option<&NamespaceName>,
+) -> Vec<&'a crate::source::Span> {
+    team.secrets
+        .iter()
+        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter_map(|s| s.push.as_ref())
+        .collect()
+}
+
 fn external_secrets_for(team: &crate::config::Team, ns: &NamespaceName) -> Vec<ExternalSecretPlan> {
     let mut out: Vec<ExternalSecretPlan> = team
         .secrets
@@ -326,6 +354,7 @@ fn external_secrets_for(team: &crate::config::Team, ns: &NamespaceName) -> Vec<E
             target_type: s.target_type.clone(),
             refresh_interval: s.refresh_interval.as_str().to_owned(),
             source: s.source.clone(),
+            push: s.push.is_some(),
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -1,194 +1,88 @@
-//! Secret providers behind one interface. Each provider lives in its own
-//! module and owns everything provider-specific: which settings it takes,
-//! which platforms it supports and how it authenticates there, the store's
-//! `provider` block, the ServiceAccount annotations, and the provider-side
-//! policies scoped to the team prefix. Adding a provider means one module plus
-//! one line in [`ProviderKind::ALL`] and a match arm in each dispatcher here.
+//! Secret providers behind one interface (DESIGN.md section 3, question 2).
+//!
+//! Each provider module owns everything provider-specific: its settings,
+//! the platforms it supports and how it authenticates there, the store's
+//! `spec.provider` block, the ServiceAccount annotations, and the
+//! provider-side policies scoped to the team prefix. A provider is
+//! registered by one line in [`REGISTRY`].
 
-pub mod aws_secrets_manager;
+pub mod aws;
+pub mod azure;
+pub mod fields;
+pub mod gcp;
+pub mod hcl;
+pub mod vault;
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
 
 use crate::config::Platform;
 use crate::config::types::{
     ClusterName, Located, NamespaceName, PathPrefix, ProviderName, Reason, TeamName,
 };
 use crate::diag::{Code, Diagnostic};
-use crate::manifest::{eso, iam};
+use crate::manifest::eso;
+use crate::manifest::policy::PolicyDocument;
 use crate::source::Span;
+pub use fields::Fields;
 
-/// Provider kinds esogen knows by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ProviderKind {
-    /// AWS Secrets Manager.
-    AwsSecretsManager,
-    /// AWS Systems Manager Parameter Store.
-    AwsParameterStore,
-    /// Google Cloud Secret Manager.
-    GcpSecretManager,
-    /// Azure Key Vault.
-    AzureKeyVault,
-    /// HashiCorp Vault.
-    Vault,
-    /// OpenBao.
-    Openbao,
+/// Every provider kind esogen generates, by its `kind = "..."` spelling.
+pub static REGISTRY: &[&dyn ProviderKind] = &[
+    &aws::SECRETS_MANAGER,
+    &aws::PARAMETER_STORE,
+    &gcp::SECRET_MANAGER,
+    &azure::KEY_VAULT,
+    &vault::HASHICORP_VAULT,
+    &vault::OPENBAO,
+];
+
+/// Looks a kind up by its spelling.
+pub fn kind_named(name: &str) -> Option<&'static dyn ProviderKind> {
+    REGISTRY.iter().copied().find(|k| k.name() == name)
 }
 
-impl ProviderKind {
-    /// Every kind with its `tenants.toml` spelling and whether this version
-    /// generates it.
-    pub const ALL: &'static [(ProviderKind, &'static str, bool)] = &[
-        (ProviderKind::AwsSecretsManager, "aws-secrets-manager", true),
-        (
-            ProviderKind::AwsParameterStore,
-            "aws-parameter-store",
-            false,
-        ),
-        (ProviderKind::GcpSecretManager, "gcp-secret-manager", false),
-        (ProviderKind::AzureKeyVault, "azure-key-vault", false),
-        (ProviderKind::Vault, "vault", false),
-        (ProviderKind::Openbao, "openbao", false),
-    ];
-
-    /// The `tenants.toml` spelling.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(k, _, _)| *k == self)
-            .map(|(_, n, _)| *n)
-            .unwrap_or("unknown")
-    }
-
-    /// True when this version can generate stores for the kind.
-    pub fn is_supported(self) -> bool {
-        Self::ALL.iter().any(|(k, _, s)| *k == self && *s)
-    }
+/// Every kind spelling, for help texts.
+pub fn kind_names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|k| k.name()).collect()
 }
 
-/// The settings of one `[providers.NAME]` table, by key, before a provider
-/// module validates them. Keys a module does not take are reported.
-#[derive(Debug)]
-pub struct Fields {
-    table: Span,
-    values: BTreeMap<&'static str, Located<String>>,
+/// What the parser of a provider table gets.
+pub struct ParseContext<'a> {
+    /// The table's settings (everything but `kind`).
+    pub fields: Fields,
+    /// The cluster's platform.
+    pub platform: &'a Located<Platform>,
+    /// Where `kind` was written.
+    pub kind_span: &'a Span,
 }
 
-impl Fields {
-    /// Settings of the table at `table`.
-    pub fn new(table: Span, values: BTreeMap<&'static str, Located<String>>) -> Self {
-        Self { table, values }
-    }
-
-    /// Takes an optional setting.
-    pub fn take(&mut self, key: &str) -> Option<Located<String>> {
-        self.values.remove(key)
-    }
-
-    /// Takes a required setting, or says it is missing.
-    pub fn require(
-        &mut self,
-        key: &str,
-        kind: ProviderKind,
-        why: &str,
-    ) -> Result<Located<String>, Box<Diagnostic>> {
-        self.take(key).ok_or_else(|| {
-            Box::new(
-                Diagnostic::error(
-                    Code::ProviderSetting,
-                    format!("provider of kind `{}` needs `{key}`", kind.name()),
-                )
-                .at(&self.table)
-                .help(why.to_owned()),
-            )
-        })
-    }
-
-    /// Reports every setting nobody took: it belongs to another kind.
-    pub fn leftovers(self, kind: ProviderKind) -> Vec<Diagnostic> {
-        self.values
-            .into_iter()
-            .map(|(key, v)| {
-                Diagnostic::error(
-                    Code::ProviderSetting,
-                    format!(
-                        "`{key}` is not a setting of provider kind `{}`",
-                        kind.name()
-                    ),
-                )
-                .at(&v.span)
-                .help("remove it, or check the provider's `kind`")
-            })
-            .collect()
-    }
+/// A provider kind: parses its settings.
+pub trait ProviderKind: Sync {
+    /// The `kind = "..."` spelling.
+    fn name(&self) -> &'static str;
+    /// Validates the settings of one `[providers.NAME]` table; on success
+    /// also returns its warnings.
+    fn parse(&self, ctx: ParseContext) -> Parsed;
 }
 
-/// Validated settings of one provider.
-#[derive(Debug, Clone)]
-pub enum ProviderSettings {
-    /// AWS Secrets Manager.
-    AwsSecretsManager(aws_secrets_manager::Settings),
-}
+/// The result of parsing a provider table: the settings and their warnings,
+/// or every error found.
+pub type Parsed = Result<(Arc<dyn ProviderConfig>, Vec<Diagnostic>), Vec<Diagnostic>>;
 
-impl ProviderSettings {
-    /// Validates a provider table of `kind` for `platform`.
-    pub fn parse(
-        kind: Located<ProviderKind>,
-        fields: Fields,
-        platform: &Located<Platform>,
-    ) -> Result<Self, Vec<Diagnostic>> {
-        match kind.value {
-            ProviderKind::AwsSecretsManager => {
-                aws_secrets_manager::Settings::parse(fields, platform, &kind.span)
-                    .map(Self::AwsSecretsManager)
-            }
-            other => Err(vec![
-                Diagnostic::error(
-                    Code::UnsupportedProvider,
-                    format!("provider kind `{}` is not supported yet", other.name()),
-                )
-                .at(&kind.span)
-                .help(format!("supported kinds: {}", supported_kinds().join(", "))),
-            ]),
-        }
-    }
-
-    /// The provider kind.
-    pub fn kind(&self) -> ProviderKind {
-        match self {
-            Self::AwsSecretsManager(_) => ProviderKind::AwsSecretsManager,
-        }
-    }
-
-    /// Checks that a team prefix can be expressed in this provider's names.
-    pub fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason> {
-        match self {
-            Self::AwsSecretsManager(s) => s.check_prefix(prefix),
-        }
-    }
-
-    /// Providers with the same key read from the same secret namespace (the
-    /// same AWS account and region, say): teams on them must not overlap.
-    pub fn overlap_scope(&self) -> String {
-        match self {
-            Self::AwsSecretsManager(s) => s.overlap_scope(),
-        }
-    }
-
+/// Validated settings of one provider table.
+pub trait ProviderConfig: Debug + Send + Sync {
+    /// The kind's spelling.
+    fn kind_name(&self) -> &'static str;
+    /// Checks that a team prefix can be expressed in this provider's names
+    /// (and enforced by its policies).
+    fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason>;
+    /// Providers with the same scope read from the same secret namespace
+    /// (one AWS account and region, one GCP project, one Vault mount): teams
+    /// on them must not have overlapping prefixes.
+    fn overlap_scope(&self) -> String;
     /// Decides the identity of one store: names, auth, and policy scope.
-    pub fn plan_identity(&self, req: &IdentityRequest) -> Result<BackendPlan, Vec<Diagnostic>> {
-        match self {
-            Self::AwsSecretsManager(s) => s.plan_identity(req).map(BackendPlan::AwsSecretsManager),
-        }
-    }
-}
-
-/// The supported kind names, for help texts.
-pub fn supported_kinds() -> Vec<&'static str> {
-    ProviderKind::ALL
-        .iter()
-        .filter(|(_, _, s)| *s)
-        .map(|(_, n, _)| *n)
-        .collect()
+    fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>>;
 }
 
 /// Everything a provider needs to decide one store's identity.
@@ -196,18 +90,53 @@ pub fn supported_kinds() -> Vec<&'static str> {
 pub struct IdentityRequest<'a> {
     /// Cluster name.
     pub cluster: &'a ClusterName,
-    /// Provider table name.
+    /// Provider table name (the store name).
     pub provider: &'a ProviderName,
     /// Teams the store serves (one, except for a forced shared ClusterSecretStore).
     pub teams: Vec<&'a TeamName>,
-    /// Namespace of the store's ServiceAccount.
+    /// Namespace of the store's ServiceAccount (or credentials Secret).
     pub sa_namespace: &'a NamespaceName,
     /// Name of the store's ServiceAccount.
     pub sa_name: &'a str,
     /// Prefixes the identity may read, each with its span.
     pub prefixes: Vec<&'a Located<PathPrefix>>,
-    /// Spans of the `find` searches the store serves, if any.
+    /// Spans of the `find` searches the store serves.
     pub finds: Vec<&'a Span>,
+    /// Spans of the secrets the store pushes (PushSecret); write access is
+    /// granted only when there is one.
+    pub pushes: Vec<&'a Span>,
+    /// How many teams use this provider table in the whole file.
+    pub provider_teams: usize,
+}
+
+/// Facts the store's `spec.provider` block needs from the layout.
+#[derive(Debug, Clone)]
+pub struct StoreContext {
+    /// The ServiceAccount the store authenticates as.
+    pub sa_name: String,
+    /// Set for a ClusterSecretStore: where the ServiceAccount and any
+    /// credentials Secret live (ESO guide, common pitfall 1).
+    pub namespace: Option<String>,
+}
+
+impl StoreContext {
+    /// A `serviceAccountRef` with the given token audiences.
+    pub fn service_account_ref(&self, audiences: Vec<String>) -> eso::ServiceAccountRef {
+        eso::ServiceAccountRef {
+            name: self.sa_name.clone(),
+            namespace: self.namespace.clone(),
+            audiences,
+        }
+    }
+
+    /// A reference to one key of the static credentials Secret.
+    pub fn secret_key_ref(&self, secret: &str, key: &str) -> eso::SecretKeyRef {
+        eso::SecretKeyRef {
+            name: secret.to_owned(),
+            key: key.to_owned(),
+            namespace: self.namespace.clone(),
+        }
+    }
 }
 
 /// A decision taken, with its reason, for `explain` and file comments.
@@ -226,75 +155,190 @@ pub struct Decision {
 pub struct PolicyFile {
     /// File name inside `policies/<namespace>/`.
     pub file_name: String,
-    /// One line saying what it is for.
+    /// One line saying what it is for and how to apply it.
     pub purpose: String,
     /// The document.
     pub document: PolicyDocument,
 }
 
-/// A provider-side policy document.
-#[derive(Debug, Clone)]
-pub enum PolicyDocument {
-    /// AWS IAM JSON.
-    Iam(iam::PolicyDocument),
-}
-
 /// The identity of one store, decided by its provider.
-#[derive(Debug, Clone)]
-pub enum BackendPlan {
-    /// AWS Secrets Manager with IRSA.
-    AwsSecretsManager(aws_secrets_manager::Identity),
+pub trait Backend: Debug + Send + Sync {
+    /// Annotations that give the store's ServiceAccount its identity.
+    fn service_account_annotations(&self) -> BTreeMap<String, String>;
+    /// False when the store authenticates without a ServiceAccount (static
+    /// credentials); no ServiceAccount is generated then.
+    fn uses_service_account(&self) -> bool;
+    /// The store's `spec.provider` block.
+    fn store_provider(&self, ctx: &StoreContext) -> eso::StoreProvider;
+    /// Provider-side policies for this identity; `store_name` prefixes
+    /// the file names.
+    fn policy_files(&self, store_name: &str) -> Vec<PolicyFile>;
+    /// The decisions behind this identity.
+    fn decisions(&self) -> Vec<Decision>;
+    /// Warnings and notes about this identity.
+    fn findings(&self) -> Vec<Diagnostic>;
+    /// A name that must be unique across stores (an IAM role, a Vault role),
+    /// with the span of the setting that produced it.
+    fn identity_key(&self) -> Option<(String, Span)>;
+    /// The resources or paths the identity's read grants cover, in the
+    /// provider's own notation, for tests asserting nothing escapes the prefix.
+    fn granted_resources(&self) -> Vec<String>;
 }
 
-impl BackendPlan {
-    /// Annotations that give the store's ServiceAccount its provider identity.
-    pub fn service_account_annotations(&self) -> BTreeMap<String, String> {
-        match self {
-            Self::AwsSecretsManager(i) => i.service_account_annotations(),
-        }
-    }
+/// How a store authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Platform-native short-lived credentials (IRSA, Workload Identity).
+    Platform,
+    /// Static credentials read from a Kubernetes Secret, referenced by name.
+    Static {
+        /// The Secret's name; it lives in each tenant namespace (Option A)
+        /// or in the ESO namespace (Option B).
+        secret: Located<String>,
+    },
+}
 
-    /// The store's `spec.provider` block.
-    pub fn store_provider(&self, sa: eso::ServiceAccountRef) -> eso::StoreProvider {
-        match self {
-            Self::AwsSecretsManager(i) => i.store_provider(sa),
-        }
-    }
+/// Platform support of a provider kind, for `auth` parsing.
+pub struct AuthSupport {
+    /// The platform with native short-lived credentials for this provider.
+    pub native: Platform,
+    /// The name of that mechanism, such as "IRSA".
+    pub mechanism: &'static str,
+    /// The keys of the static credentials Secret.
+    pub static_keys: &'static [&'static str],
+}
 
-    /// Provider-side policies for this identity.
-    pub fn policy_files(&self, store_name: &str) -> Vec<PolicyFile> {
-        match self {
-            Self::AwsSecretsManager(i) => i.policy_files(store_name),
+/// Reads `auth` and `credentials_secret`, enforcing the platform × provider
+/// matrix: native auth only on the native platform, static credentials
+/// anywhere but only by reference, with a warning.
+pub fn parse_auth(
+    fields: &mut Fields,
+    kind: &str,
+    platform: &Located<Platform>,
+    kind_span: &Span,
+    support: &AuthSupport,
+) -> Option<AuthMode> {
+    let auth = fields.opt_str("auth");
+    let secret = fields.opt_str("credentials_secret");
+    let supported = format!(
+        "supported: platform `{}` with {} (the default), or any platform with `auth = \"static\"` and `credentials_secret = \"NAME\"`",
+        support.native.name(),
+        support.mechanism
+    );
+    let wants_static = match &auth {
+        None => false,
+        Some(a) if a.value == "static" => true,
+        Some(a) if a.value == "workload-identity" => false,
+        Some(a) => {
+            fields.error(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a valid auth", a.value),
+                )
+                .at(&a.span)
+                .help("expected `workload-identity` (platform-native, the default) or `static`"),
+            );
+            return None;
         }
+    };
+    if !wants_static {
+        if let Some(s) = &secret {
+            fields.error(
+                Diagnostic::error(
+                    Code::ProviderSetting,
+                    "`credentials_secret` is only used with `auth = \"static\"`",
+                )
+                .at(&s.span)
+                .help("remove it to use platform-native credentials"),
+            );
+            return None;
+        }
+        if platform.value != support.native {
+            let at = auth
+                .as_ref()
+                .map(|a| a.span.clone())
+                .unwrap_or_else(|| kind_span.clone());
+            fields.error(
+                Diagnostic::error(
+                    Code::UnsupportedProvider,
+                    format!(
+                        "provider kind `{kind}` has no platform-native credentials on platform `{}`",
+                        platform.value.name()
+                    ),
+                )
+                .at(&at)
+                .also(&platform.span, "platform chosen here")
+                .help(supported),
+            );
+            return None;
+        }
+        return Some(AuthMode::Platform);
     }
-
-    /// The decisions behind this identity.
-    pub fn decisions(&self) -> Vec<Decision> {
-        match self {
-            Self::AwsSecretsManager(i) => i.decisions(),
-        }
+    let Some(secret) = secret else {
+        let at = auth.map(|a| a.span).unwrap_or_else(|| kind_span.clone());
+        fields.error(
+            Diagnostic::error(
+                Code::ProviderSetting,
+                "`auth = \"static\"` needs `credentials_secret`",
+            )
+            .at(&at)
+            .help(format!(
+                "name the Kubernetes Secret holding the credentials (keys {}); esogen never takes the values themselves",
+                support
+                    .static_keys
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        );
+        return None;
+    };
+    if let Err(reason) = crate::config::types::ObjectName::parse(&secret.value) {
+        fields.error(
+            Diagnostic::error(
+                Code::ProviderSetting,
+                format!("`{}` is not a valid Secret name: {reason}", secret.value),
+            )
+            .at(&secret.span)
+            .help("give the name of a Kubernetes Secret, not its content"),
+        );
+        return None;
     }
+    let native_note = if platform.value == support.native {
+        format!(
+            "; platform `{}` offers {}, which needs no stored secret",
+            platform.value.name(),
+            support.mechanism
+        )
+    } else {
+        String::new()
+    };
+    fields.warn(
+        Diagnostic::warning(
+            Code::StaticCredentials,
+            format!(
+                "provider uses static credentials from Secret `{}`{native_note}",
+                secret.value
+            ),
+        )
+        .at(&secret.span)
+        .help("short-lived platform credentials are the default rule (ESO guide, question 2); static keys must be rotated by hand and can leak"),
+    );
+    Some(AuthMode::Static { secret })
+}
 
-    /// Warnings and notes about this identity (such as account-wide listing).
-    pub fn findings(&self) -> Vec<Diagnostic> {
-        match self {
-            Self::AwsSecretsManager(i) => i.findings(),
-        }
-    }
-
-    /// A name that must be unique across stores (an IAM role ARN, say), with
-    /// the span of the pattern that produced it.
-    pub fn identity_key(&self) -> (String, Span) {
-        match self {
-            Self::AwsSecretsManager(i) => (i.role_arn.clone(), i.role_name_span.clone()),
-        }
-    }
-
-    /// Every resource the identity's permission policies grant, for checks
-    /// and tests that assert nothing escapes the prefix.
-    pub fn granted_resources(&self) -> Vec<String> {
-        match self {
-            Self::AwsSecretsManager(i) => i.granted_resources(),
-        }
+/// The decision text for an auth mode.
+pub fn static_decision(secret: &str, keys: &[&str]) -> Decision {
+    Decision {
+        topic: "auth",
+        choice: format!("static credentials from Secret `{secret}`"),
+        reason: format!(
+            "no platform-native identity was chosen; the store reads keys {} of the Secret by reference, never the values",
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -1,0 +1,128 @@
+//! Provider-side policy documents: typed, serialized by `render`.
+
+use serde::Serialize;
+
+use super::iam;
+
+/// One provider-side document.
+#[derive(Debug, Clone)]
+pub enum PolicyDocument {
+    /// AWS IAM JSON (permission or trust policy).
+    Iam(iam::PolicyDocument),
+    /// GCP IAM bindings (JSON).
+    GcpBindings(GcpBindings),
+    /// Azure federated identity credential (JSON for `az ... federated-credential create --parameters`).
+    AzureFederatedCredential(AzureFederatedCredential),
+    /// Azure role assignments (JSON, the arguments of `az role assignment create`).
+    AzureRoleAssignments(AzureRoleAssignments),
+    /// A Vault / OpenBao ACL policy (HCL).
+    VaultPolicy(VaultPolicy),
+    /// A Vault / OpenBao Kubernetes auth role (JSON for `vault write auth/<mount>/role/<name> @file`).
+    VaultRole(VaultRole),
+}
+
+/// GCP IAM bindings to add, each on one resource.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GcpBindings {
+    /// Says the document is generated (JSON has no comments).
+    pub comment: String,
+    /// The bindings.
+    pub bindings: Vec<GcpBinding>,
+}
+
+/// One GCP IAM binding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GcpBinding {
+    /// Resource the binding is added to, such as `projects/my-project`.
+    pub resource: String,
+    /// Role, such as `roles/secretmanager.secretAccessor`.
+    pub role: String,
+    /// Members, such as `serviceAccount:eso@p.iam.gserviceaccount.com`.
+    pub members: Vec<String>,
+    /// IAM condition limiting the binding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<GcpCondition>,
+    /// The gcloud command that adds this binding.
+    pub command: Vec<String>,
+}
+
+/// A GCP IAM condition (CEL).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GcpCondition {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// CEL expression.
+    pub expression: String,
+}
+
+/// An Azure federated identity credential.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AzureFederatedCredential {
+    /// Credential name.
+    pub name: String,
+    /// The cluster's OIDC issuer URL.
+    pub issuer: String,
+    /// `system:serviceaccount:<ns>:<sa>`.
+    pub subject: String,
+    /// Generated marker and purpose.
+    pub description: String,
+    /// Always `api://AzureADTokenExchange`.
+    pub audiences: Vec<String>,
+}
+
+/// Azure role assignments to create.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AzureRoleAssignments {
+    /// Says the document is generated.
+    pub comment: String,
+    /// The assignments.
+    pub assignments: Vec<AzureRoleAssignment>,
+}
+
+/// One Azure role assignment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AzureRoleAssignment {
+    /// Built-in role name.
+    pub role: String,
+    /// The workload identity's client id.
+    pub assignee: String,
+    /// Resource id of the Key Vault.
+    pub scope: String,
+    /// The az command that creates it.
+    pub command: Vec<String>,
+}
+
+/// A Vault ACL policy: path rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaultPolicy {
+    /// Comment lines at the top.
+    pub comments: Vec<String>,
+    /// Rules, in order.
+    pub rules: Vec<VaultPathRule>,
+}
+
+/// `path "<path>" { capabilities = [...] }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaultPathRule {
+    /// The API path, possibly ending in `*` (a prefix glob).
+    pub path: String,
+    /// Capabilities such as `read`, `list`.
+    pub capabilities: Vec<&'static str>,
+}
+
+/// A Vault Kubernetes auth role.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct VaultRole {
+    /// ServiceAccounts allowed to log in.
+    pub bound_service_account_names: Vec<String>,
+    /// Their namespaces.
+    pub bound_service_account_namespaces: Vec<String>,
+    /// Required token audience (Vault 1.21+ rejects roles without one).
+    pub audience: String,
+    /// Policies attached to issued tokens.
+    pub token_policies: Vec<String>,
+    /// Token lifetime.
+    pub token_ttl: String,
+}

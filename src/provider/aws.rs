@@ -1,0 +1,757 @@
+//! AWS Secrets Manager and AWS Systems Manager Parameter Store (ESO docs:
+//! provider/aws-access.md, aws-secrets-manager.md, aws-parameter-store.md).
+//!
+//! On EKS the store's ServiceAccount carries `eks.amazonaws.com/role-arn`
+//! and the store authenticates with `auth.jwt.serviceAccountRef` (IRSA).
+//! Each identity gets an IAM role whose trust policy pins the cluster's
+//! OIDC provider, the exact `system:serviceaccount:<ns>:<sa>` subject and
+//! the `sts.amazonaws.com` audience, and whose permission policy reads only
+//! the team prefix. Elsewhere, static access keys are read from a Secret by
+//! reference, and the same permission policy is generated for that IAM user.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::Platform;
+use crate::config::types::{Located, PathPrefix, Reason, describe_char};
+use crate::diag::{Code, Diagnostic};
+use crate::manifest::eso;
+use crate::manifest::iam;
+use crate::manifest::policy::PolicyDocument;
+use crate::naming::{Pattern, PatternVars};
+use crate::source::Span;
+
+use super::{
+    AuthMode, AuthSupport, Backend, Decision, Fields, IdentityRequest, ParseContext, Parsed,
+    PolicyFile, ProviderConfig, ProviderKind, StoreContext, parse_auth, static_decision,
+};
+
+/// Default IAM role naming pattern: one role per store identity.
+pub const DEFAULT_ROLE_NAME: &str = "eso-{{namespace}}";
+/// The ServiceAccount annotation IRSA reads.
+pub const ROLE_ARN_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+/// The audience EKS issues IRSA tokens for.
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+/// Keys of the static credentials Secret.
+pub const STATIC_KEYS: &[&str] = &["access-key-id", "secret-access-key"];
+
+/// Which AWS service a provider reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// AWS Secrets Manager.
+    SecretsManager,
+    /// AWS Systems Manager Parameter Store.
+    ParameterStore,
+}
+
+impl Service {
+    fn kind_name(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "aws-secrets-manager",
+            Self::ParameterStore => "aws-parameter-store",
+        }
+    }
+
+    fn eso_name(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "SecretsManager",
+            Self::ParameterStore => "ParameterStore",
+        }
+    }
+
+    /// Read-only actions on one secret or parameter: what ESO needs to sync it.
+    pub fn read_actions(self) -> &'static [&'static str] {
+        match self {
+            Self::SecretsManager => &[
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:ListSecretVersionIds",
+            ],
+            Self::ParameterStore => &[
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:GetParametersByPath",
+            ],
+        }
+    }
+
+    /// Actions `dataFrom.find` needs that AWS cannot limit to a resource.
+    pub fn find_actions(self) -> &'static [&'static str] {
+        match self {
+            Self::SecretsManager => &[
+                "secretsmanager:BatchGetSecretValue",
+                "secretsmanager:ListSecrets",
+            ],
+            Self::ParameterStore => &["ssm:DescribeParameters"],
+        }
+    }
+
+    /// Extra actions for PushSecret, still only on the prefix.
+    pub fn push_actions(self) -> &'static [&'static str] {
+        match self {
+            Self::SecretsManager => &[
+                "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:TagResource",
+            ],
+            Self::ParameterStore => &[
+                "ssm:AddTagsToResource",
+                "ssm:DeleteParameter",
+                "ssm:ListTagsForResource",
+                "ssm:PutParameter",
+            ],
+        }
+    }
+
+    fn resource(self, partition: &str, region: &str, account: &str, prefix: &str) -> String {
+        match self {
+            Self::SecretsManager => {
+                format!("arn:{partition}:secretsmanager:{region}:{account}:secret:{prefix}*")
+            }
+            // The parameter ARN joins `parameter` and a fully qualified name
+            // with one slash: `/prod/x` is `...:parameter/prod/x`.
+            Self::ParameterStore => format!(
+                "arn:{partition}:ssm:{region}:{account}:parameter/{}*",
+                prefix.strip_prefix('/').unwrap_or(prefix)
+            ),
+        }
+    }
+}
+
+/// The Secrets Manager kind.
+pub static SECRETS_MANAGER: AwsKind = AwsKind {
+    service: Service::SecretsManager,
+};
+/// The Parameter Store kind.
+pub static PARAMETER_STORE: AwsKind = AwsKind {
+    service: Service::ParameterStore,
+};
+
+/// An AWS provider kind.
+pub struct AwsKind {
+    service: Service,
+}
+
+const KEYS: &[&str] = &[
+    "region",
+    "account_id",
+    "auth",
+    "credentials_secret",
+    "oidc_provider",
+    "role_name",
+];
+
+fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+fn is_region(s: &str) -> bool {
+    // Shapes like eu-west-1, us-gov-east-1, ap-southeast-3.
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+fn is_role_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+fn check_oidc(fields: &mut Fields, o: Located<String>) -> Option<String> {
+    let v = &o.value;
+    let help = if v.starts_with("https://") || v.starts_with("http://") {
+        Some("IAM names the OIDC provider without `https://`: remove the URL scheme")
+    } else if v.is_empty()
+        || v.ends_with('/')
+        || !v.contains('/')
+        || v.chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || "./-_".contains(c)))
+    {
+        Some("expected the form `oidc.eks.<region>.amazonaws.com/id/<ID>`")
+    } else {
+        None
+    };
+    match help {
+        Some(h) => {
+            fields.error(
+                Diagnostic::error(
+                    Code::ProviderSetting,
+                    format!("`{v}` is not an OIDC provider host and path"),
+                )
+                .at(&o.span)
+                .help(h),
+            );
+            None
+        }
+        None => Some(v.clone()),
+    }
+}
+
+impl ProviderKind for AwsKind {
+    fn name(&self) -> &'static str {
+        self.service.kind_name()
+    }
+
+    fn parse(&self, ctx: ParseContext) -> Parsed {
+        let ParseContext {
+            mut fields,
+            platform,
+            kind_span,
+        } = ctx;
+        let kind = self.name();
+        let region = fields.req_str(
+            "region",
+            "set `region = \"eu-west-1\"`, the region of the secrets",
+        );
+        let account = fields.req_str(
+            "account_id",
+            "set `account_id` to the 12-digit AWS account that holds the secrets and the IAM roles",
+        );
+        let auth = parse_auth(
+            &mut fields,
+            kind,
+            platform,
+            kind_span,
+            &AuthSupport {
+                native: Platform::Eks,
+                mechanism: "IRSA",
+                static_keys: STATIC_KEYS,
+            },
+        );
+        let oidc = fields.opt_str("oidc_provider");
+        let role = fields.opt_str("role_name");
+        let region = region.and_then(|r| {
+            if is_region(&r.value) {
+                Some(r.value)
+            } else {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not an AWS region", r.value),
+                    )
+                    .at(&r.span)
+                    .help("use a region code such as `eu-west-1`"),
+                );
+                None
+            }
+        });
+        let account_id = account.and_then(|a| {
+            if a.value.len() == 12 && a.value.chars().all(|c| c.is_ascii_digit()) {
+                Some(a.value)
+            } else {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not a 12-digit AWS account id", a.value),
+                    )
+                    .at(&a.span)
+                    .help("write the account id as a quoted string of 12 digits, leading zeros included"),
+                );
+                None
+            }
+        });
+        let mut irsa = None;
+        match &auth {
+            Some(AuthMode::Platform) => {
+                let oidc = match oidc {
+                    Some(o) => check_oidc(&mut fields, o),
+                    None => {
+                        fields.error(
+                            Diagnostic::error(
+                                Code::ProviderSetting,
+                                format!("provider of kind `{kind}` on EKS needs `oidc_provider`"),
+                            )
+                            .at(fields.table_span())
+                            .help("set it to the cluster's OIDC issuer without `https://`: `aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer`"),
+                        );
+                        None
+                    }
+                };
+                let role_name = match role {
+                    Some(p) => match Pattern::compile(&p.value) {
+                        Ok(c) => Some(Located::new(c, p.span)),
+                        Err(e) => {
+                            fields.error(crate::config::pattern_diagnostic(&e, &p.span));
+                            None
+                        }
+                    },
+                    None => Pattern::compile(DEFAULT_ROLE_NAME)
+                        .ok()
+                        .map(|c| Located::new(c, fields.table_span().clone())),
+                };
+                if let (Some(o), Some(r)) = (oidc, role_name) {
+                    irsa = Some(Irsa {
+                        oidc_provider: o,
+                        role_name: r,
+                    });
+                }
+            }
+            Some(AuthMode::Static { .. }) => {
+                for s in [oidc, role].into_iter().flatten() {
+                    fields.error(
+                        Diagnostic::error(
+                            Code::ProviderSetting,
+                            "`oidc_provider` and `role_name` are only used with IRSA",
+                        )
+                        .at(&s.span)
+                        .help("remove them: with `auth = \"static\"` the Secret's access keys decide the identity"),
+                    );
+                }
+            }
+            None => {}
+        }
+        let diags = fields.finish(KEYS)?;
+        let (Some(region), Some(account_id), Some(auth)) = (region, account_id, auth) else {
+            return Err(diags);
+        };
+        if auth == AuthMode::Platform && irsa.is_none() {
+            return Err(diags);
+        }
+        Ok((
+            Arc::new(AwsConfig {
+                service: self.service,
+                partition: partition_of(&region),
+                region,
+                account_id,
+                auth,
+                irsa,
+            }),
+            diags,
+        ))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Irsa {
+    oidc_provider: String,
+    role_name: Located<Pattern>,
+}
+
+/// Validated AWS provider settings.
+#[derive(Debug)]
+pub struct AwsConfig {
+    service: Service,
+    region: String,
+    partition: &'static str,
+    account_id: String,
+    auth: AuthMode,
+    irsa: Option<Irsa>,
+}
+
+impl ProviderConfig for AwsConfig {
+    fn kind_name(&self) -> &'static str {
+        self.service.kind_name()
+    }
+
+    fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason> {
+        let p = prefix.as_str();
+        match self.service {
+            Service::SecretsManager => {
+                if let Some(c) = p
+                    .chars()
+                    .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
+                {
+                    return Err(format!(
+                        "Secrets Manager names cannot contain {}; allowed are letters, digits and `/_+=.@-`",
+                        describe_char(c)
+                    ));
+                }
+            }
+            Service::ParameterStore => {
+                if let Some(c) = p
+                    .chars()
+                    .find(|c| !(c.is_ascii_alphanumeric() || "/_.-".contains(*c)))
+                {
+                    return Err(format!(
+                        "parameter names cannot contain {}; allowed are letters, digits and `/_.-`",
+                        describe_char(c)
+                    ));
+                }
+                if p.contains('/') && !p.starts_with('/') {
+                    return Err(format!(
+                        "a parameter name with a hierarchy must start with `/`, so write `/{p}`; \
+                         ESO keys then start with `/` too, while the IAM ARN drops it (`parameter/{p}*`)"
+                    ));
+                }
+                let lower = p.trim_start_matches('/').to_ascii_lowercase();
+                if lower.starts_with("aws") || lower.starts_with("ssm") {
+                    return Err("parameter names cannot begin with `aws` or `ssm`".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn overlap_scope(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.service.kind_name(),
+            self.account_id,
+            self.region
+        )
+    }
+
+    fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
+        let mut role = None;
+        if let Some(irsa) = &self.irsa {
+            let vars = PatternVars::for_request(req);
+            let name =
+                irsa.role_name.value.render(&vars).map_err(|e| {
+                    vec![crate::config::pattern_diagnostic(&e, &irsa.role_name.span)]
+                })?;
+            if !is_role_name(&name) {
+                return Err(vec![
+                    Diagnostic::error(
+                        Code::PatternResult,
+                        format!(
+                            "`role_name` renders `{name}` for namespace `{}`, which is not a valid IAM role name",
+                            req.sa_namespace
+                        ),
+                    )
+                    .at(&irsa.role_name.span)
+                    .help("IAM role names are 1 to 64 characters of letters, digits and `+=,.@_-`; shorten the pattern"),
+                ]);
+            }
+            role = Some(Role {
+                arn: format!(
+                    "arn:{}:iam::{}:role/{name}",
+                    self.partition, self.account_id
+                ),
+                name,
+                span: irsa.role_name.span.clone(),
+                oidc_provider: irsa.oidc_provider.clone(),
+            });
+        }
+        let resources = req
+            .prefixes
+            .iter()
+            .map(|p| {
+                self.service.resource(
+                    self.partition,
+                    &self.region,
+                    &self.account_id,
+                    p.value.as_str(),
+                )
+            })
+            .collect();
+        Ok(Arc::new(AwsIdentity {
+            service: self.service,
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            partition: self.partition,
+            auth: self.auth.clone(),
+            role,
+            sa_namespace: req.sa_namespace.to_string(),
+            sa_name: req.sa_name.to_owned(),
+            resources,
+            finds: req.finds.iter().map(|s| (*s).clone()).collect(),
+            pushes: !req.pushes.is_empty(),
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Role {
+    name: String,
+    arn: String,
+    span: Span,
+    oidc_provider: String,
+}
+
+/// The identity of one AWS store.
+#[derive(Debug)]
+pub struct AwsIdentity {
+    service: Service,
+    region: String,
+    account_id: String,
+    partition: &'static str,
+    auth: AuthMode,
+    role: Option<Role>,
+    sa_namespace: String,
+    sa_name: String,
+    resources: Vec<String>,
+    finds: Vec<Span>,
+    pushes: bool,
+}
+
+fn actions(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl AwsIdentity {
+    fn principal(&self) -> String {
+        match &self.role {
+            Some(r) => format!("IAM role `{}`", r.name),
+            None => "the IAM user of the static keys".to_owned(),
+        }
+    }
+
+    fn permission_policy(&self) -> iam::PolicyDocument {
+        let mut statement = vec![iam::Statement {
+            sid: "ReadTeamPrefix".into(),
+            effect: "Allow",
+            principal: None,
+            action: actions(self.service.read_actions()),
+            resource: self.resources.clone(),
+            condition: BTreeMap::new(),
+        }];
+        if self.pushes {
+            statement.push(iam::Statement {
+                sid: "PushTeamPrefix".into(),
+                effect: "Allow",
+                principal: None,
+                action: actions(self.service.push_actions()),
+                resource: self.resources.clone(),
+                condition: BTreeMap::new(),
+            });
+        }
+        if !self.finds.is_empty() {
+            statement.push(iam::Statement {
+                sid: "FindAccountWide".into(),
+                effect: "Allow",
+                principal: None,
+                action: actions(self.service.find_actions()),
+                resource: vec!["*".into()],
+                condition: BTreeMap::new(),
+            });
+        }
+        iam::PolicyDocument {
+            version: iam::POLICY_VERSION,
+            id: iam::GENERATED_ID.to_owned(),
+            statement,
+        }
+    }
+
+    fn trust_policy(&self, role: &Role) -> iam::PolicyDocument {
+        let conditions = BTreeMap::from([
+            (
+                format!("{}:aud", role.oidc_provider),
+                STS_AUDIENCE.to_owned(),
+            ),
+            (
+                format!("{}:sub", role.oidc_provider),
+                format!(
+                    "system:serviceaccount:{}:{}",
+                    self.sa_namespace, self.sa_name
+                ),
+            ),
+        ]);
+        iam::PolicyDocument {
+            version: iam::POLICY_VERSION,
+            id: iam::GENERATED_ID.to_owned(),
+            statement: vec![iam::Statement {
+                sid: "IrsaServiceAccount".into(),
+                effect: "Allow",
+                principal: Some(iam::Principal {
+                    federated: format!(
+                        "arn:{}:iam::{}:oidc-provider/{}",
+                        self.partition, self.account_id, role.oidc_provider
+                    ),
+                }),
+                action: vec!["sts:AssumeRoleWithWebIdentity".into()],
+                resource: Vec::new(),
+                condition: BTreeMap::from([("StringEquals".to_owned(), conditions)]),
+            }],
+        }
+    }
+}
+
+impl Backend for AwsIdentity {
+    fn service_account_annotations(&self) -> BTreeMap<String, String> {
+        match &self.role {
+            Some(r) => BTreeMap::from([(ROLE_ARN_ANNOTATION.to_owned(), r.arn.clone())]),
+            None => BTreeMap::new(),
+        }
+    }
+
+    fn uses_service_account(&self) -> bool {
+        self.role.is_some()
+    }
+
+    fn store_provider(&self, ctx: &StoreContext) -> eso::StoreProvider {
+        let auth = match &self.auth {
+            AuthMode::Platform => eso::AwsAuth {
+                jwt: Some(eso::AwsJwtAuth {
+                    service_account_ref: ctx.service_account_ref(Vec::new()),
+                }),
+                secret_ref: None,
+            },
+            AuthMode::Static { secret } => eso::AwsAuth {
+                jwt: None,
+                secret_ref: Some(eso::AwsSecretRef {
+                    access_key_id_secret_ref: ctx.secret_key_ref(&secret.value, STATIC_KEYS[0]),
+                    secret_access_key_secret_ref: ctx.secret_key_ref(&secret.value, STATIC_KEYS[1]),
+                }),
+            },
+        };
+        eso::StoreProvider {
+            aws: Some(eso::AwsProvider {
+                service: self.service.eso_name(),
+                region: self.region.clone(),
+                auth,
+            }),
+            ..eso::StoreProvider::default()
+        }
+    }
+
+    fn policy_files(&self, store_name: &str) -> Vec<PolicyFile> {
+        let mut out = vec![PolicyFile {
+            file_name: format!("{store_name}.iam-policy.json"),
+            purpose: format!(
+                "permission policy of {}: aws iam put-role-policy --policy-document file://THIS_FILE",
+                self.principal()
+            ),
+            document: PolicyDocument::Iam(self.permission_policy()),
+        }];
+        if let Some(role) = &self.role {
+            out.push(PolicyFile {
+                file_name: format!("{store_name}.trust-policy.json"),
+                purpose: format!(
+                    "trust policy of IAM role {}: aws iam create-role --assume-role-policy-document file://THIS_FILE",
+                    role.name
+                ),
+                document: PolicyDocument::Iam(self.trust_policy(role)),
+            });
+        }
+        out
+    }
+
+    fn decisions(&self) -> Vec<Decision> {
+        let mut out = vec![match (&self.role, &self.auth) {
+            (Some(role), _) => Decision {
+                topic: "auth",
+                choice: format!("IRSA with IAM role `{}`", role.name),
+                reason: format!(
+                    "EKS + AWS: short-lived web-identity credentials; the ServiceAccount `{}/{}` carries \
+                     `{ROLE_ARN_ANNOTATION}` and the store uses `auth.jwt.serviceAccountRef`; the trust policy \
+                     pins the OIDC provider, that exact subject and the `{STS_AUDIENCE}` audience",
+                    self.sa_namespace, self.sa_name
+                ),
+            },
+            (None, AuthMode::Static { secret }) => static_decision(&secret.value, STATIC_KEYS),
+            (None, AuthMode::Platform) => static_decision("?", STATIC_KEYS),
+        }];
+        out.push(Decision {
+            topic: "policy",
+            choice: format!(
+                "{} on {}",
+                if self.pushes {
+                    "read and push"
+                } else {
+                    "read-only"
+                },
+                self.resources
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            reason: "credentials reach the team prefix and nothing else (ESO guide, question 3)"
+                .into(),
+        });
+        if !self.finds.is_empty() {
+            out.push(Decision {
+                topic: "find",
+                choice: format!(
+                    "account-wide {}",
+                    self.service
+                        .find_actions()
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                reason: "`dataFrom.find` lists names, which AWS cannot limit to a prefix; values stay limited to the prefix".into(),
+            });
+        }
+        out
+    }
+
+    fn findings(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let what = match self.service {
+            Service::SecretsManager => {
+                "`secretsmanager:ListSecrets`, which reveals every secret name"
+            }
+            Service::ParameterStore => {
+                "`ssm:DescribeParameters`, which reveals every parameter name"
+            }
+        };
+        out.extend(self.finds.iter().map(|span| {
+            Diagnostic::warning(
+                Code::ListSecretsExposure,
+                format!(
+                    "`find` grants {} account-wide {what} in account {}",
+                    self.principal(),
+                    self.account_id
+                ),
+            )
+            .at(span)
+            .help("values stay limited to the prefix; to avoid listing, name each secret with `key` instead of `find`")
+        }));
+        out
+    }
+
+    fn identity_key(&self) -> Option<(String, Span)> {
+        self.role.as_ref().map(|r| (r.arn.clone(), r.span.clone()))
+    }
+
+    fn granted_resources(&self) -> Vec<String> {
+        self.resources.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_and_partitions() {
+        for ok in ["eu-west-1", "us-gov-west-1", "ap-southeast-3", "cn-north-1"] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in ["eu-west", "euwest1", "EU-west-1", "eu--1", ""] {
+            assert!(!is_region(bad), "{bad}");
+        }
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of("us-gov-east-1"), "aws-us-gov");
+        assert_eq!(partition_of("eu-west-1"), "aws");
+    }
+
+    #[test]
+    fn role_names() {
+        assert!(is_role_name("eso-payments"));
+        assert!(!is_role_name(&"a".repeat(65)));
+        assert!(!is_role_name("eso/payments"));
+        assert!(!is_role_name(""));
+    }
+
+    #[test]
+    fn parameter_arns_drop_the_leading_slash() {
+        assert_eq!(
+            Service::ParameterStore.resource("aws", "eu-west-1", "1", "/prod/pay/"),
+            "arn:aws:ssm:eu-west-1:1:parameter/prod/pay/*"
+        );
+        assert_eq!(
+            Service::SecretsManager.resource("aws", "eu-west-1", "1", "prod/pay/"),
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/pay/*"
+        );
+    }
+}

@@ -1,0 +1,471 @@
+//! Azure Key Vault (ESO docs: provider/azure-key-vault.md).
+//!
+//! On AKS the store's ServiceAccount carries
+//! `azure.workload.identity/client-id` and the store uses
+//! `authType: WorkloadIdentity`. Key Vault grants access per vault, not per
+//! secret-name prefix, so the prefix is a naming convention there (enforced
+//! by esogen's checks and the admission policy, not by Azure): isolation
+//! between teams needs a vault per team (a `vault_url` pattern with
+//! `{{team}}`) and an identity per team (a provider table per team).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::Platform;
+use crate::config::types::{Located, PathPrefix, Reason, describe_char};
+use crate::diag::{Code, Diagnostic};
+use crate::manifest::eso;
+use crate::manifest::policy::{
+    AzureFederatedCredential, AzureRoleAssignment, AzureRoleAssignments, PolicyDocument,
+};
+use crate::naming::{Pattern, PatternVars};
+use crate::source::Span;
+
+use super::{
+    AuthMode, AuthSupport, Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile,
+    ProviderConfig, ProviderKind, StoreContext, parse_auth, static_decision,
+};
+
+/// ServiceAccount annotation naming the workload identity's client id.
+pub const CLIENT_ID_ANNOTATION: &str = "azure.workload.identity/client-id";
+/// ServiceAccount annotation naming the tenant.
+pub const TENANT_ID_ANNOTATION: &str = "azure.workload.identity/tenant-id";
+/// The audience Entra ID expects on federated tokens.
+pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// Keys of the static (service principal) credentials Secret.
+pub const STATIC_KEYS: &[&str] = &["client-id", "client-secret"];
+
+const KEYS: &[&str] = &[
+    "vault_url",
+    "tenant_id",
+    "client_id",
+    "oidc_issuer",
+    "subscription_id",
+    "resource_group",
+    "auth",
+    "credentials_secret",
+];
+
+/// The Azure Key Vault kind.
+pub static KEY_VAULT: AzureKind = AzureKind;
+
+/// Azure Key Vault.
+pub struct AzureKind;
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The vault name of a Key Vault URL (`https://NAME.vault.azure.net/`).
+fn vault_name(url: &str) -> Option<&str> {
+    let host = url.strip_prefix("https://")?.trim_end_matches('/');
+    let (name, domain) = host.split_once('.')?;
+    let ok = (3..=24).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !domain.is_empty()
+        && !domain.contains('/');
+    ok.then_some(name)
+}
+
+impl ProviderKind for AzureKind {
+    fn name(&self) -> &'static str {
+        "azure-key-vault"
+    }
+
+    fn parse(&self, ctx: ParseContext) -> Parsed {
+        let ParseContext {
+            mut fields,
+            platform,
+            kind_span,
+        } = ctx;
+        let vault_url = fields.req_str(
+            "vault_url",
+            "set `vault_url`, such as `https://kv-{{team}}.vault.azure.net` for a vault per team",
+        );
+        let tenant = fields.req_str(
+            "tenant_id",
+            "set `tenant_id` to the Entra ID tenant (a UUID)",
+        );
+        let auth = parse_auth(
+            &mut fields,
+            self.name(),
+            platform,
+            kind_span,
+            &AuthSupport {
+                native: Platform::Aks,
+                mechanism: "Azure Workload Identity",
+                static_keys: STATIC_KEYS,
+            },
+        );
+        let (client, issuer) = if auth == Some(AuthMode::Platform) {
+            (
+                fields.req_str("client_id", "set `client_id` to the managed identity's or app's client id (a UUID)"),
+                fields.req_str(
+                    "oidc_issuer",
+                    "set `oidc_issuer`: `az aks show -n CLUSTER -g GROUP --query oidcIssuerProfile.issuerUrl -o tsv`",
+                ),
+            )
+        } else {
+            (fields.opt_str("client_id"), fields.opt_str("oidc_issuer"))
+        };
+        let subscription = fields.opt_str("subscription_id");
+        let group = fields.opt_str("resource_group");
+        let vault_url = vault_url.and_then(|u| match Pattern::compile(&u.value) {
+            Ok(p) => Some(Located::new(p, u.span)),
+            Err(e) => {
+                fields.error(crate::config::pattern_diagnostic(&e, &u.span));
+                None
+            }
+        });
+        let mut uuid = |v: Option<Located<String>>, what: &str| {
+            v.and_then(|v| {
+                if is_uuid(&v.value) {
+                    Some(v.value)
+                } else {
+                    fields.error(
+                        Diagnostic::error(
+                            Code::ProviderSetting,
+                            format!("`{}` is not a {what} (a UUID)", v.value),
+                        )
+                        .at(&v.span),
+                    );
+                    None
+                }
+            })
+        };
+        let tenant_id = uuid(tenant, "tenant id");
+        let client_id = uuid(client, "client id");
+        let subscription_id = uuid(subscription, "subscription id");
+        let issuer = issuer.and_then(|i| {
+            if i.value.starts_with("https://") && !i.value.contains(char::is_whitespace) {
+                Some(i.value)
+            } else {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not an https issuer URL", i.value),
+                    )
+                    .at(&i.span),
+                );
+                None
+            }
+        });
+        let role_scope = match (subscription_id, group) {
+            (Some(s), Some(g)) => Some((s, g.value)),
+            (None, None) => None,
+            (s, g) => {
+                let at = g
+                    .map(|g| g.span)
+                    .unwrap_or_else(|| fields.table_span().clone());
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        "`subscription_id` and `resource_group` go together",
+                    )
+                    .at(&at)
+                    .help(if s.is_some() {
+                        "add `resource_group`"
+                    } else {
+                        "add `subscription_id`"
+                    }),
+                );
+                None
+            }
+        };
+        let diags = fields.finish(KEYS)?;
+        let (Some(vault_url), Some(tenant_id), Some(auth)) = (vault_url, tenant_id, auth) else {
+            return Err(diags);
+        };
+        Ok((
+            Arc::new(AzureConfig {
+                vault_url,
+                tenant_id,
+                client_id,
+                issuer,
+                role_scope,
+                auth,
+            }),
+            diags,
+        ))
+    }
+}
+
+/// Validated Azure settings.
+#[derive(Debug)]
+pub struct AzureConfig {
+    vault_url: Located<Pattern>,
+    tenant_id: String,
+    client_id: Option<String>,
+    issuer: Option<String>,
+    role_scope: Option<(String, String)>,
+    auth: AuthMode,
+}
+
+impl ProviderConfig for AzureConfig {
+    fn kind_name(&self) -> &'static str {
+        "azure-key-vault"
+    }
+
+    fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason> {
+        match prefix
+            .as_str()
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            Some(c) => Err(format!(
+                "Key Vault secret names hold only letters, digits and `-`, not {}",
+                describe_char(c)
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn overlap_scope(&self) -> String {
+        format!("azure-key-vault:{}", self.vault_url.value.source())
+    }
+
+    fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
+        let vars = PatternVars::for_request(req);
+        let url = self
+            .vault_url
+            .value
+            .render(&vars)
+            .map_err(|e| vec![crate::config::pattern_diagnostic(&e, &self.vault_url.span)])?;
+        let Some(name) = vault_name(&url) else {
+            return Err(vec![
+                Diagnostic::error(
+                    Code::PatternResult,
+                    format!("`vault_url` renders `{url}`, which is not a Key Vault URL"),
+                )
+                .at(&self.vault_url.span)
+                .help("expected `https://NAME.vault.azure.net` with a 3 to 24 character NAME of letters, digits and `-`"),
+            ]);
+        };
+        let per_team = self.vault_url.value.source().contains("team")
+            || self.vault_url.value.source().contains("namespace");
+        Ok(Arc::new(AzureIdentity {
+            vault_name: name.to_owned(),
+            vault_url: url.clone(),
+            url_span: self.vault_url.span.clone(),
+            tenant_id: self.tenant_id.clone(),
+            client_id: self.client_id.clone(),
+            issuer: self.issuer.clone(),
+            role_scope: self.role_scope.clone(),
+            auth: self.auth.clone(),
+            cluster: req.cluster.to_string(),
+            sa_namespace: req.sa_namespace.to_string(),
+            sa_name: req.sa_name.to_owned(),
+            prefixes: req.prefixes.iter().map(|p| p.value.to_string()).collect(),
+            shared_vault: !per_team && req.provider_teams > 1,
+            shared_identity: req.provider_teams > 1,
+            pushes: !req.pushes.is_empty(),
+        }))
+    }
+}
+
+/// The identity of one Azure store.
+#[derive(Debug)]
+pub struct AzureIdentity {
+    vault_name: String,
+    vault_url: String,
+    url_span: Span,
+    tenant_id: String,
+    client_id: Option<String>,
+    issuer: Option<String>,
+    role_scope: Option<(String, String)>,
+    auth: AuthMode,
+    cluster: String,
+    sa_namespace: String,
+    sa_name: String,
+    prefixes: Vec<String>,
+    shared_vault: bool,
+    shared_identity: bool,
+    pushes: bool,
+}
+
+impl AzureIdentity {
+    fn role(&self) -> &'static str {
+        if self.pushes {
+            "Key Vault Secrets Officer"
+        } else {
+            "Key Vault Secrets User"
+        }
+    }
+}
+
+impl Backend for AzureIdentity {
+    fn service_account_annotations(&self) -> BTreeMap<String, String> {
+        match (&self.auth, &self.client_id) {
+            (AuthMode::Platform, Some(c)) => BTreeMap::from([
+                (CLIENT_ID_ANNOTATION.to_owned(), c.clone()),
+                (TENANT_ID_ANNOTATION.to_owned(), self.tenant_id.clone()),
+            ]),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    fn uses_service_account(&self) -> bool {
+        self.auth == AuthMode::Platform
+    }
+
+    fn store_provider(&self, ctx: &StoreContext) -> eso::StoreProvider {
+        let provider = match &self.auth {
+            AuthMode::Platform => eso::AzureProvider {
+                auth_type: "WorkloadIdentity",
+                vault_url: self.vault_url.clone(),
+                tenant_id: self.tenant_id.clone(),
+                service_account_ref: Some(ctx.service_account_ref(Vec::new())),
+                auth_secret_ref: None,
+            },
+            AuthMode::Static { secret } => eso::AzureProvider {
+                auth_type: "ServicePrincipal",
+                vault_url: self.vault_url.clone(),
+                tenant_id: self.tenant_id.clone(),
+                service_account_ref: None,
+                auth_secret_ref: Some(eso::AzureSecretRef {
+                    client_id: ctx.secret_key_ref(&secret.value, STATIC_KEYS[0]),
+                    client_secret: ctx.secret_key_ref(&secret.value, STATIC_KEYS[1]),
+                }),
+            },
+        };
+        eso::StoreProvider {
+            azurekv: Some(provider),
+            ..eso::StoreProvider::default()
+        }
+    }
+
+    fn policy_files(&self, store_name: &str) -> Vec<PolicyFile> {
+        let mut out = Vec::new();
+        if let (AuthMode::Platform, Some(issuer)) = (&self.auth, &self.issuer) {
+            out.push(PolicyFile {
+                file_name: format!("{store_name}.federated-credential.json"),
+                purpose: "az identity federated-credential create --parameters @THIS_FILE".into(),
+                document: PolicyDocument::AzureFederatedCredential(AzureFederatedCredential {
+                    name: format!(
+                        "esogen-{}-{}-{}",
+                        self.cluster, self.sa_namespace, self.sa_name
+                    ),
+                    issuer: issuer.clone(),
+                    subject: format!(
+                        "system:serviceaccount:{}:{}",
+                        self.sa_namespace, self.sa_name
+                    ),
+                    description: "Generated by esogen from tenants.toml. Do not edit.".into(),
+                    audiences: vec![TOKEN_EXCHANGE_AUDIENCE.into()],
+                }),
+            });
+        }
+        if let (Some((sub, group)), Some(client)) = (&self.role_scope, &self.client_id) {
+            let scope = format!(
+                "/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{}",
+                self.vault_name
+            );
+            out.push(PolicyFile {
+                file_name: format!("{store_name}.role-assignments.json"),
+                purpose: "the role assignment giving the identity access to the vault".into(),
+                document: PolicyDocument::AzureRoleAssignments(AzureRoleAssignments {
+                    comment: "Generated by esogen from tenants.toml. Do not edit. Run each assignment's command.".into(),
+                    assignments: vec![AzureRoleAssignment {
+                        role: self.role().into(),
+                        assignee: client.clone(),
+                        scope: scope.clone(),
+                        command: vec![
+                            "az".into(),
+                            "role".into(),
+                            "assignment".into(),
+                            "create".into(),
+                            "--role".into(),
+                            self.role().into(),
+                            "--assignee".into(),
+                            client.clone(),
+                            "--scope".into(),
+                            scope,
+                        ],
+                    }],
+                }),
+            });
+        }
+        out
+    }
+
+    fn decisions(&self) -> Vec<Decision> {
+        vec![
+            match &self.auth {
+                AuthMode::Platform => Decision {
+                    topic: "auth",
+                    choice: format!(
+                        "Azure Workload Identity with client id `{}`",
+                        self.client_id.as_deref().unwrap_or_default()
+                    ),
+                    reason: format!(
+                        "AKS + Azure Key Vault: short-lived federated tokens; the ServiceAccount `{}/{}` carries \
+                         `{CLIENT_ID_ANNOTATION}` and a federated credential trusts exactly that subject",
+                        self.sa_namespace, self.sa_name
+                    ),
+                },
+                AuthMode::Static { secret } => static_decision(&secret.value, STATIC_KEYS),
+            },
+            Decision {
+                topic: "policy",
+                choice: format!("`{}` on vault `{}`", self.role(), self.vault_name),
+                reason: format!(
+                    "Key Vault cannot limit access to a name prefix, so the prefix {} is enforced by esogen's checks \
+                     and admission policy only; a vault per team keeps teams apart",
+                    self.prefixes.join(", ")
+                ),
+            },
+        ]
+    }
+
+    fn findings(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if self.shared_vault || self.shared_identity {
+            let what = if self.shared_vault {
+                format!("vault `{}`", self.vault_name)
+            } else {
+                "one workload identity".to_owned()
+            };
+            out.push(
+                Diagnostic::warning(
+                    Code::UnscopedProvider,
+                    format!(
+                        "Key Vault cannot scope access by prefix, and several teams share {what}: each can read the others' secrets"
+                    ),
+                )
+                .at(&self.url_span)
+                .help("give each team its own `[providers.NAME]` with its own `client_id`, and a vault per team (`vault_url = \"https://kv-{{team}}.vault.azure.net\"`)"),
+            );
+        }
+        out
+    }
+
+    fn identity_key(&self) -> Option<(String, Span)> {
+        None
+    }
+
+    fn granted_resources(&self) -> Vec<String> {
+        vec![self.vault_url.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_and_vault_names() {
+        assert!(is_uuid("7d8cdf74-1234-4bcd-8ef0-274d963d358b"));
+        assert!(!is_uuid("7d8cdf74-xxxx-xxxx-xxxx-274d963d358b"));
+        assert_eq!(vault_name("https://kv-pay.vault.azure.net"), Some("kv-pay"));
+        assert_eq!(
+            vault_name("https://kv-pay.vault.azure.net/"),
+            Some("kv-pay")
+        );
+        assert_eq!(vault_name("http://kv.vault.azure.net"), None);
+        assert_eq!(vault_name("https://kv/x"), None);
+    }
+}

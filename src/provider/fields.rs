@@ -1,0 +1,190 @@
+//! The settings of one `[providers.NAME]` table as a provider module reads
+//! them: typed accessors that collect findings, and a final check that
+//! rejects keys the provider does not take, with a "did you mean".
+
+use std::collections::BTreeMap;
+
+use crate::config::types::Located;
+use crate::diag::{Code, Diagnostic};
+use crate::naming::Pattern;
+use crate::source::Span;
+
+/// One setting's value as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingValue {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// Anything else (table, array, float, date), by type name.
+    Other(&'static str),
+}
+
+impl SettingValue {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Self::Str(_) => "a string",
+            Self::Int(_) => "an integer",
+            Self::Bool(_) => "a boolean",
+            Self::Other(t) => t,
+        }
+    }
+}
+
+/// A setting with the spans of its key and value.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// Where the key is.
+    pub key_span: Span,
+    /// The value and where it is.
+    pub value: Located<SettingValue>,
+}
+
+/// The settings of one table, consumed by a provider's parser.
+#[derive(Debug)]
+pub struct Fields {
+    kind: String,
+    table: Span,
+    values: BTreeMap<String, Setting>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Fields {
+    /// Settings of the table at `table`, for provider kind `kind`.
+    pub fn new(kind: &str, table: Span, values: BTreeMap<String, Setting>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            table,
+            values,
+            diags: Vec::new(),
+        }
+    }
+
+    /// Records an error.
+    pub fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Records a warning or note (kept even when parsing succeeds).
+    pub fn warn(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// True when an error was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.diags.iter().any(Diagnostic::is_error)
+    }
+
+    /// Takes an optional string setting.
+    pub fn opt_str(&mut self, key: &str) -> Option<Located<String>> {
+        let s = self.values.remove(key)?;
+        match s.value.value {
+            SettingValue::Str(v) => Some(Located::new(v, s.value.span)),
+            other => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{key}` must be a string, not {}", other.type_name()),
+                    )
+                    .at(&s.value.span)
+                    .help("quote the value"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Takes a required string setting.
+    pub fn req_str(&mut self, key: &str, why: &str) -> Option<Located<String>> {
+        let present = self.values.contains_key(key);
+        let v = self.opt_str(key);
+        if !present {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::ProviderSetting,
+                    format!("provider of kind `{}` needs `{key}`", self.kind),
+                )
+                .at(&self.table)
+                .help(why.to_owned()),
+            );
+        }
+        v
+    }
+
+    /// Takes an optional integer setting.
+    pub fn opt_int(&mut self, key: &str) -> Option<Located<i64>> {
+        let s = self.values.remove(key)?;
+        match s.value.value {
+            SettingValue::Int(v) => Some(Located::new(v, s.value.span)),
+            other => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{key}` must be an integer, not {}", other.type_name()),
+                    )
+                    .at(&s.value.span),
+                );
+                None
+            }
+        }
+    }
+
+    /// Takes an optional naming pattern, or compiles `default` (located at
+    /// the table) when absent.
+    pub fn pattern(&mut self, key: &str, default: &str) -> Option<Located<Pattern>> {
+        match self.opt_str(key) {
+            Some(p) => match Pattern::compile(&p.value) {
+                Ok(c) => Some(Located::new(c, p.span)),
+                Err(e) => {
+                    self.diags
+                        .push(crate::config::pattern_diagnostic(&e, &p.span));
+                    None
+                }
+            },
+            None => match Pattern::compile(default) {
+                Ok(c) => Some(Located::new(c, self.table.clone())),
+                Err(e) => {
+                    self.diags
+                        .push(crate::config::pattern_diagnostic(&e, &self.table));
+                    None
+                }
+            },
+        }
+    }
+
+    /// The span of the whole table.
+    pub fn table_span(&self) -> &Span {
+        &self.table
+    }
+
+    /// Ends parsing: every key not taken is an error (with a "did you mean"
+    /// among `known`). Returns all findings; `Err` when any is an error.
+    pub fn finish(mut self, known: &[&str]) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+        for (key, s) in std::mem::take(&mut self.values) {
+            let list = known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let help = match crate::config::suggest(&key, known.iter().copied()) {
+                Some(k) => format!("did you mean `{k}`? `{}` takes {list}", self.kind),
+                None => format!("`{}` takes {list}", self.kind),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnknownKey,
+                    format!("unknown key `{key}` for provider kind `{}`", self.kind),
+                )
+                .at_labelled(&s.key_span, "not a setting of this kind")
+                .help(help),
+            );
+        }
+        if self.has_errors() {
+            Err(self.diags)
+        } else {
+            Ok(self.diags)
+        }
+    }
+}

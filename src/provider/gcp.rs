@@ -1,0 +1,498 @@
+//! GCP Secret Manager (ESO docs: provider/google-secrets-manager.md).
+//!
+//! On GKE the store's ServiceAccount carries `iam.gke.io/gcp-service-account`
+//! and the store uses `auth.workloadIdentity`. Each identity is a Google
+//! service account (GSA) that may access only secrets whose name starts with
+//! the team prefix (an IAM condition, which names secrets by project
+//! *number*), and that only the namespace's Kubernetes ServiceAccount may
+//! impersonate (`roles/iam.workloadIdentityUser`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::Platform;
+use crate::config::types::{Located, PathPrefix, Reason, describe_char};
+use crate::diag::{Code, Diagnostic};
+use crate::manifest::eso;
+use crate::manifest::policy::{GcpBinding, GcpBindings, GcpCondition, PolicyDocument};
+use crate::naming::{Pattern, PatternVars};
+use crate::source::Span;
+
+use super::{
+    AuthMode, AuthSupport, Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile,
+    ProviderConfig, ProviderKind, StoreContext, parse_auth, static_decision,
+};
+
+/// The ServiceAccount annotation GKE Workload Identity reads.
+pub const GSA_ANNOTATION: &str = "iam.gke.io/gcp-service-account";
+/// Default GSA naming pattern.
+pub const DEFAULT_GSA_NAME: &str = "eso-{{namespace}}";
+/// Key of the static credentials Secret: a GSA key JSON.
+pub const STATIC_KEYS: &[&str] = &["secret-access-credentials"];
+
+const KEYS: &[&str] = &[
+    "project_id",
+    "project_number",
+    "cluster_location",
+    "cluster_project_id",
+    "service_account_name",
+    "auth",
+    "credentials_secret",
+];
+
+/// The GCP Secret Manager kind.
+pub static SECRET_MANAGER: GcpKind = GcpKind;
+
+/// GCP Secret Manager.
+pub struct GcpKind;
+
+fn is_project_id(s: &str) -> bool {
+    (6..=30).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && !s.ends_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_gsa_name(s: &str) -> bool {
+    is_project_id(s)
+}
+
+impl ProviderKind for GcpKind {
+    fn name(&self) -> &'static str {
+        "gcp-secret-manager"
+    }
+
+    fn parse(&self, ctx: ParseContext) -> Parsed {
+        let ParseContext {
+            mut fields,
+            platform,
+            kind_span,
+        } = ctx;
+        let project = fields.req_str(
+            "project_id",
+            "set `project_id` to the project holding the secrets",
+        );
+        let number = fields.req_str(
+            "project_number",
+            "IAM conditions name secrets by project number: `gcloud projects describe PROJECT --format='value(projectNumber)'`",
+        );
+        let auth = parse_auth(
+            &mut fields,
+            self.name(),
+            platform,
+            kind_span,
+            &AuthSupport {
+                native: Platform::Gke,
+                mechanism: "GKE Workload Identity",
+                static_keys: STATIC_KEYS,
+            },
+        );
+        let location = if auth == Some(AuthMode::Platform) {
+            fields.req_str(
+                "cluster_location",
+                "set `cluster_location` to the GKE cluster's region or zone, such as `europe-west1`",
+            )
+        } else {
+            fields.opt_str("cluster_location")
+        };
+        let cluster_project = fields.opt_str("cluster_project_id");
+        let gsa = fields.pattern("service_account_name", DEFAULT_GSA_NAME);
+        let project = project.and_then(|p| {
+            if is_project_id(&p.value) {
+                Some(p.value)
+            } else {
+                fields.error(
+                    Diagnostic::error(Code::ProviderSetting, format!("`{}` is not a GCP project id", p.value))
+                        .at(&p.span)
+                        .help("project ids are 6 to 30 lowercase letters, digits and `-`, starting with a letter"),
+                );
+                None
+            }
+        });
+        let number = number.and_then(|n| {
+            if !n.value.is_empty()
+                && n.value.len() <= 20
+                && n.value.chars().all(|c| c.is_ascii_digit())
+            {
+                Some(n.value)
+            } else {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not a GCP project number", n.value),
+                    )
+                    .at(&n.span)
+                    .help("the project number is all digits; quote it as a string"),
+                );
+                None
+            }
+        });
+        let cluster_project = match cluster_project {
+            Some(c) if !is_project_id(&c.value) => {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not a GCP project id", c.value),
+                    )
+                    .at(&c.span),
+                );
+                None
+            }
+            other => other.map(|c| c.value),
+        };
+        let diags = fields.finish(KEYS)?;
+        let (Some(project_id), Some(project_number), Some(auth), Some(gsa)) =
+            (project, number, auth, gsa)
+        else {
+            return Err(diags);
+        };
+        Ok((
+            Arc::new(GcpConfig {
+                cluster_project_id: cluster_project.unwrap_or_else(|| project_id.clone()),
+                project_id,
+                project_number,
+                cluster_location: location.map(|l| l.value).unwrap_or_default(),
+                gsa,
+                auth,
+            }),
+            diags,
+        ))
+    }
+}
+
+/// Validated GCP settings.
+#[derive(Debug)]
+pub struct GcpConfig {
+    project_id: String,
+    project_number: String,
+    cluster_location: String,
+    cluster_project_id: String,
+    gsa: Located<Pattern>,
+    auth: AuthMode,
+}
+
+impl ProviderConfig for GcpConfig {
+    fn kind_name(&self) -> &'static str {
+        "gcp-secret-manager"
+    }
+
+    fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason> {
+        match prefix
+            .as_str()
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+        {
+            Some(c) => Err(format!(
+                "GCP secret names can hold only letters, digits, `_` and `-`, not {}; write the prefix as `{}`",
+                describe_char(c),
+                prefix
+                    .as_str()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    })
+                    .collect::<String>()
+                    .trim_start_matches('-')
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn overlap_scope(&self) -> String {
+        format!("gcp-secret-manager:{}", self.project_id)
+    }
+
+    fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
+        let name = self
+            .gsa
+            .value
+            .render(&PatternVars::for_request(req))
+            .map_err(|e| vec![crate::config::pattern_diagnostic(&e, &self.gsa.span)])?;
+        if !is_gsa_name(&name) {
+            return Err(vec![
+                Diagnostic::error(
+                    Code::PatternResult,
+                    format!(
+                        "`service_account_name` renders `{name}` for namespace `{}`, which is not a valid GCP service account id",
+                        req.sa_namespace
+                    ),
+                )
+                .at(&self.gsa.span)
+                .help("service account ids are 6 to 30 lowercase letters, digits and `-`, starting with a letter"),
+            ]);
+        }
+        Ok(Arc::new(GcpIdentity {
+            email: format!("{name}@{}.iam.gserviceaccount.com", self.project_id),
+            span: self.gsa.span.clone(),
+            project_id: self.project_id.clone(),
+            project_number: self.project_number.clone(),
+            cluster: req.cluster.to_string(),
+            cluster_location: self.cluster_location.clone(),
+            cluster_project_id: self.cluster_project_id.clone(),
+            auth: self.auth.clone(),
+            sa_namespace: req.sa_namespace.to_string(),
+            sa_name: req.sa_name.to_owned(),
+            prefixes: req.prefixes.iter().map(|p| p.value.to_string()).collect(),
+            finds: req.finds.iter().map(|s| (*s).clone()).collect(),
+            pushes: !req.pushes.is_empty(),
+        }))
+    }
+}
+
+/// The identity of one GCP store.
+#[derive(Debug)]
+pub struct GcpIdentity {
+    email: String,
+    span: Span,
+    project_id: String,
+    project_number: String,
+    cluster: String,
+    cluster_location: String,
+    cluster_project_id: String,
+    auth: AuthMode,
+    sa_namespace: String,
+    sa_name: String,
+    prefixes: Vec<String>,
+    finds: Vec<Span>,
+    pushes: bool,
+}
+
+/// Quotes a CEL string literal.
+fn cel_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl GcpIdentity {
+    /// The IAM condition: secret resource names start with a team prefix.
+    /// Conditions see `projects/<number>/secrets/<id>`, never the project id.
+    pub fn condition_expression(&self) -> String {
+        self.prefixes
+            .iter()
+            .map(|p| {
+                format!(
+                    "resource.name.startsWith({})",
+                    cel_string(&format!("projects/{}/secrets/{p}", self.project_number))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" || ")
+    }
+
+    fn member(&self) -> String {
+        format!("serviceAccount:{}", self.email)
+    }
+
+    fn project_binding(&self, role: &str, condition: Option<GcpCondition>) -> GcpBinding {
+        let mut command = vec![
+            "gcloud".into(),
+            "projects".into(),
+            "add-iam-policy-binding".into(),
+            self.project_id.clone(),
+            format!("--member={}", self.member()),
+            format!("--role={role}"),
+        ];
+        if let Some(c) = &condition {
+            command.push(format!(
+                "--condition=expression={},title={}",
+                c.expression, c.title
+            ));
+        }
+        GcpBinding {
+            resource: format!("projects/{}", self.project_id),
+            role: role.to_owned(),
+            members: vec![self.member()],
+            condition,
+            command,
+        }
+    }
+
+    fn bindings(&self) -> GcpBindings {
+        let condition = GcpCondition {
+            title: format!("esogen-{}-prefix", self.sa_namespace),
+            description: format!(
+                "Generated by esogen: secrets under {} only",
+                self.prefixes.join(", ")
+            ),
+            expression: self.condition_expression(),
+        };
+        let mut bindings = vec![self.project_binding(
+            "roles/secretmanager.secretAccessor",
+            Some(condition.clone()),
+        )];
+        if self.pushes {
+            bindings.push(
+                self.project_binding("roles/secretmanager.secretVersionManager", Some(condition)),
+            );
+        }
+        if !self.finds.is_empty() {
+            bindings.push(self.project_binding("roles/secretmanager.viewer", None));
+        }
+        if self.auth == AuthMode::Platform {
+            let member = format!(
+                "serviceAccount:{}.svc.id.goog[{}/{}]",
+                self.cluster_project_id, self.sa_namespace, self.sa_name
+            );
+            bindings.push(GcpBinding {
+                resource: format!(
+                    "projects/{}/serviceAccounts/{}",
+                    self.project_id, self.email
+                ),
+                role: "roles/iam.workloadIdentityUser".into(),
+                members: vec![member.clone()],
+                condition: None,
+                command: vec![
+                    "gcloud".into(),
+                    "iam".into(),
+                    "service-accounts".into(),
+                    "add-iam-policy-binding".into(),
+                    self.email.clone(),
+                    format!("--project={}", self.project_id),
+                    "--role=roles/iam.workloadIdentityUser".into(),
+                    format!("--member={member}"),
+                ],
+            });
+        }
+        GcpBindings {
+            comment: "Generated by esogen from tenants.toml. Do not edit. Run each binding's command once the service account exists.".into(),
+            bindings,
+        }
+    }
+}
+
+impl Backend for GcpIdentity {
+    fn service_account_annotations(&self) -> BTreeMap<String, String> {
+        match self.auth {
+            AuthMode::Platform => BTreeMap::from([(GSA_ANNOTATION.to_owned(), self.email.clone())]),
+            AuthMode::Static { .. } => BTreeMap::new(),
+        }
+    }
+
+    fn uses_service_account(&self) -> bool {
+        self.auth == AuthMode::Platform
+    }
+
+    fn store_provider(&self, ctx: &StoreContext) -> eso::StoreProvider {
+        let auth = match &self.auth {
+            AuthMode::Platform => eso::GcpAuth {
+                workload_identity: Some(eso::GcpWorkloadIdentity {
+                    cluster_location: self.cluster_location.clone(),
+                    cluster_name: self.cluster.clone(),
+                    cluster_project_id: self.cluster_project_id.clone(),
+                    service_account_ref: ctx.service_account_ref(Vec::new()),
+                }),
+                secret_ref: None,
+            },
+            AuthMode::Static { secret } => eso::GcpAuth {
+                workload_identity: None,
+                secret_ref: Some(eso::GcpSecretRef {
+                    secret_access_key_secret_ref: ctx.secret_key_ref(&secret.value, STATIC_KEYS[0]),
+                }),
+            },
+        };
+        eso::StoreProvider {
+            gcpsm: Some(eso::GcpProvider {
+                project_id: self.project_id.clone(),
+                auth,
+            }),
+            ..eso::StoreProvider::default()
+        }
+    }
+
+    fn policy_files(&self, store_name: &str) -> Vec<PolicyFile> {
+        vec![PolicyFile {
+            file_name: format!("{store_name}.gcp-iam.json"),
+            purpose: format!("IAM bindings of {}", self.email),
+            document: PolicyDocument::GcpBindings(self.bindings()),
+        }]
+    }
+
+    fn decisions(&self) -> Vec<Decision> {
+        let mut out = vec![match &self.auth {
+            AuthMode::Platform => Decision {
+                topic: "auth",
+                choice: format!("GKE Workload Identity as `{}`", self.email),
+                reason: format!(
+                    "GKE + GCP Secret Manager: short-lived credentials; the ServiceAccount `{}/{}` carries \
+                     `{GSA_ANNOTATION}` and only it may impersonate the service account (`roles/iam.workloadIdentityUser`)",
+                    self.sa_namespace, self.sa_name
+                ),
+            },
+            AuthMode::Static { secret } => static_decision(&secret.value, STATIC_KEYS),
+        }];
+        out.push(Decision {
+            topic: "policy",
+            choice: format!("`roles/secretmanager.secretAccessor` where `{}`", self.condition_expression()),
+            reason: "credentials reach the team prefix and nothing else (ESO guide, question 3); IAM conditions \
+                     name secrets by project number"
+                .into(),
+        });
+        if self.pushes {
+            out.push(Decision {
+                topic: "push",
+                choice: "`roles/secretmanager.secretVersionManager` under the same condition".into(),
+                reason: "PushSecret adds versions to secrets under the prefix; GCP checks secret creation on the \
+                         project, so create each pushed secret once before the first push"
+                    .into(),
+            });
+        }
+        out
+    }
+
+    fn findings(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        out.extend(self.finds.iter().map(|span| {
+            Diagnostic::warning(
+                Code::ListSecretsExposure,
+                format!(
+                    "`find` grants `{}` `roles/secretmanager.viewer` on project {}, which lists every secret name there",
+                    self.email, self.project_id
+                ),
+            )
+            .at(span)
+            .help("values stay limited to the prefix; to avoid listing, name each secret with `key` instead of `find`")
+        }));
+        out
+    }
+
+    fn identity_key(&self) -> Option<(String, Span)> {
+        Some((self.email.clone(), self.span.clone()))
+    }
+
+    fn granted_resources(&self) -> Vec<String> {
+        self.prefixes
+            .iter()
+            .map(|p| format!("projects/{}/secrets/{p}", self.project_number))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_ids() {
+        assert!(is_project_id("my-project-123"));
+        assert!(!is_project_id("short"));
+        assert!(!is_project_id("1project"));
+        assert!(!is_project_id("project-"));
+        assert!(!is_project_id("Project-x"));
+    }
+
+    #[test]
+    fn cel_strings_are_escaped() {
+        assert_eq!(cel_string(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

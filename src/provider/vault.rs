@@ -1,0 +1,502 @@
+//! HashiCorp Vault and OpenBao with Kubernetes auth (ESO docs:
+//! provider/hashicorp-vault.md, provider/openbao.md).
+//!
+//! The store logs in with its ServiceAccount's token through the Kubernetes
+//! auth method; the Vault role is bound to exactly that ServiceAccount and
+//! namespace, requires an audience (Vault 1.21+ rejects roles without one),
+//! and carries a policy that reads only the team prefix. For KV v2 the
+//! policy names `<mount>/data/<prefix>*` (and `metadata/` where listing or
+//! pushing needs it) while ExternalSecret keys stay `<prefix>...`: ESO adds
+//! `data/` itself, and writing it into keys is a classic mistake.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::types::{Located, PathPrefix, Reason, describe_char};
+use crate::diag::{Code, Diagnostic};
+use crate::manifest::eso;
+use crate::manifest::policy::{PolicyDocument, VaultPathRule, VaultPolicy, VaultRole};
+use crate::naming::{Pattern, PatternVars};
+use crate::source::Span;
+
+use super::{
+    Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile, ProviderConfig,
+    ProviderKind, StoreContext,
+};
+
+/// Default Vault role and policy naming pattern.
+pub const DEFAULT_ROLE_NAME: &str = "eso-{{namespace}}";
+/// Default token audience.
+pub const DEFAULT_AUDIENCE: &str = "vault";
+/// Default KV mount.
+pub const DEFAULT_MOUNT: &str = "secret";
+/// Default Kubernetes auth mount.
+pub const DEFAULT_AUTH_MOUNT: &str = "kubernetes";
+/// Lifetime of tokens issued to the store.
+pub const TOKEN_TTL: &str = "15m";
+
+const KEYS: &[&str] = &[
+    "server",
+    "mount",
+    "kv_version",
+    "auth_mount",
+    "role_name",
+    "audience",
+    "namespace",
+];
+
+/// HashiCorp Vault.
+pub static HASHICORP_VAULT: VaultKind = VaultKind { name: "vault" };
+/// OpenBao (Vault-compatible; ESO talks to it with its Vault provider).
+pub static OPENBAO: VaultKind = VaultKind { name: "openbao" };
+
+/// A Vault-compatible kind.
+pub struct VaultKind {
+    name: &'static str,
+}
+
+fn is_mount(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('/')
+        && !s.ends_with('/')
+        && !s.contains("//")
+        && s.split('/').all(|seg| seg != ".." && seg != ".")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-.".contains(c))
+}
+
+fn is_role_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+}
+
+impl ProviderKind for VaultKind {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn parse(&self, ctx: ParseContext) -> Parsed {
+        // Kubernetes auth works on every platform: the cluster itself is the
+        // identity provider, so no platform check is needed.
+        let mut fields = ctx.fields;
+        let server = fields.req_str(
+            "server",
+            "set `server` to the Vault address, such as `https://vault.example.com:8200`",
+        );
+        let mount = fields.opt_str("mount");
+        let version = fields.opt_int("kv_version");
+        let auth_mount = fields.opt_str("auth_mount");
+        let role = fields.pattern("role_name", DEFAULT_ROLE_NAME);
+        let audience = fields.opt_str("audience");
+        let namespace = fields.opt_str("namespace");
+
+        let server = server.and_then(|s| {
+            let ok = (s.value.starts_with("https://") || s.value.starts_with("http://"))
+                && !s.value.contains(char::is_whitespace)
+                && s.value.len() > 8;
+            if !ok {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not a Vault address", s.value),
+                    )
+                    .at(&s.span)
+                    .help("use the full URL, such as `https://vault.example.com:8200`"),
+                );
+                return None;
+            }
+            if s.value.starts_with("http://") {
+                fields.warn(
+                    Diagnostic::warning(
+                        Code::ProviderSetting,
+                        "the Vault address uses plain `http://`",
+                    )
+                    .at(&s.span)
+                    .help("tokens and secrets would cross the network unencrypted; use `https://`"),
+                );
+            }
+            Some(s.value.trim_end_matches('/').to_owned())
+        });
+        let mut path = |v: Option<Located<String>>, default: &str, what: &str| match v {
+            None => Some(default.to_owned()),
+            Some(m) if is_mount(&m.value) => Some(m.value),
+            Some(m) => {
+                fields.error(
+                    Diagnostic::error(Code::ProviderSetting, format!("`{}` is not a valid {what}", m.value))
+                        .at(&m.span)
+                        .help("a mount path such as `secret` or `kv/prod`, without leading or trailing `/`"),
+                );
+                None
+            }
+        };
+        let mount = path(mount, DEFAULT_MOUNT, "KV mount");
+        let auth_mount = path(auth_mount, DEFAULT_AUTH_MOUNT, "auth mount");
+        let version = match version {
+            None => Some(KvVersion::V2),
+            Some(v) if v.value == 2 => Some(KvVersion::V2),
+            Some(v) if v.value == 1 => Some(KvVersion::V1),
+            Some(v) => {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`kv_version = {}` is not a KV version", v.value),
+                    )
+                    .at(&v.span)
+                    .help("use `1` or `2` (check with `vault secrets list -detailed`)"),
+                );
+                None
+            }
+        };
+        let audience = match audience {
+            None => Some(DEFAULT_AUDIENCE.to_owned()),
+            Some(a) if !a.value.is_empty() && !a.value.contains(char::is_whitespace) => {
+                Some(a.value)
+            }
+            Some(a) => {
+                fields.error(
+                    Diagnostic::error(Code::ProviderSetting, "`audience` must be a non-empty word")
+                        .at(&a.span),
+                );
+                None
+            }
+        };
+        let diags = fields.finish(KEYS)?;
+        let (
+            Some(server),
+            Some(mount),
+            Some(auth_mount),
+            Some(version),
+            Some(role),
+            Some(audience),
+        ) = (server, mount, auth_mount, version, role, audience)
+        else {
+            return Err(diags);
+        };
+        Ok((
+            Arc::new(VaultConfig {
+                kind: self.name,
+                server,
+                mount,
+                auth_mount,
+                version,
+                role,
+                audience,
+                namespace: namespace.map(|n| n.value),
+            }),
+            diags,
+        ))
+    }
+}
+
+/// KV secrets engine version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvVersion {
+    /// KV v1: secrets at `<mount>/<path>`.
+    V1,
+    /// KV v2: values at `<mount>/data/<path>`, metadata at `<mount>/metadata/<path>`.
+    V2,
+}
+
+/// Validated Vault settings.
+#[derive(Debug)]
+pub struct VaultConfig {
+    kind: &'static str,
+    server: String,
+    mount: String,
+    auth_mount: String,
+    version: KvVersion,
+    role: Located<Pattern>,
+    audience: String,
+    namespace: Option<String>,
+}
+
+impl ProviderConfig for VaultConfig {
+    fn kind_name(&self) -> &'static str {
+        self.kind
+    }
+
+    fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason> {
+        let p = prefix.as_str();
+        if p.starts_with('/') {
+            return Err(format!(
+                "Vault keys are relative to the mount `{}`; drop the leading `/`",
+                self.mount
+            ));
+        }
+        if let Some(c) = p
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "/_.-".contains(*c)))
+        {
+            return Err(format!(
+                "{} cannot be used in a Vault policy path (`+` and `*` are globs there)",
+                describe_char(c)
+            ));
+        }
+        if self.version == KvVersion::V2 && (p.starts_with("data/") || p.starts_with("metadata/")) {
+            return Err(format!(
+                "with KV v2 keys do not include `data/` or `metadata/`: ESO adds `data/` itself; write `{}`",
+                p.trim_start_matches("data/")
+                    .trim_start_matches("metadata/")
+            ));
+        }
+        Ok(())
+    }
+
+    fn overlap_scope(&self) -> String {
+        format!(
+            "vault:{}:{}:{}",
+            self.server,
+            self.namespace.as_deref().unwrap_or(""),
+            self.mount
+        )
+    }
+
+    fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
+        let role = self
+            .role
+            .value
+            .render(&PatternVars::for_request(req))
+            .map_err(|e| vec![crate::config::pattern_diagnostic(&e, &self.role.span)])?;
+        if !is_role_name(&role) {
+            return Err(vec![
+                Diagnostic::error(
+                    Code::PatternResult,
+                    format!(
+                        "`role_name` renders `{role}` for namespace `{}`, which is not a valid Vault role name",
+                        req.sa_namespace
+                    ),
+                )
+                .at(&self.role.span)
+                .help("use letters, digits, `_`, `-` and `.`"),
+            ]);
+        }
+        Ok(Arc::new(VaultIdentity {
+            kind: self.kind,
+            server: self.server.clone(),
+            mount: self.mount.clone(),
+            auth_mount: self.auth_mount.clone(),
+            version: self.version,
+            audience: self.audience.clone(),
+            namespace: self.namespace.clone(),
+            role,
+            span: self.role.span.clone(),
+            sa_namespace: req.sa_namespace.to_string(),
+            sa_name: req.sa_name.to_owned(),
+            prefixes: req.prefixes.iter().map(|p| p.value.to_string()).collect(),
+            finds: !req.finds.is_empty(),
+            pushes: !req.pushes.is_empty(),
+        }))
+    }
+}
+
+/// The identity of one Vault store.
+#[derive(Debug)]
+pub struct VaultIdentity {
+    kind: &'static str,
+    server: String,
+    mount: String,
+    auth_mount: String,
+    version: KvVersion,
+    audience: String,
+    namespace: Option<String>,
+    role: String,
+    span: Span,
+    sa_namespace: String,
+    sa_name: String,
+    prefixes: Vec<String>,
+    finds: bool,
+    pushes: bool,
+}
+
+impl VaultIdentity {
+    /// The ACL policy: the team prefix under the right KV paths only.
+    pub fn policy(&self) -> VaultPolicy {
+        let mut rules = Vec::new();
+        for p in &self.prefixes {
+            match self.version {
+                KvVersion::V2 => {
+                    let mut data = vec!["read"];
+                    if self.pushes {
+                        data = vec!["create", "read", "update"];
+                    }
+                    rules.push(VaultPathRule {
+                        path: format!("{}/data/{p}*", self.mount),
+                        capabilities: data,
+                    });
+                    if self.finds || self.pushes {
+                        rules.push(VaultPathRule {
+                            path: format!("{}/metadata/{p}*", self.mount),
+                            capabilities: vec!["list", "read"],
+                        });
+                    }
+                }
+                KvVersion::V1 => {
+                    let mut caps = vec!["read"];
+                    if self.finds {
+                        caps.push("list");
+                    }
+                    if self.pushes {
+                        caps = vec!["create", "read", "update"];
+                        if self.finds {
+                            caps.push("list");
+                        }
+                    }
+                    rules.push(VaultPathRule {
+                        path: format!("{}/{p}*", self.mount),
+                        capabilities: caps,
+                    });
+                }
+            }
+        }
+        VaultPolicy {
+            comments: vec![
+                format!(
+                    "policy {} for the ServiceAccount {}/{}: KV v{} mount `{}`, prefix {}",
+                    self.role,
+                    self.sa_namespace,
+                    self.sa_name,
+                    if self.version == KvVersion::V2 { 2 } else { 1 },
+                    self.mount,
+                    self.prefixes.join(", ")
+                ),
+                format!(
+                    "apply with: {} policy write {} THIS_FILE",
+                    if self.kind == "openbao" {
+                        "bao"
+                    } else {
+                        "vault"
+                    },
+                    self.role
+                ),
+            ],
+            rules,
+        }
+    }
+
+    fn cli(&self) -> &'static str {
+        if self.kind == "openbao" {
+            "bao"
+        } else {
+            "vault"
+        }
+    }
+}
+
+impl Backend for VaultIdentity {
+    fn service_account_annotations(&self) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+
+    fn uses_service_account(&self) -> bool {
+        true
+    }
+
+    fn store_provider(&self, ctx: &StoreContext) -> eso::StoreProvider {
+        eso::StoreProvider {
+            vault: Some(eso::VaultProvider {
+                server: self.server.clone(),
+                path: self.mount.clone(),
+                version: match self.version {
+                    KvVersion::V1 => "v1",
+                    KvVersion::V2 => "v2",
+                },
+                namespace: self.namespace.clone(),
+                auth: eso::VaultAuth {
+                    kubernetes: eso::VaultKubernetesAuth {
+                        mount_path: self.auth_mount.clone(),
+                        role: self.role.clone(),
+                        service_account_ref: ctx.service_account_ref(vec![self.audience.clone()]),
+                    },
+                },
+            }),
+            ..eso::StoreProvider::default()
+        }
+    }
+
+    fn policy_files(&self, store_name: &str) -> Vec<PolicyFile> {
+        vec![
+            PolicyFile {
+                file_name: format!("{store_name}.vault-policy.hcl"),
+                purpose: format!("{} policy write {} THIS_FILE", self.cli(), self.role),
+                document: PolicyDocument::VaultPolicy(self.policy()),
+            },
+            PolicyFile {
+                file_name: format!("{store_name}.vault-role.json"),
+                purpose: format!(
+                    "{} write auth/{}/role/{} @THIS_FILE",
+                    self.cli(),
+                    self.auth_mount,
+                    self.role
+                ),
+                document: PolicyDocument::VaultRole(VaultRole {
+                    bound_service_account_names: vec![self.sa_name.clone()],
+                    bound_service_account_namespaces: vec![self.sa_namespace.clone()],
+                    audience: self.audience.clone(),
+                    token_policies: vec![self.role.clone()],
+                    token_ttl: TOKEN_TTL.into(),
+                }),
+            },
+        ]
+    }
+
+    fn decisions(&self) -> Vec<Decision> {
+        vec![
+            Decision {
+                topic: "auth",
+                choice: format!("Kubernetes auth at `auth/{}` with role `{}`", self.auth_mount, self.role),
+                reason: format!(
+                    "{}: the ServiceAccount `{}/{}` logs in with a short-lived token for audience `{}`; the role is bound \
+                     to exactly that ServiceAccount and namespace (the Vault token reviewer needs `system:auth-delegator`)",
+                    self.kind, self.sa_namespace, self.sa_name, self.audience
+                ),
+            },
+            Decision {
+                topic: "policy",
+                choice: self
+                    .policy()
+                    .rules
+                    .iter()
+                    .map(|r| format!("`{}` ({})", r.path, r.capabilities.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                reason: "credentials reach the team prefix and nothing else (ESO guide, question 3); with KV v2 the \
+                         policy uses `data/` paths while ExternalSecret keys do not"
+                    .into(),
+            },
+        ]
+    }
+
+    fn findings(&self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    fn identity_key(&self) -> Option<(String, Span)> {
+        Some((
+            format!(
+                "{}/auth/{}/role/{}",
+                self.server, self.auth_mount, self.role
+            ),
+            self.span.clone(),
+        ))
+    }
+
+    fn granted_resources(&self) -> Vec<String> {
+        self.policy().rules.into_iter().map(|r| r.path).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mounts() {
+        assert!(is_mount("secret"));
+        assert!(is_mount("kv/prod"));
+        assert!(!is_mount("/secret"));
+        assert!(!is_mount("secret/"));
+        assert!(!is_mount("a/../b"));
+    }
+}
