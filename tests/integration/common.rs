@@ -31,9 +31,26 @@ pub fn fixtures() -> Vec<(String, PathBuf)> {
     out
 }
 
-/// The good fixtures plus the repo root example.
+/// Every provider example: `examples/<provider>/tenants.toml`.
+pub fn examples() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(repo_root().join("examples"))
+        .expect("examples exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("tenants.toml").is_file())
+        .map(|p| {
+            let name = format!("example-{}", p.file_name().unwrap().to_string_lossy());
+            (name, p.join("tenants.toml"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The good fixtures, the provider examples and the repo root example.
 pub fn all_good_configs() -> Vec<(String, PathBuf)> {
     let mut v = fixtures();
+    v.extend(examples());
     v.push(("root-example".into(), repo_root().join("tenants.toml")));
     v
 }
@@ -167,6 +184,16 @@ pub struct Schemas {
 impl Schemas {
     /// Validates one object; the error lists every violation.
     pub fn validate(&self, obj: &Value) -> Result<(), String> {
+        self.validate_with(obj, true)
+    }
+
+    /// Validates a Kustomize base shape: unknown fields are still rejected,
+    /// but required fields may be left to the overlays' patches.
+    pub fn validate_shape(&self, obj: &Value) -> Result<(), String> {
+        self.validate_with(obj, false)
+    }
+
+    fn validate_with(&self, obj: &Value, required: bool) -> Result<(), String> {
         let api = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
         let kind = obj["kind"].as_str().unwrap_or_default().to_owned();
         let v = self
@@ -177,6 +204,13 @@ impl Schemas {
             });
         let errors: Vec<String> = v
             .iter_errors(obj)
+            .filter(|e| {
+                required
+                    || !matches!(
+                        e.kind(),
+                        jsonschema::error::ValidationErrorKind::Required { .. }
+                    )
+            })
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
         if errors.is_empty() {

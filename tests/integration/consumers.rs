@@ -22,7 +22,12 @@ fn every_kustomization_renders_and_validates_strictly() {
         for k in kustomization_dirs(&tree) {
             let objects = kustomize(&kubectl, &dir.path().join(&k));
             for o in &objects {
-                if let Err(e) = schemas.validate(o) {
+                let checked = if k.starts_with("bases/tenant/") {
+                    schemas.validate_shape(o)
+                } else {
+                    schemas.validate(o)
+                };
+                if let Err(e) = checked {
                     panic!("{case}: {k}: {e}");
                 }
             }
@@ -32,15 +37,44 @@ fn every_kustomization_renders_and_validates_strictly() {
     }
 }
 
+/// Every value under a key named `key` anywhere in `v`.
+fn find_all<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                if k == key {
+                    out.push(child);
+                }
+                find_all(child, key, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| find_all(c, key, out)),
+        _ => {}
+    }
+}
+
+/// The `name`/`key` references to Secrets in a store's auth block.
+fn secret_refs(store: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    for key in [
+        "accessKeyIDSecretRef",
+        "secretAccessKeySecretRef",
+        "clientId",
+        "clientSecret",
+        "secretRef",
+    ] {
+        find_all(&store["spec"]["provider"], key, &mut out);
+    }
+    out.retain(|r| r.get("key").is_some());
+    out
+}
+
 fn check_facts(case: &str, rendered: &BTreeMap<String, Vec<Value>>) {
-    let cluster_stores: Vec<&Value> = rendered
-        .get("bases/cluster")
-        .map(|v| {
-            v.iter()
-                .filter(|o| o["kind"] == "ClusterSecretStore")
-                .collect()
-        })
-        .unwrap_or_default();
+    let cluster_objects = rendered.get("bases/cluster").cloned().unwrap_or_default();
+    let cluster_stores: Vec<&Value> = cluster_objects
+        .iter()
+        .filter(|o| o["kind"] == "ClusterSecretStore")
+        .collect();
     for store in &cluster_stores {
         let conditions = store["spec"]["conditions"]
             .as_array()
@@ -57,11 +91,19 @@ fn check_facts(case: &str, rendered: &BTreeMap<String, Vec<Value>>) {
                 "{case}: only explicit namespace lists"
             );
         }
-        let sa = &store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"];
+        let mut refs = Vec::new();
+        find_all(&store["spec"], "serviceAccountRef", &mut refs);
+        refs.extend(secret_refs(store));
         assert!(
-            sa["namespace"].is_string(),
-            "{case}: serviceAccountRef.namespace must be set"
+            !refs.is_empty(),
+            "{case}: a cluster store authenticates somehow"
         );
+        for r in refs {
+            assert!(
+                r["namespace"].is_string(),
+                "{case}: reference without namespace: {r}"
+            );
+        }
     }
     let mut overlays = 0;
     for (dir, objects) in rendered {
@@ -76,29 +118,22 @@ fn check_facts(case: &str, rendered: &BTreeMap<String, Vec<Value>>) {
                 "esogen"
             );
         }
-        for es in objects.iter().filter(|o| o["kind"] == "ExternalSecret") {
-            let store_ref = &es["spec"]["secretStoreRef"];
-            match store_ref["kind"].as_str() {
-                Some("SecretStore") => {
-                    let store = objects
-                        .iter()
-                        .find(|o| {
-                            o["kind"] == "SecretStore" && o["metadata"]["name"] == store_ref["name"]
-                        })
-                        .unwrap_or_else(|| panic!("{case}: {dir}: store missing"));
-                    let sa_name = &store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]
-                        ["name"];
-                    let sa = objects
-                        .iter()
-                        .find(|o| {
-                            o["kind"] == "ServiceAccount" && &o["metadata"]["name"] == sa_name
-                        })
-                        .unwrap_or_else(|| panic!("{case}: {dir}: ServiceAccount missing"));
-                    let arn = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
-                        .as_str()
-                        .unwrap_or_else(|| panic!("{case}: {dir}: no IRSA annotation"));
-                    assert!(arn.starts_with("arn:aws"), "{case}: {arn}");
-                }
+        for es in objects
+            .iter()
+            .filter(|o| o["kind"] == "ExternalSecret" || o["kind"] == "PushSecret")
+        {
+            let store_ref = if es["kind"] == "PushSecret" {
+                &es["spec"]["secretStoreRefs"][0]
+            } else {
+                &es["spec"]["secretStoreRef"]
+            };
+            let store = match store_ref["kind"].as_str() {
+                Some("SecretStore") => objects
+                    .iter()
+                    .find(|o| {
+                        o["kind"] == "SecretStore" && o["metadata"]["name"] == store_ref["name"]
+                    })
+                    .unwrap_or_else(|| panic!("{case}: {dir}: store missing")),
                 Some("ClusterSecretStore") => {
                     let store = cluster_stores
                         .iter()
@@ -109,8 +144,28 @@ fn check_facts(case: &str, rendered: &BTreeMap<String, Vec<Value>>) {
                         allowed.as_array().unwrap().contains(&json!(ns)),
                         "{case}: {ns} not allowed by its ClusterSecretStore"
                     );
+                    store
                 }
                 other => panic!("{case}: unexpected store kind {other:?}"),
+            };
+            // The ServiceAccount a namespaced store authenticates as is in
+            // the same overlay.
+            let mut sa_refs = Vec::new();
+            find_all(&store["spec"], "serviceAccountRef", &mut sa_refs);
+            for r in sa_refs {
+                let home = r["namespace"].as_str().unwrap_or(ns);
+                let pool = if home == ns {
+                    objects
+                } else {
+                    &cluster_objects
+                };
+                assert!(
+                    pool.iter().any(
+                        |o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == r["name"]
+                    ),
+                    "{case}: {dir}: ServiceAccount {} not generated",
+                    r["name"]
+                );
             }
         }
     }

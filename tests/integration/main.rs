@@ -5,4 +5,5 @@ mod common;
 mod consumers;
 mod diagnostics;
 mod properties;
+mod providers;
 mod snapshots;

@@ -26,7 +26,7 @@ fn segment() -> impl Strategy<Value = String> {
         Just("payments".to_owned()),
         Just("a".to_owned()),
         Just("ab".to_owned()),
-        "[a-z0-9_.=@+-]{1,6}",
+        "[a-z0-9_=@+-][a-z0-9_.=@+-]{0,5}",
     ]
 }
 
