@@ -44,8 +44,24 @@ pub enum Command {
     /// files it did not generate. On any configuration error it writes
     /// nothing.
     Generate(GenerateArgs),
+    /// Show, as a unified diff, what `generate` would change; write nothing.
+    ///
+    /// Exits 1 when there are changes, 0 when the output is up to date.
+    Diff(DiffArgs),
     /// Validate tenants.toml and print every finding, without writing.
     Check(ConfigArg),
+}
+
+/// `diff` arguments.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The tenants file to read.
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Output root; defaults to the directory holding the config file.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `--config`.
@@ -69,8 +85,42 @@ pub struct GenerateArgs {
 
     /// Write nothing; exit 1 and show what differs if the committed output
     /// is stale (for CI on pull requests).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "commit")]
     pub check: bool,
+
+    /// Commit the generated files (and the tenants file) with git, in one
+    /// commit whose message names the teams and namespaces added, changed
+    /// and removed. No commit is made when nothing changed.
+    #[arg(long)]
+    pub commit: bool,
+
+    /// Commit the generated tree to this branch instead, built in memory:
+    /// the working tree, the index and the checked-out branch stay as they
+    /// are (for a separate GitOps branch).
+    #[arg(long, value_name = "NAME", requires = "commit")]
+    pub branch: Option<String>,
+
+    /// Push the committed branch to this remote (a name or a URL). Never
+    /// forces: a rejected non-fast-forward push is an error. Credentials come
+    /// from an SSH agent, ESOGEN_GIT_TOKEN (or GIT_TOKEN), or git's
+    /// credential helpers.
+    #[arg(long, value_name = "REMOTE", requires = "commit")]
+    pub push: Option<String>,
+
+    /// Commit author as "Name <email>"; default: GIT_AUTHOR_NAME and
+    /// GIT_AUTHOR_EMAIL, then git config user.name and user.email.
+    #[arg(long, value_name = "NAME <EMAIL>", requires = "commit")]
+    pub author: Option<String>,
+
+    /// Committer as "Name <email>"; default: GIT_COMMITTER_NAME and
+    /// GIT_COMMITTER_EMAIL, then git config, then the author.
+    #[arg(long, value_name = "NAME <EMAIL>", requires = "commit")]
+    pub committer: Option<String>,
+
+    /// Commit even when the index already holds other staged changes (they
+    /// are committed too). Without it esogen refuses and changes nothing.
+    #[arg(long, requires = "commit")]
+    pub allow_staged: bool,
 }
 
 #[cfg(test)]

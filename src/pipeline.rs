@@ -60,7 +60,14 @@ pub fn generate(
     };
     let result = manifest::build::build(&plan)
         .map_err(PipelineError::from)
-        .and_then(|artifacts| Ok(render::render_tree(&artifacts, source_name)?))
+        .and_then(|artifacts| {
+            let namespaces = plan
+                .namespaces
+                .iter()
+                .map(|n| (n.namespace.to_string(), n.team.to_string()))
+                .collect();
+            Ok(render::render_tree(&artifacts, source_name, &namespaces)?)
+        })
         .map(|tree| Generated { config, plan, tree });
     (result, diags)
 }

@@ -69,12 +69,10 @@ fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, SyncError> {
 
 /// The files the previous run recorded as generated. A missing or unreadable
 /// record means "owns nothing": esogen then never deletes anything.
-pub fn previous_ownership(root: &Path) -> Vec<String> {
-    let path = root.join(OWNERSHIP_FILE);
-    std::fs::read(&path)
+pub fn previous_ownership(root: &Path) -> Ownership {
+    std::fs::read(root.join(OWNERSHIP_FILE))
         .ok()
-        .and_then(|b| serde_json::from_slice::<Ownership>(&b).ok())
-        .map(|o| o.files)
+        .and_then(|b| Ownership::parse(&b))
         .unwrap_or_default()
 }
 
@@ -90,7 +88,7 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
             Some(_) => cs.unchanged += 1,
         }
     }
-    let owned = previous_ownership(root);
+    let owned = previous_ownership(root).files;
     for rel in &owned {
         if tree.get(rel).is_some() || check_path(rel).is_err() {
             continue;
@@ -135,17 +133,89 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// A unified diff of one changed or added file, for people.
-pub fn unified(root: &Path, rel: &str, tree: &OutputTree) -> String {
-    let old = std::fs::read(root.join(rel)).unwrap_or_default();
-    let new = tree.get(rel).cloned().unwrap_or_default();
-    let old = String::from_utf8_lossy(&old);
-    let new = String::from_utf8_lossy(&new);
-    TextDiff::from_lines(old.as_ref(), new.as_ref())
+/// Whether diffs carry ANSI colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffColor {
+    /// Plain text.
+    Plain,
+    /// Green additions, red deletions, cyan hunk headers.
+    Ansi,
+}
+
+fn paint(text: &str, color: DiffColor) -> String {
+    if color == DiffColor::Plain {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let code = if line.starts_with("+++") || line.starts_with("---") {
+            "1"
+        } else if line.starts_with('+') {
+            "32"
+        } else if line.starts_with('-') {
+            "31"
+        } else if line.starts_with("@@") {
+            "36"
+        } else {
+            ""
+        };
+        if code.is_empty() {
+            out.push_str(line);
+        } else {
+            let body = line.strip_suffix('\n').unwrap_or(line);
+            out.push_str(&format!("\x1b[{code}m{body}\x1b[0m"));
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A unified diff of one file between disk and the tree, for people.
+/// Added files diff against `/dev/null`, removed ones to it.
+pub fn unified(root: &Path, rel: &str, tree: &OutputTree, color: DiffColor) -> String {
+    let on_disk = std::fs::read(root.join(rel)).ok();
+    let generated = tree.get(rel);
+    let old = String::from_utf8_lossy(on_disk.as_deref().unwrap_or_default()).into_owned();
+    let new =
+        String::from_utf8_lossy(generated.map(Vec::as_slice).unwrap_or_default()).into_owned();
+    let a = if on_disk.is_some() {
+        format!("a/{rel}")
+    } else {
+        "/dev/null".to_owned()
+    };
+    let b = if generated.is_some() {
+        format!("b/{rel}")
+    } else {
+        "/dev/null".to_owned()
+    };
+    let text = TextDiff::from_lines(old.as_str(), new.as_str())
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{rel}"), &format!("b/{rel}"))
-        .to_string()
+        .header(&a, &b)
+        .to_string();
+    paint(&text, color)
+}
+
+/// Every file's diff in a change set, in path order.
+pub fn render_changes(
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+    color: DiffColor,
+) -> String {
+    let mut paths: Vec<&String> = changes
+        .added
+        .iter()
+        .chain(&changes.changed)
+        .chain(&changes.removed)
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| unified(root, p, tree, color))
+        .collect()
 }
 
 /// Absolute path of a relative one under `root`.

@@ -3,6 +3,8 @@
 //! what is on disk, `write` applies it atomically per file.
 
 pub mod diff;
+pub mod git;
+pub mod message;
 pub mod write;
 
 use std::path::PathBuf;

@@ -1,74 +1,125 @@
-//! Applies a `ChangeSet`: each file is written to a temporary sibling and
-//! renamed over the old one, so a reader (or a crash) sees either the old or
-//! the new content, never a truncated file. Only files esogen owns are removed.
+//! Applies a `ChangeSet`: each file is written to a temporary sibling,
+//! flushed, and renamed over the old one, so a reader (or a crash, a full
+//! disk, a killed process) sees either the old or the new content, never a
+//! truncated file. Only files esogen owns are removed.
+//!
+//! The file operations go through [`FileOps`] so tests can inject a fault at
+//! every single step and check that property.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::SyncError;
 use super::diff::{ChangeSet, check_no_symlink};
 use crate::tree::{OWNERSHIP_FILE, OutputTree};
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
-    let err = |action: &'static str| {
-        let path = path.to_path_buf();
-        move |source| SyncError::Io {
-            action,
-            path,
-            source,
-        }
-    };
+/// The file operations `apply` performs, one call per step.
+pub trait FileOps {
+    /// Creates a directory and its parents.
+    fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()>;
+    /// Writes `bytes` to a new temporary file in `dir` and returns its path.
+    fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf>;
+    /// Renames `from` over `to` (atomic on one file system).
+    fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()>;
+    /// Removes a file.
+    fn remove_file(&mut self, path: &Path) -> std::io::Result<()>;
+    /// Removes an empty directory.
+    fn remove_dir(&mut self, path: &Path) -> std::io::Result<()>;
+}
+
+/// The real file system.
+#[derive(Debug, Default)]
+pub struct RealFs;
+
+impl FileOps for RealFs {
+    fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".esogen-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        // Kept on disk until renamed; removed by `apply` if the rename fails.
+        let (_, path) = tmp.keep().map_err(|e| e.error)?;
+        Ok(path)
+    }
+
+    fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        std::fs::rename(from, to)
+    }
+
+    fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
+        std::fs::remove_file(path)
+    }
+
+    fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
+        std::fs::remove_dir(path)
+    }
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SyncError {
+    let path = path.to_path_buf();
+    move |source| SyncError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+fn write_atomic(ops: &mut dyn FileOps, path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err("create the directory of"))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".esogen-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err("create a temporary file next to"))?;
-    tmp.write_all(bytes).map_err(err("write"))?;
-    tmp.as_file().sync_all().map_err(err("flush"))?;
-    tmp.persist(path).map_err(|e| SyncError::Io {
-        action: "replace",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
+    ops.create_dir_all(dir)
+        .map_err(io_err("create the directory of", path))?;
+    let tmp = ops
+        .write_temp(dir, bytes)
+        .map_err(io_err("write a temporary file next to", path))?;
+    if let Err(e) = ops.rename(&tmp, path) {
+        // Best effort: the target is untouched either way.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_err("replace", path)(e));
+    }
     Ok(())
 }
 
 /// Writes added and changed files, then the ownership record, then removes
 /// files that are no longer generated and the directories they leave empty.
 pub fn apply(root: &Path, tree: &OutputTree, changes: &ChangeSet) -> Result<(), SyncError> {
-    for rel in changes.added.iter().chain(&changes.changed) {
-        if rel == OWNERSHIP_FILE {
-            continue;
-        }
+    apply_with(&mut RealFs, root, tree, changes)
+}
+
+/// [`apply`] through the given file operations.
+pub fn apply_with(
+    ops: &mut dyn FileOps,
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+) -> Result<(), SyncError> {
+    let writes: Vec<&String> = changes.added.iter().chain(&changes.changed).collect();
+    // The ownership record goes last: if a run stops early, the old record
+    // still lists every file the old run wrote.
+    for rel in writes.iter().filter(|p| p.as_str() != OWNERSHIP_FILE) {
         check_no_symlink(root, rel)?;
         if let Some(bytes) = tree.get(rel) {
-            write_atomic(&root.join(rel), bytes)?;
+            write_atomic(ops, &root.join(rel), bytes)?;
         }
     }
-    if changes
-        .added
-        .iter()
-        .chain(&changes.changed)
-        .any(|p| p == OWNERSHIP_FILE)
+    if writes.iter().any(|p| p.as_str() == OWNERSHIP_FILE)
         && let Some(bytes) = tree.get(OWNERSHIP_FILE)
     {
-        write_atomic(&root.join(OWNERSHIP_FILE), bytes)?;
+        check_no_symlink(root, OWNERSHIP_FILE)?;
+        write_atomic(ops, &root.join(OWNERSHIP_FILE), bytes)?;
     }
     for rel in &changes.removed {
         check_no_symlink(root, rel)?;
         let path = root.join(rel);
-        match std::fs::remove_file(&path) {
+        match ops.remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(SyncError::Io {
-                    action: "remove",
-                    path,
-                    source,
-                });
-            }
+            Err(e) => return Err(io_err("remove", &path)(e)),
         }
         let mut dir = path.parent();
         while let Some(d) = dir {
@@ -76,11 +127,177 @@ pub fn apply(root: &Path, tree: &OutputTree, changes: &ChangeSet) -> Result<(), 
                 break;
             }
             // Stops at the first directory that still has files.
-            if std::fs::remove_dir(d).is_err() {
+            if ops.remove_dir(d).is_err() {
                 break;
             }
             dir = d.parent();
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::diff;
+
+    /// Real operations that fail at step `fail_at`; a failing temp write
+    /// leaves a half-written temporary file, like a full disk would.
+    struct Faulty {
+        step: usize,
+        fail_at: usize,
+    }
+
+    impl Faulty {
+        fn tick(&mut self) -> std::io::Result<()> {
+            self.step += 1;
+            if self.step == self.fail_at {
+                Err(std::io::Error::other("injected fault"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl FileOps for Faulty {
+        fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
+            self.tick()?;
+            RealFs.create_dir_all(dir)
+        }
+        fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+            if let Err(e) = self.tick() {
+                let half = tempfile::Builder::new()
+                    .prefix(".esogen-")
+                    .tempfile_in(dir)?;
+                std::fs::write(half.path(), &bytes[..bytes.len() / 2])?;
+                return Err(e);
+            }
+            RealFs.write_temp(dir, bytes)
+        }
+        fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+            self.tick()?;
+            RealFs.rename(from, to)
+        }
+        fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
+            self.tick()?;
+            RealFs.remove_file(path)
+        }
+        fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
+            self.tick()?;
+            RealFs.remove_dir(path)
+        }
+    }
+
+    fn tree(files: &[(&str, &str)]) -> OutputTree {
+        let mut t = OutputTree::new();
+        for (p, c) in files {
+            t.insert((*p).to_owned(), c.as_bytes().to_vec()).unwrap();
+        }
+        t
+    }
+
+    fn snapshot(root: &Path) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                (
+                    e.path()
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_fault_at_any_step_leaves_every_file_old_or_new() {
+        let old = tree(&[
+            (
+                "overlays/a/one.yaml",
+                "old one, long enough to be cut in half\n",
+            ),
+            ("overlays/b/two.yaml", "old two\n"),
+            ("policies/b/p.json", "old policy\n"),
+            (
+                OWNERSHIP_FILE,
+                "{\"files\":[\"overlays/a/one.yaml\",\"overlays/b/two.yaml\",\"policies/b/p.json\"]}",
+            ),
+        ]);
+        let new = tree(&[
+            (
+                "overlays/a/one.yaml",
+                "new one, also long enough to be cut in half\n",
+            ),
+            ("overlays/c/three.yaml", "new three\n"),
+            (
+                OWNERSHIP_FILE,
+                "{\"files\":[\"overlays/a/one.yaml\",\"overlays/c/three.yaml\"]}",
+            ),
+        ]);
+        let mut fail_at = 1;
+        loop {
+            let dir = tempfile::tempdir().unwrap();
+            for (p, c) in old.iter() {
+                let path = dir.path().join(p);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, c).unwrap();
+            }
+            let mut changes = diff::compute(dir.path(), &new).unwrap();
+            changes.removed = vec!["overlays/b/two.yaml".into(), "policies/b/p.json".into()];
+            let mut ops = Faulty { step: 0, fail_at };
+            let result = apply_with(&mut ops, dir.path(), &new, &changes);
+            for (path, content) in snapshot(dir.path()) {
+                if path.contains(".esogen-") {
+                    continue;
+                }
+                let was = old
+                    .get(&path)
+                    .map(|b| String::from_utf8_lossy(b).into_owned());
+                let will = new
+                    .get(&path)
+                    .map(|b| String::from_utf8_lossy(b).into_owned());
+                assert!(
+                    Some(&content) == was.as_ref() || Some(&content) == will.as_ref(),
+                    "fault at step {fail_at}: {path} is neither old nor new: {content:?}"
+                );
+            }
+            if result.is_ok() {
+                // No step left to fail: everything is new, nothing stale.
+                let files: Vec<String> = snapshot(dir.path())
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .filter(|p| !p.contains(".esogen-"))
+                    .collect();
+                assert_eq!(
+                    files,
+                    [
+                        OWNERSHIP_FILE,
+                        "overlays/a/one.yaml",
+                        "overlays/c/three.yaml"
+                    ]
+                );
+                assert!(
+                    !dir.path().join("policies/b").exists(),
+                    "empty directory pruned"
+                );
+                break;
+            }
+            // The ownership record is written after every other file, so
+            // an interrupted run never forgets a file it owns.
+            let record = std::fs::read_to_string(dir.path().join(OWNERSHIP_FILE)).unwrap();
+            if record.contains("three") {
+                assert!(dir.path().join("overlays/c/three.yaml").exists());
+            }
+            fail_at += 1;
+            assert!(fail_at < 100, "apply never finished");
+        }
+        assert!(fail_at > 8, "every step was exercised ({fail_at})");
+    }
 }

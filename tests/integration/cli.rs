@@ -188,7 +188,7 @@ fn check_command_exit_codes() {
 }
 
 #[test]
-fn committed_example_is_up_to_date() {
+fn committed_examples_are_up_to_date() {
     let out = esogen(&["generate", "--check"], &repo_root());
     assert_eq!(
         out.status.code(),
@@ -196,10 +196,75 @@ fn committed_example_is_up_to_date() {
         "run `esogen generate` at the repo root:\n{}",
         text(&out.stdout)
     );
+    for (name, path) in crate::common::examples() {
+        let out = esogen(
+            &["generate", "--check", "--config", path.to_str().unwrap()],
+            &repo_root(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name} is stale:\n{}",
+            text(&out.stdout)
+        );
+    }
 }
 
 #[test]
 fn help_explains_exit_codes() {
     let out = esogen(&["--help"], &repo_root());
     assert!(text(&out.stdout).contains("Exit codes"));
+}
+
+#[test]
+fn diff_shows_what_generate_would_change() {
+    let ws = workspace(&example());
+    let out = esogen(&["diff"], ws.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("--- /dev/null\n+++ b/overlays/payments/kustomization.yaml"),
+        "{stdout}"
+    );
+    assert_eq!(
+        files_under(ws.path()),
+        ["tenants.toml"],
+        "diff writes nothing"
+    );
+    assert_eq!(esogen(&["generate"], ws.path()).status.code(), Some(0));
+    let out = esogen(&["diff"], ws.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "");
+    let colored = esogen(&["--color", "always", "diff"], ws.path());
+    assert_eq!(colored.status.code(), Some(0));
+    std::fs::remove_file(
+        ws.path()
+            .join("overlays/checkout/externalsecret-redis.yaml"),
+    )
+    .unwrap();
+    let colored = esogen(&["--color", "always", "diff"], ws.path());
+    assert!(
+        text(&colored.stdout).contains("\x1b[32m+"),
+        "{}",
+        text(&colored.stdout)
+    );
+}
+
+#[test]
+fn symlinks_out_of_the_output_root_are_refused_before_writing() {
+    let ws = workspace(&example());
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), ws.path().join("overlays")).unwrap();
+    let out = esogen(&["generate"], ws.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        files_under(outside.path()).is_empty(),
+        "nothing written through the link"
+    );
+    assert!(!ws.path().join("bases").exists(), "nothing written at all");
 }

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod consumers;
 mod diagnostics;
+mod git;
 mod properties;
 mod providers;
 mod snapshots;

@@ -1,0 +1,596 @@
+//! The git side of `generate --commit`: the only module that uses git2.
+//! Stages exactly the generated paths (and the tenants files), commits with
+//! a given message, or commits a tree built in memory to another branch
+//! without touching the working tree or the index, and pushes without ever
+//! forcing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub use git2::Oid;
+use git2::{Repository, Signature, build::TreeUpdateBuilder};
+
+use crate::tree::OutputTree;
+
+/// Why a git operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The output directory is not inside a git repository.
+    #[error("`{path}` is not inside a git repository (run `git init` first)")]
+    NotARepository {
+        /// The directory.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: git2::Error,
+    },
+    /// The repository has no working tree (bare) but a working-tree commit was asked.
+    #[error("the repository at `{0}` is bare: use `--branch` to commit without a working tree")]
+    Bare(PathBuf),
+    /// The output directory is outside the repository's working tree.
+    #[error("`{0}` is outside the repository's working tree")]
+    OutsideWorkTree(PathBuf),
+    /// Other changes are staged already.
+    #[error(
+        "the index already holds staged changes esogen did not make: {}; commit or unstage them first, or pass --allow-staged",
+        .0.join(", ")
+    )]
+    UnrelatedStaged(Vec<String>),
+    /// No author could be found.
+    #[error(
+        "no commit identity: pass --author \"Name <email>\", set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, or set git config user.name and user.email"
+    )]
+    NoIdentity,
+    /// An `--author`-style value is malformed.
+    #[error("`{0}` is not an identity of the form \"Name <email>\"")]
+    BadIdentity(String),
+    /// The remote refused the push.
+    #[error(
+        "the remote rejected `{reference}`: {message}; fetch and merge (or rebase), regenerate, then push again; esogen never forces"
+    )]
+    PushRejected {
+        /// The reference pushed.
+        reference: String,
+        /// What the remote said.
+        message: String,
+    },
+    /// The branch moved while esogen was committing to it.
+    #[error("branch `{0}` changed while esogen was committing; run again")]
+    Raced(String),
+    /// Any other libgit2 failure, with what was being done.
+    #[error("git: cannot {action}")]
+    Git {
+        /// What was being done.
+        action: String,
+        /// Cause.
+        #[source]
+        source: git2::Error,
+    },
+}
+
+fn git(action: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let action = action.into();
+    move |source| GitError::Git { action, source }
+}
+
+/// A commit identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+}
+
+impl Person {
+    /// Parses `Name <email>`.
+    pub fn parse(s: &str) -> Result<Self, GitError> {
+        let bad = || GitError::BadIdentity(s.to_owned());
+        let (name, rest) = s.split_once('<').ok_or_else(bad)?;
+        let email = rest.strip_suffix('>').ok_or_else(bad)?.trim();
+        let name = name.trim();
+        if name.is_empty() || email.is_empty() || email.contains(['<', '>']) {
+            return Err(bad());
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            email: email.to_owned(),
+        })
+    }
+}
+
+/// Author and committer, plus the commit time (seconds since the epoch and
+/// offset in minutes); `None` means now.
+#[derive(Debug, Clone)]
+pub struct Identities {
+    /// Author.
+    pub author: Person,
+    /// Committer.
+    pub committer: Person,
+    /// Fixed time, for reproducible commits (`SOURCE_DATE_EPOCH`).
+    pub time: Option<(i64, i32)>,
+}
+
+/// Repo-relative paths that differ between two trees.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreeChanges {
+    /// New paths.
+    pub added: Vec<String>,
+    /// Changed paths.
+    pub modified: Vec<String>,
+    /// Deleted paths.
+    pub deleted: Vec<String>,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// A new commit.
+    Committed {
+        /// Its id.
+        id: String,
+        /// The branch it is on.
+        branch: String,
+    },
+    /// The tree equals the current commit's: nothing to commit.
+    Unchanged,
+}
+
+/// A repository esogen commits to.
+pub struct GitRepo {
+    repo: Repository,
+}
+
+impl std::fmt::Debug for GitRepo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GitRepo({})", self.repo.path().display())
+    }
+}
+
+impl GitRepo {
+    /// Opens the repository containing `path`.
+    pub fn discover(path: &Path) -> Result<Self, GitError> {
+        let repo = Repository::discover(path).map_err(|source| GitError::NotARepository {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Self { repo })
+    }
+
+    /// The `.git` directory, where esogen keeps its lock file.
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The `/`-separated path of `dir` inside the working tree ("" for the
+    /// root), used as a prefix for generated paths.
+    pub fn prefix_of(&self, dir: &Path) -> Result<String, GitError> {
+        let Some(workdir) = self.repo.workdir() else {
+            return Err(GitError::Bare(self.repo.path().to_path_buf()));
+        };
+        let workdir = workdir
+            .canonicalize()
+            .map_err(|_| GitError::OutsideWorkTree(dir.to_path_buf()))?;
+        let dir_abs = dir
+            .canonicalize()
+            .map_err(|_| GitError::OutsideWorkTree(dir.to_path_buf()))?;
+        let rel = dir_abs
+            .strip_prefix(&workdir)
+            .map_err(|_| GitError::OutsideWorkTree(dir.to_path_buf()))?;
+        Ok(rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"))
+    }
+
+    /// Resolves author and committer: flags, then the environment, then git
+    /// config.
+    pub fn identities(
+        &self,
+        author: Option<&str>,
+        committer: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Identities, GitError> {
+        let config = self.repo.config().ok();
+        let from_config = || {
+            let c = config.as_ref()?;
+            Some(Person {
+                name: c.get_string("user.name").ok()?,
+                email: c.get_string("user.email").ok()?,
+            })
+        };
+        let from_env = |role: &str| {
+            Some(Person {
+                name: env(&format!("GIT_{role}_NAME"))?,
+                email: env(&format!("GIT_{role}_EMAIL"))?,
+            })
+        };
+        let author = match author {
+            Some(a) => Person::parse(a)?,
+            None => from_env("AUTHOR")
+                .or_else(from_config)
+                .ok_or(GitError::NoIdentity)?,
+        };
+        let committer = match committer {
+            Some(c) => Person::parse(c)?,
+            None => from_env("COMMITTER")
+                .or_else(from_config)
+                .unwrap_or_else(|| author.clone()),
+        };
+        let time = env("SOURCE_DATE_EPOCH")
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .map(|t| (t, 0));
+        Ok(Identities {
+            author,
+            committer,
+            time,
+        })
+    }
+
+    fn signature(
+        &self,
+        p: &Person,
+        time: Option<(i64, i32)>,
+    ) -> Result<Signature<'static>, GitError> {
+        match time {
+            Some((t, off)) => Signature::new(&p.name, &p.email, &git2::Time::new(t, off)),
+            None => Signature::now(&p.name, &p.email),
+        }
+        .map_err(git("build the commit signature"))
+    }
+
+    fn head_commit(&self) -> Result<Option<git2::Commit<'_>>, GitError> {
+        match self.repo.head() {
+            Ok(h) => Ok(Some(h.peel_to_commit().map_err(git("read HEAD"))?)),
+            Err(e)
+                if e.code() == git2::ErrorCode::UnbornBranch
+                    || e.code() == git2::ErrorCode::NotFound =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(git("read HEAD")(e)),
+        }
+    }
+
+    /// Paths staged (index differs from HEAD) that are not in `allowed`.
+    pub fn unrelated_staged(&self, allowed: &BTreeSet<String>) -> Result<Vec<String>, GitError> {
+        let head_tree = match self.head_commit()? {
+            Some(c) => Some(c.tree().map_err(git("read HEAD's tree"))?),
+            None => None,
+        };
+        let index = self.repo.index().map_err(git("read the index"))?;
+        let diff = self
+            .repo
+            .diff_tree_to_index(head_tree.as_ref(), Some(&index), None)
+            .map_err(git("compare the index with HEAD"))?;
+        let mut out = BTreeSet::new();
+        for d in diff.deltas() {
+            for f in [d.old_file(), d.new_file()] {
+                if let Some(p) = f.path() {
+                    let p = p.to_string_lossy().replace('\\', "/");
+                    if !allowed.contains(&p) {
+                        out.insert(p);
+                    }
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Stages `paths` (repo-relative) that changed or are not tracked yet,
+    /// and removes `remove` from the index; returns the resulting tree.
+    pub fn stage(
+        &self,
+        paths: &[String],
+        changed: &BTreeSet<String>,
+        remove: &[String],
+    ) -> Result<Oid, GitError> {
+        let mut index = self.repo.index().map_err(git("read the index"))?;
+        for p in paths {
+            // Re-hashing unchanged tracked files is wasted work on big trees.
+            if changed.contains(p) || index.get_path(Path::new(p), 0).is_none() {
+                index
+                    .add_path(Path::new(p))
+                    .map_err(git(format!("stage `{p}`")))?;
+            }
+        }
+        for p in remove {
+            if index.get_path(Path::new(p), 0).is_some() {
+                index
+                    .remove_path(Path::new(p))
+                    .map_err(git(format!("unstage `{p}`")))?;
+            }
+        }
+        index.write().map_err(git("write the index"))?;
+        index.write_tree().map_err(git("write the tree"))
+    }
+
+    /// The tree of HEAD, if there is a commit.
+    pub fn head_tree(&self) -> Result<Option<Oid>, GitError> {
+        Ok(self.head_commit()?.map(|c| c.tree_id()))
+    }
+
+    /// The tree of a branch tip, if the branch exists.
+    pub fn branch_tree(&self, branch: &str) -> Result<Option<Oid>, GitError> {
+        Ok(self.branch_tip(branch)?.map(|c| c.tree_id()))
+    }
+
+    /// The content of `path` in a tree, if present.
+    pub fn read_in_tree(&self, tree: Oid, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(git("read a tree"))?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) => {
+                let blob = entry
+                    .to_object(&self.repo)
+                    .and_then(|o| o.peel_to_blob())
+                    .map_err(git(format!("read `{path}`")))?;
+                Ok(Some(blob.content().to_vec()))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Paths added, modified and deleted from `old` (or nothing) to `new`.
+    pub fn tree_changes(&self, old: Option<Oid>, new: Oid) -> Result<TreeChanges, GitError> {
+        let old = old
+            .map(|o| self.repo.find_tree(o))
+            .transpose()
+            .map_err(git("read the old tree"))?;
+        let new = self.repo.find_tree(new).map_err(git("read the new tree"))?;
+        let diff = self
+            .repo
+            .diff_tree_to_tree(old.as_ref(), Some(&new), None)
+            .map_err(git("compare trees"))?;
+        let (mut added, mut modified, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
+        for d in diff.deltas() {
+            let path = |f: git2::DiffFile| f.path().map(|p| p.to_string_lossy().replace('\\', "/"));
+            match d.status() {
+                git2::Delta::Added => added.extend(path(d.new_file())),
+                git2::Delta::Deleted => deleted.extend(path(d.old_file())),
+                _ => modified.extend(path(d.new_file())),
+            }
+        }
+        Ok(TreeChanges {
+            added,
+            modified,
+            deleted,
+        })
+    }
+
+    /// Commits `tree` on the current branch (HEAD) unless it equals HEAD's tree.
+    pub fn commit_on_head(
+        &self,
+        tree: Oid,
+        message: &str,
+        who: &Identities,
+    ) -> Result<CommitOutcome, GitError> {
+        let parent = self.head_commit()?;
+        if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
+            return Ok(CommitOutcome::Unchanged);
+        }
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(git("read the new tree"))?;
+        let author = self.signature(&who.author, who.time)?;
+        let committer = self.signature(&who.committer, who.time)?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let id = self
+            .repo
+            .commit(Some("HEAD"), &author, &committer, message, &tree, &parents)
+            .map_err(git("create the commit"))?;
+        Ok(CommitOutcome::Committed {
+            id: id.to_string(),
+            branch: self.current_branch().unwrap_or_else(|| "HEAD".into()),
+        })
+    }
+
+    fn branch_tip(&self, branch: &str) -> Result<Option<git2::Commit<'_>>, GitError> {
+        match self.repo.find_reference(&format!("refs/heads/{branch}")) {
+            Ok(r) => Ok(Some(
+                r.peel_to_commit()
+                    .map_err(git(format!("read branch `{branch}`")))?,
+            )),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git(format!("read branch `{branch}`"))(e)),
+        }
+    }
+
+    /// Builds, in memory, the tree of `branch` with `files` upserted and
+    /// `remove` deleted: the working tree, the index and HEAD are not touched.
+    pub fn build_branch_tree(
+        &self,
+        branch: &str,
+        files: &[(String, &[u8])],
+        remove: &[String],
+    ) -> Result<Oid, GitError> {
+        let base = match self.branch_tip(branch)? {
+            Some(c) => c.tree().map_err(git("read the branch tree"))?,
+            None => {
+                let empty = self
+                    .repo
+                    .treebuilder(None)
+                    .and_then(|b| b.write())
+                    .map_err(git("build an empty tree"))?;
+                self.repo
+                    .find_tree(empty)
+                    .map_err(git("read the empty tree"))?
+            }
+        };
+        let mut update = TreeUpdateBuilder::new();
+        for (path, bytes) in files {
+            let blob = self
+                .repo
+                .blob(bytes)
+                .map_err(git(format!("store `{path}`")))?;
+            update.upsert(path.as_str(), blob, git2::FileMode::Blob);
+        }
+        for path in remove {
+            update.remove(path.as_str());
+        }
+        update
+            .create_updated(&self.repo, &base)
+            .map_err(git("build the new tree"))
+    }
+
+    /// Commits `tree` on `branch` (created if missing) unless it equals the
+    /// tip's tree. Fails with [`GitError::Raced`] if the branch moved.
+    pub fn commit_on_branch(
+        &self,
+        branch: &str,
+        tree: Oid,
+        message: &str,
+        who: &Identities,
+    ) -> Result<CommitOutcome, GitError> {
+        let tip = self.branch_tip(branch)?;
+        if tip.as_ref().is_some_and(|c| c.tree_id() == tree) {
+            return Ok(CommitOutcome::Unchanged);
+        }
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(git("read the new tree"))?;
+        let author = self.signature(&who.author, who.time)?;
+        let committer = self.signature(&who.committer, who.time)?;
+        let parents: Vec<&git2::Commit> = tip.iter().collect();
+        let id = self
+            .repo
+            .commit(
+                Some(&format!("refs/heads/{branch}")),
+                &author,
+                &committer,
+                message,
+                &tree,
+                &parents,
+            )
+            .map_err(|e| {
+                // libgit2 refuses when the branch moved since we read its tip.
+                if e.code() == git2::ErrorCode::Modified {
+                    GitError::Raced(branch.to_owned())
+                } else {
+                    git("create the commit")(e)
+                }
+            })?;
+        Ok(CommitOutcome::Committed {
+            id: id.to_string(),
+            branch: branch.to_owned(),
+        })
+    }
+
+    /// The current branch name, if HEAD is on one.
+    pub fn current_branch(&self) -> Option<String> {
+        let head = self.repo.find_reference("HEAD").ok()?;
+        let target = head.symbolic_target().ok().flatten()?;
+        target.strip_prefix("refs/heads/").map(str::to_owned)
+    }
+
+    /// Pushes `branch` to `remote` (a remote name or a URL) without forcing.
+    /// Credentials: an SSH agent, then a token from `ESOGEN_GIT_TOKEN` (or
+    /// `GIT_TOKEN`), then git's credential helpers.
+    pub fn push(
+        &self,
+        remote: &str,
+        branch: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), GitError> {
+        let mut remote_obj = match self.repo.find_remote(remote) {
+            Ok(r) => r,
+            Err(_) => self
+                .repo
+                .remote_anonymous(remote)
+                .map_err(git(format!("use remote `{remote}`")))?,
+        };
+        let token = env("ESOGEN_GIT_TOKEN").or_else(|| env("GIT_TOKEN"));
+        let config = self.repo.config().ok();
+        let mut tried_agent = false;
+        let mut tried_token = false;
+        let mut callbacks = git2::RemoteCallbacks::new();
+        callbacks.credentials(move |url, username, allowed| {
+            if allowed.contains(git2::CredentialType::SSH_KEY) && !tried_agent {
+                tried_agent = true;
+                return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+            }
+            if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
+                if let Some(t) = &token
+                    && !tried_token
+                {
+                    tried_token = true;
+                    return git2::Cred::userpass_plaintext(username.unwrap_or("x-access-token"), t);
+                }
+                if let Some(c) = &config {
+                    return git2::Cred::credential_helper(c, url, username);
+                }
+            }
+            Err(git2::Error::from_str(
+                "no usable credentials (SSH agent, ESOGEN_GIT_TOKEN or a credential helper)",
+            ))
+        });
+        let rejection: std::rc::Rc<std::cell::RefCell<Option<(String, String)>>> =
+            Default::default();
+        let seen = rejection.clone();
+        callbacks.push_update_reference(move |reference, status| {
+            if let Some(msg) = status {
+                *seen.borrow_mut() = Some((reference.to_owned(), msg.to_owned()));
+            }
+            Ok(())
+        });
+        let mut opts = git2::PushOptions::new();
+        opts.remote_callbacks(callbacks);
+        // No leading `+`: a non-fast-forward update is refused, never forced.
+        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        let result = remote_obj.push(&[refspec.as_str()], Some(&mut opts));
+        if let Some((reference, message)) = rejection.borrow_mut().take() {
+            return Err(GitError::PushRejected { reference, message });
+        }
+        result.map_err(|e| {
+            let msg = e.message().to_owned();
+            if msg.contains("fast-forward")
+                || msg.contains("fast forward")
+                || e.code() == git2::ErrorCode::NotFastForward
+            {
+                GitError::PushRejected {
+                    reference: format!("refs/heads/{branch}"),
+                    message: msg,
+                }
+            } else {
+                git(format!("push to `{remote}`"))(e)
+            }
+        })
+    }
+}
+
+/// Repo-relative paths of a tree under `prefix`.
+pub fn prefixed(prefix: &str, rel: &str) -> String {
+    if prefix.is_empty() {
+        rel.to_owned()
+    } else {
+        format!("{prefix}/{rel}")
+    }
+}
+
+/// The files of `tree` with repo-relative paths.
+pub fn tree_files<'a>(prefix: &str, tree: &'a OutputTree) -> Vec<(String, &'a [u8])> {
+    tree.iter()
+        .map(|(p, b)| (prefixed(prefix, p), b.as_slice()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_parse() {
+        assert_eq!(
+            Person::parse("CI Bot <ci@example.com>").unwrap(),
+            Person {
+                name: "CI Bot".into(),
+                email: "ci@example.com".into()
+            }
+        );
+        for bad in ["nobody", "<a@b>", "Name <>", "Name <a@b"] {
+            assert!(Person::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

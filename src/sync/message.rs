@@ -1,0 +1,202 @@
+//! The commit message of `generate --commit`: which teams and namespaces
+//! were added, changed and removed. Pure: consumes a `ChangeSet` and the
+//! namespace → team maps of the new and the previous run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::diff::ChangeSet;
+use crate::tree::OWNERSHIP_FILE;
+
+/// Namespace → team.
+pub type Teams = BTreeMap<String, String>;
+
+fn namespace_of(path: &str) -> Option<&str> {
+    let mut parts = path.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("overlays"), Some(ns), Some(_)) => Some(ns),
+        _ => None,
+    }
+}
+
+fn list(items: &BTreeSet<&str>) -> String {
+    items.iter().copied().collect::<Vec<_>>().join(", ")
+}
+
+/// Builds the message: a subject naming the teams, then the details.
+pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: &str) -> String {
+    let mut ns_added = BTreeSet::new();
+    let mut ns_removed = BTreeSet::new();
+    let mut ns_changed = BTreeSet::new();
+    let mut shared = BTreeSet::new();
+    let mut other = BTreeSet::new();
+    for (paths, kind) in [
+        (&changes.added, 0),
+        (&changes.changed, 1),
+        (&changes.removed, 2),
+    ] {
+        for p in paths.iter() {
+            if p == OWNERSHIP_FILE {
+                continue;
+            }
+            match namespace_of(p) {
+                Some(ns) if kind == 0 && !before.contains_key(ns) => {
+                    ns_added.insert(ns);
+                }
+                Some(ns) if kind == 2 && !now.contains_key(ns) => {
+                    ns_removed.insert(ns);
+                }
+                Some(ns) => {
+                    ns_changed.insert(ns);
+                }
+                None if p.starts_with("policies/") => {
+                    // Policies of a tenant namespace count for it; others are
+                    // cluster-wide (Option B).
+                    match p
+                        .split('/')
+                        .nth(1)
+                        .filter(|ns| now.contains_key(*ns) || before.contains_key(*ns))
+                    {
+                        Some(ns) if !ns_added.contains(ns) && !ns_removed.contains(ns) => {
+                            ns_changed.insert(ns);
+                        }
+                        Some(_) => {}
+                        None => {
+                            shared.insert(p.as_str());
+                        }
+                    }
+                }
+                None if p.starts_with("bases/") => {
+                    shared.insert(p.as_str());
+                }
+                None => {
+                    other.insert(p.as_str());
+                }
+            }
+        }
+    }
+    for ns in ns_added.iter().chain(&ns_removed) {
+        ns_changed.remove(ns);
+    }
+    let teams_now: BTreeSet<&str> = now.values().map(String::as_str).collect();
+    let teams_before: BTreeSet<&str> = before.values().map(String::as_str).collect();
+    let team_added: BTreeSet<&str> = teams_now.difference(&teams_before).copied().collect();
+    let team_removed: BTreeSet<&str> = teams_before.difference(&teams_now).copied().collect();
+    let team_changed: BTreeSet<&str> = ns_added
+        .iter()
+        .chain(&ns_changed)
+        .filter_map(|ns| now.get(*ns).map(String::as_str))
+        .chain(
+            ns_removed
+                .iter()
+                .filter_map(|ns| before.get(*ns).map(String::as_str)),
+        )
+        .filter(|t| !team_added.contains(t) && !team_removed.contains(t))
+        .collect();
+
+    let mut subject = Vec::new();
+    if !team_added.is_empty() {
+        subject.push(format!("add {}", list(&team_added)));
+    }
+    if !team_changed.is_empty() {
+        subject.push(format!("update {}", list(&team_changed)));
+    }
+    if !team_removed.is_empty() {
+        subject.push(format!("remove {}", list(&team_removed)));
+    }
+    if subject.is_empty() {
+        subject.push("update shared configuration".to_owned());
+    }
+    let mut msg = format!(
+        "esogen: {}\n\nGenerated from {source} by esogen.\n\n",
+        subject.join("; ")
+    );
+    for (label, set) in [
+        ("Teams added", &team_added),
+        ("Teams changed", &team_changed),
+        ("Teams removed", &team_removed),
+        ("Namespaces added", &ns_added),
+        ("Namespaces changed", &ns_changed),
+        ("Namespaces removed", &ns_removed),
+        ("Shared files changed", &shared),
+        ("Other files changed", &other),
+    ] {
+        if !set.is_empty() {
+            msg.push_str(&format!("{label}: {}\n", list(set)));
+        }
+    }
+    msg.push_str(&format!(
+        "Files: {} added, {} changed, {} removed\n",
+        changes.added.len(),
+        changes.changed.len(),
+        changes.removed.len()
+    ));
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn teams(pairs: &[(&str, &str)]) -> Teams {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn names_teams_and_namespaces() {
+        let before = teams(&[("pay", "payments"), ("old", "legacy"), ("chk", "checkout")]);
+        let now = teams(&[
+            ("pay", "payments"),
+            ("pay-batch", "payments"),
+            ("chk", "checkout"),
+            ("srch", "search"),
+        ]);
+        let changes = ChangeSet {
+            added: vec![
+                "overlays/pay-batch/kustomization.yaml".into(),
+                "overlays/srch/kustomization.yaml".into(),
+                "policies/srch/aws.iam-policy.json".into(),
+            ],
+            changed: vec![
+                "overlays/chk/externalsecret-a.yaml".into(),
+                OWNERSHIP_FILE.into(),
+            ],
+            removed: vec![
+                "overlays/old/kustomization.yaml".into(),
+                "policies/old/aws.iam-policy.json".into(),
+            ],
+            strays: vec![],
+            unchanged: 0,
+        };
+        let msg = commit_message(&changes, &now, &before, "tenants.toml");
+        assert_eq!(
+            msg,
+            "esogen: add search; update checkout, payments; remove legacy\n\n\
+             Generated from tenants.toml by esogen.\n\n\
+             Teams added: search\n\
+             Teams changed: checkout, payments\n\
+             Teams removed: legacy\n\
+             Namespaces added: pay-batch, srch\n\
+             Namespaces changed: chk\n\
+             Namespaces removed: old\n\
+             Files: 3 added, 2 changed, 2 removed\n"
+        );
+    }
+
+    #[test]
+    fn shared_only() {
+        let t = teams(&[("a", "a")]);
+        let changes = ChangeSet {
+            changed: vec!["bases/tenant/aws/secretstore.yaml".into()],
+            ..ChangeSet::default()
+        };
+        let msg = commit_message(&changes, &t, &t, "tenants.toml");
+        assert!(
+            msg.starts_with("esogen: update shared configuration\n"),
+            "{msg}"
+        );
+        assert!(msg.contains("Shared files changed: bases/tenant/aws/secretstore.yaml"));
+    }
+}

@@ -1,0 +1,473 @@
+//! `generate --commit`, `--branch` and `--push`, verified with the git
+//! command line (the real consumer), a bare remote over file:// and a real
+//! `git daemon` on 127.0.0.1.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::repo_root;
+
+/// An isolated environment: no global or system git config, fixed dates.
+fn base_env(cmd: &mut Command, home: &Path) {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
+        .env_remove("GIT_AUTHOR_NAME")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .env_remove("ESOGEN_GIT_TOKEN")
+        .env_remove("GIT_TOKEN");
+}
+
+struct Repo {
+    dir: tempfile::TempDir,
+    home: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let r = Repo {
+            dir: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
+        };
+        r.git(&["init", "-q", "-b", "main"]);
+        std::fs::copy(
+            repo_root().join("tenants.toml"),
+            r.path().join("tenants.toml"),
+        )
+        .unwrap();
+        r
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        git_in(self.path(), self.home.path(), args)
+    }
+
+    fn esogen(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_esogen"));
+        base_env(&mut cmd, self.home.path());
+        cmd.args(args).current_dir(self.path()).output().unwrap()
+    }
+
+    fn commit(&self, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "generate",
+            "--commit",
+            "--author",
+            "CI Bot <ci@example.com>",
+        ];
+        args.extend_from_slice(extra);
+        self.esogen(&args)
+    }
+
+    fn count(&self, rev: &str) -> usize {
+        self.git(&["rev-list", "--count", rev])
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+fn git_in(dir: &Path, home: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    base_env(&mut cmd, home);
+    cmd.env("GIT_AUTHOR_NAME", "Tester")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "Tester")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com");
+    let out = cmd.args(args).current_dir(dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn fsck(dir: &Path, home: &Path) {
+    let out = git_in(dir, home, &["fsck", "--full", "--strict"]);
+    assert!(!out.contains("error"), "{out}");
+}
+
+fn shrink_search(r: &Repo) {
+    let cfg = std::fs::read_to_string(r.path().join("tenants.toml"))
+        .unwrap()
+        .replace(
+            "namespaces = [\"search\", \"search-indexer\"]",
+            "namespaces = [\"search-indexer\"]",
+        )
+        .replace(
+            "namespaces = [\"search\"]\n",
+            "namespaces = [\"search-indexer\"]\n",
+        );
+    std::fs::write(r.path().join("tenants.toml"), cfg).unwrap();
+}
+
+#[test]
+fn commit_on_a_repository_without_commits_then_nothing_to_commit() {
+    let r = Repo::new();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(r.count("HEAD"), 1);
+    let log = r.git(&["log", "-1", "--format=%an <%ae>%n%B"]);
+    assert!(
+        log.starts_with("CI Bot <ci@example.com>\nesogen: add checkout, payments, search\n"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "Namespaces added: checkout, payments, payments-batch, search, search-indexer"
+        ),
+        "{log}"
+    );
+    let files = r.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains("overlays/payments/kustomization.yaml"));
+    assert!(
+        files.contains("tenants.toml"),
+        "the tenants file is committed too"
+    );
+    assert!(files.contains(".esogen/owned-files.json"));
+    assert_eq!(
+        r.git(&["status", "--porcelain"]),
+        "",
+        "nothing left uncommitted"
+    );
+    fsck(r.path(), r.home.path());
+
+    let again = r.commit(&[]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout).contains("nothing to commit"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(r.count("HEAD"), 1, "no empty commit");
+}
+
+#[test]
+fn removing_a_namespace_commits_its_removal_and_names_it() {
+    let r = Repo::new();
+    assert_eq!(r.commit(&[]).status.code(), Some(0));
+    shrink_search(&r);
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = r.git(&["log", "-1", "--format=%B"]);
+    assert!(log.starts_with("esogen: update search"), "{log}");
+    assert!(log.contains("Namespaces removed: search\n"), "{log}");
+    let tree = r.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(!tree.contains("overlays/search/"), "{tree}");
+    assert!(tree.contains("overlays/search-indexer/"));
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    fsck(r.path(), r.home.path());
+}
+
+#[test]
+fn unrelated_staged_changes_are_refused_and_nothing_changes() {
+    let r = Repo::new();
+    std::fs::write(r.path().join("notes.txt"), "mine\n").unwrap();
+    r.git(&["add", "notes.txt"]);
+    let index_before = std::fs::read(r.path().join(".git/index")).unwrap();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("notes.txt"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("--allow-staged"));
+    assert!(!r.path().join("overlays").exists(), "nothing written");
+    assert_eq!(
+        std::fs::read(r.path().join(".git/index")).unwrap(),
+        index_before
+    );
+
+    let out = r.commit(&["--allow-staged"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        r.git(&["show", "--name-only", "--format=", "HEAD"])
+            .contains("notes.txt")
+    );
+}
+
+#[test]
+fn identity_comes_from_flags_then_environment_then_config() {
+    let r = Repo::new();
+    let out = r.esogen(&["generate", "--commit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no commit identity"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !r.path().join("overlays").exists(),
+        "nothing written without an identity"
+    );
+
+    r.git(&["config", "user.name", "From Config"]);
+    r.git(&["config", "user.email", "config@example.com"]);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_esogen"));
+    base_env(&mut cmd, r.home.path());
+    let out = cmd
+        .args(["generate", "--commit"])
+        .env("GIT_AUTHOR_NAME", "From Env")
+        .env("GIT_AUTHOR_EMAIL", "env@example.com")
+        .current_dir(r.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        r.git(&["log", "-1", "--format=%an <%ae> / %cn <%ce>"])
+            .trim(),
+        "From Env <env@example.com> / From Config <config@example.com>"
+    );
+
+    shrink_search(&r);
+    let out = r.esogen(&["generate", "--commit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        r.git(&["log", "-1", "--format=%an <%ae>"]).trim(),
+        "From Config <config@example.com>"
+    );
+
+    let bad = r.esogen(&["generate", "--commit", "--author", "nobody"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("Name <email>"));
+}
+
+#[test]
+fn branch_mode_leaves_worktree_index_and_head_alone() {
+    let r = Repo::new();
+    std::fs::write(r.path().join("README"), "app\n").unwrap();
+    r.git(&["add", "README"]);
+    r.git(&["commit", "-q", "-m", "app"]);
+    let head = r.git(&["rev-parse", "HEAD"]);
+    let index_before = std::fs::read(r.path().join(".git/index")).unwrap();
+
+    let out = r.commit(&["--branch", "gitops"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(r.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(
+        std::fs::read(r.path().join(".git/index")).unwrap(),
+        index_before
+    );
+    assert!(
+        !r.path().join("overlays").exists(),
+        "working tree untouched"
+    );
+    assert_eq!(r.git(&["status", "--porcelain"]), "?? tenants.toml\n");
+    let k = r.git(&["show", "gitops:overlays/payments/kustomization.yaml"]);
+    assert!(k.contains("namespace: payments"));
+    assert_eq!(r.count("gitops"), 1);
+
+    let again = r.commit(&["--branch", "gitops"]);
+    assert!(text(&again.stdout).contains("nothing to commit"));
+    assert_eq!(r.count("gitops"), 1);
+
+    shrink_search(&r);
+    assert_eq!(r.commit(&["--branch", "gitops"]).status.code(), Some(0));
+    let tree = r.git(&["ls-tree", "-r", "--name-only", "gitops"]);
+    assert!(
+        !tree.contains("overlays/search/") && tree.contains("overlays/search-indexer/"),
+        "{tree}"
+    );
+    assert_eq!(r.count("gitops"), 2);
+    fsck(r.path(), r.home.path());
+}
+
+#[test]
+fn push_to_a_bare_remote_over_file_url_and_refuse_non_fast_forward() {
+    let r = Repo::new();
+    let remote = tempfile::tempdir().unwrap();
+    git_in(
+        remote.path(),
+        r.home.path(),
+        &["init", "-q", "--bare", "-b", "main"],
+    );
+    let url = format!("file://{}", remote.path().display());
+
+    let out = r.commit(&["--push", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let local = r.git(&["rev-parse", "HEAD"]);
+    let pushed = git_in(
+        remote.path(),
+        r.home.path(),
+        &["rev-parse", "refs/heads/main"],
+    );
+    assert_eq!(local, pushed);
+
+    // Someone else pushes first: our next push is not a fast-forward.
+    let other = tempfile::tempdir().unwrap();
+    git_in(other.path(), r.home.path(), &["clone", "-q", &url, "."]);
+    std::fs::write(other.path().join("x"), "x\n").unwrap();
+    git_in(other.path(), r.home.path(), &["add", "x"]);
+    git_in(
+        other.path(),
+        r.home.path(),
+        &["commit", "-q", "-m", "other"],
+    );
+    git_in(
+        other.path(),
+        r.home.path(),
+        &["push", "-q", "origin", "main"],
+    );
+    let remote_tip = git_in(
+        remote.path(),
+        r.home.path(),
+        &["rev-parse", "refs/heads/main"],
+    );
+
+    shrink_search(&r);
+    let out = r.commit(&["--push", &url]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("rejected") || err.contains("fast-forward"),
+        "{err}"
+    );
+    assert!(err.contains("never forces"), "{err}");
+    assert_eq!(
+        git_in(
+            remote.path(),
+            r.home.path(),
+            &["rev-parse", "refs/heads/main"]
+        ),
+        remote_tip,
+        "remote untouched"
+    );
+    fsck(remote.path(), r.home.path());
+}
+
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn push_to_a_real_git_daemon_on_loopback() {
+    let r = Repo::new();
+    let base = tempfile::tempdir().unwrap();
+    git_in(
+        base.path(),
+        r.home.path(),
+        &["init", "-q", "--bare", "-b", "main", "gitops.git"],
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new("git");
+    base_env(&mut cmd, r.home.path());
+    let child = cmd
+        .args([
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            &format!("--port={port}"),
+            &format!("--base-path={}", base.path().display()),
+        ])
+        .arg(base.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("git daemon starts");
+    let _daemon = Daemon(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "git daemon did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("git://127.0.0.1:{port}/gitops.git");
+    let out = r.commit(&["--push", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("pushed `main`"));
+    let bare = base.path().join("gitops.git");
+    assert_eq!(
+        git_in(&bare, r.home.path(), &["rev-parse", "refs/heads/main"]),
+        r.git(&["rev-parse", "HEAD"])
+    );
+    let log = git_in(&bare, r.home.path(), &["log", "--format=%s", "main"]);
+    assert_eq!(log, "esogen: add checkout, payments, search\n");
+    fsck(&bare, r.home.path());
+}
+
+#[test]
+fn two_concurrent_commits_both_finish_cleanly() {
+    for _ in 0..3 {
+        let r = Repo::new();
+        let spawn = || {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_esogen"));
+            base_env(&mut cmd, r.home.path());
+            cmd.args([
+                "generate",
+                "--commit",
+                "--author",
+                "CI Bot <ci@example.com>",
+            ])
+            .current_dir(r.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        for o in [&a, &b] {
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        }
+        let outs = format!("{}{}", text(&a.stdout), text(&b.stdout));
+        assert_eq!(outs.matches("committed").count(), 1, "{outs}");
+        assert_eq!(outs.matches("nothing to commit").count(), 1, "{outs}");
+        assert_eq!(r.count("HEAD"), 1);
+        assert_eq!(r.git(&["status", "--porcelain"]), "");
+        fsck(r.path(), r.home.path());
+    }
+}
+
+#[test]
+fn commit_outside_a_repository_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_root().join("tenants.toml"),
+        dir.path().join("tenants.toml"),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_esogen"));
+    base_env(&mut cmd, home.path());
+    let out = cmd
+        .args(["generate", "--commit", "--author", "A <a@b>"])
+        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not inside a git repository"),
+        "{}",
+        text(&out.stderr)
+    );
+}
