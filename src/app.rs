@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Color, Command, GenerateArgs};
+use crate::cli::{CheckArgs, Cli, Color, Command, Deny, ExplainArgs, Format, GenerateArgs};
+use esogen::config::{ConfigFile, TEAMS_DIR};
 use esogen::diag::render::{ColorChoice, render_all};
 use esogen::diag::{Code, Diagnostic, Diagnostics};
 use esogen::pipeline::{self, Generated};
@@ -84,7 +85,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 color: diff_color,
             })
         }
-        Command::Check(args) => check(&args.config, color),
+        Command::Check(args) => check(&args, color),
+        Command::Explain(args) => explain(&args, color),
     }
 }
 
@@ -120,29 +122,101 @@ fn options(args: GenerateArgs, color: ColorChoice) -> Options {
     }
 }
 
-/// Reads the config; an unreadable file becomes an `io` diagnostic.
-fn load(path: &Path, sources: &mut Sources) -> Result<(usize, String, String), Diagnostics> {
+/// The tenants files of one run, as read from disk.
+struct Loaded {
+    sources: Sources,
+    main: (usize, String),
+    teams: Vec<(usize, String)>,
+    /// Every tenants file read, for `--commit` to stage.
+    paths: Vec<PathBuf>,
+    source_name: String,
+}
+
+impl Loaded {
+    fn run<T>(&self, f: impl FnOnce(pipeline::Inputs) -> T) -> T {
+        let teams: Vec<ConfigFile> = self
+            .teams
+            .iter()
+            .map(|(file, text)| ConfigFile { file: *file, text })
+            .collect();
+        f(pipeline::Inputs {
+            main: ConfigFile {
+                file: self.main.0,
+                text: &self.main.1,
+            },
+            teams: &teams,
+            source_name: &self.source_name,
+        })
+    }
+}
+
+fn read_text(path: &Path, sources: &mut Sources) -> Result<(usize, String), Box<Diagnostic>> {
     let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok((sources.add(name, text.clone()), text)),
+            Err(_) => Err(Box::new(Diagnostic::error(
+                Code::Io,
+                format!("`{name}` is not UTF-8 text"),
+            ))),
+        },
+        Err(e) => Err(Box::new(
+            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+                .help("pass the tenants file with `--config FILE`"),
+        )),
+    }
+}
+
+/// Reads the main file and `tenants.d/*.toml` beside it, in file-name order;
+/// an unreadable file becomes an `io` diagnostic.
+fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
+    let mut sources = Sources::new();
     let source_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| name.clone());
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => {
-                let id = sources.add(name, text.clone());
-                Ok((id, text, source_name))
+        .unwrap_or_else(|| path.display().to_string());
+    let main =
+        read_text(path, &mut sources).map_err(|d| (Sources::new(), Diagnostics(vec![*d])))?;
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => parent.join(TEAMS_DIR),
+        None => PathBuf::from(TEAMS_DIR),
+    };
+    let mut paths = vec![path.to_path_buf()];
+    let mut teams = Vec::new();
+    let mut errors = Diagnostics::default();
+    if dir.is_dir() {
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
+            .min_depth(1)
+            .max_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml")
+            })
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        files.sort();
+        for f in files {
+            match read_text(&f, &mut sources) {
+                Ok(t) => {
+                    teams.push(t);
+                    paths.push(f);
+                }
+                Err(d) => errors.push(*d),
             }
-            Err(_) => Err(Diagnostics(vec![Diagnostic::error(
-                Code::Io,
-                format!("`{name}` is not UTF-8 text"),
-            )])),
-        },
-        Err(e) => Err(Diagnostics(vec![
-            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
-                .help("pass the tenants file with `--config FILE`"),
-        ])),
+        }
     }
+    if !errors.is_empty() {
+        return Err((sources, errors));
+    }
+    Ok(Loaded {
+        sources,
+        main,
+        teams,
+        paths,
+        source_name,
+    })
 }
 
 fn print_diags(sources: &Sources, diags: &Diagnostics, color: ColorChoice) {
@@ -152,41 +226,91 @@ fn print_diags(sources: &Sources, diags: &Diagnostics, color: ColorChoice) {
     }
 }
 
-fn check(config: &Path, color: ColorChoice) -> anyhow::Result<Exit> {
-    let mut sources = Sources::new();
-    let (file, text, source_name) = match load(config, &mut sources) {
+fn check(args: &CheckArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let config = &args.config.config;
+    let loaded = match load(config) {
         Ok(l) => l,
-        Err(d) => {
+        Err((sources, d)) => {
+            emit(&sources, &d, args.format, color);
+            return Ok(Exit::Error);
+        }
+    };
+    let (_, diags) = loaded.run(pipeline::check);
+    emit(&loaded.sources, &diags, args.format, color);
+    let warnings = diags
+        .0
+        .iter()
+        .any(|d| d.severity == esogen::diag::Severity::Warning);
+    let failed = diags.has_errors() || (args.deny == Some(Deny::Warnings) && warnings);
+    if args.format == Format::Human && diags.is_empty() {
+        eprintln!("{}: no findings", config.display());
+    }
+    Ok(if failed { Exit::Findings } else { Exit::Ok })
+}
+
+/// Prints findings in the chosen format: human to standard error, machine
+/// formats to standard output.
+fn emit(sources: &Sources, diags: &Diagnostics, format: Format, color: ColorChoice) {
+    let sorted = diags.sorted();
+    match format {
+        Format::Human => print_diags(sources, diags, color),
+        Format::Json => print!("{}", esogen::diag::render::render_json(sources, &sorted)),
+        Format::Github => print!("{}", esogen::diag::render::render_github(sources, &sorted)),
+    }
+}
+
+fn explain(args: &ExplainArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let loaded = match load(&args.config.config) {
+        Ok(l) => l,
+        Err((sources, d)) => {
             print_diags(&sources, &d, color);
             return Ok(Exit::Error);
         }
     };
-    let (ok, diags) = pipeline::check(file, &text, &source_name);
-    print_diags(&sources, &diags, color);
-    if ok.is_some() && diags.is_empty() {
-        eprintln!("{}: no findings", config.display());
+    let (checked, diags) = loaded.run(pipeline::check);
+    print_diags(&loaded.sources, &diags, color);
+    let Some((_, plan)) = checked else {
+        eprintln!("fix the errors above; explain needs a valid configuration");
+        return Ok(Exit::Error);
+    };
+    match esogen::explain::explain(&plan, args.namespace.as_deref()) {
+        Some(text) => {
+            print!("{text}");
+            Ok(Exit::Ok)
+        }
+        None => {
+            let names: Vec<&str> = plan
+                .namespaces
+                .iter()
+                .map(|n| n.namespace.as_str())
+                .collect();
+            let wanted = args.namespace.as_deref().unwrap_or_default();
+            let hint = match esogen::config::suggest(wanted, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? "),
+                None => String::new(),
+            };
+            eprintln!(
+                "error: `{wanted}` is not a namespace of any team\n  = help: {hint}namespaces: {}",
+                names.join(", ")
+            );
+            Ok(Exit::Error)
+        }
     }
-    Ok(if diags.has_errors() {
-        Exit::Findings
-    } else {
-        Exit::Ok
-    })
 }
 
 /// Loads and runs the pure pipeline; `Err(exit)` after printing findings.
-fn build(opts: &Options) -> Result<(Generated, String), Exit> {
-    let mut sources = Sources::new();
-    let (file, text, source_name) = match load(&opts.config, &mut sources) {
+fn build(opts: &Options) -> Result<(Generated, Loaded), Exit> {
+    let loaded = match load(&opts.config) {
         Ok(l) => l,
-        Err(d) => {
+        Err((sources, d)) => {
             print_diags(&sources, &d, opts.color);
             return Err(Exit::Error);
         }
     };
-    let (result, diags) = pipeline::generate(file, &text, &source_name);
-    print_diags(&sources, &diags, opts.color);
+    let (result, diags) = loaded.run(pipeline::generate);
+    print_diags(&loaded.sources, &diags, opts.color);
     match result {
-        Ok(g) => Ok((g, source_name)),
+        Ok(g) => Ok((g, loaded)),
         Err(pipeline::PipelineError::Invalid) => {
             eprintln!("nothing was written");
             Err(Exit::Error)
@@ -199,12 +323,12 @@ fn build(opts: &Options) -> Result<(Generated, String), Exit> {
 }
 
 fn generate(opts: Options) -> anyhow::Result<Exit> {
-    let (generated, source_name) = match build(&opts) {
+    let (generated, loaded) = match build(&opts) {
         Ok(g) => g,
         Err(exit) => return Ok(exit),
     };
     if let Mode::Commit(c) = &opts.mode {
-        return commit(&opts, c, &generated, &source_name);
+        return commit(&opts, c, &generated, &loaded);
     }
     let tree = &generated.tree;
     let changes = diff::compute(&opts.out, tree)
@@ -318,27 +442,31 @@ fn commit(
     opts: &Options,
     c: &CommitOptions,
     generated: &Generated,
-    source_name: &str,
+    loaded: &Loaded,
 ) -> anyhow::Result<Exit> {
+    let source_name = loaded.source_name.as_str();
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("creating `{}`", opts.out.display()))?;
     let repo = GitRepo::discover(&opts.out)?;
     let who = repo.identities(c.author.as_deref(), c.committer.as_deref(), &env_var)?;
     let _lock = lock(&repo)?;
     let prefix = repo.prefix_of(&opts.out)?;
-    let config_in_repo = repo
-        .prefix_of(
-            opts.config
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new(".")),
-        )
-        .ok()
-        .and_then(|dir| {
-            opts.config
-                .file_name()
-                .map(|f| prefixed(&dir, &f.to_string_lossy()))
-        });
+    // The tenants files that live inside the repository, repo-relative.
+    let config_in_repo: Vec<(String, PathBuf)> = loaded
+        .paths
+        .iter()
+        .filter_map(|p| {
+            let dir = repo
+                .prefix_of(
+                    p.parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .unwrap_or(Path::new(".")),
+                )
+                .ok()?;
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            Some((prefixed(&dir, &name), p.clone()))
+        })
+        .collect();
     let tree = &generated.tree;
     let now = generated
         .plan
@@ -357,11 +485,15 @@ fn commit(
                 .and_then(|b| Ownership::parse(&b))
                 .unwrap_or_default();
             let mut files = esogen::sync::git::tree_files(&prefix, tree);
-            let config_bytes;
-            if let Some(cfg) = &config_in_repo {
-                config_bytes = std::fs::read(&opts.config)?;
-                files.push((cfg.clone(), config_bytes.as_slice()));
-            }
+            let config_bytes: Vec<(String, Vec<u8>)> = config_in_repo
+                .iter()
+                .map(|(rel, p)| Ok((rel.clone(), std::fs::read(p)?)))
+                .collect::<std::io::Result<_>>()?;
+            files.extend(
+                config_bytes
+                    .iter()
+                    .map(|(rel, b)| (rel.clone(), b.as_slice())),
+            );
             let remove: Vec<String> = previous
                 .files
                 .iter()
@@ -392,7 +524,7 @@ fn commit(
             let all: Vec<String> = tree
                 .iter()
                 .map(|(p, _)| prefixed(&prefix, p))
-                .chain(config_in_repo.clone())
+                .chain(config_in_repo.iter().map(|(rel, _)| rel.clone()))
                 .collect();
             let removed: Vec<String> = changes
                 .removed
@@ -422,7 +554,7 @@ fn commit(
                 .chain(&changes.changed)
                 .map(|p| prefixed(&prefix, p))
                 .collect();
-            changed.extend(config_in_repo.clone());
+            changed.extend(config_in_repo.iter().map(|(rel, _)| rel.clone()));
             let new_tree = repo.stage(&all, &changed, &removed)?;
             let old_tree = repo.head_tree()?;
             let msg = message_for(

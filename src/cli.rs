@@ -48,8 +48,62 @@ pub enum Command {
     ///
     /// Exits 1 when there are changes, 0 when the output is up to date.
     Diff(DiffArgs),
-    /// Validate tenants.toml and print every finding, without writing.
-    Check(ConfigArg),
+    /// Validate tenants.toml (and tenants.d/*.toml) and print every
+    /// finding, without writing.
+    ///
+    /// Exits 0 when clean (warnings allowed unless --deny warnings), 1 on
+    /// findings, 2 on usage or I/O errors.
+    Check(CheckArgs),
+    /// Explain the decisions for the cluster and each namespace (store
+    /// scope, auth method, policy scope) with their reasons, then the
+    /// commands to verify and troubleshoot that namespace.
+    Explain(ExplainArgs),
+}
+
+/// `check` arguments.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The tenants file to read.
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Output format: human (compiler-style), json (stable, machine
+    /// readable) or github (GitHub Actions annotations on the PR).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Treat findings of this level as errors (only `warnings` exists).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub deny: Option<Deny>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Compiler-style, with the source line and a marker.
+    Human,
+    /// One JSON document on standard output.
+    Json,
+    /// GitHub Actions workflow commands on standard output.
+    Github,
+}
+
+/// `--deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings fail the check.
+    Warnings,
+}
+
+/// `explain` arguments.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The tenants file to read.
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Only this namespace.
+    pub namespace: Option<String>,
 }
 
 /// `diff` arguments.

@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod explain;
 pub mod manifest;
 pub mod naming;
 pub mod pipeline;

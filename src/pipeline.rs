@@ -1,12 +1,12 @@
 //! The pure part of the pipeline in one call: config text → validated config
 //! → plan → manifests → output tree. No I/O; `app` and the tests use it.
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigFile};
 use crate::diag::Diagnostics;
 use crate::manifest;
 use crate::plan::{self, Plan};
 use crate::render::{self, RenderError};
-use crate::source::{FileId, Sources};
+use crate::source::Sources;
 use crate::tree::OutputTree;
 
 /// What the pure pipeline produced.
@@ -34,9 +34,20 @@ pub enum PipelineError {
     Manifest(#[from] serde_json::Error),
 }
 
+/// The tenants files of one run: the main file and `tenants.d/*.toml`.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The main file.
+    pub main: ConfigFile<'a>,
+    /// Team files, in the order they are merged (file name order).
+    pub teams: &'a [ConfigFile<'a>],
+    /// The main file's name, written into generated headers.
+    pub source_name: &'a str,
+}
+
 /// Validates and plans only: every finding, no files.
-pub fn check(file: FileId, text: &str, source_name: &str) -> (Option<(Config, Plan)>, Diagnostics) {
-    let (config, mut diags) = config::validate(file, text, source_name);
+pub fn check(inputs: Inputs) -> (Option<(Config, Plan)>, Diagnostics) {
+    let (config, mut diags) = config::validate(inputs.main, inputs.teams, inputs.source_name);
     let Some(config) = config else {
         return (None, diags);
     };
@@ -49,12 +60,9 @@ pub fn check(file: FileId, text: &str, source_name: &str) -> (Option<(Config, Pl
 }
 
 /// Runs the whole pure pipeline on one file's text.
-pub fn generate(
-    file: FileId,
-    text: &str,
-    source_name: &str,
-) -> (Result<Generated, PipelineError>, Diagnostics) {
-    let (checked, diags) = check(file, text, source_name);
+pub fn generate(inputs: Inputs) -> (Result<Generated, PipelineError>, Diagnostics) {
+    let source_name = inputs.source_name;
+    let (checked, diags) = check(inputs);
     let Some((config, plan)) = checked else {
         return (Err(PipelineError::Invalid), diags);
     };
@@ -80,6 +88,10 @@ pub fn generate_text(
 ) -> (Sources, Result<Generated, PipelineError>, Diagnostics) {
     let mut sources = Sources::new();
     let file = sources.add(name, text);
-    let (r, d) = generate(file, text, name);
+    let (r, d) = generate(Inputs {
+        main: ConfigFile { file, text },
+        teams: &[],
+        source_name: name,
+    });
     (sources, r, d)
 }

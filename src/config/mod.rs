@@ -4,12 +4,13 @@
 //! this module sees the raw serde types.
 
 mod raw;
+mod secrets;
 pub mod types;
 mod validate;
 
 use std::collections::BTreeMap;
 
-pub use validate::{pattern_diagnostic, suggest, validate};
+pub use validate::{ConfigFile, pattern_diagnostic, suggest, validate};
 
 use crate::naming::Pattern;
 use std::sync::Arc;
@@ -27,6 +28,9 @@ pub const CONFIG_VERSION: i64 = 1;
 pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
 /// Default `[cluster] eso_namespace`: where ESO's Helm chart is usually installed.
 pub const DEFAULT_ESO_NAMESPACE: &str = "external-secrets";
+/// Directory beside the main file whose `*.toml` files add teams, read in
+/// file-name order.
+pub const TEAMS_DIR: &str = "tenants.d";
 /// Namespaces no tenant may claim, besides the ESO namespace.
 pub const RESERVED_NAMESPACES: &[&str] =
     &["default", "kube-system", "kube-public", "kube-node-lease"];

@@ -27,6 +27,18 @@ pub struct RawConfig {
     pub teams: Vec<Spanned<RawTeam>>,
 }
 
+/// A `tenants.d/<team>.toml` file: teams only, so CODEOWNERS can give each
+/// team its own file while the cluster and providers stay central.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeamFile {
+    /// Optional; `1` when present.
+    pub version: Option<Spanned<i64>>,
+    /// The file's teams.
+    #[serde(default)]
+    pub teams: Vec<Spanned<RawTeam>>,
+}
+
 /// `[cluster]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
-use super::raw::{RawConfig, RawSecret, RawTeam, SStr};
+use super::raw::{RawConfig, RawSecret, RawTeam, RawTeamFile, SStr};
 use super::types::{
     ClusterName, Duration, KeyProblem, Located, NamespaceName, ObjectName, PathPrefix,
     ProviderName, RemoteKey, TeamName,
@@ -23,24 +23,63 @@ use crate::source::{FileId, Span};
 
 /// Parses and validates one `tenants.toml`. `source_name` is the file name
 /// written into generated headers.
-pub fn validate(file: FileId, text: &str, source_name: &str) -> (Option<Config>, Diagnostics) {
+pub fn validate(
+    main: ConfigFile,
+    team_files: &[ConfigFile],
+    source_name: &str,
+) -> (Option<Config>, Diagnostics) {
     let mut v = Validator {
-        file,
+        file: main.file,
         diags: Diagnostics::default(),
     };
-    let raw: RawConfig = match toml::from_str(text) {
+    v.diags.extend(super::secrets::scan(main.file, main.text));
+    let parsed: Result<RawConfig, _> = toml::from_str(main.text);
+    // Team files are parsed even when the main file is broken, so every
+    // syntax error is reported in one pass.
+    let mut extra = Vec::new();
+    for f in team_files {
+        v.diags.extend(super::secrets::scan(f.file, f.text));
+        match toml::from_str::<RawTeamFile>(f.text) {
+            Ok(t) => {
+                if let Some(ver) = &t.version
+                    && *ver.get_ref() != CONFIG_VERSION
+                {
+                    v.diags.push(
+                        Diagnostic::error(
+                            Code::UnsupportedVersion,
+                            format!("`version = {}` is not supported", ver.get_ref()),
+                        )
+                        .at(&Span::new(f.file, ver.span()))
+                        .help(format!("this esogen reads `version = {CONFIG_VERSION}`")),
+                    );
+                }
+                extra.push((f.file, t.teams));
+            }
+            Err(e) => v.diags.push(toml_error(f.file, f.text, &e)),
+        }
+    }
+    let raw = match parsed {
         Ok(raw) => raw,
         Err(e) => {
-            v.diags.push(toml_error(file, text, &e));
+            v.diags.push(toml_error(main.file, main.text, &e));
             return (None, v.diags);
         }
     };
-    let config = v.config(raw, source_name);
+    let config = v.config(raw, &extra, source_name);
     if v.diags.has_errors() {
         (None, v.diags)
     } else {
         (config, v.diags)
     }
+}
+
+/// One loaded file: its id in `Sources` and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    /// The file's id.
+    pub file: FileId,
+    /// Its text.
+    pub text: &'a str,
 }
 
 /// Turns a naming pattern failure into a diagnostic on the pattern.
@@ -146,6 +185,41 @@ fn setting_value(v: &toml::Value) -> SettingValue {
     }
 }
 
+/// For a regex anchored with `^`, its literal start must agree with the
+/// prefix (one a prefix of the other); unanchored expressions are limited by
+/// the find path instead.
+fn anchored_literal_fits(re: &str, prefix: &str) -> bool {
+    let Some(rest) = re.strip_prefix('^') else {
+        return true;
+    };
+    let literal: String = rest
+        .chars()
+        .take_while(|c| !".*+?()[]{}|\\$^".contains(*c))
+        .collect();
+    // A quantifier applies to the last literal character, which is then optional.
+    let literal = match rest[literal.len()..].chars().next() {
+        Some('*' | '?' | '{') => {
+            let mut l = literal;
+            l.pop();
+            l
+        }
+        _ => literal,
+    };
+    literal.starts_with(prefix) || prefix.starts_with(literal.as_str())
+}
+
+/// A user value for a message: control and invisible characters escaped,
+/// cut to a readable length.
+fn shown(s: &str) -> String {
+    const MAX: usize = 80;
+    let escaped: String = s.escape_debug().collect();
+    if escaped.chars().count() <= MAX {
+        return escaped;
+    }
+    let cut: String = escaped.chars().take(MAX).collect();
+    format!("{cut}… ({} characters)", s.chars().count())
+}
+
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_owned()
 }
@@ -179,7 +253,7 @@ fn parse_enum<T: Copy>(
             Err(Box::new(
                 Diagnostic::error(
                     Code::InvalidValue,
-                    format!("`{}` is not a valid {what}", value.get_ref()),
+                    format!("`{}` is not a valid {what}", shown(value.get_ref())),
                 )
                 .at(&span)
                 .help(help),
@@ -208,10 +282,7 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         code,
-                        format!(
-                            "`{}` is not a valid {what}: {reason}",
-                            raw.get_ref().escape_debug()
-                        ),
+                        format!("`{}` is not a valid {what}: {reason}", shown(raw.get_ref())),
                     )
                     .at(&span)
                     .help(help.to_owned()),
@@ -246,7 +317,7 @@ impl Validator {
                         Code::InvalidDuration,
                         format!(
                             "`{}` is not a valid refresh interval: {reason}",
-                            raw.get_ref().escape_debug()
+                            shown(raw.get_ref())
                         ),
                     )
                     .at(&span)
@@ -257,7 +328,12 @@ impl Validator {
         }
     }
 
-    fn config(&mut self, raw: RawConfig, source_name: &str) -> Option<Config> {
+    fn config(
+        &mut self,
+        raw: RawConfig,
+        extra: &[(FileId, Vec<Spanned<RawTeam>>)],
+        source_name: &str,
+    ) -> Option<Config> {
         if *raw.version.get_ref() != CONFIG_VERSION {
             let span = self.span(&raw.version);
             self.diags.push(
@@ -274,13 +350,25 @@ impl Validator {
             Some(c) => self.providers(&raw.providers, &c.platform),
             None => BTreeMap::new(),
         };
-        let teams = self.teams(&raw.teams, &providers, cluster.as_ref());
-        if raw.teams.is_empty() {
+        let main = self.file;
+        let all: Vec<(FileId, &Spanned<RawTeam>)> = raw
+            .teams
+            .iter()
+            .map(|t| (main, t))
+            .chain(
+                extra
+                    .iter()
+                    .flat_map(|(f, ts)| ts.iter().map(move |t| (*f, t))),
+            )
+            .collect();
+        let teams = self.teams(&all, &providers, cluster.as_ref());
+        self.file = main;
+        if all.is_empty() {
             let span = self.span(&raw.cluster);
             self.diags.push(
                 Diagnostic::error(Code::NoTeams, "the file defines no teams")
                     .at(&Span::new(self.file, span.range.start..span.range.start))
-                    .help("add a `[[teams]]` table with `name`, `provider`, `prefix` and `namespaces`"),
+                    .help("add a `[[teams]]` table with `name`, `provider`, `prefix` and `namespaces`, here or in `tenants.d/<team>.toml`"),
             );
         }
         let cluster = cluster?;
@@ -399,7 +487,10 @@ impl Validator {
                 self.diags.push(
                     Diagnostic::error(
                         Code::UnsupportedProvider,
-                        format!("`{kind_name}` is not a provider kind esogen knows"),
+                        format!(
+                            "`{}` is not a provider kind esogen knows",
+                            shown(&kind_name)
+                        ),
                     )
                     .at(&kind_span)
                     .help(help),
@@ -434,14 +525,15 @@ impl Validator {
 
     fn teams(
         &mut self,
-        raw: &[Spanned<RawTeam>],
+        raw: &[(FileId, &Spanned<RawTeam>)],
         providers: &BTreeMap<ProviderName, Provider>,
         cluster: Option<&Cluster>,
     ) -> Vec<Team> {
         let mut teams: Vec<Team> = Vec::new();
         let mut team_names: BTreeMap<String, Span> = BTreeMap::new();
         let mut namespaces: BTreeMap<String, Span> = BTreeMap::new();
-        for t in raw {
+        for (file, t) in raw {
+            self.file = *file;
             let raw_team = t.get_ref();
             if let Some(team) = self.team(raw_team, providers, cluster) {
                 if let Some(first) = team_names.get(team.name.value.as_str()) {
@@ -700,7 +792,7 @@ impl Validator {
                         Code::InvalidKey,
                         format!(
                             "`{}` is not a valid remote key: {reason}",
-                            raw.get_ref().escape_debug()
+                            shown(raw.get_ref())
                         ),
                     )
                     .at(&span)
@@ -720,7 +812,7 @@ impl Validator {
                         Code::KeyOutsidePrefix,
                         format!(
                             "key `{}` is outside the team prefix `{}`",
-                            raw.get_ref(),
+                            shown(raw.get_ref()),
                             prefix.value
                         ),
                     )
@@ -787,7 +879,7 @@ impl Validator {
                     self.diags.push(
                         Diagnostic::error(
                             Code::InvalidValue,
-                            format!("`{}` is not a Kubernetes Secret type", v.escape_debug()),
+                            format!("`{}` is not a Kubernetes Secret type", shown(v)),
                         )
                         .at(&span)
                         .help("for example `Opaque`, `kubernetes.io/dockerconfigjson` or `kubernetes.io/tls`"),
@@ -919,7 +1011,7 @@ impl Validator {
                                         Code::InvalidName,
                                         format!(
                                             "`{}` is not a valid Kubernetes Secret key",
-                                            k.get_ref().escape_debug()
+                                            shown(k.get_ref())
                                         ),
                                     )
                                     .at(&kspan)
@@ -932,7 +1024,7 @@ impl Validator {
                                 self.diags.push(
                                     Diagnostic::error(
                                         Code::InvalidValue,
-                                        format!("property `{}` is empty or has surrounding space", v.get_ref().escape_debug()),
+                                        format!("property `{}` is empty or has surrounding space", shown(v.get_ref())),
                                     )
                                     .at(&vspan)
                                     .help("name the JSON property of the remote secret, such as `password`"),
@@ -970,7 +1062,7 @@ impl Validator {
                                         Code::InvalidKey,
                                         format!(
                                             "`{}` is not a valid find path: {reason}",
-                                            p.get_ref().escape_debug()
+                                            shown(p.get_ref())
                                         ),
                                     )
                                     .at(&span),
@@ -1002,6 +1094,23 @@ impl Validator {
                 let name_regex = match &f.name {
                     None => Some(None),
                     Some(n) => match regex::Regex::new(n.get_ref()) {
+                        Ok(_) if !anchored_literal_fits(n.get_ref(), prefix.value.as_str()) => {
+                            let span = self.span(n);
+                            self.diags.push(
+                                Diagnostic::error(
+                                    Code::KeyOutsidePrefix,
+                                    format!(
+                                        "find name `{}` can only match secrets outside the team prefix `{}`",
+                                        n.get_ref(),
+                                        prefix.value
+                                    ),
+                                )
+                                .at(&span)
+                                .also(&prefix.span, "team prefix")
+                                .help(format!("anchor the expression inside the prefix, such as `^{}`", prefix.value)),
+                            );
+                            None
+                        }
                         Ok(_) => Some(Some(n.get_ref().clone())),
                         Err(e) => {
                             let span = self.span(n);
@@ -1010,7 +1119,7 @@ impl Validator {
                                     Code::InvalidValue,
                                     format!(
                                         "`{}` is not a valid regular expression",
-                                        n.get_ref().escape_debug()
+                                        shown(n.get_ref())
                                     ),
                                 )
                                 .at(&span)
@@ -1032,6 +1141,16 @@ impl Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchored_regexes_must_agree_with_the_prefix() {
+        assert!(anchored_literal_fits("^prod/pay/[a-z]+$", "prod/pay/"));
+        assert!(anchored_literal_fits("^prod/", "prod/pay/"));
+        assert!(anchored_literal_fits("db-.*", "prod/pay/"));
+        assert!(!anchored_literal_fits("^prod/other/.*", "prod/pay/"));
+        assert!(!anchored_literal_fits("^dev", "prod/pay/"));
+        assert!(anchored_literal_fits("^prod/pay/x?", "prod/pay/"));
+    }
 
     #[test]
     fn suggestions() {

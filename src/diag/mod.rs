@@ -74,6 +74,7 @@ codes! {
     ListSecretsExposure => "list-secrets-exposure", "`find` needs account-wide ListSecrets, which reveals every secret name in the account";
     SharedClusterStore => "shared-cluster-store", "one ClusterSecretStore serves several teams: no per-team credential isolation";
     StaticCredentials => "static-credentials", "a provider authenticates with static credentials instead of short-lived platform credentials";
+    SecretValue => "secret-value", "something that looks like a secret value (access key, private key, token) is written in a tenants file";
     UnscopedProvider => "unscoped-provider", "the provider cannot limit access to the team prefix and teams share a vault or identity";
 }
 

@@ -46,7 +46,11 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
 /// Renders one diagnostic the way a compiler would: header, `file:line:col`,
 /// the source line with a marker under the span, then the help note.
 pub fn render_human(sources: &Sources, d: &Diagnostic, color: ColorChoice) -> String {
-    let config = term::Config::default();
+    let mut config = term::Config::default();
+    if d.code == super::Code::SecretValue {
+        // Never echo the line holding a secret into CI logs: location only.
+        config.display_style = term::DisplayStyle::Short;
+    }
     let cs = to_codespan(d);
     match color {
         ColorChoice::Never => {
@@ -96,6 +100,157 @@ pub fn render_all(sources: &Sources, ds: &[&Diagnostic], color: ColorChoice) -> 
             if errors == 1 { "" } else { "s" },
             warnings,
             if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+/// A position in a file, one-based.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct Position {
+    /// File name as given.
+    pub file: String,
+    /// Line.
+    pub line: usize,
+    /// Column (characters).
+    pub column: usize,
+    /// Line of the span's end.
+    pub end_line: usize,
+    /// Column of the span's end (exclusive).
+    pub end_column: usize,
+}
+
+fn position(sources: &Sources, l: &super::Label) -> Position {
+    let (line, column) = sources.line_col(l.span.file, l.span.range.start);
+    let (end_line, end_column) = sources.line_col(l.span.file, l.span.range.end);
+    Position {
+        file: sources.name(l.span.file),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Note => "note",
+        Severity::Warning => "warning",
+        Severity::Error => "error",
+    }
+}
+
+/// One finding in the JSON format.
+#[derive(Debug, serde::Serialize)]
+struct JsonDiagnostic {
+    code: &'static str,
+    severity: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Position>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct JsonRelated {
+    message: String,
+    location: Position,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct JsonReport {
+    /// Format version; bumped only on incompatible changes.
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: JsonSummary,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+/// The stable machine format: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
+pub fn render_json(sources: &Sources, ds: &[&Diagnostic]) -> String {
+    let count = |s: Severity| ds.iter().filter(|d| d.severity == s).count();
+    let report = JsonReport {
+        version: 1,
+        diagnostics: ds
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.code.name(),
+                severity: severity_name(d.severity),
+                message: d.message.clone(),
+                location: d.primary.as_ref().map(|l| position(sources, l)),
+                related: d
+                    .secondary
+                    .iter()
+                    .map(|l| JsonRelated {
+                        message: l.message.clone(),
+                        location: position(sources, l),
+                    })
+                    .collect(),
+                help: d.help.clone(),
+            })
+            .collect(),
+        summary: JsonSummary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Note),
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// Escapes a GitHub workflow command's message.
+fn gh_escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a GitHub workflow command's property value.
+fn gh_escape_property(s: &str) -> String {
+    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands, so findings show inline on the PR.
+pub fn render_github(sources: &Sources, ds: &[&Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in ds {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut props = vec![format!(
+            "title={}",
+            gh_escape_property(&format!("esogen {}", d.code.name()))
+        )];
+        if let Some(l) = &d.primary {
+            let p = position(sources, l);
+            props.insert(0, format!("file={}", gh_escape_property(&p.file)));
+            props.insert(1, format!("line={}", p.line));
+            props.insert(2, format!("col={}", p.column));
+            props.insert(3, format!("endLine={}", p.end_line));
+            props.insert(4, format!("endColumn={}", p.end_column));
+        }
+        let mut message = d.message.clone();
+        if let Some(h) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            gh_escape_data(&message)
         ));
     }
     out

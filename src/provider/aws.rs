@@ -713,6 +713,23 @@ impl Backend for AwsIdentity {
         self.role.as_ref().map(|r| (r.arn.clone(), r.span.clone()))
     }
 
+    fn verify_commands(&self) -> Vec<String> {
+        match &self.role {
+            Some(r) => vec![
+                format!(
+                    "aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument",
+                    r.name
+                ),
+                format!("aws iam list-role-policies --role-name {}", r.name),
+            ],
+            None => vec![format!(
+                "aws iam simulate-principal-policy --policy-source-arn <the IAM user of the keys> --action-names {} --resource-arns {}",
+                self.service.read_actions().join(" "),
+                self.resources.join(" ")
+            )],
+        }
+    }
+
     fn granted_resources(&self) -> Vec<String> {
         self.resources.clone()
     }

@@ -447,6 +447,18 @@ impl Backend for AzureIdentity {
         None
     }
 
+    fn verify_commands(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "az keyvault secret list --vault-name {} --query [].name",
+            self.vault_name
+        )];
+        if let Some(c) = &self.client_id {
+            out.push(format!("az role assignment list --assignee {c} --all"));
+            out.push(format!("az ad app federated-credential list --id {c}"));
+        }
+        out
+    }
+
     fn granted_resources(&self) -> Vec<String> {
         vec![self.vault_url.clone()]
     }

@@ -470,6 +470,16 @@ impl Backend for GcpIdentity {
         Some((self.email.clone(), self.span.clone()))
     }
 
+    fn verify_commands(&self) -> Vec<String> {
+        vec![
+            format!("gcloud iam service-accounts get-iam-policy {}", self.email),
+            format!(
+                "gcloud projects get-iam-policy {} --flatten=bindings --filter=bindings.members:serviceAccount:{}",
+                self.project_id, self.email
+            ),
+        ]
+    }
+
     fn granted_resources(&self) -> Vec<String> {
         self.prefixes
             .iter()

@@ -180,6 +180,9 @@ pub trait Backend: Debug + Send + Sync {
     /// A name that must be unique across stores (an IAM role, a Vault role),
     /// with the span of the setting that produced it.
     fn identity_key(&self) -> Option<(String, Span)>;
+    /// Commands that check this identity on the provider side (reading a
+    /// role's trust policy, say), for `explain`.
+    fn verify_commands(&self) -> Vec<String>;
     /// The resources or paths the identity's read grants cover, in the
     /// provider's own notation, for tests asserting nothing escapes the prefix.
     fn granted_resources(&self) -> Vec<String>;

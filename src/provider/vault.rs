@@ -482,6 +482,18 @@ impl Backend for VaultIdentity {
         ))
     }
 
+    fn verify_commands(&self) -> Vec<String> {
+        vec![
+            format!(
+                "{} read auth/{}/role/{}",
+                self.cli(),
+                self.auth_mount,
+                self.role
+            ),
+            format!("{} policy read {}", self.cli(), self.role),
+        ]
+    }
+
     fn granted_resources(&self) -> Vec<String> {
         self.policy().rules.into_iter().map(|r| r.path).collect()
     }

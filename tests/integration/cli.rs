@@ -268,3 +268,73 @@ fn symlinks_out_of_the_output_root_are_refused_before_writing() {
     );
     assert!(!ws.path().join("bases").exists(), "nothing written at all");
 }
+
+#[test]
+fn every_hostile_input_fails_cleanly_and_writes_nothing() {
+    let mut count = 0;
+    for entry in std::fs::read_dir(repo_root().join("tests/bad")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let expected = String::from_utf8_lossy(&bytes)
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap()
+            .to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tenants.toml"), &bytes).unwrap();
+        let out = esogen(&["generate"], dir.path());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+        assert!(
+            stderr.contains(&format!("[{expected}]")),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(!stderr.contains("panicked"), "{}", path.display());
+        assert_eq!(
+            files_under(dir.path()),
+            ["tenants.toml"],
+            "{}",
+            path.display()
+        );
+        let check = esogen(&["check"], dir.path());
+        assert_eq!(check.status.code(), Some(1), "{}", path.display());
+        count += 1;
+    }
+    assert!(count >= 60, "the hostile corpus has {count} inputs");
+}
+
+#[test]
+fn non_utf8_input_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tenants.toml"), [0xff, 0xfe, b'v', 0x00]).unwrap();
+    let out = esogen(&["generate"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("error[io]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(files_under(dir.path()), ["tenants.toml"]);
+}
+
+#[test]
+fn secret_values_are_located_but_never_echoed() {
+    let cfg = example().replace(
+        "name = \"prod-eu-1\"",
+        "name = \"prod-eu-1\"\n# key AKIAIOSFODNN7EXAMPLE",
+    );
+    let ws = workspace(&cfg);
+    for format in ["human", "json", "github"] {
+        let out = esogen(&["check", "--format", format], ws.path());
+        assert_eq!(out.status.code(), Some(1));
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(all.contains("secret-value"), "{format}: {all}");
+        assert!(all.contains("tenants.toml"), "{format}: {all}");
+        assert!(
+            !all.contains("AKIAIOSFODNN7EXAMPLE"),
+            "{format} echoed the secret: {all}"
+        );
+    }
+}

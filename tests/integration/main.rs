@@ -1,5 +1,6 @@
 //! esogen's integration tests: one binary, one module per feature.
 
+mod check;
 mod cli;
 mod common;
 mod consumers;
