@@ -48,7 +48,11 @@ pub fn header(source_name: &str) -> String {
 }
 
 fn yaml<T: Serialize>(path: &str, value: &T) -> Result<String, RenderError> {
-    serde_saphyr::to_string(value).map_err(|source| RenderError::Yaml {
+    // One line per value: long CEL expressions stay greppable and diffable
+    // instead of being folded at arbitrary spaces.
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
+    serde_saphyr::to_string_with_options(value, options).map_err(|source| RenderError::Yaml {
         path: path.to_owned(),
         source,
     })

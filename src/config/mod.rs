@@ -28,6 +28,18 @@ pub const CONFIG_VERSION: i64 = 1;
 pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
 /// Default `[cluster] eso_namespace`: where ESO's Helm chart is usually installed.
 pub const DEFAULT_ESO_NAMESPACE: &str = "external-secrets";
+/// Default ESO Helm chart version: the release whose CRDs esogen's output is
+/// validated against.
+pub const DEFAULT_ESO_CHART_VERSION: &str = "2.9.0";
+/// Default Argo CD namespace.
+pub const DEFAULT_ARGOCD_NAMESPACE: &str = "argocd";
+/// Default Flux namespace.
+pub const DEFAULT_FLUX_NAMESPACE: &str = "flux-system";
+/// Default branch GitOps syncs.
+pub const DEFAULT_REVISION: &str = "main";
+/// Default namespace of the monitoring agent allowed to scrape ESO.
+pub const DEFAULT_MONITORING_NAMESPACE: &str = "monitoring";
+
 /// Directory beside the main file whose `*.toml` files add teams, read in
 /// file-name order.
 pub const TEAMS_DIR: &str = "tenants.d";
@@ -116,8 +128,82 @@ pub struct Cluster {
     pub refresh_interval: Duration,
     /// Namespace ESO runs in.
     pub eso_namespace: NamespaceName,
+    /// How the tree is delivered.
+    pub gitops: GitOps,
+    /// In-cluster enforcement of the prefix rule.
+    pub admission: Admission,
+    /// How ESO itself is installed and fenced.
+    pub eso: EsoInstall,
     /// The `[cluster]` table.
     pub span: Span,
+}
+
+/// `[cluster] gitops`: who syncs the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitOps {
+    /// Nothing generated for delivery.
+    None,
+    /// Argo CD: AppProjects, an ApplicationSet and Applications.
+    ArgoCd {
+        /// Where the source is.
+        source: GitSource,
+        /// Argo CD's namespace.
+        namespace: NamespaceName,
+    },
+    /// Flux: a GitRepository and Kustomizations.
+    Flux {
+        /// Where the source is.
+        source: GitSource,
+        /// Flux's namespace.
+        namespace: NamespaceName,
+        /// Reconcile tenant overlays as a per-tenant ServiceAccount.
+        impersonate: bool,
+    },
+}
+
+/// The repository a GitOps tool syncs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSource {
+    /// Repository URL.
+    pub url: String,
+    /// Branch.
+    pub revision: String,
+    /// Path of the generated tree in the repository, without `./` or
+    /// trailing `/`; empty for the root.
+    pub path: String,
+}
+
+impl GitSource {
+    /// A path in the repository, for GitOps objects.
+    pub fn join(&self, rel: &str) -> String {
+        if self.path.is_empty() {
+            rel.to_owned()
+        } else {
+            format!("{}/{rel}", self.path)
+        }
+    }
+}
+
+/// `[cluster] admission`: how the prefix is enforced in the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Kubernetes ValidatingAdmissionPolicy (built in since 1.30).
+    Vap,
+    /// Kyverno ClusterPolicy.
+    Kyverno,
+    /// None.
+    None,
+}
+
+/// ESO install settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EsoInstall {
+    /// Helm chart version.
+    pub chart_version: String,
+    /// CIDRs ESO may reach (API server, providers).
+    pub egress_cidrs: Vec<String>,
+    /// Namespace allowed to scrape metrics.
+    pub monitoring_namespace: NamespaceName,
 }
 
 /// A named secret provider.

@@ -53,6 +53,28 @@ pub struct RawCluster {
     pub refresh_interval: Option<SStr>,
     /// Namespace ESO runs in; default `external-secrets`.
     pub eso_namespace: Option<SStr>,
+    /// `argocd`, `flux` or `none` (default).
+    pub gitops: Option<SStr>,
+    /// Git repository Argo CD or Flux syncs from.
+    pub repo_url: Option<SStr>,
+    /// Branch to sync; default `main`.
+    pub revision: Option<SStr>,
+    /// Path of the generated tree inside the repository; default `.`.
+    pub repo_path: Option<SStr>,
+    /// `vap` (default), `kyverno` or `none`.
+    pub admission: Option<SStr>,
+    /// ESO Helm chart version; default the version esogen is tested with.
+    pub eso_chart_version: Option<SStr>,
+    /// Namespace Argo CD runs in; default `argocd`.
+    pub argocd_namespace: Option<SStr>,
+    /// Namespace Flux runs in; default `flux-system`.
+    pub flux_namespace: Option<SStr>,
+    /// Flux reconciles each tenant overlay as a per-tenant ServiceAccount.
+    pub flux_impersonate: Option<Spanned<bool>>,
+    /// CIDRs ESO may reach on its egress ports; default everywhere.
+    pub egress_cidrs: Option<Spanned<Vec<SStr>>>,
+    /// Namespace whose monitoring agent may scrape ESO metrics; default `monitoring`.
+    pub monitoring_namespace: Option<SStr>,
 }
 
 /// One `[[teams]]` entry.

@@ -12,8 +12,11 @@ use super::types::{
     ProviderName, RemoteKey, TeamName,
 };
 use super::{
-    CONFIG_VERSION, Cluster, Config, DEFAULT_ESO_NAMESPACE, DEFAULT_REFRESH_INTERVAL, Platform,
-    Provider, RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting, Team,
+    Admission, CONFIG_VERSION, Cluster, Config, DEFAULT_ARGOCD_NAMESPACE,
+    DEFAULT_ESO_CHART_VERSION, DEFAULT_ESO_NAMESPACE, DEFAULT_FLUX_NAMESPACE,
+    DEFAULT_MONITORING_NAMESPACE, DEFAULT_REFRESH_INTERVAL, DEFAULT_REVISION, EsoInstall, GitOps,
+    GitSource, Platform, Provider, RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting,
+    Team,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::naming::{PatternError, VARIABLES};
@@ -220,6 +223,17 @@ fn shown(s: &str) -> String {
     format!("{cut}… ({} characters)", s.chars().count())
 }
 
+fn is_cidr(s: &str) -> bool {
+    let Some((addr, len)) = s.split_once('/') else {
+        return false;
+    };
+    match (addr.parse::<std::net::IpAddr>(), len.parse::<u8>()) {
+        (Ok(std::net::IpAddr::V4(_)), Ok(l)) => l <= 32,
+        (Ok(std::net::IpAddr::V6(_)), Ok(l)) => l <= 128,
+        _ => false,
+    }
+}
+
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_owned()
 }
@@ -417,13 +431,276 @@ impl Validator {
                 .map(|l| l.value),
             None => NamespaceName::parse(DEFAULT_ESO_NAMESPACE).ok(),
         };
+        let gitops = self.gitops(raw);
+        let admission = match &c.admission {
+            None => Some(Admission::Vap),
+            Some(a) => parse_enum(
+                a,
+                &[
+                    (Admission::Vap, "vap"),
+                    (Admission::Kyverno, "kyverno"),
+                    (Admission::None, "none"),
+                ],
+                "admission mode",
+                self.file,
+            )
+            .map_err(|d| self.diags.push(*d))
+            .ok()
+            .map(|l| l.value),
+        };
+        let eso = self.eso_install(c);
         Some(Cluster {
             name: name?,
             platform: platform?,
             store_scope: store_scope?,
             refresh_interval: refresh_interval?,
             eso_namespace: eso_namespace?,
+            gitops: gitops?,
+            admission: admission?,
+            eso: eso?,
             span: self.span(raw),
+        })
+    }
+
+    fn namespace_setting(&mut self, raw: Option<&SStr>, default: &str) -> Option<NamespaceName> {
+        match raw {
+            Some(n) => self
+                .newtype(
+                    n,
+                    NamespaceName::parse,
+                    Code::InvalidNamespace,
+                    "namespace",
+                    "namespaces are DNS-1123 labels: lowercase letters, digits and `-`, at most 63",
+                )
+                .map(|l| l.value),
+            None => NamespaceName::parse(default).ok(),
+        }
+    }
+
+    fn gitops(&mut self, raw: &Spanned<super::raw::RawCluster>) -> Option<GitOps> {
+        let c = raw.get_ref();
+        #[derive(Clone, Copy)]
+        enum Kind {
+            None,
+            Argo,
+            Flux,
+        }
+        let kind = match &c.gitops {
+            None => Kind::None,
+            Some(g) => {
+                parse_enum(
+                    g,
+                    &[
+                        (Kind::None, "none"),
+                        (Kind::Argo, "argocd"),
+                        (Kind::Flux, "flux"),
+                    ],
+                    "gitops tool",
+                    self.file,
+                )
+                .map_err(|d| self.diags.push(*d))
+                .ok()?
+                .value
+            }
+        };
+        if matches!(kind, Kind::None) {
+            for (key, v) in [
+                ("repo_url", &c.repo_url),
+                ("revision", &c.revision),
+                ("repo_path", &c.repo_path),
+            ] {
+                if let Some(v) = v {
+                    let span = self.span(v);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!("`{key}` needs `gitops = \"argocd\"` or `\"flux\"`"),
+                        )
+                        .at(&span)
+                        .help("set `gitops`, or remove the key"),
+                    );
+                }
+            }
+            return Some(GitOps::None);
+        }
+        let table = self.span(raw);
+        let url = match &c.repo_url {
+            Some(u) => {
+                let v = u.get_ref();
+                let ok = ["https://", "http://", "ssh://", "git@", "file://"]
+                    .iter()
+                    .any(|p| v.starts_with(p))
+                    && !v.contains(char::is_whitespace);
+                if !ok {
+                    let span = self.span(u);
+                    self.diags.push(
+                        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a git repository URL", shown(v)))
+                            .at(&span)
+                            .help("use the URL Argo CD or Flux clones, such as `https://git.example.com/platform/gitops.git`"),
+                    );
+                    None
+                } else {
+                    Some(v.clone())
+                }
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::error(Code::MissingKey, "missing key `repo_url`")
+                        .at_labelled(&table, "needed by `gitops`")
+                        .help("set `repo_url` to the repository Argo CD or Flux syncs"),
+                );
+                None
+            }
+        };
+        let revision = match &c.revision {
+            None => Some(DEFAULT_REVISION.to_owned()),
+            Some(r)
+                if !r.get_ref().is_empty()
+                    && !r.get_ref().contains(char::is_whitespace)
+                    && !r.get_ref().contains("..") =>
+            {
+                Some(r.get_ref().clone())
+            }
+            Some(r) => {
+                let span = self.span(r);
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a branch name", shown(r.get_ref())),
+                    )
+                    .at(&span),
+                );
+                None
+            }
+        };
+        let path = match &c.repo_path {
+            None => Some(String::new()),
+            Some(p) => {
+                let trimmed = p.get_ref().trim_start_matches("./").trim_end_matches('/');
+                let trimmed = if trimmed == "." { "" } else { trimmed };
+                if trimmed.is_empty() || crate::tree::check_path(trimmed).is_ok() {
+                    Some(trimmed.to_owned())
+                } else {
+                    let span = self.span(p);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!(
+                                "`{}` is not a path inside the repository",
+                                shown(p.get_ref())
+                            ),
+                        )
+                        .at(&span)
+                        .help("a relative path such as `clusters/prod`, without `..`"),
+                    );
+                    None
+                }
+            }
+        };
+        let source = GitSource {
+            url: url?,
+            revision: revision?,
+            path: path?,
+        };
+        match kind {
+            Kind::Argo => {
+                if let Some(f) = &c.flux_impersonate {
+                    let span = self.span(f);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            "`flux_impersonate` needs `gitops = \"flux\"`",
+                        )
+                        .at(&span),
+                    );
+                }
+                let namespace =
+                    self.namespace_setting(c.argocd_namespace.as_ref(), DEFAULT_ARGOCD_NAMESPACE)?;
+                Some(GitOps::ArgoCd { source, namespace })
+            }
+            Kind::Flux => {
+                let namespace =
+                    self.namespace_setting(c.flux_namespace.as_ref(), DEFAULT_FLUX_NAMESPACE)?;
+                Some(GitOps::Flux {
+                    source,
+                    namespace,
+                    impersonate: c.flux_impersonate.as_ref().is_some_and(|f| *f.get_ref()),
+                })
+            }
+            Kind::None => Some(GitOps::None),
+        }
+    }
+
+    fn eso_install(&mut self, c: &super::raw::RawCluster) -> Option<EsoInstall> {
+        let chart_version = match &c.eso_chart_version {
+            None => Some(DEFAULT_ESO_CHART_VERSION.to_owned()),
+            Some(v)
+                if !v.get_ref().is_empty()
+                    && v.get_ref()
+                        .chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ".-+".contains(ch)) =>
+            {
+                Some(v.get_ref().clone())
+            }
+            Some(v) => {
+                let span = self.span(v);
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a chart version", shown(v.get_ref())),
+                    )
+                    .at(&span)
+                    .help("for example `2.9.0`"),
+                );
+                None
+            }
+        };
+        let mut ok = true;
+        let egress_cidrs = match &c.egress_cidrs {
+            None => vec!["0.0.0.0/0".to_owned()],
+            Some(list) => {
+                let mut out = Vec::new();
+                for cidr in list.get_ref() {
+                    if is_cidr(cidr.get_ref()) {
+                        out.push(cidr.get_ref().clone());
+                    } else {
+                        ok = false;
+                        let span = self.span(cidr);
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::InvalidValue,
+                                format!("`{}` is not a CIDR", shown(cidr.get_ref())),
+                            )
+                            .at(&span)
+                            .help("for example `10.0.0.0/8` or `2001:db8::/32`"),
+                        );
+                    }
+                }
+                if out.is_empty() && ok {
+                    let span = self.span(list);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            "`egress_cidrs` is empty, so ESO could reach nothing",
+                        )
+                        .at(&span),
+                    );
+                    ok = false;
+                }
+                out
+            }
+        };
+        let monitoring_namespace = self.namespace_setting(
+            c.monitoring_namespace.as_ref(),
+            DEFAULT_MONITORING_NAMESPACE,
+        );
+        if !ok {
+            return None;
+        }
+        Some(EsoInstall {
+            chart_version: chart_version?,
+            egress_cidrs,
+            monitoring_namespace: monitoring_namespace?,
         })
     }
 

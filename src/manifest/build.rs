@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::eso::{self, StoreKind};
 use super::k8s::{ObjectMeta, ServiceAccount};
 use super::kustomize::{Kustomization, LabelSet, Patch};
-use super::{Artifact, Content, Object};
+use super::{Artifact, Content, Object, platform};
 use crate::config::SecretSource;
 use crate::plan::{ExternalSecretPlan, NamespacePlan, Plan, StorePlacement, StorePlan};
 use crate::provider::StoreContext;
@@ -38,25 +38,41 @@ pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
         out.extend(policy_artifacts(store));
     }
 
+    let argo = is_argo(plan);
     let mut shapes: BTreeMap<&str, TenantShape> = BTreeMap::new();
     for (provider, stores) in &namespaced {
-        let shape = TenantShape::compute(stores)?;
+        let shape = TenantShape::compute(stores, plan)?;
         out.extend(shape.base_artifacts(provider));
         shapes.insert(provider, shape);
     }
     if !cluster.is_empty() {
         out.extend(cluster_base(&cluster, plan));
     }
+    out.extend(platform::artifacts(plan, !cluster.is_empty()));
     for ns in &plan.namespaces {
         let store = plan
             .stores
             .iter()
             .find(|s| matches!(&s.placement, StorePlacement::Namespace(n) if *n == ns.namespace));
         let shape = store.and_then(|s| shapes.get(s.name.as_str()).map(|sh| (s, sh)));
-        out.extend(overlay(ns, shape)?);
+        out.extend(overlay(ns, shape, argo)?);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// Argo CD sync waves: identity, RBAC and stores before the secrets that use
+/// them. Only set when Argo CD delivers the tree.
+fn wave(plan_is_argo: bool, wave: &str) -> BTreeMap<String, String> {
+    if plan_is_argo {
+        BTreeMap::from([(platform::SYNC_WAVE.to_owned(), wave.to_owned())])
+    } else {
+        BTreeMap::new()
+    }
+}
+
+fn is_argo(plan: &Plan) -> bool {
+    matches!(plan.gitops, crate::config::GitOps::ArgoCd { .. })
 }
 
 fn store_context(store: &StorePlan) -> StoreContext {
@@ -71,16 +87,18 @@ fn store_context(store: &StorePlan) -> StoreContext {
     }
 }
 
-fn service_account(store: &StorePlan, namespace: Option<String>) -> ServiceAccount {
+fn service_account(store: &StorePlan, namespace: Option<String>, argo: bool) -> ServiceAccount {
+    let mut annotations = store.backend.service_account_annotations();
+    annotations.extend(wave(argo, "-1"));
     ServiceAccount::new(ObjectMeta {
         name: store.service_account.name.clone(),
         namespace,
         labels: BTreeMap::new(),
-        annotations: store.backend.service_account_annotations(),
+        annotations,
     })
 }
 
-fn secret_store(store: &StorePlan) -> eso::SecretStore {
+fn secret_store(store: &StorePlan, argo: bool) -> eso::SecretStore {
     let (kind, conditions) = match &store.placement {
         StorePlacement::Namespace(_) => (StoreKind::SecretStore, Vec::new()),
         StorePlacement::Cluster { allowed } => (
@@ -95,6 +113,7 @@ fn secret_store(store: &StorePlan) -> eso::SecretStore {
         kind,
         metadata: ObjectMeta {
             name: store.name.to_string(),
+            annotations: wave(argo, "-1"),
             ..ObjectMeta::default()
         },
         spec: eso::SecretStoreSpec {
@@ -111,24 +130,38 @@ struct TenantShape {
     base_sa: Option<Value>,
     base_store: Value,
     full: BTreeMap<String, (Option<Value>, Value)>,
+    /// ESO's token-creation grant for the ServiceAccount (same everywhere).
+    rbac: Option<(
+        crate::manifest::k8s::Role,
+        crate::manifest::k8s::RoleBinding,
+    )>,
     reason: String,
 }
 
 impl TenantShape {
-    fn compute(stores: &[&StorePlan]) -> Result<Self, serde_json::Error> {
+    fn compute(stores: &[&StorePlan], plan: &Plan) -> Result<Self, serde_json::Error> {
+        let argo = is_argo(plan);
         let mut full = BTreeMap::new();
+        let mut rbac = None;
         for s in stores {
             let sa = if s.backend.uses_service_account() {
-                Some(serde_json::to_value(service_account(s, None))?)
+                rbac = Some(platform::token_rbac(
+                    &s.service_account.name,
+                    None,
+                    plan,
+                    argo.then_some("-1"),
+                ));
+                Some(serde_json::to_value(service_account(s, None, argo))?)
             } else {
                 None
             };
-            let st = serde_json::to_value(secret_store(s))?;
+            let st = serde_json::to_value(secret_store(s, argo))?;
             full.insert(s.home_namespace().to_string(), (sa, st));
         }
         let sas: Vec<&Value> = full.values().filter_map(|(a, _)| a.as_ref()).collect();
         let sts: Vec<&Value> = full.values().map(|(_, b)| b).collect();
         Ok(Self {
+            rbac,
             base_sa: common(&sas),
             base_store: common(&sts).unwrap_or(Value::Null),
             full,
@@ -152,6 +185,19 @@ impl TenantShape {
                     "the ServiceAccount the SecretStore authenticates as; overlays patch in its identity".into(),
                 ),
                 content: Content::Yaml(vec![Object::Derived(sa.clone())]),
+            });
+        }
+        if let Some((role, binding)) = &self.rbac {
+            resources.push("token-rbac.yaml".to_owned());
+            out.push(Artifact {
+                path: format!("{dir}/token-rbac.yaml"),
+                reason: Some(
+                    "ESO may create tokens for this ServiceAccount and no other (rbac.serviceAccountTokenCreate is off)".into(),
+                ),
+                content: Content::Yaml(vec![
+                    Object::Role(Box::new(role.clone())),
+                    Object::RoleBinding(Box::new(binding.clone())),
+                ]),
             });
         }
         resources.push("secretstore.yaml".to_owned());
@@ -282,14 +328,34 @@ fn cluster_base(stores: &[&StorePlan], plan: &Plan) -> Vec<Artifact> {
                 content: Content::Yaml(vec![Object::ServiceAccount(service_account(
                     s,
                     Some(plan.eso_namespace.to_string()),
+                    false,
                 ))]),
             });
             resources.push(sa_file);
+            let rbac_file = format!("token-rbac-{}.yaml", s.name);
+            let (role, binding) = platform::token_rbac(
+                &s.service_account.name,
+                Some(plan.eso_namespace.to_string()),
+                plan,
+                None,
+            );
+            out.push(Artifact {
+                path: format!("bases/cluster/{rbac_file}"),
+                reason: Some(format!(
+                    "ESO may create tokens for `{}` and no other ServiceAccount",
+                    s.service_account.name
+                )),
+                content: Content::Yaml(vec![
+                    Object::Role(Box::new(role)),
+                    Object::RoleBinding(Box::new(binding)),
+                ]),
+            });
+            resources.push(rbac_file);
         }
         out.push(Artifact {
             path: format!("bases/cluster/{store_file}"),
             reason: Some(plan.scope.reason.clone()),
-            content: Content::Yaml(vec![Object::SecretStore(Box::new(secret_store(s)))]),
+            content: Content::Yaml(vec![Object::SecretStore(Box::new(secret_store(s, false)))]),
         });
         resources.push(store_file);
     }
@@ -314,6 +380,7 @@ fn cluster_base(stores: &[&StorePlan], plan: &Plan) -> Vec<Artifact> {
 fn overlay(
     ns: &NamespacePlan,
     shape: Option<(&StorePlan, &TenantShape)>,
+    argo: bool,
 ) -> Result<Vec<Artifact>, serde_json::Error> {
     let dir = format!("overlays/{}", ns.namespace);
     let mut out = Vec::new();
@@ -341,12 +408,17 @@ fn overlay(
         let (file, object) = if es.push {
             (
                 format!("pushsecret-{}.yaml", es.name),
-                Object::PushSecret(Box::new(push_secret(es, &store_name, store_kind))),
+                Object::PushSecret(Box::new(push_secret(es, &store_name, store_kind, argo))),
             )
         } else {
             (
                 format!("externalsecret-{}.yaml", es.name),
-                Object::ExternalSecret(Box::new(external_secret(es, &store_name, store_kind))),
+                Object::ExternalSecret(Box::new(external_secret(
+                    es,
+                    &store_name,
+                    store_kind,
+                    argo,
+                ))),
             )
         };
         out.push(Artifact {
@@ -377,7 +449,12 @@ fn overlay(
     Ok(out)
 }
 
-fn external_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso::ExternalSecret {
+fn external_secret(
+    es: &ExternalSecretPlan,
+    store: &str,
+    kind: StoreKind,
+    argo: bool,
+) -> eso::ExternalSecret {
     let (data, data_from) = match &es.source {
         SecretSource::Properties { key, data } => (
             data.iter()
@@ -418,6 +495,7 @@ fn external_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso
         kind: "ExternalSecret",
         metadata: ObjectMeta {
             name: es.name.to_string(),
+            annotations: wave(argo, "1"),
             ..ObjectMeta::default()
         },
         spec: eso::ExternalSecretSpec {
@@ -441,7 +519,12 @@ fn external_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso
     }
 }
 
-fn push_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso::PushSecret {
+fn push_secret(
+    es: &ExternalSecretPlan,
+    store: &str,
+    kind: StoreKind,
+    argo: bool,
+) -> eso::PushSecret {
     let data = match &es.source {
         SecretSource::Properties { key, data } => data
             .iter()
@@ -473,6 +556,7 @@ fn push_secret(es: &ExternalSecretPlan, store: &str, kind: StoreKind) -> eso::Pu
         kind: "PushSecret",
         metadata: ObjectMeta {
             name: es.name.to_string(),
+            annotations: wave(argo, "1"),
             ..ObjectMeta::default()
         },
         spec: eso::PushSecretSpec {

@@ -82,6 +82,22 @@ pub struct StoreProvider {
     pub vault: Option<VaultProvider>,
 }
 
+impl StoreProvider {
+    /// The `spec.provider` key that is set, and for AWS the service: what an
+    /// admission rule pins a team's SecretStores to.
+    pub fn kind_key(&self) -> (&'static str, Option<&'static str>) {
+        if let Some(a) = &self.aws {
+            ("aws", Some(a.service))
+        } else if self.gcpsm.is_some() {
+            ("gcpsm", None)
+        } else if self.azurekv.is_some() {
+            ("azurekv", None)
+        } else {
+            ("vault", None)
+        }
+    }
+}
+
 /// `spec.provider.aws`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

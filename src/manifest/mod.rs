@@ -2,11 +2,14 @@
 //! and provider policies. Consumes a `Plan`; `build` produces `Artifact`s
 //! (a relative path plus typed content) that `render` serializes.
 
+pub mod admission;
 pub mod build;
 pub mod eso;
+pub mod gitops;
 pub mod iam;
 pub mod k8s;
 pub mod kustomize;
+pub mod platform;
 pub mod policy;
 
 use serde::Serialize;
@@ -25,6 +28,30 @@ pub enum Object {
     PushSecret(Box<eso::PushSecret>),
     /// `kustomization.yaml`.
     Kustomization(kustomize::Kustomization),
+    /// A NetworkPolicy.
+    NetworkPolicy(Box<k8s::NetworkPolicy>),
+    /// A Role.
+    Role(Box<k8s::Role>),
+    /// A RoleBinding.
+    RoleBinding(Box<k8s::RoleBinding>),
+    /// A ValidatingAdmissionPolicy.
+    Vap(Box<k8s::ValidatingAdmissionPolicy>),
+    /// A ValidatingAdmissionPolicyBinding.
+    VapBinding(Box<k8s::ValidatingAdmissionPolicyBinding>),
+    /// An Argo CD AppProject.
+    AppProject(Box<gitops::AppProject>),
+    /// An Argo CD Application.
+    Application(Box<gitops::Application>),
+    /// An Argo CD ApplicationSet.
+    ApplicationSet(Box<gitops::ApplicationSet>),
+    /// A Flux GitRepository.
+    GitRepository(Box<gitops::GitRepository>),
+    /// A Flux Kustomization.
+    FluxKustomization(Box<gitops::FluxKustomization>),
+    /// A Kyverno ClusterPolicy.
+    ClusterPolicy(Box<gitops::ClusterPolicy>),
+    /// Helm values (not a Kubernetes object).
+    HelmValues(Box<gitops::EsoValues>),
     /// A computed object: a Kustomize base shape or patch, derived from the
     /// typed objects above.
     Derived(serde_json::Value),

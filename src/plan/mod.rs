@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::types::{ClusterName, NamespaceName, ObjectName, ProviderName, TeamName};
-use crate::config::{Config, Platform, SecretSource};
+use crate::config::{Admission, Config, EsoInstall, GitOps, Platform, SecretSource};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::provider::{Backend, Decision, IdentityRequest};
 pub use tenancy::{ScopeDecision, StoreScope};
@@ -31,6 +31,41 @@ pub struct Plan {
     pub stores: Vec<StorePlan>,
     /// Every tenant namespace, sorted by name.
     pub namespaces: Vec<NamespacePlan>,
+    /// Every team, sorted by name, for admission policies.
+    pub teams: Vec<TeamPlan>,
+    /// How the tree is delivered.
+    pub gitops: GitOps,
+    /// How the prefix rule is enforced in the cluster.
+    pub admission: Admission,
+    /// How ESO is installed and fenced.
+    pub eso: EsoInstall,
+}
+
+/// The name of ESO's own ServiceAccount (the Helm chart's default).
+pub const ESO_SERVICE_ACCOUNT: &str = "external-secrets";
+
+/// What admission enforces for one team.
+#[derive(Debug, Clone)]
+pub struct TeamPlan {
+    /// Team.
+    pub name: TeamName,
+    /// Prefix.
+    pub prefix: String,
+    /// Namespaces, sorted.
+    pub namespaces: Vec<NamespaceName>,
+    /// The store name its namespaces must reference.
+    pub store: ProviderName,
+    /// Whether that store is a SecretStore or a ClusterSecretStore.
+    pub scope: StoreScope,
+}
+
+impl Plan {
+    /// True when some secret is pushed (PushSecret is then needed).
+    pub fn uses_push(&self) -> bool {
+        self.namespaces
+            .iter()
+            .any(|n| n.external_secrets.iter().any(|e| e.push))
+    }
 }
 
 /// Where a store lives.
@@ -232,7 +267,28 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     if diags.has_errors() {
         return (None, diags);
     }
+    let mut teams: Vec<TeamPlan> = config
+        .teams
+        .iter()
+        .map(|t| {
+            let mut namespaces: Vec<NamespaceName> =
+                t.namespaces.iter().map(|n| n.value.clone()).collect();
+            namespaces.sort();
+            TeamPlan {
+                name: t.name.value.clone(),
+                prefix: t.prefix.value.to_string(),
+                namespaces,
+                store: t.provider.value.clone(),
+                scope: scope.scope,
+            }
+        })
+        .collect();
+    teams.sort_by(|a, b| a.name.cmp(&b.name));
     let plan = Plan {
+        teams,
+        gitops: config.cluster.gitops.clone(),
+        admission: config.cluster.admission,
+        eso: config.cluster.eso.clone(),
         source_name: config.source_name.clone(),
         cluster: config.cluster.name.value.clone(),
         platform: config.cluster.platform.value,

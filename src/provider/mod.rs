@@ -183,6 +183,10 @@ pub trait Backend: Debug + Send + Sync {
     /// Commands that check this identity on the provider side (reading a
     /// role's trust policy, say), for `explain`.
     fn verify_commands(&self) -> Vec<String>;
+    /// TCP ports ESO must reach the provider on (for its NetworkPolicy).
+    fn egress_ports(&self) -> Vec<u16> {
+        vec![443]
+    }
     /// The resources or paths the identity's read grants cover, in the
     /// provider's own notation, for tests asserting nothing escapes the prefix.
     fn granted_resources(&self) -> Vec<String>;

@@ -482,6 +482,25 @@ impl Backend for VaultIdentity {
         ))
     }
 
+    fn egress_ports(&self) -> Vec<u16> {
+        let rest = self
+            .server
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.server);
+        let host = rest.split('/').next().unwrap_or(rest);
+        let default = if self.server.starts_with("http://") {
+            80
+        } else {
+            443
+        };
+        let port = host
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(default);
+        vec![port]
+    }
+
     fn verify_commands(&self) -> Vec<String> {
         vec![
             format!(

@@ -247,7 +247,30 @@ fn load_crd(
 }
 
 /// Core kinds esogen emits and their schema files under `schemas/k8s`.
-const CORE_SCHEMAS: &[(&str, &str, &str)] = &[("serviceaccount-v1.json", "v1", "ServiceAccount")];
+const CORE_SCHEMAS: &[(&str, &str, &str)] = &[
+    ("serviceaccount-v1.json", "v1", "ServiceAccount"),
+    (
+        "networkpolicy-networking-v1.json",
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+    ),
+    ("role-rbac-v1.json", "rbac.authorization.k8s.io/v1", "Role"),
+    (
+        "rolebinding-rbac-v1.json",
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+    ),
+    (
+        "validatingadmissionpolicy-admissionregistration-v1.json",
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicy",
+    ),
+    (
+        "validatingadmissionpolicybinding-admissionregistration-v1.json",
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+];
 
 /// Loads the ESO CRDs and core Kubernetes schemas once per test binary.
 pub fn schemas() -> Option<&'static Schemas> {
@@ -267,6 +290,28 @@ pub fn schemas() -> Option<&'static Schemas> {
             load_crd(
                 &eso.join("external-secrets.io_pushsecrets.yaml"),
                 &["v1alpha1"],
+                &mut validators,
+            );
+            for f in [
+                "application-crd.yaml",
+                "applicationset-crd.yaml",
+                "appproject-crd.yaml",
+            ] {
+                load_crd(
+                    &shared.join("crds/argo-cd").join(f),
+                    &["v1alpha1"],
+                    &mut validators,
+                );
+            }
+            for f in [
+                "kustomize.toolkit.fluxcd.io_kustomizations.yaml",
+                "source.toolkit.fluxcd.io_gitrepositories.yaml",
+            ] {
+                load_crd(&shared.join("crds/flux").join(f), &["v1"], &mut validators);
+            }
+            load_crd(
+                &shared.join("crds/kyverno/kyverno.io_clusterpolicies.yaml"),
+                &["v1"],
                 &mut validators,
             );
             let core = shared.join("schemas/k8s");

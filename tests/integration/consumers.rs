@@ -70,6 +70,19 @@ fn secret_refs(store: &Value) -> Vec<&Value> {
 }
 
 fn check_facts(case: &str, rendered: &BTreeMap<String, Vec<Value>>) {
+    for (dir, objects) in rendered {
+        for o in objects {
+            // Kubernetes 1.36 makes these required; 1.35's schema does not.
+            if o["kind"] == "ValidatingAdmissionPolicyBinding" {
+                assert!(o["spec"]["policyName"].is_string(), "{case}: {dir}");
+                assert_eq!(
+                    o["spec"]["validationActions"],
+                    json!(["Deny"]),
+                    "{case}: {dir}"
+                );
+            }
+        }
+    }
     let cluster_objects = rendered.get("bases/cluster").cloned().unwrap_or_default();
     let cluster_stores: Vec<&Value> = cluster_objects
         .iter()

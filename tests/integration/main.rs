@@ -1,11 +1,13 @@
 //! esogen's integration tests: one binary, one module per feature.
 
+mod admission;
 mod check;
 mod cli;
 mod common;
 mod consumers;
 mod diagnostics;
 mod git;
+mod gitops;
 mod properties;
 mod providers;
 mod snapshots;

@@ -1,0 +1,293 @@
+//! In-cluster enforcement of the prefix rule (DESIGN.md section 4; ESO
+//! security guide, "Policy Engine Best Practices"): for each team, CEL rules
+//! that ExternalSecrets and PushSecrets in the team's namespaces reference
+//! only keys under the team prefix (`data`, `dataFrom.extract`,
+//! `dataFrom.find.path`, push targets) and only the team's store, and that
+//! SecretStores there use only the team's provider. The same expressions
+//! drive a ValidatingAdmissionPolicy or a Kyverno ClusterPolicy.
+
+use super::gitops::{
+    ClusterPolicy, ClusterPolicySpec, KyvernoCel, KyvernoExpression, KyvernoMatch,
+    KyvernoResourceFilter, KyvernoResources, KyvernoRule, KyvernoValidate, managed_labels,
+};
+use super::k8s::{
+    LabelSelector, MatchResources, ObjectMeta, ResourceRule, SelectorRequirement,
+    ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, Validation, VapBindingSpec,
+    VapSpec,
+};
+use crate::plan::{StoreScope, TeamPlan};
+
+/// Every `spec.provider` key of ESO v2.9's SecretStore: a team's stores must
+/// set its own and none of the others (CEL cannot count an object's fields).
+pub const ESO_PROVIDER_KEYS: &[&str] = &[
+    "akeyless",
+    "aws",
+    "azurekv",
+    "barbican",
+    "beyondtrust",
+    "beyondtrustworkloadcredentials",
+    "bitwardensecretsmanager",
+    "chef",
+    "cloudrusm",
+    "conjur",
+    "crd",
+    "delinea",
+    "doppler",
+    "dvls",
+    "fake",
+    "fortanix",
+    "gcpsm",
+    "github",
+    "gitlab",
+    "ibm",
+    "infisical",
+    "keepersecurity",
+    "kubernetes",
+    "nebiusmysterybox",
+    "ngrok",
+    "onboardbase",
+    "onepassword",
+    "onepasswordSDK",
+    "openBao",
+    "oracle",
+    "ovh",
+    "passbolt",
+    "passworddepot",
+    "previder",
+    "pulumi",
+    "scaleway",
+    "secretserver",
+    "senhasegura",
+    "vault",
+    "volcengine",
+    "webhook",
+    "yandexcertificatemanager",
+    "yandexlockbox",
+];
+
+/// A CEL string literal.
+pub fn cel_string(s: &str) -> String {
+    let mut out = String::from("'");
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// The store a team's objects must reference, and the provider its
+/// SecretStores must use.
+#[derive(Debug, Clone)]
+pub struct TeamStore<'a> {
+    /// The team.
+    pub team: &'a TeamPlan,
+    /// `spec.provider` key and, for AWS, the service.
+    pub provider: (&'static str, Option<&'static str>),
+}
+
+/// One rule: CEL and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// CEL over `object`.
+    pub expression: String,
+    /// Shown on denial.
+    pub message: String,
+}
+
+fn key_ok(var: &str, prefix: &str) -> String {
+    let p = cel_string(prefix);
+    format!("({var}.startsWith({p}) && {var} != {p} && {var}.split('/').all(s, s != '..'))")
+}
+
+/// The CEL rules for one team.
+pub fn rules(t: &TeamStore) -> Vec<Rule> {
+    let prefix = t.team.prefix.as_str();
+    let team = t.team.name.as_str();
+    let kind = match t.team.scope {
+        StoreScope::PerNamespace => "SecretStore",
+        StoreScope::Cluster => "ClusterSecretStore",
+    };
+    let store = cel_string(t.team.store.as_str());
+    let kind_lit = cel_string(kind);
+    let (provider_key, service) = t.provider;
+    let mut provider_check = format!("has(object.spec.provider.{provider_key})");
+    for other in ESO_PROVIDER_KEYS.iter().filter(|k| **k != provider_key) {
+        provider_check.push_str(&format!(" && !has(object.spec.provider.{other})"));
+    }
+    if let Some(s) = service {
+        provider_check.push_str(&format!(
+            " && object.spec.provider.{provider_key}.service == {}",
+            cel_string(s)
+        ));
+    }
+    let find_path = format!(
+        "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
+        p = cel_string(prefix)
+    );
+    vec![
+        Rule {
+            expression: format!(
+                "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, !has(d.sourceRef) && {})",
+                key_ok("d.remoteRef.key", prefix)
+            ),
+            message: format!(
+                "team {team}: every spec.data[].remoteRef.key must lie under `{prefix}` (no `..`, not the prefix itself, no sourceRef)"
+            ),
+        },
+        Rule {
+            expression: format!(
+                "object.kind != 'ExternalSecret' || !has(object.spec.dataFrom) || object.spec.dataFrom.all(d, !has(d.sourceRef) && (has(d.extract) || has(d.find)) && (!has(d.extract) || {}) && (!has(d.find) || {find_path}))",
+                key_ok("d.extract.key", prefix)
+            ),
+            message: format!(
+                "team {team}: every spec.dataFrom[] extract key and find path must lie under `{prefix}`"
+            ),
+        },
+        Rule {
+            expression: format!(
+                "object.kind != 'ExternalSecret' || (has(object.spec.secretStoreRef) && (has(object.spec.secretStoreRef.kind) ? object.spec.secretStoreRef.kind : 'SecretStore') == {kind_lit} && object.spec.secretStoreRef.name == {store})"
+            ),
+            message: format!(
+                "team {team}: ExternalSecrets must use the {kind} `{}`",
+                t.team.store
+            ),
+        },
+        Rule {
+            expression: format!(
+                "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
+                key_ok("d.match.remoteRef.remoteKey", prefix)
+            ),
+            message: format!(
+                "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`",
+                t.team.store
+            ),
+        },
+        Rule {
+            expression: format!("object.kind != 'SecretStore' || ({provider_check})"),
+            message: format!(
+                "team {team}: SecretStores may use only the `{provider_key}` provider{}",
+                service
+                    .map(|s| format!(" with service {s}"))
+                    .unwrap_or_default()
+            ),
+        },
+    ]
+}
+
+fn name(team: &TeamPlan) -> String {
+    format!("esogen-{}", team.name)
+}
+
+fn namespaces_selector(team: &TeamPlan) -> LabelSelector {
+    // `kubernetes.io/metadata.name` is set by the API server and cannot be
+    // changed, unlike labels a namespace editor controls.
+    LabelSelector {
+        match_labels: Default::default(),
+        match_expressions: vec![SelectorRequirement {
+            key: "kubernetes.io/metadata.name".into(),
+            operator: "In",
+            values: team.namespaces.iter().map(|n| n.to_string()).collect(),
+        }],
+    }
+}
+
+/// The ValidatingAdmissionPolicy and its binding for one team.
+pub fn vap(t: &TeamStore) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding) {
+    let meta = || ObjectMeta {
+        name: name(t.team),
+        labels: managed_labels(),
+        ..ObjectMeta::default()
+    };
+    let policy = ValidatingAdmissionPolicy {
+        api_version: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicy",
+        metadata: meta(),
+        spec: VapSpec {
+            failure_policy: "Fail",
+            match_constraints: MatchResources {
+                namespace_selector: None,
+                resource_rules: vec![ResourceRule {
+                    api_groups: vec!["external-secrets.io".into()],
+                    api_versions: vec!["*".into()],
+                    operations: vec!["CREATE".into(), "UPDATE".into()],
+                    resources: vec![
+                        "externalsecrets".into(),
+                        "pushsecrets".into(),
+                        "secretstores".into(),
+                    ],
+                }],
+            },
+            validations: rules(t)
+                .into_iter()
+                .map(|r| Validation {
+                    expression: r.expression,
+                    message: r.message,
+                    reason: "Forbidden",
+                })
+                .collect(),
+        },
+    };
+    let binding = ValidatingAdmissionPolicyBinding {
+        api_version: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicyBinding",
+        metadata: meta(),
+        spec: VapBindingSpec {
+            policy_name: name(t.team),
+            validation_actions: vec!["Deny"],
+            match_resources: MatchResources {
+                namespace_selector: Some(namespaces_selector(t.team)),
+                resource_rules: Vec::new(),
+            },
+        },
+    };
+    (policy, binding)
+}
+
+/// The Kyverno ClusterPolicy for one team: the same CEL rules.
+pub fn kyverno(t: &TeamStore) -> ClusterPolicy {
+    ClusterPolicy {
+        api_version: "kyverno.io/v1",
+        kind: "ClusterPolicy",
+        metadata: ObjectMeta {
+            name: name(t.team),
+            labels: managed_labels(),
+            ..ObjectMeta::default()
+        },
+        spec: ClusterPolicySpec {
+            background: true,
+            rules: vec![KyvernoRule {
+                name: "team-prefix-and-store".into(),
+                matcher: KyvernoMatch {
+                    any: vec![KyvernoResourceFilter {
+                        resources: KyvernoResources {
+                            kinds: vec![
+                                "external-secrets.io/*/ExternalSecret".into(),
+                                "external-secrets.io/*/PushSecret".into(),
+                                "external-secrets.io/*/SecretStore".into(),
+                            ],
+                            namespaces: t.team.namespaces.iter().map(|n| n.to_string()).collect(),
+                            operations: vec!["CREATE".into(), "UPDATE".into()],
+                        },
+                    }],
+                },
+                validate: KyvernoValidate {
+                    failure_action: "Enforce",
+                    cel: KyvernoCel {
+                        expressions: rules(t)
+                            .into_iter()
+                            .map(|r| KyvernoExpression {
+                                expression: r.expression,
+                                message: r.message,
+                            })
+                            .collect(),
+                    },
+                },
+            }],
+        },
+    }
+}

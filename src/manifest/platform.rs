@@ -1,0 +1,714 @@
+//! The platform side of the tree: the hardened ESO install
+//! (`bases/eso/`), admission policies (`bases/admission/`), the
+//! `bases/platform/` kustomization that bundles the cluster-wide parts, and
+//! the Argo CD (`bases/argocd/`) or Flux (`bases/flux/`) objects that deliver
+//! everything in order.
+
+use std::collections::BTreeMap;
+
+use super::admission::{self, TeamStore};
+use super::gitops::{
+    AppProject, AppProjectSpec, AppSource, AppTemplate, Application, ApplicationSet,
+    ApplicationSetSpec, ApplicationSpec, Automated, DependsOn, Destination, EsoCrds, EsoRbac,
+    EsoValues, FluxKustomization, FluxKustomizationSpec, Generator, GitDirectory, GitGenerator,
+    GitRef, GitRepository, GitRepositorySpec, GroupKind, HelmSource, SourceRef, SyncPolicy,
+    managed_labels,
+};
+use super::k8s::{
+    IpBlock, LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicyRule, NetworkPolicySpec, ObjectMeta, PolicyRule, Role,
+    RoleBinding, RoleRef, Subject,
+};
+use super::kustomize::Kustomization;
+use super::{Artifact, Content, Object};
+use crate::config::{Admission, GitOps, GitSource};
+use crate::plan::{ESO_SERVICE_ACCOUNT, Plan, StorePlacement, StoreScope};
+
+/// The ESO Helm chart repository.
+pub const ESO_CHART_REPO: &str = "https://charts.external-secrets.io";
+/// In-cluster API server address for Argo CD destinations.
+pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+/// The Argo CD sync-wave annotation.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// Helm values: reconcilers and CRDs the config does not use are off, and
+/// token creation is granted per ServiceAccount instead of cluster-wide.
+pub fn eso_values(plan: &Plan) -> EsoValues {
+    let cluster = plan.scope.scope == StoreScope::Cluster;
+    let push = plan.uses_push();
+    EsoValues {
+        install_crds: true,
+        crds: EsoCrds {
+            create_cluster_secret_store: cluster,
+            create_cluster_external_secret: false,
+            create_cluster_push_secret: false,
+            create_push_secret: push,
+            create_secret_store: !cluster,
+        },
+        process_cluster_store: cluster,
+        process_cluster_external_secret: false,
+        process_cluster_push_secret: false,
+        process_push_secret: push,
+        process_secret_store: !cluster,
+        rbac: EsoRbac {
+            service_account_token_create: false,
+        },
+    }
+}
+
+/// The Role and RoleBinding letting ESO create tokens for exactly one
+/// ServiceAccount (`resourceNames`), in that ServiceAccount's namespace;
+/// `namespace` is `None` in a base, where the overlay sets it.
+pub fn token_rbac(
+    sa: &str,
+    namespace: Option<String>,
+    plan: &Plan,
+    wave: Option<&str>,
+) -> (Role, RoleBinding) {
+    let name = format!("eso-token-{sa}");
+    let meta = || ObjectMeta {
+        name: name.clone(),
+        namespace: namespace.clone(),
+        labels: BTreeMap::new(),
+        annotations: wave
+            .map(|w| BTreeMap::from([(SYNC_WAVE.to_owned(), w.to_owned())]))
+            .unwrap_or_default(),
+    };
+    (
+        Role {
+            api_version: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata: meta(),
+            rules: vec![PolicyRule {
+                api_groups: vec![String::new()],
+                resources: vec!["serviceaccounts/token".into()],
+                resource_names: vec![sa.to_owned()],
+                verbs: vec!["create".into()],
+            }],
+        },
+        RoleBinding {
+            api_version: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: meta(),
+            subjects: vec![Subject {
+                kind: "ServiceAccount",
+                name: ESO_SERVICE_ACCOUNT.into(),
+                namespace: plan.eso_namespace.to_string(),
+            }],
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name,
+            },
+        },
+    )
+}
+
+fn port(protocol: &'static str, port: u16) -> NetworkPolicyPort {
+    NetworkPolicyPort { protocol, port }
+}
+
+fn selector(pairs: &[(&str, &str)]) -> LabelSelector {
+    LabelSelector {
+        match_labels: pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        match_expressions: Vec::new(),
+    }
+}
+
+/// NetworkPolicies for the ESO namespace: deny by default, then DNS, the
+/// API server and provider endpoints out; metrics, health checks and the
+/// webhook in.
+pub fn network_policies(plan: &Plan) -> Vec<NetworkPolicy> {
+    let ns = plan.eso_namespace.to_string();
+    let np = |name: &str, spec: NetworkPolicySpec| NetworkPolicy {
+        api_version: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: ObjectMeta {
+            name: name.to_owned(),
+            namespace: Some(ns.clone()),
+            labels: managed_labels(),
+            annotations: BTreeMap::new(),
+        },
+        spec,
+    };
+    let mut ports: Vec<u16> = vec![443, 6443];
+    for s in &plan.stores {
+        ports.extend(s.backend.egress_ports());
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    let peers: Vec<NetworkPolicyPeer> = plan
+        .eso
+        .egress_cidrs
+        .iter()
+        .map(|c| NetworkPolicyPeer {
+            ip_block: Some(IpBlock { cidr: c.clone() }),
+            ..NetworkPolicyPeer::default()
+        })
+        .collect();
+    vec![
+        np(
+            "esogen-default-deny",
+            NetworkPolicySpec {
+                pod_selector: LabelSelector::default(),
+                policy_types: vec!["Ingress", "Egress"],
+                ingress: Vec::new(),
+                egress: Vec::new(),
+            },
+        ),
+        np(
+            "esogen-allow-dns",
+            NetworkPolicySpec {
+                pod_selector: LabelSelector::default(),
+                policy_types: vec!["Egress"],
+                ingress: Vec::new(),
+                egress: vec![NetworkPolicyEgressRule {
+                    to: vec![NetworkPolicyPeer {
+                        namespace_selector: Some(selector(&[(
+                            "kubernetes.io/metadata.name",
+                            "kube-system",
+                        )])),
+                        pod_selector: Some(selector(&[("k8s-app", "kube-dns")])),
+                        ip_block: None,
+                    }],
+                    ports: vec![port("UDP", 53), port("TCP", 53)],
+                }],
+            },
+        ),
+        np(
+            "esogen-allow-apiserver-and-providers",
+            NetworkPolicySpec {
+                pod_selector: LabelSelector::default(),
+                policy_types: vec!["Egress"],
+                ingress: Vec::new(),
+                egress: vec![NetworkPolicyEgressRule {
+                    to: peers,
+                    ports: ports.into_iter().map(|p| port("TCP", p)).collect(),
+                }],
+            },
+        ),
+        np(
+            "esogen-allow-webhook",
+            NetworkPolicySpec {
+                pod_selector: selector(&[("app.kubernetes.io/name", "external-secrets-webhook")]),
+                policy_types: vec!["Ingress"],
+                // The API server's address is not known here; the port is.
+                ingress: vec![NetworkPolicyRule {
+                    from: Vec::new(),
+                    ports: vec![port("TCP", 10250)],
+                }],
+                egress: Vec::new(),
+            },
+        ),
+        np(
+            "esogen-allow-health-and-metrics",
+            NetworkPolicySpec {
+                pod_selector: LabelSelector::default(),
+                policy_types: vec!["Ingress"],
+                ingress: vec![
+                    NetworkPolicyRule {
+                        from: Vec::new(),
+                        ports: vec![port("TCP", 8081)],
+                    },
+                    NetworkPolicyRule {
+                        from: vec![NetworkPolicyPeer {
+                            namespace_selector: Some(selector(&[(
+                                "kubernetes.io/metadata.name",
+                                plan.eso.monitoring_namespace.as_str(),
+                            )])),
+                            ..NetworkPolicyPeer::default()
+                        }],
+                        ports: vec![port("TCP", 8080)],
+                    },
+                ],
+                egress: Vec::new(),
+            },
+        ),
+    ]
+}
+
+fn yaml(path: String, reason: &str, objects: Vec<Object>) -> Artifact {
+    Artifact {
+        path,
+        reason: Some(reason.to_owned()),
+        content: Content::Yaml(objects),
+    }
+}
+
+fn kustomization(dir: &str, reason: &str, resources: Vec<String>) -> Artifact {
+    let mut k = Kustomization::new(resources);
+    k.labels = vec![super::kustomize::LabelSet {
+        pairs: managed_labels(),
+        include_selectors: false,
+    }];
+    yaml(
+        format!("{dir}/kustomization.yaml"),
+        reason,
+        vec![Object::Kustomization(k)],
+    )
+}
+
+/// Every platform artifact.
+pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
+    let mut out = vec![
+        yaml(
+            "bases/eso/values.yaml".into(),
+            "Helm values for the external-secrets chart: unused reconcilers and CRDs off, token creation granted per ServiceAccount",
+            vec![Object::HelmValues(Box::new(eso_values(plan)))],
+        ),
+        yaml(
+            "bases/eso/networkpolicies.yaml".into(),
+            "ESO may reach DNS, the API server and provider endpoints; only metrics, health checks and the webhook reach it",
+            network_policies(plan)
+                .into_iter()
+                .map(|n| Object::NetworkPolicy(Box::new(n)))
+                .collect(),
+        ),
+        kustomization(
+            "bases/eso",
+            "ESO's network fence (the chart itself is installed with values.yaml)",
+            vec!["networkpolicies.yaml".into()],
+        ),
+    ];
+    let mut platform = vec!["../eso".to_owned()];
+    if has_cluster_base {
+        platform.push("../cluster".into());
+    }
+    if let Some(adm) = admission_artifacts(plan) {
+        out.extend(adm);
+        platform.push("../admission".into());
+    }
+    out.push(kustomization(
+        "bases/platform",
+        "cluster-wide objects, applied before any tenant overlay",
+        platform,
+    ));
+    match &plan.gitops {
+        GitOps::None => {}
+        GitOps::ArgoCd { source, namespace } => {
+            out.extend(argocd(plan, source, namespace.as_str()))
+        }
+        GitOps::Flux {
+            source,
+            namespace,
+            impersonate,
+        } => out.extend(flux(plan, source, namespace.as_str(), *impersonate)),
+    }
+    out
+}
+
+fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
+    plan.teams
+        .iter()
+        .filter_map(|t| {
+            let store = plan.stores.iter().find(|s| {
+                s.name == t.store
+                    && match &s.placement {
+                        StorePlacement::Namespace(n) => t.namespaces.contains(n),
+                        StorePlacement::Cluster { allowed } => {
+                            t.namespaces.iter().any(|n| allowed.contains(n))
+                        }
+                    }
+            })?;
+            let provider = store
+                .backend
+                .store_provider(&crate::provider::StoreContext {
+                    sa_name: String::new(),
+                    namespace: None,
+                })
+                .kind_key();
+            Some(TeamStore { team: t, provider })
+        })
+        .collect()
+}
+
+fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
+    let mut out = Vec::new();
+    let mut resources = Vec::new();
+    match plan.admission {
+        Admission::None => return None,
+        Admission::Vap => {
+            for t in team_stores(plan) {
+                let file = format!("vap-{}.yaml", t.team.name);
+                let (p, b) = admission::vap(&t);
+                out.push(yaml(
+                    format!("bases/admission/{file}"),
+                    &format!(
+                        "team {}: keys under `{}` only, through its own store and provider",
+                        t.team.name, t.team.prefix
+                    ),
+                    vec![Object::Vap(Box::new(p)), Object::VapBinding(Box::new(b))],
+                ));
+                resources.push(file);
+            }
+        }
+        Admission::Kyverno => {
+            for t in team_stores(plan) {
+                let file = format!("kyverno-{}.yaml", t.team.name);
+                out.push(yaml(
+                    format!("bases/admission/{file}"),
+                    &format!(
+                        "team {}: keys under `{}` only, through its own store and provider",
+                        t.team.name, t.team.prefix
+                    ),
+                    vec![Object::ClusterPolicy(Box::new(admission::kyverno(&t)))],
+                ));
+                resources.push(file);
+            }
+        }
+    }
+    out.push(kustomization(
+        "bases/admission",
+        "the prefix rule enforced in the cluster, not only by provider policies",
+        resources,
+    ));
+    Some(out)
+}
+
+fn meta(name: &str, namespace: &str, wave: Option<&str>) -> ObjectMeta {
+    ObjectMeta {
+        name: name.to_owned(),
+        namespace: Some(namespace.to_owned()),
+        labels: managed_labels(),
+        annotations: wave
+            .map(|w| BTreeMap::from([(SYNC_WAVE.to_owned(), w.to_owned())]))
+            .unwrap_or_default(),
+    }
+}
+
+fn gk(group: &str, kind: &str) -> GroupKind {
+    GroupKind {
+        group: group.to_owned(),
+        kind: kind.to_owned(),
+    }
+}
+
+fn argocd(plan: &Plan, source: &GitSource, argo_ns: &str) -> Vec<Artifact> {
+    let sync = |options: Vec<String>| SyncPolicy {
+        automated: Automated {
+            prune: true,
+            self_heal: true,
+        },
+        sync_options: options,
+    };
+    let tenants = AppProject {
+        api_version: "argoproj.io/v1alpha1",
+        kind: "AppProject",
+        metadata: meta("esogen-tenants", argo_ns, None),
+        spec: AppProjectSpec {
+            description: "Tenant overlays generated by esogen: only the tenant namespaces, only the kinds esogen generates there".into(),
+            source_repos: vec![source.url.clone()],
+            destinations: plan
+                .namespaces
+                .iter()
+                .map(|n| Destination {
+                    server: IN_CLUSTER.into(),
+                    namespace: n.namespace.to_string(),
+                })
+                .collect(),
+            cluster_resource_whitelist: Vec::new(),
+            namespace_resource_whitelist: Some(vec![
+                gk("", "ServiceAccount"),
+                gk("rbac.authorization.k8s.io", "Role"),
+                gk("rbac.authorization.k8s.io", "RoleBinding"),
+                gk("external-secrets.io", "ExternalSecret"),
+                gk("external-secrets.io", "PushSecret"),
+                gk("external-secrets.io", "SecretStore"),
+            ]),
+        },
+    };
+    let platform_project = AppProject {
+        api_version: "argoproj.io/v1alpha1",
+        kind: "AppProject",
+        metadata: meta("esogen-platform", argo_ns, None),
+        spec: AppProjectSpec {
+            description: "ESO itself and the cluster-wide objects esogen generates".into(),
+            source_repos: vec![source.url.clone(), ESO_CHART_REPO.into()],
+            destinations: vec![Destination {
+                server: IN_CLUSTER.into(),
+                namespace: plan.eso_namespace.to_string(),
+            }],
+            cluster_resource_whitelist: vec![gk("*", "*")],
+            namespace_resource_whitelist: None,
+        },
+    };
+    let values = serde_json::to_value(eso_values(plan)).unwrap_or_default();
+    let eso = Application {
+        api_version: "argoproj.io/v1alpha1",
+        kind: "Application",
+        metadata: meta("esogen-external-secrets", argo_ns, Some("-2")),
+        spec: ApplicationSpec {
+            project: "esogen-platform".into(),
+            source: AppSource {
+                repo_url: ESO_CHART_REPO.into(),
+                target_revision: plan.eso.chart_version.clone(),
+                path: None,
+                chart: Some("external-secrets".into()),
+                helm: Some(HelmSource {
+                    release_name: "external-secrets".into(),
+                    values_object: values,
+                }),
+            },
+            destination: Destination {
+                server: IN_CLUSTER.into(),
+                namespace: plan.eso_namespace.to_string(),
+            },
+            // ESO's CRDs exceed the 256 KiB client-side apply annotation.
+            sync_policy: sync(vec![
+                "ServerSideApply=true".into(),
+                "CreateNamespace=true".into(),
+            ]),
+        },
+    };
+    let platform = Application {
+        api_version: "argoproj.io/v1alpha1",
+        kind: "Application",
+        metadata: meta("esogen-platform", argo_ns, Some("-1")),
+        spec: ApplicationSpec {
+            project: "esogen-platform".into(),
+            source: AppSource {
+                repo_url: source.url.clone(),
+                target_revision: source.revision.clone(),
+                path: Some(source.join("bases/platform")),
+                chart: None,
+                helm: None,
+            },
+            destination: Destination {
+                server: IN_CLUSTER.into(),
+                namespace: plan.eso_namespace.to_string(),
+            },
+            sync_policy: sync(vec!["ServerSideApply=true".into()]),
+        },
+    };
+    let set = ApplicationSet {
+        api_version: "argoproj.io/v1alpha1",
+        kind: "ApplicationSet",
+        metadata: meta("esogen-tenants", argo_ns, None),
+        spec: ApplicationSetSpec {
+            go_template: true,
+            go_template_options: vec!["missingkey=error".into()],
+            generators: vec![Generator {
+                git: GitGenerator {
+                    repo_url: source.url.clone(),
+                    revision: source.revision.clone(),
+                    directories: vec![GitDirectory {
+                        path: source.join("overlays/*"),
+                    }],
+                },
+            }],
+            template: AppTemplate {
+                metadata: ObjectMeta {
+                    name: "esogen-{{ .path.basename }}".into(),
+                    labels: managed_labels(),
+                    ..ObjectMeta::default()
+                },
+                spec: ApplicationSpec {
+                    project: "esogen-tenants".into(),
+                    source: AppSource {
+                        repo_url: source.url.clone(),
+                        target_revision: source.revision.clone(),
+                        path: Some("{{ .path.path }}".into()),
+                        chart: None,
+                        helm: None,
+                    },
+                    destination: Destination {
+                        server: IN_CLUSTER.into(),
+                        namespace: "{{ .path.basename }}".into(),
+                    },
+                    sync_policy: sync(Vec::new()),
+                },
+            },
+        },
+    };
+    vec![
+        yaml(
+            "bases/argocd/appprojects.yaml".into(),
+            "tenant apps may deploy only the kinds esogen generates, only into tenant namespaces",
+            vec![
+                Object::AppProject(Box::new(tenants)),
+                Object::AppProject(Box::new(platform_project)),
+            ],
+        ),
+        yaml(
+            "bases/argocd/application-external-secrets.yaml".into(),
+            "installs ESO from its Helm chart first (wave -2) with server-side apply",
+            vec![Object::Application(Box::new(eso))],
+        ),
+        yaml(
+            "bases/argocd/application-platform.yaml".into(),
+            "cluster-wide objects next (wave -1)",
+            vec![Object::Application(Box::new(platform))],
+        ),
+        yaml(
+            "bases/argocd/applicationset-tenants.yaml".into(),
+            "one Application per overlays/<namespace>; inside each, ServiceAccount, RBAC and SecretStore apply before ExternalSecrets (sync waves)",
+            vec![Object::ApplicationSet(Box::new(set))],
+        ),
+        kustomization(
+            "bases/argocd",
+            "apply once to bootstrap: kubectl apply -k bases/argocd",
+            vec![
+                "appprojects.yaml".into(),
+                "application-external-secrets.yaml".into(),
+                "application-platform.yaml".into(),
+                "applicationset-tenants.yaml".into(),
+            ],
+        ),
+    ]
+}
+
+/// The Flux reconciler ServiceAccount in each tenant namespace.
+pub const FLUX_TENANT_SA: &str = "esogen-reconciler";
+
+fn flux(plan: &Plan, source: &GitSource, flux_ns: &str, impersonate: bool) -> Vec<Artifact> {
+    let repo = GitRepository {
+        api_version: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: meta("esogen", flux_ns, None),
+        spec: GitRepositorySpec {
+            interval: "1m".into(),
+            url: source.url.clone(),
+            reference: GitRef {
+                branch: source.revision.clone(),
+            },
+        },
+    };
+    let source_ref = || SourceRef {
+        kind: "GitRepository",
+        name: "esogen".into(),
+        namespace: flux_ns.to_owned(),
+    };
+    let platform = FluxKustomization {
+        api_version: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: meta("esogen-platform", flux_ns, None),
+        spec: FluxKustomizationSpec {
+            interval: "10m".into(),
+            path: format!("./{}", source.join("bases/platform")),
+            prune: true,
+            wait: true,
+            source_ref: source_ref(),
+            depends_on: Vec::new(),
+            service_account_name: None,
+        },
+    };
+    let mut objects = vec![
+        Object::GitRepository(Box::new(repo)),
+        Object::FluxKustomization(Box::new(platform)),
+    ];
+    let mut tenant_rbac = Vec::new();
+    for ns in &plan.namespaces {
+        let n = ns.namespace.as_str();
+        // With impersonation the Kustomization lives in the tenant namespace
+        // and applies as a ServiceAccount that may touch only ESO objects
+        // (and the store's identity) there.
+        let home = if impersonate { n } else { flux_ns };
+        objects.push(Object::FluxKustomization(Box::new(FluxKustomization {
+            api_version: "kustomize.toolkit.fluxcd.io/v1",
+            kind: "Kustomization",
+            metadata: meta(&format!("esogen-{n}"), home, None),
+            spec: FluxKustomizationSpec {
+                interval: "10m".into(),
+                path: format!("./{}", source.join(&format!("overlays/{n}"))),
+                prune: true,
+                wait: true,
+                source_ref: source_ref(),
+                depends_on: vec![DependsOn {
+                    name: "esogen-platform".into(),
+                    namespace: flux_ns.to_owned(),
+                }],
+                service_account_name: impersonate.then(|| FLUX_TENANT_SA.to_owned()),
+            },
+        })));
+        if impersonate {
+            tenant_rbac.push(Object::ServiceAccount(super::k8s::ServiceAccount::new(
+                ObjectMeta {
+                    name: FLUX_TENANT_SA.into(),
+                    namespace: Some(n.to_owned()),
+                    labels: managed_labels(),
+                    annotations: BTreeMap::new(),
+                },
+            )));
+            tenant_rbac.push(Object::Role(Box::new(Role {
+                api_version: "rbac.authorization.k8s.io/v1",
+                kind: "Role",
+                metadata: meta(FLUX_TENANT_SA, n, None),
+                rules: vec![
+                    PolicyRule {
+                        api_groups: vec!["external-secrets.io".into()],
+                        resources: vec![
+                            "externalsecrets".into(),
+                            "pushsecrets".into(),
+                            "secretstores".into(),
+                        ],
+                        resource_names: Vec::new(),
+                        verbs: [
+                            "get", "list", "watch", "create", "update", "patch", "delete",
+                        ]
+                        .map(String::from)
+                        .to_vec(),
+                    },
+                    PolicyRule {
+                        api_groups: vec![String::new()],
+                        resources: vec!["serviceaccounts".into()],
+                        resource_names: Vec::new(),
+                        verbs: [
+                            "get", "list", "watch", "create", "update", "patch", "delete",
+                        ]
+                        .map(String::from)
+                        .to_vec(),
+                    },
+                    PolicyRule {
+                        api_groups: vec!["rbac.authorization.k8s.io".into()],
+                        resources: vec!["roles".into(), "rolebindings".into()],
+                        resource_names: Vec::new(),
+                        verbs: [
+                            "get", "list", "watch", "create", "update", "patch", "delete", "bind",
+                            "escalate",
+                        ]
+                        .map(String::from)
+                        .to_vec(),
+                    },
+                ],
+            })));
+            tenant_rbac.push(Object::RoleBinding(Box::new(RoleBinding {
+                api_version: "rbac.authorization.k8s.io/v1",
+                kind: "RoleBinding",
+                metadata: meta(FLUX_TENANT_SA, n, None),
+                subjects: vec![Subject {
+                    kind: "ServiceAccount",
+                    name: FLUX_TENANT_SA.into(),
+                    namespace: n.to_owned(),
+                }],
+                role_ref: RoleRef {
+                    api_group: "rbac.authorization.k8s.io",
+                    kind: "Role",
+                    name: FLUX_TENANT_SA.into(),
+                },
+            })));
+        }
+    }
+    let mut resources = vec!["sync.yaml".to_owned()];
+    let mut out = vec![yaml(
+        "bases/flux/sync.yaml".into(),
+        "the GitRepository, the platform Kustomization, then one Kustomization per overlay that depends on it",
+        objects,
+    )];
+    if impersonate {
+        out.push(yaml(
+            "bases/flux/tenant-reconcilers.yaml".into(),
+            "per-tenant ServiceAccounts Flux impersonates: they may manage only ESO objects and the store identity in their namespace",
+            tenant_rbac,
+        ));
+        resources.push("tenant-reconcilers.yaml".into());
+    }
+    out.push(kustomization(
+        "bases/flux",
+        "apply once to bootstrap: kubectl apply -k bases/flux",
+        resources,
+    ));
+    out
+}
