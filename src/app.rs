@@ -87,6 +87,23 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Check(args) => check(&args, color),
         Command::Explain(args) => explain(&args, color),
+        Command::Init(args) => crate::wizard::run(&args),
+        Command::Schema => {
+            let mut text = serde_json::to_string_pretty(&esogen::config::json_schema())?;
+            text.push('\n');
+            print!("{text}");
+            Ok(Exit::Ok)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "esogen", &mut std::io::stdout());
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(Exit::Ok)
+        }
     }
 }
 

@@ -58,6 +58,114 @@ pub enum Command {
     /// scope, auth method, policy scope) with their reasons, then the
     /// commands to verify and troubleshoot that namespace.
     Explain(ExplainArgs),
+    /// Write a commented tenants.toml by asking ESO's three questions: how
+    /// many teams share the cluster, which platform and provider, and which
+    /// secret prefix; then only the follow-ups each answer needs. Every
+    /// question has a flag; without a terminal, a missing answer is an error
+    /// naming its flag.
+    Init(Box<InitArgs>),
+    /// Print the JSON Schema of tenants.toml (for editors: Taplo, VS Code).
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// `init` arguments: one flag per question.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// File to write.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "tenants.toml")]
+    pub output: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Question 1: the teams sharing the cluster, comma-separated.
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub teams: Option<Vec<String>>,
+    /// Question 2: the platform (eks, gke, aks, openshift, generic).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Question 2: the secret provider kind.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Question 3: the secret prefix pattern; `{team}` is the team name.
+    #[arg(long, value_name = "PATTERN")]
+    pub prefix: Option<String>,
+    /// Cluster name.
+    #[arg(long)]
+    pub cluster_name: Option<String>,
+    /// AWS region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS account id.
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// EKS OIDC provider.
+    #[arg(long)]
+    pub oidc_provider: Option<String>,
+    /// GCP project id.
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// GCP project number.
+    #[arg(long)]
+    pub project_number: Option<String>,
+    /// GKE cluster location.
+    #[arg(long)]
+    pub cluster_location: Option<String>,
+    /// Azure Key Vault URL (pattern).
+    #[arg(long)]
+    pub vault_url: Option<String>,
+    /// Azure tenant id.
+    #[arg(long)]
+    pub tenant_id: Option<String>,
+    /// Azure workload identity client id.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// AKS OIDC issuer URL.
+    #[arg(long)]
+    pub oidc_issuer: Option<String>,
+    /// Vault / OpenBao address.
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Vault KV mount.
+    #[arg(long)]
+    pub mount: Option<String>,
+    /// Vault KV version.
+    #[arg(long)]
+    pub kv_version: Option<String>,
+    /// Kubernetes Secret with static credentials (providers without native
+    /// identity on the platform).
+    #[arg(long)]
+    pub credentials_secret: Option<String>,
+}
+
+impl InitArgs {
+    /// The flag value for a provider follow-up setting.
+    pub fn setting(&self, key: &str) -> Option<&String> {
+        match key {
+            "region" => self.region.as_ref(),
+            "account_id" => self.account_id.as_ref(),
+            "oidc_provider" => self.oidc_provider.as_ref(),
+            "project_id" => self.project_id.as_ref(),
+            "project_number" => self.project_number.as_ref(),
+            "cluster_location" => self.cluster_location.as_ref(),
+            "vault_url" => self.vault_url.as_ref(),
+            "tenant_id" => self.tenant_id.as_ref(),
+            "client_id" => self.client_id.as_ref(),
+            "oidc_issuer" => self.oidc_issuer.as_ref(),
+            "server" => self.server.as_ref(),
+            "mount" => self.mount.as_ref(),
+            "kv_version" => self.kv_version.as_ref(),
+            "credentials_secret" => self.credentials_secret.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// `check` arguments.

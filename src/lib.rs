@@ -13,12 +13,14 @@
 pub mod config;
 pub mod diag;
 pub mod explain;
+pub mod init;
 pub mod manifest;
 pub mod naming;
 pub mod pipeline;
 pub mod plan;
 pub mod provider;
 pub mod render;
+pub mod schema;
 pub mod source;
 pub mod sync;
 pub mod tree;

@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod wizard;
 
 use std::process::ExitCode;
 

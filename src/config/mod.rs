@@ -276,5 +276,21 @@ pub enum SecretSource {
     },
 }
 
+/// The JSON Schema of `tenants.toml`, derived from the raw config types
+/// (and, for provider tables, from each provider's settings).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(raw::RawConfig)).unwrap_or_default();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert("title".into(), "tenants.toml (esogen)".into());
+        // Taplo reads this directive comment; the key itself is allowed.
+        obj.insert(
+            "description".into(),
+            "The teams sharing a cluster, their providers and secret prefixes. See the esogen README.".into(),
+        );
+    }
+    schema
+}
+
 /// A naming pattern with the span it was written at.
 pub type LocatedPattern = Located<Pattern>;

@@ -209,6 +209,10 @@ impl ProviderKind for AwsKind {
         self.service.kind_name()
     }
 
+    fn keys(&self) -> &'static [&'static str] {
+        KEYS
+    }
+
     fn parse(&self, ctx: ParseContext) -> Parsed {
         let ParseContext {
             mut fields,

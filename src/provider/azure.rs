@@ -76,6 +76,10 @@ impl ProviderKind for AzureKind {
         "azure-key-vault"
     }
 
+    fn keys(&self) -> &'static [&'static str] {
+        KEYS
+    }
+
     fn parse(&self, ctx: ParseContext) -> Parsed {
         let ParseContext {
             mut fields,

@@ -63,6 +63,10 @@ impl ProviderKind for GcpKind {
         "gcp-secret-manager"
     }
 
+    fn keys(&self) -> &'static [&'static str] {
+        KEYS
+    }
+
     fn parse(&self, ctx: ParseContext) -> Parsed {
         let ParseContext {
             mut fields,

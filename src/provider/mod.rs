@@ -61,6 +61,8 @@ pub struct ParseContext<'a> {
 pub trait ProviderKind: Sync {
     /// The `kind = "..."` spelling.
     fn name(&self) -> &'static str;
+    /// The settings this kind takes, besides `kind` (for the JSON Schema).
+    fn keys(&self) -> &'static [&'static str];
     /// Validates the settings of one `[providers.NAME]` table; on success
     /// also returns its warnings.
     fn parse(&self, ctx: ParseContext) -> Parsed;

@@ -77,6 +77,10 @@ impl ProviderKind for VaultKind {
         self.name
     }
 
+    fn keys(&self) -> &'static [&'static str] {
+        KEYS
+    }
+
     fn parse(&self, ctx: ParseContext) -> Parsed {
         // Kubernetes auth works on every platform: the cluster itself is the
         // identity provider, so no platform check is needed.
