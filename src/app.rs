@@ -17,7 +17,7 @@ use esogen::render::Ownership;
 use esogen::source::Sources;
 use esogen::sync::diff::{self, ChangeSet, DiffColor};
 use esogen::sync::git::{CommitOutcome, GitRepo, Oid, prefixed};
-use esogen::sync::{message, write};
+use esogen::sync::{cache, message, write};
 use esogen::tree::OWNERSHIP_FILE;
 
 /// Process exit codes; documented in `--help` and the README.
@@ -339,7 +339,37 @@ fn build(opts: &Options) -> Result<(Generated, Loaded), Exit> {
     }
 }
 
+fn cache_inputs(opts: &Options) -> Option<Vec<(String, String)>> {
+    // Read the tenants files only; parsing is part of what the cache skips.
+    let loaded = load(&opts.config).ok()?;
+    let mut inputs = vec![(
+        loaded.paths.first()?.display().to_string(),
+        loaded.main.1.clone(),
+    )];
+    for (p, (_, text)) in loaded.paths.iter().skip(1).zip(&loaded.teams) {
+        inputs.push((p.display().to_string(), text.clone()));
+    }
+    Some(inputs)
+}
+
 fn generate(opts: Options) -> anyhow::Result<Exit> {
+    let inputs = cache_inputs(&opts);
+    if matches!(opts.mode, Mode::Write | Mode::Check | Mode::Diff)
+        && let Some(count) = inputs
+            .as_deref()
+            .and_then(|i| cache::is_fresh(&opts.out, i))
+    {
+        let msg = format!(
+            "up to date: {count} files match {} (unchanged since the last run)",
+            opts.config.display()
+        );
+        if opts.mode == Mode::Diff {
+            eprintln!("{msg}");
+        } else {
+            println!("{msg}");
+        }
+        return Ok(Exit::Ok);
+    }
     let (generated, loaded) = match build(&opts) {
         Ok(g) => g,
         Err(exit) => return Ok(exit),
@@ -386,6 +416,9 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         }
         Mode::Write | Mode::Commit(_) => {
             write_tree(&opts, &generated, &changes)?;
+            if let Some(i) = &inputs {
+                cache::record(&opts.out, i, &generated.tree);
+            }
             Ok(Exit::Ok)
         }
     }

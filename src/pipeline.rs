@@ -74,7 +74,7 @@ pub fn generate(inputs: Inputs) -> (Result<Generated, PipelineError>, Diagnostic
                 .iter()
                 .map(|n| (n.namespace.to_string(), n.team.to_string()))
                 .collect();
-            Ok(render::render_tree(&artifacts, source_name, &namespaces)?)
+            Ok(render::render_tree(artifacts, source_name, &namespaces)?)
         })
         .map(|tree| Generated { config, plan, tree });
     (result, diags)

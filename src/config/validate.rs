@@ -853,14 +853,18 @@ impl Validator {
         teams: &[Team],
         providers: &BTreeMap<ProviderName, Provider>,
     ) {
-        let scope = |t: &Team| {
-            providers
-                .get(&t.provider.value)
-                .map(|p| p.settings.overlap_scope())
-        };
+        // One scope string per team, not one per pair: there are T² pairs.
+        let scopes: Vec<Option<String>> = teams
+            .iter()
+            .map(|t| {
+                providers
+                    .get(&t.provider.value)
+                    .map(|p| p.settings.overlap_scope())
+            })
+            .collect();
         for (i, a) in teams.iter().enumerate() {
-            for b in teams.iter().skip(i + 1) {
-                if scope(a) == scope(b) && a.prefix.value.overlaps(&b.prefix.value) {
+            for (j, b) in teams.iter().enumerate().skip(i + 1) {
+                if scopes[i] == scopes[j] && a.prefix.value.overlaps(&b.prefix.value) {
                     self.diags.push(
                         Diagnostic::error(
                             Code::OverlappingPrefix,

@@ -49,11 +49,17 @@ pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
         out.extend(cluster_base(&cluster, plan));
     }
     out.extend(platform::artifacts(plan, !cluster.is_empty()));
+    // Index once: a linear search per namespace is quadratic at 10,000.
+    let by_namespace: BTreeMap<&str, &StorePlan> = plan
+        .stores
+        .iter()
+        .filter_map(|s| match &s.placement {
+            StorePlacement::Namespace(n) => Some((n.as_str(), s)),
+            StorePlacement::Cluster { .. } => None,
+        })
+        .collect();
     for ns in &plan.namespaces {
-        let store = plan
-            .stores
-            .iter()
-            .find(|s| matches!(&s.placement, StorePlacement::Namespace(n) if *n == ns.namespace));
+        let store = by_namespace.get(ns.namespace.as_str()).copied();
         let shape = store.and_then(|s| shapes.get(s.name.as_str()).map(|sh| (s, sh)));
         out.extend(overlay(ns, shape, argo)?);
     }

@@ -301,18 +301,27 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
 }
 
 fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
+    // Store of each (store name, namespace), indexed once.
+    let mut index: BTreeMap<(&str, &str), &crate::plan::StorePlan> = BTreeMap::new();
+    for s in &plan.stores {
+        match &s.placement {
+            StorePlacement::Namespace(n) => {
+                index.insert((s.name.as_str(), n.as_str()), s);
+            }
+            StorePlacement::Cluster { allowed } => {
+                for n in allowed {
+                    index.insert((s.name.as_str(), n.as_str()), s);
+                }
+            }
+        }
+    }
     plan.teams
         .iter()
         .filter_map(|t| {
-            let store = plan.stores.iter().find(|s| {
-                s.name == t.store
-                    && match &s.placement {
-                        StorePlacement::Namespace(n) => t.namespaces.contains(n),
-                        StorePlacement::Cluster { allowed } => {
-                            t.namespaces.iter().any(|n| allowed.contains(n))
-                        }
-                    }
-            })?;
+            let store = t
+                .namespaces
+                .iter()
+                .find_map(|n| index.get(&(t.store.as_str(), n.as_str())))?;
             let provider = store
                 .backend
                 .store_provider(&crate::provider::StoreContext {

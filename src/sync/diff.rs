@@ -59,14 +59,6 @@ pub fn check_no_symlink(root: &Path, rel: &str) -> Result<(), SyncError> {
     Ok(())
 }
 
-fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, SyncError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io("read", path)(e)),
-    }
-}
-
 /// The files the previous run recorded as generated. A missing or unreadable
 /// record means "owns nothing": esogen then never deletes anything.
 pub fn previous_ownership(root: &Path) -> Ownership {
@@ -76,19 +68,141 @@ pub fn previous_ownership(root: &Path) -> Ownership {
         .unwrap_or_default()
 }
 
-/// Computes the changes writing `tree` under `root` would make.
-pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
-    let mut cs = ChangeSet::default();
-    for (rel, bytes) in tree.iter() {
-        check_path(rel)?;
-        check_no_symlink(root, rel)?;
-        match read_existing(&root.join(rel))? {
-            None => cs.added.push(rel.clone()),
-            Some(old) if &old != bytes => cs.changed.push(rel.clone()),
-            Some(_) => cs.unchanged += 1,
+/// Checks parent directories once each (there are far fewer directories than
+/// files), then opens each file without following a final symlink.
+struct Reader<'a> {
+    root: &'a Path,
+    checked: std::collections::HashSet<String>,
+    missing: std::collections::HashSet<String>,
+}
+
+enum Found {
+    Missing,
+    Same,
+    Different,
+}
+
+impl<'a> Reader<'a> {
+    fn new(root: &'a Path) -> Self {
+        Self {
+            root,
+            checked: Default::default(),
+            missing: Default::default(),
         }
     }
-    let owned = previous_ownership(root).files;
+
+    /// Verifies every parent directory of `rel`; `Ok(false)` when one does
+    /// not exist (so the file does not either).
+    fn parents_exist(&mut self, rel: &str) -> Result<bool, SyncError> {
+        let mut end = 0;
+        while let Some(pos) = rel[end..].find('/') {
+            let dir = &rel[..end + pos];
+            end += pos + 1;
+            if self.missing.contains(dir) {
+                return Ok(false);
+            }
+            if self.checked.contains(dir) {
+                continue;
+            }
+            let path = self.root.join(dir);
+            match std::fs::symlink_metadata(&path) {
+                Ok(m) if m.file_type().is_symlink() => return Err(SyncError::Symlink { path }),
+                Ok(_) => {
+                    self.checked.insert(dir.to_owned());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    self.missing.insert(dir.to_owned());
+                    return Ok(false);
+                }
+                Err(e) => return Err(io("inspect", &path)(e)),
+            }
+        }
+        Ok(true)
+    }
+
+    fn compare(&mut self, rel: &str, bytes: &[u8]) -> Result<Found, SyncError> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        if !self.parents_exist(rel)? {
+            return Ok(Found::Missing);
+        }
+        let path = self.root.join(rel);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(SyncError::Symlink { path });
+            }
+            Err(e) => return Err(io("read", &path)(e)),
+        };
+        // A different size needs no read.
+        let len = file.metadata().map_err(io("inspect", &path))?.len();
+        if len != bytes.len() as u64 {
+            return Ok(Found::Different);
+        }
+        let mut old = Vec::with_capacity(bytes.len());
+        file.read_to_end(&mut old).map_err(io("read", &path))?;
+        Ok(if old == bytes {
+            Found::Same
+        } else {
+            Found::Different
+        })
+    }
+}
+
+/// Splits work over the machine's cores.
+pub fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8)
+}
+
+/// Computes the changes writing `tree` under `root` would make.
+pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
+    let entries: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
+    for (rel, _) in &entries {
+        check_path(rel)?;
+    }
+    let chunk = entries.len().div_ceil(threads()).max(1);
+    let results: Vec<Result<ChangeSet, SyncError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut reader = Reader::new(root);
+                    let mut cs = ChangeSet::default();
+                    for (rel, bytes) in part {
+                        match reader.compare(rel, bytes)? {
+                            Found::Missing => cs.added.push((*rel).clone()),
+                            Found::Different => cs.changed.push((*rel).clone()),
+                            Found::Same => cs.unchanged += 1,
+                        }
+                    }
+                    Ok(cs)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut cs = ChangeSet::default();
+    for r in results {
+        let part = r?;
+        cs.added.extend(part.added);
+        cs.changed.extend(part.changed);
+        cs.unchanged += part.unchanged;
+    }
+    cs.added.sort();
+    cs.changed.sort();
+    let owned: std::collections::BTreeSet<String> =
+        previous_ownership(root).files.into_iter().collect();
     for rel in &owned {
         if tree.get(rel).is_some() || check_path(rel).is_err() {
             continue;

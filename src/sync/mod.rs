@@ -2,6 +2,7 @@
 //! `OutputTree` and an output root; `diff` computes the `ChangeSet` against
 //! what is on disk, `write` applies it atomically per file.
 
+pub mod cache;
 pub mod diff;
 pub mod git;
 pub mod message;
