@@ -16,7 +16,7 @@ use esogen::pipeline::{self, Generated};
 use esogen::render::Ownership;
 use esogen::source::Sources;
 use esogen::sync::diff::{self, ChangeSet, DiffColor};
-use esogen::sync::git::{CommitOutcome, GitRepo, Oid, prefixed};
+use esogen::sync::git::{CommitOutcome, GitRepo, Oid, TreeChanges, prefixed};
 use esogen::sync::{cache, message, write};
 use esogen::tree::OWNERSHIP_FILE;
 
@@ -598,26 +598,24 @@ fn commit(
                 write::apply(&opts.out, tree, &changes)
                     .with_context(|| format!("writing to `{}`", opts.out.display()))?;
             }
-            let mut changed: BTreeSet<String> = changes
-                .added
+            let mut files: Vec<(String, &[u8], PathBuf)> = tree
                 .iter()
-                .chain(&changes.changed)
-                .map(|p| prefixed(&prefix, p))
+                .map(|(p, b)| (prefixed(&prefix, p), b.as_slice(), opts.out.join(p)))
                 .collect();
-            changed.extend(config_in_repo.iter().map(|(rel, _)| rel.clone()));
-            let new_tree = repo.stage(&all, &changed, &removed)?;
-            let old_tree = repo.head_tree()?;
-            let msg = message_for(
-                &repo,
-                old_tree,
-                new_tree,
-                &prefix,
-                &now,
-                &previous,
-                source_name,
-            )?;
+            let config_bytes: Vec<(String, Vec<u8>, PathBuf)> = config_in_repo
+                .iter()
+                .map(|(rel, p)| Ok((rel.clone(), std::fs::read(p)?, p.clone())))
+                .collect::<std::io::Result<_>>()?;
+            files.extend(
+                config_bytes
+                    .iter()
+                    .map(|(rel, b, p)| (rel.clone(), b.as_slice(), p.clone())),
+            );
+            let word =
+                |diff: &TreeChanges| commit_message(diff, &prefix, &now, &previous, source_name);
+            let (outcome, msg) = repo.commit_from_memory(&files, &removed, &word, &who)?;
             let branch = repo.current_branch().unwrap_or_else(|| "HEAD".into());
-            (repo.commit_on_head(new_tree, &msg, &who)?, branch, msg)
+            (outcome, branch, msg)
         }
     };
     match &outcome {
@@ -648,11 +646,21 @@ fn message_for(
     source_name: &str,
 ) -> anyhow::Result<String> {
     let diff = repo.tree_changes(old, new)?;
-    let strip = |v: Vec<String>| -> Vec<String> {
-        v.into_iter()
+    Ok(commit_message(&diff, prefix, now, previous, source_name))
+}
+
+fn commit_message(
+    diff: &TreeChanges,
+    prefix: &str,
+    now: &message::Teams,
+    previous: &Ownership,
+    source_name: &str,
+) -> String {
+    let strip = |v: &[String]| -> Vec<String> {
+        v.iter()
             .filter_map(|p| {
                 if prefix.is_empty() {
-                    Some(p)
+                    Some(p.clone())
                 } else {
                     p.strip_prefix(&format!("{prefix}/")).map(str::to_owned)
                 }
@@ -660,15 +668,10 @@ fn message_for(
             .collect()
     };
     let changes = ChangeSet {
-        added: strip(diff.added),
-        changed: strip(diff.modified),
-        removed: strip(diff.deleted),
+        added: strip(&diff.added),
+        changed: strip(&diff.modified),
+        removed: strip(&diff.deleted),
         ..ChangeSet::default()
     };
-    Ok(message::commit_message(
-        &changes,
-        now,
-        &previous.namespaces,
-        source_name,
-    ))
+    message::commit_message(&changes, now, &previous.namespaces, source_name)
 }

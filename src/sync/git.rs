@@ -278,32 +278,137 @@ impl GitRepo {
         Ok(out.into_iter().collect())
     }
 
-    /// Stages `paths` (repo-relative) that changed or are not tracked yet,
-    /// and removes `remove` from the index; returns the resulting tree.
-    pub fn stage(
+    /// Commits the generated files on the current branch, building blobs and
+    /// trees in memory: blobs go to an in-memory object database and land
+    /// in one packfile (not one loose object per file), the new tree reuses
+    /// every unchanged subtree of HEAD's, and the index is updated only for
+    /// the paths that changed, with their stat data so `git status` stays
+    /// fast. Files are `(repo-relative path, bytes, absolute path on disk)`.
+    pub fn commit_from_memory(
         &self,
-        paths: &[String],
-        changed: &BTreeSet<String>,
+        files: &[(String, &[u8], PathBuf)],
         remove: &[String],
-    ) -> Result<Oid, GitError> {
+        message: &dyn Fn(&TreeChanges) -> String,
+        who: &Identities,
+    ) -> Result<(CommitOutcome, String), GitError> {
+        let head = self.head_commit()?;
+        let odb = self.repo.odb().map_err(git("open the object database"))?;
         let mut index = self.repo.index().map_err(git("read the index"))?;
-        for p in paths {
-            // Re-hashing unchanged tracked files is wasted work on big trees.
-            if changed.contains(p) || index.get_path(Path::new(p), 0).is_none() {
-                index
-                    .add_path(Path::new(p))
-                    .map_err(git(format!("stage `{p}`")))?;
+        // The base is what is staged: HEAD's tree, plus whatever the caller
+        // allowed to stay staged (`--allow-staged` commits it too).
+        let base_id = index.write_tree().map_err(git("read the staged tree"))?;
+        let base = self
+            .repo
+            .find_tree(base_id)
+            .map_err(git("read the staged tree"))?;
+        // Only paths whose content differs from the staged one need work.
+        let mut changed = Vec::new();
+        for (path, bytes, abs) in files {
+            let id = Oid::hash_object(git2::ObjectType::Blob, bytes).map_err(git("hash a blob"))?;
+            // The index holds exactly the staged tree's blobs, and finds one
+            // by binary search; a tree lookup by path re-reads every
+            // directory on the way, which is quadratic on wide trees.
+            let staged = index.get_path(Path::new(path), 0).map(|e| e.id);
+            if staged != Some(id) {
+                changed.push((path, *bytes, abs, id));
             }
         }
-        for p in remove {
-            if index.get_path(Path::new(p), 0).is_some() {
+        // New blobs go into one packfile written from memory: no loose object
+        // per file, no delta search.
+        let mut fresh: Vec<(&[u8], Oid)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (_, bytes, _, id) in &changed {
+            if seen.insert(*id) && !odb.exists(*id) {
+                fresh.push((bytes, *id));
+            }
+        }
+        if !fresh.is_empty() {
+            use std::io::Write;
+            let pack = pack_blobs(&fresh)
+                .map_err(|e| git("build a packfile")(git2::Error::from_str(&e.to_string())))?;
+            let mut writer = odb.packwriter().map_err(git("write a packfile"))?;
+            writer
+                .write_all(&pack)
+                .map_err(|e| git("write a packfile")(git2::Error::from_str(&e.to_string())))?;
+            writer.commit().map_err(git("store the packfile"))?;
+        }
+        let mut update = TreeUpdateBuilder::new();
+        for (path, _, _, id) in &changed {
+            update.upsert(path.as_str(), *id, git2::FileMode::Blob);
+        }
+        for path in remove {
+            update.remove(path.as_str());
+        }
+        let tree_id = update
+            .create_updated(&self.repo, &base)
+            .map_err(git("build the new tree"))?;
+        let old_tree = head.as_ref().map(|c| c.tree_id());
+        let message = message(&self.tree_changes(old_tree, tree_id)?);
+        let outcome = if head.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
+            None
+        } else {
+            let tree = self
+                .repo
+                .find_tree(tree_id)
+                .map_err(git("read the new tree"))?;
+            let author = self.signature(&who.author, who.time)?;
+            let committer = self.signature(&who.committer, who.time)?;
+            let parents: Vec<&git2::Commit> = head.iter().collect();
+            Some(
+                self.repo
+                    .commit(None, &author, &committer, &message, &tree, &parents)
+                    .map_err(git("create the commit"))?,
+            )
+        };
+        // The index: the changed paths, with stat data from disk.
+        for (path, bytes, abs, id) in &changed {
+            let meta = std::fs::symlink_metadata(abs).map_err(|e| {
+                git(format!("stat `{path}`"))(git2::Error::from_str(&e.to_string()))
+            })?;
+            index
+                .add(&index_entry(path, bytes.len(), &meta, *id))
+                .map_err(git(format!("stage `{path}`")))?;
+        }
+        for path in remove {
+            if index.get_path(Path::new(path), 0).is_some() {
                 index
-                    .remove_path(Path::new(p))
-                    .map_err(git(format!("unstage `{p}`")))?;
+                    .remove_path(Path::new(path))
+                    .map_err(git(format!("unstage `{path}`")))?;
             }
         }
         index.write().map_err(git("write the index"))?;
-        index.write_tree().map_err(git("write the tree"))
+        let Some(commit) = outcome else {
+            return Ok((CommitOutcome::Unchanged, message));
+        };
+        let branch = self.current_branch().unwrap_or_else(|| "main".into());
+        let refname = format!("refs/heads/{branch}");
+        let log = message.lines().next().unwrap_or("esogen");
+        match &head {
+            // Compare-and-swap: refuse if the branch moved meanwhile.
+            Some(h) => self
+                .repo
+                .reference_matching(&refname, commit, true, h.id(), log)
+                .map(|_| ())
+                .map_err(|e| {
+                    if e.code() == git2::ErrorCode::Modified {
+                        GitError::Raced(branch.clone())
+                    } else {
+                        git("move the branch")(e)
+                    }
+                })?,
+            None => self
+                .repo
+                .reference(&refname, commit, false, log)
+                .map(|_| ())
+                .map_err(git("create the branch"))?,
+        }
+        Ok((
+            CommitOutcome::Committed {
+                id: commit.to_string(),
+                branch,
+            },
+            message,
+        ))
     }
 
     /// The tree of HEAD, if there is a commit.
@@ -355,34 +460,6 @@ impl GitRepo {
             added,
             modified,
             deleted,
-        })
-    }
-
-    /// Commits `tree` on the current branch (HEAD) unless it equals HEAD's tree.
-    pub fn commit_on_head(
-        &self,
-        tree: Oid,
-        message: &str,
-        who: &Identities,
-    ) -> Result<CommitOutcome, GitError> {
-        let parent = self.head_commit()?;
-        if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
-            return Ok(CommitOutcome::Unchanged);
-        }
-        let tree = self
-            .repo
-            .find_tree(tree)
-            .map_err(git("read the new tree"))?;
-        let author = self.signature(&who.author, who.time)?;
-        let committer = self.signature(&who.committer, who.time)?;
-        let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let id = self
-            .repo
-            .commit(Some("HEAD"), &author, &committer, message, &tree, &parents)
-            .map_err(git("create the commit"))?;
-        Ok(CommitOutcome::Committed {
-            id: id.to_string(),
-            branch: self.current_branch().unwrap_or_else(|| "HEAD".into()),
         })
     }
 
@@ -558,6 +635,61 @@ impl GitRepo {
             }
         })
     }
+}
+
+fn index_time(t: i64, ns: i64) -> git2::IndexTime {
+    git2::IndexTime::new(t as i32, ns as u32)
+}
+
+/// An index entry with the stat data of the file on disk, as `git add`
+/// records it.
+fn index_entry(path: &str, len: usize, meta: &std::fs::Metadata, id: Oid) -> git2::IndexEntry {
+    use std::os::unix::fs::MetadataExt;
+    git2::IndexEntry {
+        ctime: index_time(meta.ctime(), meta.ctime_nsec()),
+        mtime: index_time(meta.mtime(), meta.mtime_nsec()),
+        dev: meta.dev() as u32,
+        ino: meta.ino() as u32,
+        mode: 0o100644,
+        uid: meta.uid(),
+        gid: meta.gid(),
+        file_size: len as u32,
+        id,
+        flags: (path.len().min(0xfff)) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+/// A version-2 packfile holding `blobs` undeltified: the pack header, each
+/// object's type-and-size header and zlib stream, then the SHA-1 trailer.
+fn pack_blobs(blobs: &[(&[u8], Oid)]) -> std::io::Result<Vec<u8>> {
+    use sha1::Digest;
+    use std::io::Write;
+    let total: usize = blobs.iter().map(|(b, _)| b.len()).sum();
+    let mut out = Vec::with_capacity(total / 2 + 64);
+    out.extend_from_slice(b"PACK");
+    out.extend_from_slice(&2u32.to_be_bytes());
+    let count = u32::try_from(blobs.len()).map_err(std::io::Error::other)?;
+    out.extend_from_slice(&count.to_be_bytes());
+    for (bytes, _) in blobs {
+        // Type 3 (blob) and the size, seven bits at a time.
+        let mut size = bytes.len();
+        let mut byte = (3u8 << 4) | (size & 0x0f) as u8;
+        size >>= 4;
+        while size > 0 {
+            out.push(byte | 0x80);
+            byte = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        out.push(byte);
+        let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
+        z.write_all(bytes)?;
+        z.finish()?;
+    }
+    let digest = sha1::Sha1::digest(&out);
+    out.extend_from_slice(&digest);
+    Ok(out)
 }
 
 /// Repo-relative paths of a tree under `prefix`.

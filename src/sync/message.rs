@@ -22,6 +22,16 @@ fn list(items: &BTreeSet<&str>) -> String {
     items.iter().copied().collect::<Vec<_>>().join(", ")
 }
 
+/// A subject-line list: a few names, then a count.
+fn short_list(items: &BTreeSet<&str>) -> String {
+    const SHOWN: usize = 4;
+    if items.len() <= SHOWN {
+        return list(items);
+    }
+    let first: Vec<&str> = items.iter().copied().take(SHOWN).collect();
+    format!("{} and {} more", first.join(", "), items.len() - SHOWN)
+}
+
 /// Builds the message: a subject naming the teams, then the details.
 pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: &str) -> String {
     let mut ns_added = BTreeSet::new();
@@ -95,13 +105,13 @@ pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: 
 
     let mut subject = Vec::new();
     if !team_added.is_empty() {
-        subject.push(format!("add {}", list(&team_added)));
+        subject.push(format!("add {}", short_list(&team_added)));
     }
     if !team_changed.is_empty() {
-        subject.push(format!("update {}", list(&team_changed)));
+        subject.push(format!("update {}", short_list(&team_changed)));
     }
     if !team_removed.is_empty() {
-        subject.push(format!("remove {}", list(&team_removed)));
+        subject.push(format!("remove {}", short_list(&team_removed)));
     }
     if subject.is_empty() {
         subject.push("update shared configuration".to_owned());
@@ -183,6 +193,18 @@ mod tests {
              Namespaces removed: old\n\
              Files: 3 added, 2 changed, 2 removed\n"
         );
+    }
+
+    #[test]
+    fn long_lists_are_counted_in_the_subject() {
+        let now: Teams = (0..10).map(|i| (format!("n{i}"), format!("t{i}"))).collect();
+        let changes = ChangeSet {
+            added: (0..10).map(|i| format!("overlays/n{i}/kustomization.yaml")).collect(),
+            ..ChangeSet::default()
+        };
+        let msg = commit_message(&changes, &now, &Teams::new(), "tenants.toml");
+        assert!(msg.starts_with("esogen: add t0, t1, t2, t3 and 6 more\n"), "{msg}");
+        assert!(msg.contains("Teams added: t0, t1, t2, t3, t4, t5, t6, t7, t8, t9\n"), "the body lists all");
     }
 
     #[test]

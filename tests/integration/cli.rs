@@ -345,9 +345,15 @@ fn the_local_cache_skips_unchanged_runs_but_never_hides_an_edit() {
     assert_eq!(esogen(&["generate"], ws.path()).status.code(), Some(0));
     assert!(ws.path().join(".esogen/cache.json").is_file());
     let again = esogen(&["generate"], ws.path());
-    assert!(text(&again.stdout).contains("unchanged since the last run"), "{}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).contains("unchanged since the last run"),
+        "{}",
+        text(&again.stdout)
+    );
     // An edit to a generated file changes its size or mtime: the cache steps aside.
-    let f = ws.path().join("overlays/search/externalsecret-opensearch.yaml");
+    let f = ws
+        .path()
+        .join("overlays/search/externalsecret-opensearch.yaml");
     let original = std::fs::read_to_string(&f).unwrap();
     std::fs::write(&f, original.replace("1h", "2h")).unwrap();
     let check = esogen(&["generate", "--check"], ws.path());
