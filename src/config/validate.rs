@@ -419,18 +419,7 @@ impl Validator {
             Some(r) => self.duration(r),
             None => Duration::parse(DEFAULT_REFRESH_INTERVAL).ok(),
         };
-        let eso_namespace = match &c.eso_namespace {
-            Some(n) => self
-                .newtype(
-                    n,
-                    NamespaceName::parse,
-                    Code::InvalidNamespace,
-                    "namespace",
-                    "namespaces are DNS-1123 labels: lowercase letters, digits and `-`, at most 63",
-                )
-                .map(|l| l.value),
-            None => NamespaceName::parse(DEFAULT_ESO_NAMESPACE).ok(),
-        };
+        let eso_namespace = self.namespace_setting(c.eso_namespace.as_ref(), DEFAULT_ESO_NAMESPACE);
         let gitops = self.gitops(raw);
         let admission = match &c.admission {
             None => Some(Admission::Vap),

@@ -569,6 +569,23 @@ fn argocd(plan: &Plan, source: &GitSource, argo_ns: &str) -> Vec<Artifact> {
     ]
 }
 
+/// Full management of `resources` in one API group, plus `extra` verbs.
+fn manage_rule(group: &str, resources: &[&str], extra: &[&str]) -> PolicyRule {
+    const MANAGE: &[&str] = &[
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ];
+    PolicyRule {
+        api_groups: vec![group.to_owned()],
+        resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+        resource_names: Vec::new(),
+        verbs: MANAGE
+            .iter()
+            .chain(extra)
+            .map(|v| (*v).to_owned())
+            .collect(),
+    }
+}
+
 /// The Flux reconciler ServiceAccount in each tenant namespace.
 pub const FLUX_TENANT_SA: &str = "esogen-reconciler";
 
@@ -646,41 +663,17 @@ fn flux(plan: &Plan, source: &GitSource, flux_ns: &str, impersonate: bool) -> Ve
                 kind: "Role",
                 metadata: meta(FLUX_TENANT_SA, n, None),
                 rules: vec![
-                    PolicyRule {
-                        api_groups: vec!["external-secrets.io".into()],
-                        resources: vec![
-                            "externalsecrets".into(),
-                            "pushsecrets".into(),
-                            "secretstores".into(),
-                        ],
-                        resource_names: Vec::new(),
-                        verbs: [
-                            "get", "list", "watch", "create", "update", "patch", "delete",
-                        ]
-                        .map(String::from)
-                        .to_vec(),
-                    },
-                    PolicyRule {
-                        api_groups: vec![String::new()],
-                        resources: vec!["serviceaccounts".into()],
-                        resource_names: Vec::new(),
-                        verbs: [
-                            "get", "list", "watch", "create", "update", "patch", "delete",
-                        ]
-                        .map(String::from)
-                        .to_vec(),
-                    },
-                    PolicyRule {
-                        api_groups: vec!["rbac.authorization.k8s.io".into()],
-                        resources: vec!["roles".into(), "rolebindings".into()],
-                        resource_names: Vec::new(),
-                        verbs: [
-                            "get", "list", "watch", "create", "update", "patch", "delete", "bind",
-                            "escalate",
-                        ]
-                        .map(String::from)
-                        .to_vec(),
-                    },
+                    manage_rule(
+                        "external-secrets.io",
+                        &["externalsecrets", "pushsecrets", "secretstores"],
+                        &[],
+                    ),
+                    manage_rule("", &["serviceaccounts"], &[]),
+                    manage_rule(
+                        "rbac.authorization.k8s.io",
+                        &["roles", "rolebindings"],
+                        &["bind", "escalate"],
+                    ),
                 ],
             })));
             tenant_rbac.push(Object::RoleBinding(Box::new(RoleBinding {

@@ -374,29 +374,36 @@ fn check_unique_identities(stores: &[StorePlan], diags: &mut Diagnostics) {
     }
 }
 
+/// Spans of the secrets of `team` (in `ns`, when given) that `pick` selects.
+fn spans_in<'a>(
+    team: &'a crate::config::Team,
+    ns: Option<&NamespaceName>,
+    pick: fn(&'a crate::config::Secret) -> Option<&'a crate::source::Span>,
+) -> Vec<&'a crate::source::Span> {
+    team.secrets
+        .iter()
+        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter_map(pick)
+        .collect()
+}
+
+/// Where each `find` of the team was written.
 fn finds_in<'a>(
     team: &'a crate::config::Team,
     ns: Option<&NamespaceName>,
 ) -> Vec<&'a crate::source::Span> {
-    team.secrets
-        .iter()
-        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
-        .filter_map(|s| match &s.source {
-            SecretSource::Find { path, .. } => Some(&path.span),
-            _ => None,
-        })
-        .collect()
+    spans_in(team, ns, |s| match &s.source {
+        SecretSource::Find { path, .. } => Some(&path.span),
+        _ => None,
+    })
 }
 
+/// Where each `push = true` of the team's secrets was written.
 fn pushes_in<'a>(
     team: &'a crate::config::Team,
     ns: Option<&NamespaceName>,
 ) -> Vec<&'a crate::source::Span> {
-    team.secrets
-        .iter()
-        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
-        .filter_map(|s| s.push.as_ref())
-        .collect()
+    spans_in(team, ns, |s| s.push.as_ref())
 }
 
 fn external_secrets_for(team: &crate::config::Team, ns: &NamespaceName) -> Vec<ExternalSecretPlan> {

@@ -197,14 +197,24 @@ mod tests {
 
     #[test]
     fn long_lists_are_counted_in_the_subject() {
-        let now: Teams = (0..10).map(|i| (format!("n{i}"), format!("t{i}"))).collect();
+        let now: Teams = (0..10)
+            .map(|i| (format!("n{i}"), format!("t{i}")))
+            .collect();
         let changes = ChangeSet {
-            added: (0..10).map(|i| format!("overlays/n{i}/kustomization.yaml")).collect(),
+            added: (0..10)
+                .map(|i| format!("overlays/n{i}/kustomization.yaml"))
+                .collect(),
             ..ChangeSet::default()
         };
         let msg = commit_message(&changes, &now, &Teams::new(), "tenants.toml");
-        assert!(msg.starts_with("esogen: add t0, t1, t2, t3 and 6 more\n"), "{msg}");
-        assert!(msg.contains("Teams added: t0, t1, t2, t3, t4, t5, t6, t7, t8, t9\n"), "the body lists all");
+        assert!(
+            msg.starts_with("esogen: add t0, t1, t2, t3 and 6 more\n"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("Teams added: t0, t1, t2, t3, t4, t5, t6, t7, t8, t9\n"),
+            "the body lists all"
+        );
     }
 
     #[test]
