@@ -241,36 +241,18 @@ impl ProviderKind for AwsKind {
         );
         let oidc = fields.opt_str("oidc_provider");
         let role = fields.opt_str("role_name");
-        let region = region.and_then(|r| {
-            if is_region(&r.value) {
-                Some(r.value)
-            } else {
-                fields.error(
-                    Diagnostic::error(
-                        Code::ProviderSetting,
-                        format!("`{}` is not an AWS region", r.value),
-                    )
-                    .at(&r.span)
-                    .help("use a region code such as `eu-west-1`"),
-                );
-                None
-            }
-        });
-        let account_id = account.and_then(|a| {
-            if a.value.len() == 12 && a.value.chars().all(|c| c.is_ascii_digit()) {
-                Some(a.value)
-            } else {
-                fields.error(
-                    Diagnostic::error(
-                        Code::ProviderSetting,
-                        format!("`{}` is not a 12-digit AWS account id", a.value),
-                    )
-                    .at(&a.span)
-                    .help("write the account id as a quoted string of 12 digits, leading zeros included"),
-                );
-                None
-            }
-        });
+        let region = fields.valid(
+            region,
+            is_region,
+            "an AWS region",
+            "use a region code such as `eu-west-1`",
+        );
+        let account_id = fields.valid(
+            account,
+            |a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()),
+            "a 12-digit AWS account id",
+            "write the account id as a quoted string of 12 digits, leading zeros included",
+        );
         let mut irsa = None;
         match &auth {
             Some(AuthMode::Platform) => {

@@ -125,25 +125,9 @@ impl ProviderKind for AzureKind {
                 None
             }
         });
-        let mut uuid = |v: Option<Located<String>>, what: &str| {
-            v.and_then(|v| {
-                if is_uuid(&v.value) {
-                    Some(v.value)
-                } else {
-                    fields.error(
-                        Diagnostic::error(
-                            Code::ProviderSetting,
-                            format!("`{}` is not a {what} (a UUID)", v.value),
-                        )
-                        .at(&v.span),
-                    );
-                    None
-                }
-            })
-        };
-        let tenant_id = uuid(tenant, "tenant id");
-        let client_id = uuid(client, "client id");
-        let subscription_id = uuid(subscription, "subscription id");
+        let tenant_id = fields.valid(tenant, is_uuid, "a tenant id (a UUID)", "");
+        let client_id = fields.valid(client, is_uuid, "a client id (a UUID)", "");
+        let subscription_id = fields.valid(subscription, is_uuid, "a subscription id (a UUID)", "");
         let issuer = issuer.and_then(|i| {
             if i.value.starts_with("https://") && !i.value.contains(char::is_whitespace) {
                 Some(i.value)

@@ -113,6 +113,31 @@ impl Fields {
         v
     }
 
+    /// Keeps `value` when `ok` accepts it; otherwise records
+    /// "`value` is not {what}" (with `help`) at the value.
+    pub fn valid(
+        &mut self,
+        value: Option<Located<String>>,
+        ok: impl Fn(&str) -> bool,
+        what: &str,
+        help: &str,
+    ) -> Option<String> {
+        let v = value?;
+        if ok(&v.value) {
+            return Some(v.value);
+        }
+        let mut d = Diagnostic::error(
+            Code::ProviderSetting,
+            format!("`{}` is not {what}", v.value),
+        )
+        .at(&v.span);
+        if !help.is_empty() {
+            d = d.help(help.to_owned());
+        }
+        self.diags.push(d);
+        None
+    }
+
     /// Takes an optional integer setting.
     pub fn opt_int(&mut self, key: &str) -> Option<Located<i64>> {
         let s = self.values.remove(key)?;

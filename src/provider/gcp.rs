@@ -102,49 +102,23 @@ impl ProviderKind for GcpKind {
         };
         let cluster_project = fields.opt_str("cluster_project_id");
         let gsa = fields.pattern("service_account_name", DEFAULT_GSA_NAME);
-        let project = project.and_then(|p| {
-            if is_project_id(&p.value) {
-                Some(p.value)
-            } else {
-                fields.error(
-                    Diagnostic::error(Code::ProviderSetting, format!("`{}` is not a GCP project id", p.value))
-                        .at(&p.span)
-                        .help("project ids are 6 to 30 lowercase letters, digits and `-`, starting with a letter"),
-                );
-                None
-            }
-        });
-        let number = number.and_then(|n| {
-            if !n.value.is_empty()
-                && n.value.len() <= 20
-                && n.value.chars().all(|c| c.is_ascii_digit())
-            {
-                Some(n.value)
-            } else {
-                fields.error(
-                    Diagnostic::error(
-                        Code::ProviderSetting,
-                        format!("`{}` is not a GCP project number", n.value),
-                    )
-                    .at(&n.span)
-                    .help("the project number is all digits; quote it as a string"),
-                );
-                None
-            }
-        });
-        let cluster_project = match cluster_project {
-            Some(c) if !is_project_id(&c.value) => {
-                fields.error(
-                    Diagnostic::error(
-                        Code::ProviderSetting,
-                        format!("`{}` is not a GCP project id", c.value),
-                    )
-                    .at(&c.span),
-                );
-                None
-            }
-            other => other.map(|c| c.value),
-        };
+        let project = fields.valid(
+            project,
+            is_project_id,
+            "a GCP project id",
+            "project ids are 6 to 30 lowercase letters, digits and `-`, starting with a letter",
+        );
+        let number = fields.valid(
+            number,
+            |n| !n.is_empty() && n.len() <= 20 && n.chars().all(|c| c.is_ascii_digit()),
+            "a GCP project number",
+            "the project number is all digits; quote it as a string",
+        );
+        let cluster_project_given = cluster_project.is_some();
+        let cluster_project = fields.valid(cluster_project, is_project_id, "a GCP project id", "");
+        if cluster_project_given && cluster_project.is_none() {
+            return Err(fields.finish(KEYS).err().unwrap_or_default());
+        }
         let diags = fields.finish(KEYS)?;
         let (Some(project_id), Some(project_number), Some(auth), Some(gsa)) =
             (project, number, auth, gsa)
