@@ -1,35 +1,10 @@
 //! `esogen check`: output formats, exit codes, `--deny warnings`,
 //! `tenants.d/`, `explain`, and every safety rule with a near miss.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use crate::common::{AWS_HEAD as HEAD, esogen, text};
 
 use esogen::pipeline;
 use serde_json::Value;
-
-fn esogen(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_esogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-const HEAD: &str = r#"version = 1
-[cluster]
-name = "c"
-platform = "eks"
-[providers.aws]
-kind = "aws-secrets-manager"
-region = "eu-west-1"
-account_id = "123456789012"
-oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/X"
-"#;
 
 fn team(name: &str, prefix: &str, ns: &str, extra: &str) -> String {
     format!(

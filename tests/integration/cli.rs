@@ -1,22 +1,9 @@
 //! Runs the built `esogen` binary as a user would.
 
+use crate::common::{esogen, text};
 use std::path::Path;
-use std::process::{Command, Output};
 
 use crate::common::repo_root;
-
-fn esogen(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_esogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("esogen runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn files_under(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = walkdir::WalkDir::new(dir)

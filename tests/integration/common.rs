@@ -9,6 +9,33 @@ use esogen::pipeline;
 use esogen::tree::OutputTree;
 use serde_json::Value;
 
+/// Runs the built binary in `dir`, without colours.
+pub fn esogen(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_esogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("esogen runs")
+}
+
+/// Process output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A valid cluster and AWS provider, for tests that append teams.
+pub const AWS_HEAD: &str = r#"version = 1
+[cluster]
+name = "c"
+platform = "eks"
+[providers.aws]
+kind = "aws-secrets-manager"
+region = "eu-west-1"
+account_id = "123456789012"
+oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/X"
+"#;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -38,16 +38,7 @@ fn bad_inputs_report_their_code() {
     });
 }
 
-const HEAD: &str = r#"version = 1
-[cluster]
-name = "c"
-platform = "eks"
-[providers.aws]
-kind = "aws-secrets-manager"
-region = "eu-west-1"
-account_id = "123456789012"
-oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/X"
-"#;
+use crate::common::AWS_HEAD as HEAD;
 
 /// (text after HEAD, code, 1-based line, 1-based column, width of the span)
 const SPANS: &[(&str, &str, usize, usize, usize)] = &[

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::repo_root;
+use crate::common::{repo_root, text};
 
 /// An isolated environment: no global or system git config, fixed dates.
 fn base_env(cmd: &mut Command, home: &Path) {
@@ -94,10 +94,6 @@ fn git_in(dir: &Path, home: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn fsck(dir: &Path, home: &Path) {
