@@ -8,6 +8,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// esogen allocates many small, short-lived objects across two threads or
+// more; mimalloc cuts allocator time and fragmentation against glibc's
+// malloc (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match app::run(cli) {
