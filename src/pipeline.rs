@@ -3,8 +3,8 @@
 
 use crate::config::{self, Config, ConfigFile};
 use crate::diag::Diagnostics;
-use crate::manifest;
-use crate::plan::{self, Plan};
+use crate::manifest::build::Builder;
+use crate::plan::{self, NamespacePlan, Plan};
 use crate::render::{self, RenderError};
 use crate::source::Sources;
 use crate::tree::OutputTree;
@@ -18,6 +18,32 @@ pub struct Generated {
     pub plan: Plan,
     /// The files.
     pub tree: OutputTree,
+    /// One entry per tenant namespace, in namespace order: its fingerprint
+    /// and files, for the local cache of the next incremental run.
+    pub units: Vec<Unit>,
+}
+
+/// The files of one tenant namespace and the fingerprint of their inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The namespace.
+    pub namespace: String,
+    /// [`Builder::fingerprint`] of the namespace.
+    pub fingerprint: String,
+    /// Its files (`overlays/<ns>/...`, `policies/<ns>/...`), sorted.
+    pub files: Vec<String>,
+    /// True when the files were kept from the last run, not rendered.
+    pub kept: bool,
+}
+
+/// What the last run left on disk, asked per namespace by an incremental
+/// run. Implemented by the local cache (`sync::cache`); the pipeline itself
+/// does no I/O.
+pub trait Previous: Sync {
+    /// The files of `namespace` when the last run generated them from inputs
+    /// with this `fingerprint` and every one of them is still on disk as that
+    /// run left it; `None` on any doubt (the namespace is then rendered).
+    fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>>;
 }
 
 /// Why the pipeline stopped.
@@ -59,25 +85,131 @@ pub fn check(inputs: Inputs) -> (Option<(Config, Plan)>, Diagnostics) {
     }
 }
 
-/// Runs the whole pure pipeline on one file's text.
+/// Runs the whole pure pipeline: every file rendered.
 pub fn generate(inputs: Inputs) -> (Result<Generated, PipelineError>, Diagnostics) {
+    generate_incremental(inputs, None)
+}
+
+/// Runs the pure pipeline, rendering only the tenant namespaces that
+/// `previous` does not vouch for (all of them without it) plus the global
+/// files. Namespaces are built and rendered on every core, one at a time,
+/// so their typed objects never all exist at once.
+pub fn generate_incremental(
+    inputs: Inputs,
+    previous: Option<&dyn Previous>,
+) -> (Result<Generated, PipelineError>, Diagnostics) {
     let source_name = inputs.source_name;
     let (checked, diags) = check(inputs);
     let Some((config, plan)) = checked else {
         return (Err(PipelineError::Invalid), diags);
     };
-    let result = manifest::build::build(&plan)
-        .map_err(PipelineError::from)
-        .and_then(|artifacts| {
-            let namespaces = plan
-                .namespaces
-                .iter()
-                .map(|n| (n.namespace.to_string(), n.team.to_string()))
-                .collect();
-            Ok(render::render_tree(artifacts, source_name, &namespaces)?)
-        })
-        .map(|tree| Generated { config, plan, tree });
+    let result = render_plan(&plan, source_name, previous).map(|(tree, units)| Generated {
+        config,
+        plan,
+        tree,
+        units,
+    });
     (result, diags)
+}
+
+/// What one namespace produced.
+enum UnitFiles {
+    Kept(Vec<String>),
+    Rendered(Vec<(String, Vec<u8>)>),
+}
+
+fn render_namespace(
+    builder: &Builder,
+    ns: &NamespacePlan,
+    head: &str,
+    source_name: &str,
+    previous: Option<&dyn Previous>,
+) -> Result<(String, UnitFiles), PipelineError> {
+    let fingerprint = builder.fingerprint(ns);
+    if let Some(files) = previous.and_then(|p| p.unchanged(ns.namespace.as_str(), &fingerprint)) {
+        return Ok((fingerprint, UnitFiles::Kept(files)));
+    }
+    let files = builder
+        .namespace(ns)?
+        .into_iter()
+        .map(|a| render::render_artifact(a, head, source_name))
+        .collect::<Result<_, _>>()?;
+    Ok((fingerprint, UnitFiles::Rendered(files)))
+}
+
+fn render_plan(
+    plan: &Plan,
+    source_name: &str,
+    previous: Option<&dyn Previous>,
+) -> Result<(OutputTree, Vec<Unit>), PipelineError> {
+    let builder = Builder::new(plan)?;
+    let head = render::header(source_name);
+    let mut tree = OutputTree::new();
+    for a in builder.global() {
+        let (path, bytes) = render::render_artifact(a, &head, source_name)?;
+        tree.insert(path, bytes).map_err(RenderError::from)?;
+    }
+    let chunk = plan
+        .namespaces
+        .len()
+        .div_ceil(crate::sync::diff::threads())
+        .max(1);
+    let parts: Vec<Result<Vec<(String, UnitFiles)>, PipelineError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .namespaces
+            .chunks(chunk)
+            .map(|part| {
+                let (builder, head) = (&builder, &head);
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|ns| render_namespace(builder, ns, head, source_name, previous))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut units = Vec::with_capacity(plan.namespaces.len());
+    let results = parts.into_iter().flat_map(|p| match p {
+        Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
+        Err(e) => vec![Err(e)],
+    });
+    for (ns, result) in plan.namespaces.iter().zip(results) {
+        let (fingerprint, files) = result?;
+        let (mut paths, kept) = match files {
+            UnitFiles::Kept(paths) => {
+                for p in &paths {
+                    tree.keep(p.clone()).map_err(RenderError::from)?;
+                }
+                (paths, true)
+            }
+            UnitFiles::Rendered(files) => {
+                let mut paths = Vec::with_capacity(files.len());
+                for (p, bytes) in files {
+                    paths.push(p.clone());
+                    tree.insert(p, bytes).map_err(RenderError::from)?;
+                }
+                (paths, false)
+            }
+        };
+        paths.sort();
+        units.push(Unit {
+            namespace: ns.namespace.to_string(),
+            fingerprint,
+            files: paths,
+            kept,
+        });
+    }
+    let namespaces = plan
+        .namespaces
+        .iter()
+        .map(|n| (n.namespace.to_string(), n.team.to_string()))
+        .collect();
+    render::finish(&mut tree, source_name, &namespaces)?;
+    Ok((tree, units))
 }
 
 /// Convenience for tests and tools: registers `text` as `name` and runs the

@@ -139,7 +139,7 @@ pub struct Cluster {
 }
 
 /// `[cluster] gitops`: who syncs the tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GitOps {
     /// Nothing generated for delivery.
     None,
@@ -162,7 +162,7 @@ pub enum GitOps {
 }
 
 /// The repository a GitOps tool syncs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GitSource {
     /// Repository URL.
     pub url: String,
@@ -185,7 +185,7 @@ impl GitSource {
 }
 
 /// `[cluster] admission`: how the prefix is enforced in the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Admission {
     /// Kubernetes ValidatingAdmissionPolicy (built in since 1.30).
     Vap,
@@ -196,7 +196,7 @@ pub enum Admission {
 }
 
 /// ESO install settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EsoInstall {
     /// Helm chart version.
     pub chart_version: String,
@@ -253,7 +253,7 @@ pub struct Secret {
 }
 
 /// What a secret reads from the provider.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub enum SecretSource {
     /// Chosen JSON properties of one remote secret (`data`).
     Properties {

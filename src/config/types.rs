@@ -8,7 +8,7 @@ use std::fmt;
 use crate::source::Span;
 
 /// A value together with the place in `tenants.toml` it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Located<T> {
     /// The validated value.
     pub value: T,
@@ -292,7 +292,7 @@ pub enum KeyProblem {
 
 /// A Go duration string as ESO's `refreshInterval` takes it (`1h`, `30m`,
 /// `1h30m`, `0`), kept as written together with its length in nanoseconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Duration {
     text: String,
     nanos: u128,

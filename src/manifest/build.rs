@@ -11,6 +11,7 @@
 //!   ServiceAccount lives in `<ns>`.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
@@ -24,47 +25,199 @@ use crate::provider::StoreContext;
 
 /// Builds every artifact of the plan, sorted by path.
 pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
-    let mut out = Vec::new();
-    let mut namespaced: BTreeMap<&str, Vec<&StorePlan>> = BTreeMap::new();
-    let mut cluster: Vec<&StorePlan> = Vec::new();
-    for store in &plan.stores {
-        match &store.placement {
-            StorePlacement::Namespace(_) => namespaced
-                .entry(store.name.as_str())
-                .or_default()
-                .push(store),
-            StorePlacement::Cluster { .. } => cluster.push(store),
-        }
-        out.extend(policy_artifacts(store));
-    }
-
-    let argo = is_argo(plan);
-    let mut shapes: BTreeMap<&str, TenantShape> = BTreeMap::new();
-    for (provider, stores) in &namespaced {
-        let shape = TenantShape::compute(stores, plan)?;
-        out.extend(shape.base_artifacts(provider));
-        shapes.insert(provider, shape);
-    }
-    if !cluster.is_empty() {
-        out.extend(cluster_base(&cluster, plan));
-    }
-    out.extend(platform::artifacts(plan, !cluster.is_empty()));
-    // Index once: a linear search per namespace is quadratic at 10,000.
-    let by_namespace: BTreeMap<&str, &StorePlan> = plan
-        .stores
-        .iter()
-        .filter_map(|s| match &s.placement {
-            StorePlacement::Namespace(n) => Some((n.as_str(), s)),
-            StorePlacement::Cluster { .. } => None,
-        })
-        .collect();
+    let builder = Builder::new(plan)?;
+    let mut out = builder.global();
     for ns in &plan.namespaces {
-        let store = by_namespace.get(ns.namespace.as_str()).copied();
-        let shape = store.and_then(|s| shapes.get(s.name.as_str()).map(|sh| (s, sh)));
-        out.extend(overlay(ns, shape, argo)?);
+        out.extend(builder.namespace(ns)?);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// What every namespace's build shares, computed once from the plan; then
+/// the files split into one unit per tenant namespace (its overlay and the
+/// policies of the store whose ServiceAccount lives there) and the global
+/// rest. Units are independent: they can be built on any thread, and a unit
+/// whose [`Builder::fingerprint`] is unchanged need not be built at all.
+pub struct Builder<'p> {
+    plan: &'p Plan,
+    argo: bool,
+    shapes: BTreeMap<&'p str, TenantShape>,
+    /// The store of each namespace with a SecretStore of its own.
+    by_namespace: BTreeMap<&'p str, &'p StorePlan>,
+    cluster: Vec<&'p StorePlan>,
+    /// Hash of the plan's global settings.
+    global: Vec<u8>,
+}
+
+impl<'p> Builder<'p> {
+    /// Computes the per-provider tenant shapes and the indexes.
+    pub fn new(plan: &'p Plan) -> Result<Self, serde_json::Error> {
+        let argo = is_argo(plan);
+        let mut namespaced: BTreeMap<&str, Vec<&StorePlan>> = BTreeMap::new();
+        let mut cluster: Vec<&StorePlan> = Vec::new();
+        // Index once: a linear search per namespace is quadratic at 10,000.
+        let mut by_namespace = BTreeMap::new();
+        for store in &plan.stores {
+            match &store.placement {
+                StorePlacement::Namespace(ns) => {
+                    namespaced
+                        .entry(store.name.as_str())
+                        .or_default()
+                        .push(store);
+                    by_namespace.insert(ns.as_str(), store);
+                }
+                StorePlacement::Cluster { .. } => cluster.push(store),
+            }
+        }
+        let mut shapes = BTreeMap::new();
+        for (provider, stores) in &namespaced {
+            shapes.insert(*provider, TenantShape::compute(stores, plan)?);
+        }
+        Ok(Self {
+            plan,
+            argo,
+            shapes,
+            by_namespace,
+            cluster,
+            global: global_fingerprint(plan),
+        })
+    }
+
+    /// The files outside every namespace unit: tenant bases, cluster stores
+    /// and their policies, platform, delivery and admission objects.
+    pub fn global(&self) -> Vec<Artifact> {
+        let mut out = Vec::new();
+        for (provider, shape) in &self.shapes {
+            out.extend(shape.base_artifacts(provider));
+        }
+        for store in &self.cluster {
+            out.extend(policy_artifacts(store));
+        }
+        if !self.cluster.is_empty() {
+            out.extend(cluster_base(&self.cluster, self.plan));
+        }
+        out.extend(platform::artifacts(self.plan, !self.cluster.is_empty()));
+        out
+    }
+
+    /// The files of one tenant namespace: `overlays/<ns>/` and the policies
+    /// of its own store under `policies/<ns>/`.
+    pub fn namespace(&self, ns: &NamespacePlan) -> Result<Vec<Artifact>, serde_json::Error> {
+        let store = self.by_namespace.get(ns.namespace.as_str()).copied();
+        let mut out: Vec<Artifact> = store.map(policy_artifacts).unwrap_or_default();
+        let shape = store.and_then(|s| self.shapes.get(s.name.as_str()).map(|sh| (s, sh)));
+        out.extend(overlay(ns, shape, self.argo)?);
+        Ok(out)
+    }
+
+    /// A digest of everything [`Builder::namespace`] reads for `ns`: the
+    /// plan's global settings, the namespace's plan, its store (identity
+    /// included) and the shared shape it patches against. Equal
+    /// fingerprints mean equal files; positions in the config file do not
+    /// count (spans hash to nothing).
+    pub fn fingerprint(&self, ns: &NamespacePlan) -> String {
+        let mut h = Digest::new();
+        h.write(&self.global);
+        ns.hash(&mut h);
+        if let Some(store) = self.by_namespace.get(ns.namespace.as_str()) {
+            // Destructured so that a new field is a compile error here until
+            // it is hashed or said not to matter.
+            let StorePlan {
+                name,
+                placement,
+                service_account,
+                backend,
+                teams,
+                // Only the base's comment reads them (a global file); they
+                // also name counts of all teams, which would make every
+                // namespace dirty whenever a team is added.
+                decisions: _,
+            } = store;
+            (name, placement, service_account, teams).hash(&mut h);
+            backend.fingerprint(&mut h);
+            if let Some(shape) = self.shapes.get(name.as_str()) {
+                h.write(&shape.digest);
+            }
+        }
+        h.hex()
+    }
+}
+
+/// Hash of the plan settings every unit may read.
+fn global_fingerprint(plan: &Plan) -> Vec<u8> {
+    let Plan {
+        source_name,
+        cluster,
+        platform,
+        eso_namespace,
+        scope,
+        gitops,
+        admission,
+        eso,
+        // The units themselves and the global files' inputs.
+        stores: _,
+        namespaces: _,
+        teams: _,
+    } = plan;
+    let super::super::plan::ScopeDecision {
+        scope,
+        is_shared,
+        // Counts every team; read only by global files.
+        reason: _,
+    } = scope;
+    let mut h = Digest::new();
+    (
+        env!("CARGO_PKG_VERSION"),
+        source_name,
+        cluster,
+        platform,
+        eso_namespace,
+        scope,
+        is_shared,
+        gitops,
+        admission,
+        eso,
+    )
+        .hash(&mut h);
+    h.finish_bytes()
+}
+
+/// A SHA-1 [`Hasher`] for fingerprints: 160 bits, so two different inputs
+/// never share one in practice, and stable across runs.
+struct Digest(sha1::Sha1);
+
+impl Digest {
+    fn new() -> Self {
+        Self(sha1::Sha1::default())
+    }
+
+    fn finish_bytes(self) -> Vec<u8> {
+        use sha1::Digest as _;
+        self.0.finalize().to_vec()
+    }
+
+    fn hex(self) -> String {
+        self.finish_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl Hasher for Digest {
+    fn write(&mut self, bytes: &[u8]) {
+        use sha1::Digest as _;
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        use sha1::Digest as _;
+        let d = self.0.clone().finalize();
+        d.iter()
+            .take(8)
+            .fold(0, |acc, b| (acc << 8) | u64::from(*b))
+    }
 }
 
 /// Argo CD sync waves: identity, RBAC and stores before the secrets that use
@@ -142,6 +295,8 @@ struct TenantShape {
         crate::manifest::k8s::RoleBinding,
     )>,
     reason: String,
+    /// Hash of what overlays patch against: the base objects and the RBAC.
+    digest: Vec<u8>,
 }
 
 impl TenantShape {
@@ -166,10 +321,15 @@ impl TenantShape {
         }
         let sas: Vec<&Value> = full.values().filter_map(|(a, _)| a.as_ref()).collect();
         let sts: Vec<&Value> = full.values().map(|(_, b)| b).collect();
+        let base_sa = common(&sas);
+        let base_store = common(&sts).unwrap_or(Value::Null);
+        let mut h = Digest::new();
+        h.write(serde_json::to_string(&(&base_sa, &base_store, &rbac))?.as_bytes());
         Ok(Self {
             rbac,
-            base_sa: common(&sas),
-            base_store: common(&sts).unwrap_or(Value::Null),
+            base_sa,
+            base_store,
+            digest: h.finish_bytes(),
             full,
             reason: stores
                 .first()

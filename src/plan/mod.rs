@@ -45,7 +45,7 @@ pub struct Plan {
 pub const ESO_SERVICE_ACCOUNT: &str = "external-secrets";
 
 /// What admission enforces for one team.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct TeamPlan {
     /// Team.
     pub name: TeamName,
@@ -69,7 +69,7 @@ impl Plan {
 }
 
 /// Where a store lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StorePlacement {
     /// A SecretStore in one tenant namespace.
     Namespace(NamespaceName),
@@ -105,7 +105,7 @@ impl StorePlan {
 }
 
 /// A ServiceAccount that carries a provider identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceAccountPlan {
     /// Name.
     pub name: String,
@@ -114,7 +114,7 @@ pub struct ServiceAccountPlan {
 }
 
 /// One tenant namespace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct NamespacePlan {
     /// The namespace.
     pub namespace: NamespaceName,
@@ -130,7 +130,7 @@ pub struct NamespacePlan {
 }
 
 /// One ExternalSecret.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct ExternalSecretPlan {
     /// Object name.
     pub name: ObjectName,

@@ -5,7 +5,7 @@
 use crate::config::StoreScopeSetting;
 
 /// Where stores live (ESO guide: "SecretStore vs ClusterSecretStore").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoreScope {
     /// Option A: one SecretStore per namespace, each with its own
     /// ServiceAccount and provider identity.
@@ -16,7 +16,7 @@ pub enum StoreScope {
 }
 
 /// The store scope with the reason it was chosen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScopeDecision {
     /// The scope.
     pub scope: StoreScope,

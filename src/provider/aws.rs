@@ -36,7 +36,7 @@ pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 pub const STATIC_KEYS: &[&str] = &["access-key-id", "secret-access-key"];
 
 /// Which AWS service a provider reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     /// AWS Secrets Manager.
     SecretsManager,
@@ -453,7 +453,7 @@ impl ProviderConfig for AwsConfig {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 struct Role {
     name: String,
     arn: String,
@@ -462,7 +462,7 @@ struct Role {
 }
 
 /// The identity of one AWS store.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct AwsIdentity {
     service: Service,
     region: String,

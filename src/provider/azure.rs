@@ -256,7 +256,7 @@ impl ProviderConfig for AzureConfig {
 }
 
 /// The identity of one Azure store.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct AzureIdentity {
     vault_name: String,
     vault_url: String,

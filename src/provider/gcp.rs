@@ -221,7 +221,7 @@ impl ProviderConfig for GcpConfig {
 }
 
 /// The identity of one GCP store.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct GcpIdentity {
     email: String,
     span: Span,

@@ -15,6 +15,7 @@ pub mod vault;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::config::Platform;
@@ -163,8 +164,22 @@ pub struct PolicyFile {
     pub document: PolicyDocument,
 }
 
+/// Feeds a value into a fingerprint of incremental generation. Implemented
+/// for every `Hash` type, so a backend takes part by deriving `Hash`: every
+/// field counts, and spans (positions in the file) hash to nothing.
+pub trait Fingerprint {
+    /// Hashes `self` into `state`.
+    fn fingerprint(&self, state: &mut dyn Hasher);
+}
+
+impl<T: Hash> Fingerprint for T {
+    fn fingerprint(&self, mut state: &mut dyn Hasher) {
+        self.hash(&mut state);
+    }
+}
+
 /// The identity of one store, decided by its provider.
-pub trait Backend: Debug + Send + Sync {
+pub trait Backend: Debug + Send + Sync + Fingerprint {
     /// Annotations that give the store's ServiceAccount its identity.
     fn service_account_annotations(&self) -> BTreeMap<String, String>;
     /// False when the store authenticates without a ServiceAccount (static
@@ -195,7 +210,7 @@ pub trait Backend: Debug + Send + Sync {
 }
 
 /// How a store authenticates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuthMode {
     /// Platform-native short-lived credentials (IRSA, Workload Identity).
     Platform,

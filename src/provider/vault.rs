@@ -195,7 +195,7 @@ impl ProviderKind for VaultKind {
 }
 
 /// KV secrets engine version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KvVersion {
     /// KV v1: secrets at `<mount>/<path>`.
     V1,
@@ -296,7 +296,7 @@ impl ProviderConfig for VaultConfig {
 }
 
 /// The identity of one Vault store.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct VaultIdentity {
     kind: &'static str,
     server: String,
