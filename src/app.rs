@@ -315,8 +315,12 @@ fn explain(args: &ExplainArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     }
 }
 
-/// Loads and runs the pure pipeline; `Err(exit)` after printing findings.
-fn build(opts: &Options) -> Result<(Generated, Loaded), Exit> {
+/// Loads and runs the pure pipeline, keeping the namespaces `previous`
+/// vouches for; `Err(exit)` after printing findings.
+fn build(
+    opts: &Options,
+    previous: Option<&dyn pipeline::Previous>,
+) -> Result<(Generated, Loaded), Exit> {
     let loaded = match load(&opts.config) {
         Ok(l) => l,
         Err((sources, d)) => {
@@ -324,7 +328,7 @@ fn build(opts: &Options) -> Result<(Generated, Loaded), Exit> {
             return Err(Exit::Error);
         }
     };
-    let (result, diags) = loaded.run(pipeline::generate);
+    let (result, diags) = loaded.run(|i| pipeline::generate_incremental(i, previous));
     print_diags(&loaded.sources, &diags, opts.color);
     match result {
         Ok(g) => Ok((g, loaded)),
@@ -354,10 +358,15 @@ fn cache_inputs(opts: &Options) -> Option<Vec<(String, String)>> {
 
 fn generate(opts: Options) -> anyhow::Result<Exit> {
     let inputs = cache_inputs(&opts);
-    if matches!(opts.mode, Mode::Write | Mode::Check | Mode::Diff)
-        && let Some(count) = inputs
-            .as_deref()
-            .and_then(|i| cache::is_fresh(&opts.out, i))
+    // Committing needs every file's bytes: no namespace is kept then.
+    let cache = match opts.mode {
+        Mode::Write | Mode::Check | Mode::Diff => cache::Cache::load(&opts.out),
+        Mode::Commit(_) => None,
+    };
+    if let Some(count) = cache
+        .as_ref()
+        .zip(inputs.as_deref())
+        .and_then(|(c, i)| c.is_fresh(i))
     {
         let msg = format!(
             "up to date: {count} files match {} (unchanged since the last run)",
@@ -370,7 +379,8 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         }
         return Ok(Exit::Ok);
     }
-    let (generated, loaded) = match build(&opts) {
+    let previous = cache.as_ref().map(|c| c as &dyn pipeline::Previous);
+    let (generated, loaded) = match build(&opts, previous) {
         Ok(g) => g,
         Err(exit) => return Ok(exit),
     };
@@ -417,7 +427,13 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         Mode::Write | Mode::Commit(_) => {
             write_tree(&opts, &generated, &changes)?;
             if let Some(i) = &inputs {
-                cache::record(&opts.out, i, &generated.tree);
+                cache::record(
+                    &opts.out,
+                    i,
+                    &generated.tree,
+                    &generated.units,
+                    cache.as_ref(),
+                );
             }
             Ok(Exit::Ok)
         }
@@ -495,6 +511,10 @@ fn commit(
     loaded: &Loaded,
 ) -> anyhow::Result<Exit> {
     let source_name = loaded.source_name.as_str();
+    anyhow::ensure!(
+        generated.tree.is_complete(),
+        "internal error: a commit needs every file rendered"
+    );
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("creating `{}`", opts.out.display()))?;
     let repo = GitRepo::discover(&opts.out)?;

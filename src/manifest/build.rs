@@ -282,13 +282,13 @@ fn secret_store(store: &StorePlan, argo: bool) -> eso::SecretStore {
     }
 }
 
-/// The Option A shape of one provider: what all its namespaces share, and
-/// each namespace's full objects to patch against it.
+/// The Option A shape of one provider: what all its namespaces share.
+/// Each namespace's full objects are rebuilt when its overlay is built and
+/// patched against it, so they never all exist at once.
 struct TenantShape {
     /// `None` when the provider authenticates without a ServiceAccount.
     base_sa: Option<Value>,
     base_store: Value,
-    full: BTreeMap<String, (Option<Value>, Value)>,
     /// ESO's token-creation grant for the ServiceAccount (same everywhere).
     rbac: Option<(
         crate::manifest::k8s::Role,
@@ -299,30 +299,51 @@ struct TenantShape {
     digest: Vec<u8>,
 }
 
+/// The full ServiceAccount (when the store uses one) and store of one
+/// namespace, as values to take the common part of and patch against.
+fn full_objects(s: &StorePlan, argo: bool) -> Result<(Option<Value>, Value), serde_json::Error> {
+    let sa = if s.backend.uses_service_account() {
+        Some(serde_json::to_value(service_account(s, None, argo))?)
+    } else {
+        None
+    };
+    Ok((sa, serde_json::to_value(secret_store(s, argo))?))
+}
+
+/// Folds one more value into a running common part.
+fn fold_common(acc: Option<Option<Value>>, v: &Value) -> Option<Option<Value>> {
+    Some(match acc {
+        None => Some(v.clone()),
+        Some(None) => None,
+        Some(Some(a)) => common(&[&a, v]),
+    })
+}
+
 impl TenantShape {
     fn compute(stores: &[&StorePlan], plan: &Plan) -> Result<Self, serde_json::Error> {
         let argo = is_argo(plan);
-        let mut full = BTreeMap::new();
         let mut rbac = None;
+        // The common part of all namespaces' objects, one namespace at a
+        // time: the common part of a list is the common part of its first
+        // element's common part with the rest.
+        let (mut sas, mut sts) = (None, None);
         for s in stores {
-            let sa = if s.backend.uses_service_account() {
+            if s.backend.uses_service_account() {
                 rbac = Some(platform::token_rbac(
                     &s.service_account.name,
                     None,
                     plan,
                     argo.then_some("-1"),
                 ));
-                Some(serde_json::to_value(service_account(s, None, argo))?)
-            } else {
-                None
-            };
-            let st = serde_json::to_value(secret_store(s, argo))?;
-            full.insert(s.home_namespace().to_string(), (sa, st));
+            }
+            let (sa, st) = full_objects(s, argo)?;
+            if let Some(sa) = &sa {
+                sas = fold_common(sas, sa);
+            }
+            sts = fold_common(sts, &st);
         }
-        let sas: Vec<&Value> = full.values().filter_map(|(a, _)| a.as_ref()).collect();
-        let sts: Vec<&Value> = full.values().map(|(_, b)| b).collect();
-        let base_sa = common(&sas);
-        let base_store = common(&sts).unwrap_or(Value::Null);
+        let base_sa = sas.flatten();
+        let base_store = sts.flatten().unwrap_or(Value::Null);
         let mut h = Digest::new();
         h.write(serde_json::to_string(&(&base_sa, &base_store, &rbac))?.as_bytes());
         Ok(Self {
@@ -330,7 +351,6 @@ impl TenantShape {
             base_sa,
             base_store,
             digest: h.finish_bytes(),
-            full,
             reason: stores
                 .first()
                 .and_then(|s| s.decisions.first())
@@ -382,20 +402,22 @@ impl TenantShape {
         out
     }
 
-    fn patches(&self, namespace: &str) -> Vec<(String, Value)> {
-        let Some((sa, store)) = self.full.get(namespace) else {
-            return Vec::new();
-        };
+    fn patches(
+        &self,
+        store: &StorePlan,
+        argo: bool,
+    ) -> Result<Vec<(String, Value)>, serde_json::Error> {
+        let (sa, full_store) = full_objects(store, argo)?;
         let mut out = Vec::new();
-        if let (Some(sa), Some(base)) = (sa, &self.base_sa)
+        if let (Some(sa), Some(base)) = (&sa, &self.base_sa)
             && let Some(patch) = patch_for(sa, base)
         {
             out.push(("patch-serviceaccount.yaml".to_owned(), patch));
         }
-        if let Some(patch) = patch_for(store, &self.base_store) {
+        if let Some(patch) = patch_for(&full_store, &self.base_store) {
             out.push(("patch-secretstore.yaml".to_owned(), patch));
         }
-        out
+        Ok(out)
     }
 }
 
@@ -555,7 +577,7 @@ fn overlay(
     let (store_name, store_kind) = match shape {
         Some((store, shape)) => {
             resources.push(format!("../../bases/tenant/{}", store.name));
-            for (file, patch) in shape.patches(ns.namespace.as_str()) {
+            for (file, patch) in shape.patches(store, argo)? {
                 out.push(Artifact {
                     path: format!("{dir}/{file}"),
                     reason: Some(format!(
@@ -765,6 +787,24 @@ mod tests {
         let a = json!({"k": "v", "m": {"x": 1, "y": 2}, "only": 1});
         let b = json!({"k": "v", "m": {"x": 1, "y": 3}});
         assert_eq!(common(&[&a, &b]), Some(json!({"k": "v", "m": {"x": 1}})));
+    }
+
+    #[test]
+    fn folding_common_one_value_at_a_time_equals_common_of_all() {
+        let values = [
+            json!({"k": "v", "m": {"x": 1, "y": 2, "z": {"a": 1}}, "s": [1]}),
+            json!({"k": "v", "m": {"x": 1, "y": 3, "z": {"a": 1}}, "s": [1]}),
+            json!({"k": "v", "m": {"x": 1, "z": {"a": 2}}, "s": [1], "extra": 0}),
+            json!({"k": "w", "m": {"x": 1, "z": {"a": 2}}, "s": [1]}),
+        ];
+        for n in 1..=values.len() {
+            let all: Vec<&Value> = values[..n].iter().collect();
+            let folded = values[..n].iter().fold(None, fold_common).flatten();
+            assert_eq!(folded, common(&all), "first {n}");
+        }
+        let scalars = [json!(1), json!(2), json!(3)];
+        let folded = scalars.iter().fold(None, fold_common).flatten();
+        assert_eq!(folded, common(&scalars.iter().collect::<Vec<_>>()));
     }
 
     #[test]

@@ -125,8 +125,9 @@ pub struct NamespacePlan {
     /// Whether the namespace's ExternalSecrets use its own SecretStore or the
     /// ClusterSecretStore.
     pub scope: StoreScope,
-    /// ExternalSecrets, sorted by name.
-    pub external_secrets: Vec<ExternalSecretPlan>,
+    /// ExternalSecrets, sorted by name; shared with the team's other
+    /// namespaces that get the same secret.
+    pub external_secrets: Vec<Arc<ExternalSecretPlan>>,
 }
 
 /// One ExternalSecret.
@@ -165,13 +166,14 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     }
 
     for team in &config.teams {
+        let secrets = external_secrets_of(team);
         for ns in &team.namespaces {
             namespaces.push(NamespacePlan {
                 namespace: ns.value.clone(),
                 team: team.name.value.clone(),
                 provider: team.provider.value.clone(),
                 scope: scope.scope,
-                external_secrets: external_secrets_for(team, &ns.value),
+                external_secrets: external_secrets_for(&secrets, &ns.value),
             });
         }
     }
@@ -406,20 +408,39 @@ fn pushes_in<'a>(
     spans_in(team, ns, |s| s.push.as_ref())
 }
 
-fn external_secrets_for(team: &crate::config::Team, ns: &NamespaceName) -> Vec<ExternalSecretPlan> {
-    let mut out: Vec<ExternalSecretPlan> = team
+/// Each secret of the team once, sorted by name, with the namespaces it
+/// goes to.
+fn external_secrets_of(
+    team: &crate::config::Team,
+) -> Vec<(&[NamespaceName], Arc<ExternalSecretPlan>)> {
+    let mut out: Vec<(&[NamespaceName], Arc<ExternalSecretPlan>)> = team
         .secrets
         .iter()
-        .filter(|s| s.namespaces.contains(ns))
-        .map(|s| ExternalSecretPlan {
-            name: s.name.value.clone(),
-            target: s.target.clone(),
-            target_type: s.target_type.clone(),
-            refresh_interval: s.refresh_interval.as_str().to_owned(),
-            source: s.source.clone(),
-            push: s.push.is_some(),
+        .map(|s| {
+            (
+                s.namespaces.as_slice(),
+                Arc::new(ExternalSecretPlan {
+                    name: s.name.value.clone(),
+                    target: s.target.clone(),
+                    target_type: s.target_type.clone(),
+                    refresh_interval: s.refresh_interval.as_str().to_owned(),
+                    source: s.source.clone(),
+                    push: s.push.is_some(),
+                }),
+            )
         })
         .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     out
+}
+
+fn external_secrets_for(
+    secrets: &[(&[NamespaceName], Arc<ExternalSecretPlan>)],
+    ns: &NamespaceName,
+) -> Vec<Arc<ExternalSecretPlan>> {
+    secrets
+        .iter()
+        .filter(|(namespaces, _)| namespaces.contains(ns))
+        .map(|(_, es)| Arc::clone(es))
+        .collect()
 }

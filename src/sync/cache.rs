@@ -1,23 +1,38 @@
-//! A local cache that makes regenerating unchanged input nearly free: the
-//! exact bytes of the tenants files of the last successful run, and the size
-//! and modification time of every file it left on disk. When the inputs are
-//! byte-identical and every file still has its recorded size and mtime, the
-//! output is known to be up to date without running the pipeline or reading
-//! a single generated file (the same trust git places in its index).
+//! A local cache that makes regenerating unchanged or slightly changed input
+//! nearly free. It records, for the last successful run:
+//!
+//! - the exact bytes of the tenants files, and the size and modification
+//!   time of every file the run left on disk. When the inputs are
+//!   byte-identical and every file still has its recorded size and mtime,
+//!   the output is known to be up to date without running the pipeline or
+//!   reading a single generated file (the same trust git places in its
+//!   index): [`Cache::is_fresh`];
+//! - per tenant namespace, the fingerprint of its inputs
+//!   (`manifest::build::Builder::fingerprint`) and its files. A later run
+//!   whose fingerprint for that namespace is the same, and whose files all
+//!   still have their recorded size and mtime, keeps them instead of
+//!   building, rendering and comparing them again: [`Cache`] implements
+//!   `pipeline::Previous`.
 //!
 //! The cache lives in `.esogen/cache.json`, is never committed (the tree
 //! includes a `.esogen/.gitignore` for it) and never affects output bytes.
-//! Without it, or on any mismatch, esogen takes the full path.
+//! Without it, with another esogen version, or on any mismatch, esogen takes
+//! the full path.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
+use crate::pipeline::{Previous, Unit};
 use crate::tree::OutputTree;
 
 /// Path of the cache inside the output root.
 pub const CACHE_FILE: &str = ".esogen/cache.json";
+
+/// A file's recorded size and mtime (nanoseconds since the epoch).
+pub type Stat = (u64, u128);
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -26,11 +41,30 @@ pub struct Cache {
     pub version: String,
     /// Every tenants file read, with its exact content.
     pub inputs: Vec<(String, String)>,
-    /// Every generated file: path, size, mtime in nanoseconds.
+    /// Generated files outside the namespace units: path, size, mtime.
+    pub files: Vec<(String, u64, u128)>,
+    /// One record per tenant namespace.
+    pub units: Vec<UnitRecord>,
+    /// Where the cache was read from; not recorded.
+    #[serde(skip)]
+    root: PathBuf,
+    /// `units` by namespace; not recorded.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+}
+
+/// One tenant namespace as the last run left it.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UnitRecord {
+    /// The namespace.
+    pub namespace: String,
+    /// The fingerprint its files were generated from.
+    pub fingerprint: String,
+    /// Its files: path, size, mtime.
     pub files: Vec<(String, u64, u128)>,
 }
 
-fn stat(root: &Path, rel: &str) -> Option<(u64, u128)> {
+fn stat(root: &Path, rel: &str) -> Option<Stat> {
     let m = std::fs::symlink_metadata(root.join(rel)).ok()?;
     if !m.file_type().is_file() {
         return None;
@@ -44,41 +78,116 @@ fn stat(root: &Path, rel: &str) -> Option<(u64, u128)> {
     Some((m.len(), mtime))
 }
 
-/// The cache's view of the inputs of this run.
-pub fn inputs(files: &[(String, String)]) -> Vec<(String, String)> {
-    files.to_vec()
+fn all_match(root: &Path, files: &[(String, u64, u128)]) -> bool {
+    files
+        .iter()
+        .all(|(rel, len, mtime)| stat(root, rel) == Some((*len, *mtime)))
 }
 
-/// True when the cache proves the output under `root` is up to date for
-/// these inputs; any doubt is `false`.
-pub fn is_fresh(root: &Path, inputs: &[(String, String)]) -> Option<usize> {
-    let bytes = std::fs::read(root.join(CACHE_FILE)).ok()?;
-    let cache: Cache = serde_json::from_slice(&bytes).ok()?;
-    if cache.version != env!("CARGO_PKG_VERSION") || cache.inputs != inputs {
-        return None;
-    }
-    for (rel, len, mtime) in &cache.files {
-        if stat(root, rel)? != (*len, *mtime) {
+impl Cache {
+    /// Reads the cache under `root`; `None` when there is none, it cannot be
+    /// read, or another esogen version wrote it.
+    pub fn load(root: &Path) -> Option<Self> {
+        let bytes = std::fs::read(root.join(CACHE_FILE)).ok()?;
+        let mut cache: Cache = serde_json::from_slice(&bytes).ok()?;
+        if cache.version != env!("CARGO_PKG_VERSION") {
             return None;
         }
+        cache.root = root.to_path_buf();
+        cache.index = cache
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.namespace.clone(), i))
+            .collect();
+        Some(cache)
     }
-    Some(cache.files.len())
+
+    /// The number of files the cache proves up to date under its root for
+    /// these inputs; `None` on any doubt.
+    pub fn is_fresh(&self, inputs: &[(String, String)]) -> Option<usize> {
+        if self.inputs != inputs || !all_match(&self.root, &self.files) {
+            return None;
+        }
+        let mut count = self.files.len();
+        for unit in &self.units {
+            if !all_match(&self.root, &unit.files) {
+                return None;
+            }
+            count += unit.files.len();
+        }
+        Some(count)
+    }
+
+    fn unit(&self, namespace: &str) -> Option<&UnitRecord> {
+        self.index.get(namespace).and_then(|i| self.units.get(*i))
+    }
+}
+
+impl Previous for Cache {
+    fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
+        let unit = self.unit(namespace)?;
+        if unit.fingerprint != fingerprint || !all_match(&self.root, &unit.files) {
+            return None;
+        }
+        Some(unit.files.iter().map(|(p, _, _)| p.clone()).collect())
+    }
 }
 
 /// Records the state after a run that left `tree` on disk under `root`.
-/// Failing to write the cache only costs speed next time.
-pub fn record(root: &Path, inputs: &[(String, String)], tree: &OutputTree) {
-    let mut files = Vec::with_capacity(tree.len());
-    for (rel, _) in tree.iter() {
-        match stat(root, rel) {
-            Some((len, mtime)) => files.push((rel.clone(), len, mtime)),
-            None => return,
-        }
+/// Kept units reuse what `previous` recorded for them (their files were just
+/// found unchanged); every other file is stat'ed. Failing to write the cache
+/// only costs speed next time.
+pub fn record(
+    root: &Path,
+    inputs: &[(String, String)],
+    tree: &OutputTree,
+    units: &[Unit],
+    previous: Option<&Cache>,
+) {
+    let stat_all = |paths: &mut dyn Iterator<Item = &String>| {
+        paths
+            .map(|rel| stat(root, rel).map(|(len, mtime)| (rel.clone(), len, mtime)))
+            .collect::<Option<Vec<_>>>()
+    };
+    let mut in_units = std::collections::HashSet::new();
+    let mut records = Vec::with_capacity(units.len());
+    for unit in units {
+        in_units.extend(unit.files.iter().map(String::as_str));
+        let reused = unit
+            .kept
+            .then(|| previous.and_then(|p| p.unit(&unit.namespace)))
+            .flatten()
+            .filter(|r| r.fingerprint == unit.fingerprint)
+            .map(|r| r.files.clone());
+        let files = match reused {
+            Some(files) => files,
+            None => match stat_all(&mut unit.files.iter()) {
+                Some(files) => files,
+                None => return,
+            },
+        };
+        records.push(UnitRecord {
+            namespace: unit.namespace.clone(),
+            fingerprint: unit.fingerprint.clone(),
+            files,
+        });
     }
+    let Some(files) = stat_all(
+        &mut tree
+            .paths()
+            .into_iter()
+            .filter(|p| !in_units.contains(p.as_str())),
+    ) else {
+        return;
+    };
     let cache = Cache {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         inputs: inputs.to_vec(),
         files,
+        units: records,
+        root: PathBuf::new(),
+        index: HashMap::new(),
     };
     if let Ok(text) = serde_json::to_vec(&cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));

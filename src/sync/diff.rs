@@ -192,7 +192,11 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut cs = ChangeSet::default();
+    // Kept files were just found as the last run left them.
+    let mut cs = ChangeSet {
+        unchanged: tree.kept().count(),
+        ..ChangeSet::default()
+    };
     for r in results {
         let part = r?;
         cs.added.extend(part.added);
@@ -204,7 +208,7 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
     let owned: std::collections::BTreeSet<String> =
         previous_ownership(root).files.into_iter().collect();
     for rel in &owned {
-        if tree.get(rel).is_some() || check_path(rel).is_err() {
+        if tree.contains(rel) || check_path(rel).is_err() {
             continue;
         }
         if check_no_symlink(root, rel).is_err() {
@@ -229,7 +233,7 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
                 continue;
             }
             let rel = relative(root, entry.path());
-            if tree.get(&rel).is_none() && !owned.contains(&rel) {
+            if !tree.contains(&rel) && !owned.contains(&rel) {
                 cs.strays.push(rel);
             }
         }
