@@ -357,6 +357,7 @@ fn cache_inputs(opts: &Options) -> Option<Vec<(String, String)>> {
 }
 
 fn generate(opts: Options) -> anyhow::Result<Exit> {
+    let phase = Phases::start();
     let inputs = cache_inputs(&opts);
     // Committing needs every file's bytes: no namespace is kept then.
     let cache = match opts.mode {
@@ -379,6 +380,7 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         }
         return Ok(Exit::Ok);
     }
+    phase.done("cache loaded");
     let previous = cache.as_ref().map(|c| c as &dyn pipeline::Previous);
     let (generated, loaded) = match build(&opts, previous) {
         Ok(g) => g,
@@ -387,8 +389,10 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
     if let Mode::Commit(c) = &opts.mode {
         return commit(&opts, c, &generated, &loaded);
     }
+    phase.done("generated (read, checked, built, rendered)");
     let tree = &generated.tree;
-    let changes = diff::compute(&opts.out, tree)
+    let known = cache.as_ref().map(|c| c as &dyn diff::Listings);
+    let changes = diff::compute_with(&opts.out, tree, known)
         .with_context(|| format!("comparing with `{}`", opts.out.display()))?;
     report_strays(&changes);
     match opts.mode {
@@ -425,17 +429,39 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
             Ok(Exit::Findings)
         }
         Mode::Write | Mode::Commit(_) => {
+            phase.done("compared");
             write_tree(&opts, &generated, &changes)?;
+            phase.done("written");
             if let Some(i) = &inputs {
+                let l = diff::listings_after_write(&opts.out, &changes);
+                phase.done("directory listings updated");
                 cache::record(
                     &opts.out,
                     i,
                     &generated.tree,
                     &generated.units,
+                    l,
                     cache.as_ref(),
                 );
             }
+            phase.done("cache recorded");
             Ok(Exit::Ok)
+        }
+    }
+}
+
+/// Phase timings on standard error when `ESOGEN_TIMINGS` is set, for
+/// profiling (see BENCHMARKS.md).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn start() -> Self {
+        Self(std::env::var_os("ESOGEN_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn done(&self, phase: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("timing: {phase} at {:.3} s", t.elapsed().as_secs_f64());
         }
     }
 }

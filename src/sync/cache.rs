@@ -26,6 +26,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::{Previous, Unit};
+use crate::sync::diff::{Listing, Listings};
 use crate::tree::OutputTree;
 
 /// Path of the cache inside the output root.
@@ -45,12 +46,19 @@ pub struct Cache {
     pub files: Vec<(String, u64, u128)>,
     /// One record per tenant namespace.
     pub units: Vec<UnitRecord>,
+    /// The managed directories' listings, to find stray files without
+    /// reading unchanged directories.
+    #[serde(default)]
+    pub listings: Vec<Listing>,
     /// Where the cache was read from; not recorded.
     #[serde(skip)]
     root: PathBuf,
     /// `units` by namespace; not recorded.
     #[serde(skip)]
     index: HashMap<String, usize>,
+    /// `listings` by directory; not recorded.
+    #[serde(skip)]
+    dirs: HashMap<String, usize>,
 }
 
 /// One tenant namespace as the last run left it.
@@ -100,6 +108,12 @@ impl Cache {
             .enumerate()
             .map(|(i, u)| (u.namespace.clone(), i))
             .collect();
+        cache.dirs = cache
+            .listings
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.dir.clone(), i))
+            .collect();
         Some(cache)
     }
 
@@ -134,6 +148,13 @@ impl Previous for Cache {
     }
 }
 
+impl Listings for Cache {
+    fn listing(&self, dir: &str, mtime: u128) -> Option<&Listing> {
+        let l = self.listings.get(*self.dirs.get(dir)?)?;
+        (l.mtime == mtime).then_some(l)
+    }
+}
+
 /// Records the state after a run that left `tree` on disk under `root`.
 /// Kept units reuse what `previous` recorded for them (their files were just
 /// found unchanged); every other file is stat'ed. Failing to write the cache
@@ -143,27 +164,53 @@ pub fn record(
     inputs: &[(String, String)],
     tree: &OutputTree,
     units: &[Unit],
+    listings: Vec<Listing>,
     previous: Option<&Cache>,
 ) {
-    let stat_all = |paths: &mut dyn Iterator<Item = &String>| {
-        paths
-            .map(|rel| stat(root, rel).map(|(len, mtime)| (rel.clone(), len, mtime)))
-            .collect::<Option<Vec<_>>>()
+    // Kept units reuse their records; everything else is stat'ed on all
+    // cores.
+    let reused: Vec<Option<&UnitRecord>> = units
+        .iter()
+        .map(|unit| {
+            unit.kept
+                .then(|| previous.and_then(|p| p.unit(&unit.namespace)))
+                .flatten()
+                .filter(|r| r.fingerprint == unit.fingerprint)
+        })
+        .collect();
+    let in_units: std::collections::HashSet<&str> = units
+        .iter()
+        .flat_map(|u| u.files.iter().map(String::as_str))
+        .collect();
+    let mut to_stat: Vec<&String> = units
+        .iter()
+        .zip(&reused)
+        .filter(|(_, r)| r.is_none())
+        .flat_map(|(u, _)| &u.files)
+        .collect();
+    let global: Vec<&String> = tree
+        .paths()
+        .into_iter()
+        .filter(|p| !in_units.contains(p.as_str()))
+        .collect();
+    to_stat.extend(&global);
+    let stats = crate::sync::diff::par_map(&to_stat, |rel| stat(root, rel));
+    let stats: HashMap<&str, Stat> = match to_stat
+        .iter()
+        .zip(stats)
+        .map(|(rel, s)| s.map(|s| (rel.as_str(), s)))
+        .collect::<Option<_>>()
+    {
+        Some(s) => s,
+        None => return,
     };
-    let mut in_units = std::collections::HashSet::new();
+    let entry = |rel: &String| stats.get(rel.as_str()).map(|(l, m)| (rel.clone(), *l, *m));
     let mut records = Vec::with_capacity(units.len());
-    for unit in units {
-        in_units.extend(unit.files.iter().map(String::as_str));
-        let reused = unit
-            .kept
-            .then(|| previous.and_then(|p| p.unit(&unit.namespace)))
-            .flatten()
-            .filter(|r| r.fingerprint == unit.fingerprint)
-            .map(|r| r.files.clone());
+    for (unit, reused) in units.iter().zip(reused) {
         let files = match reused {
-            Some(files) => files,
-            None => match stat_all(&mut unit.files.iter()) {
-                Some(files) => files,
+            Some(r) => r.files.clone(),
+            None => match unit.files.iter().map(entry).collect::<Option<Vec<_>>>() {
+                Some(f) => f,
                 None => return,
             },
         };
@@ -173,12 +220,7 @@ pub fn record(
             files,
         });
     }
-    let Some(files) = stat_all(
-        &mut tree
-            .paths()
-            .into_iter()
-            .filter(|p| !in_units.contains(p.as_str())),
-    ) else {
+    let Some(files) = global.into_iter().map(entry).collect::<Option<Vec<_>>>() else {
         return;
     };
     let cache = Cache {
@@ -186,8 +228,10 @@ pub fn record(
         inputs: inputs.to_vec(),
         files,
         units: records,
+        listings,
         root: PathBuf::new(),
         index: HashMap::new(),
+        dirs: HashMap::new(),
     };
     if let Ok(text) = serde_json::to_vec(&cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));

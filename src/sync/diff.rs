@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
-use walkdir::WalkDir;
 
 use super::SyncError;
 use crate::render::Ownership;
@@ -26,6 +25,8 @@ pub struct ChangeSet {
     pub strays: Vec<String>,
     /// Number of files already up to date.
     pub unchanged: usize,
+    /// The managed directories' listings, for the local cache.
+    pub listings: Vec<Listing>,
 }
 
 impl ChangeSet {
@@ -46,12 +47,34 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SyncE
 
 /// Refuses a relative path whose existing components include a symlink.
 pub fn check_no_symlink(root: &Path, rel: &str) -> Result<(), SyncError> {
-    let mut cur = root.to_path_buf();
-    for part in rel.split('/') {
-        cur.push(part);
+    check_no_symlink_memo(root, rel, &mut std::collections::HashSet::new())
+}
+
+/// [`check_no_symlink`], skipping directories in `real` (already found to
+/// be real directories) and adding the ones it finds.
+pub fn check_no_symlink_memo(
+    root: &Path,
+    rel: &str,
+    real: &mut std::collections::HashSet<String>,
+) -> Result<(), SyncError> {
+    let mut end = 0;
+    let mut parts = rel.split('/').peekable();
+    while let Some(part) = parts.next() {
+        end += part.len();
+        let prefix = &rel[..end];
+        end += 1;
+        let is_dir = parts.peek().is_some();
+        if is_dir && real.contains(prefix) {
+            continue;
+        }
+        let cur = root.join(prefix);
         match std::fs::symlink_metadata(&cur) {
             Ok(m) if m.file_type().is_symlink() => return Err(SyncError::Symlink { path: cur }),
-            Ok(_) => {}
+            Ok(m) => {
+                if is_dir && m.is_dir() {
+                    real.insert(prefix.to_owned());
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io("inspect", &cur)(e)),
         }
@@ -162,8 +185,56 @@ pub fn threads() -> usize {
         .min(8)
 }
 
+/// Maps `f` over `items` on all cores, keeping the order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let chunk = items.len().div_ceil(threads()).max(1);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Computes the changes writing `tree` under `root` would make.
 pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
+    compute_with(root, tree, None)
+}
+
+/// One directory under the managed directories as a run listed it: its
+/// mtime (read before listing) and its entries (name, is a directory).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Listing {
+    /// Path relative to the output root.
+    pub dir: String,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime: u128,
+    /// Entries, in no particular order.
+    pub entries: Vec<(String, bool)>,
+}
+
+/// Directory listings recorded by an earlier run (the local cache). A
+/// directory's mtime changes whenever an entry is added, removed or renamed,
+/// so a recorded listing with the same mtime is still the listing; looking
+/// for stray files then needs one `stat` per directory instead of reading
+/// it (git's untracked cache works the same way).
+pub trait Listings: Sync {
+    /// The recorded listing of `dir` if it was recorded at `mtime`.
+    fn listing(&self, dir: &str, mtime: u128) -> Option<&Listing>;
+}
+
+/// [`compute`], reusing the directory listings `known` vouches for to find
+/// stray files; the listings used or made are returned in the change set.
+pub fn compute_with(
+    root: &Path,
+    tree: &OutputTree,
+    known: Option<&dyn Listings>,
+) -> Result<ChangeSet, SyncError> {
     let entries: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
     for (rel, _) in &entries {
         check_path(rel)?;
@@ -218,37 +289,237 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
             cs.removed.push(rel.clone());
         }
     }
-    for dir in MANAGED_DIRS {
-        let base = root.join(dir);
-        if !base.is_dir() {
-            continue;
-        }
-        for entry in WalkDir::new(&base).sort_by_file_name().follow_links(false) {
-            let entry = entry.map_err(|e| SyncError::Io {
-                action: "list",
-                path: base.clone(),
-                source: e.into(),
-            })?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let rel = relative(root, entry.path());
-            if !tree.contains(&rel) && !owned.contains(&rel) {
-                cs.strays.push(rel);
-            }
-        }
-    }
+    (cs.strays, cs.listings) = strays(root, tree, &owned, known)?;
     cs.removed.sort();
     Ok(cs)
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+fn mtime_of(path: &Path) -> Result<Option<u128>, SyncError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Ok(m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io("inspect", path)(e)),
+    }
+}
+
+/// Lists one directory, or reuses its recorded listing when its mtime
+/// (read first, so a change during listing shows next time) is unchanged.
+fn listing(
+    root: &Path,
+    rel: &str,
+    known: Option<&dyn Listings>,
+) -> Result<Option<Listing>, SyncError> {
+    let dir = root.join(rel);
+    let Some(mtime) = mtime_of(&dir)? else {
+        return Ok(None);
+    };
+    if let Some(l) = known.and_then(|k| k.listing(rel, mtime)) {
+        return Ok(Some(l.clone()));
+    }
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("list", &dir)(e)),
+    };
+    let entries = entries
+        .map(|e| {
+            let e = e.map_err(io("list", &dir))?;
+            let is_dir = e.file_type().map_err(io("inspect", &e.path()))?.is_dir();
+            Ok((e.file_name().to_string_lossy().into_owned(), is_dir))
+        })
+        .collect::<Result<_, SyncError>>()?;
+    Ok(Some(Listing {
+        dir: rel.to_owned(),
+        mtime,
+        entries,
+    }))
+}
+
+/// Files under the managed directories that esogen neither generates now
+/// nor generated before, sorted, and the listings that found them. Symlinks
+/// count as files (never followed). The children of each managed directory
+/// (one per namespace or provider) are walked on all cores.
+fn strays(
+    root: &Path,
+    tree: &OutputTree,
+    owned: &std::collections::BTreeSet<String>,
+    known: Option<&dyn Listings>,
+) -> Result<(Vec<String>, Vec<Listing>), SyncError> {
+    let stray = |rel: &String| !tree.contains(rel) && !owned.contains(rel);
+    let mut out = Vec::new();
+    let mut listings = Vec::new();
+    // Subdirectories of the managed directories, walked in parallel.
+    let mut jobs: Vec<String> = Vec::new();
+    for dir in MANAGED_DIRS {
+        let Some(l) = listing(root, dir, known)? else {
+            continue;
+        };
+        for (name, is_dir) in &l.entries {
+            let rel = format!("{dir}/{name}");
+            if *is_dir {
+                jobs.push(rel);
+            } else if stray(&rel) {
+                out.push(rel);
+            }
+        }
+        listings.push(l);
+    }
+    let chunk = jobs.len().div_ceil(threads()).max(1);
+    type Found = Result<(Vec<String>, Vec<Listing>), SyncError>;
+    let found: Vec<Found> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let (mut out, mut listings) = (Vec::new(), Vec::new());
+                    let mut pending: Vec<String> = part.to_vec();
+                    while let Some(dir) = pending.pop() {
+                        let Some(l) = listing(root, &dir, known)? else {
+                            continue;
+                        };
+                        for (name, is_dir) in &l.entries {
+                            let rel = format!("{dir}/{name}");
+                            if *is_dir {
+                                pending.push(rel);
+                            } else if stray(&rel) {
+                                out.push(rel);
+                            }
+                        }
+                        listings.push(l);
+                    }
+                    Ok((out, listings))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for part in found {
+        let (o, l) = part?;
+        out.extend(o);
+        listings.extend(l);
+    }
+    out.sort();
+    Ok((out, listings))
+}
+
+/// Enters a directory the write created (and any new parents) in the
+/// listings, as an empty listing and an entry of its parent.
+fn enter_dir(
+    map: &mut std::collections::BTreeMap<String, Listing>,
+    touched: &mut std::collections::BTreeSet<String>,
+    dir: &str,
+) {
+    touched.insert(dir.to_owned());
+    if map.contains_key(dir) {
+        return;
+    }
+    if let Some((parent, name)) = dir.rsplit_once('/') {
+        enter_dir(map, touched, parent);
+        if let Some(l) = map.get_mut(parent) {
+            l.entries.push((name.to_owned(), true));
+        }
+    }
+    map.insert(
+        dir.to_owned(),
+        Listing {
+            dir: dir.to_owned(),
+            mtime: 0,
+            entries: Vec::new(),
+        },
+    );
+}
+
+/// The managed directories' listings after `changes` were written: the
+/// listings taken before writing, with added and removed files (and the
+/// directories created or emptied for them) applied and each touched
+/// directory's new mtime read back.
+pub fn listings_after_write(root: &Path, changes: &ChangeSet) -> Vec<Listing> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut map: BTreeMap<String, Listing> = changes
+        .listings
+        .iter()
+        .map(|l| (l.dir.clone(), l.clone()))
+        .collect();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    let managed = |rel: &str| {
+        MANAGED_DIRS
+            .iter()
+            .any(|d| rel.starts_with(&format!("{d}/")))
+    };
+    // New files by directory; each new directory is entered in its
+    // parent's listing once.
+    let mut by_dir: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for rel in changes.added.iter().filter(|r| managed(r)) {
+        if let Some((dir, name)) = rel.rsplit_once('/') {
+            by_dir.entry(dir).or_default().push(name);
+        }
+    }
+    for (dir, names) in by_dir {
+        enter_dir(&mut map, &mut touched, dir);
+        if let Some(l) = map.get_mut(dir) {
+            l.entries
+                .extend(names.iter().map(|n| ((*n).to_owned(), false)));
+        }
+    }
+    for rel in changes.removed.iter().filter(|r| managed(r)) {
+        if let Some((dir, name)) = rel.rsplit_once('/')
+            && let Some(l) = map.get_mut(dir)
+        {
+            l.entries.retain(|(n, _)| n != name);
+            touched.insert(dir.to_owned());
+        }
+    }
+    // Deepest first, so a directory emptied and removed by the write also
+    // leaves its parent's listing (which is then read again too).
+    let depth = |d: &str| d.matches('/').count();
+    let touched: Vec<String> = touched.into_iter().collect();
+    let mut read: BTreeMap<&String, Option<u128>> = touched
+        .iter()
+        .zip(par_map(&touched, |d| {
+            mtime_of(&root.join(d)).ok().flatten()
+        }))
+        .collect();
+    let mut queue: std::collections::BinaryHeap<(usize, String)> =
+        touched.iter().map(|d| (depth(d), d.clone())).collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    while let Some((_, dir)) = queue.pop() {
+        if !done.insert(dir.clone()) {
+            continue;
+        }
+        let mtime = match read.remove(&dir) {
+            Some(m) => m,
+            None => mtime_of(&root.join(&dir)).ok().flatten(),
+        };
+        match mtime {
+            Some(mtime) => {
+                if let Some(l) = map.get_mut(&dir) {
+                    l.entries.sort();
+                    l.entries.dedup();
+                    l.mtime = mtime;
+                }
+            }
+            // Emptied and removed, or unreadable: not recorded.
+            _ => {
+                map.remove(&dir);
+                if let Some((parent, name)) = dir.rsplit_once('/') {
+                    if let Some(l) = map.get_mut(parent) {
+                        l.entries.retain(|(n, _)| n != name);
+                    }
+                    done.remove(parent);
+                    queue.push((depth(parent), parent.to_owned()));
+                }
+            }
+        }
+    }
+    map.into_values().collect()
 }
 
 /// Whether diffs carry ANSI colours.

@@ -177,8 +177,7 @@ mod tests {
                 "overlays/old/kustomization.yaml".into(),
                 "policies/old/aws.iam-policy.json".into(),
             ],
-            strays: vec![],
-            unchanged: 0,
+            ..ChangeSet::default()
         };
         let msg = commit_message(&changes, &now, &before, "tenants.toml");
         assert_eq!(
