@@ -8,6 +8,7 @@ mod consumers;
 mod diagnostics;
 mod git;
 mod gitops;
+mod incremental;
 mod init;
 mod properties;
 mod providers;
