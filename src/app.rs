@@ -430,17 +430,21 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         }
         Mode::Write | Mode::Commit(_) => {
             phase.done("compared");
-            write_tree(&opts, &generated, &changes)?;
+            let written = write_tree(&opts, &generated, &changes)?;
             phase.done("written");
             if let Some(i) = &inputs {
                 let l = diff::listings_after_write(&opts.out, &changes);
                 phase.done("directory listings updated");
+                let known = changes.stats.iter().chain(&written);
                 cache::record(
                     &opts.out,
-                    i,
-                    &generated.tree,
-                    &generated.units,
-                    l,
+                    cache::Run {
+                        inputs: i,
+                        tree: &generated.tree,
+                        units: &generated.units,
+                        listings: l,
+                        known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
+                    },
                     cache.as_ref(),
                 );
             }
@@ -498,12 +502,17 @@ fn print_stale_summary(opts: &Options, changes: &ChangeSet) {
     }
 }
 
-fn write_tree(opts: &Options, generated: &Generated, changes: &ChangeSet) -> anyhow::Result<()> {
+/// Writes the changes; returns the size and mtime of the files written.
+fn write_tree(
+    opts: &Options,
+    generated: &Generated,
+    changes: &ChangeSet,
+) -> anyhow::Result<Vec<(String, diff::Stat)>> {
     if changes.is_empty() {
         println!("up to date: {} files, nothing written", changes.unchanged);
-        return Ok(());
+        return Ok(Vec::new());
     }
-    write::apply(&opts.out, &generated.tree, changes)
+    let written = write::apply(&opts.out, &generated.tree, changes)
         .with_context(|| format!("writing to `{}`", opts.out.display()))?;
     println!(
         "generated {} namespaces: {} added, {} changed, {} removed, {} unchanged",
@@ -513,7 +522,7 @@ fn write_tree(opts: &Options, generated: &Generated, changes: &ChangeSet) -> any
         changes.removed.len(),
         changes.unchanged
     );
-    Ok(())
+    Ok(written)
 }
 
 /// Holds `<git dir>/esogen.lock` for the whole run, so two `--commit` runs on

@@ -14,14 +14,16 @@
 //!   building, rendering and comparing them again: [`Cache`] implements
 //!   `pipeline::Previous`.
 //!
-//! The cache lives in `.esogen/cache.json`, is never committed (the tree
+//! The cache lives in `.esogen/cache.json` (a compact binary encoding,
+//! postcard, despite the name kept for existing `.gitignore` files: it is
+//! read and written on every run and holds 100,000 entries at 10,000
+//! namespaces), is never committed (the tree
 //! includes a `.esogen/.gitignore` for it) and never affects output bytes.
 //! Without it, with another esogen version, or on any mismatch, esogen takes
 //! the full path.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,12 +34,17 @@ use crate::tree::OutputTree;
 /// Path of the cache inside the output root.
 pub const CACHE_FILE: &str = ".esogen/cache.json";
 
-/// A file's recorded size and mtime (nanoseconds since the epoch).
-pub type Stat = (u64, u128);
+pub use crate::sync::diff::Stat;
+
+/// Bumped whenever the layout of [`Cache`] changes; with the version it
+/// keeps a cache from being read as something it is not.
+const FORMAT: u32 = 2;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Cache {
+    /// [`FORMAT`].
+    pub format: u32,
     /// esogen version that wrote it; another version ignores it.
     pub version: String,
     /// Every tenants file read, with its exact content.
@@ -48,7 +55,6 @@ pub struct Cache {
     pub units: Vec<UnitRecord>,
     /// The managed directories' listings, to find stray files without
     /// reading unchanged directories.
-    #[serde(default)]
     pub listings: Vec<Listing>,
     /// Where the cache was read from; not recorded.
     #[serde(skip)]
@@ -77,13 +83,7 @@ fn stat(root: &Path, rel: &str) -> Option<Stat> {
     if !m.file_type().is_file() {
         return None;
     }
-    let mtime = m
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    Some((m.len(), mtime))
+    crate::sync::diff::stat_of(&m)
 }
 
 fn all_match(root: &Path, files: &[(String, u64, u128)]) -> bool {
@@ -97,8 +97,8 @@ impl Cache {
     /// read, or another esogen version wrote it.
     pub fn load(root: &Path) -> Option<Self> {
         let bytes = std::fs::read(root.join(CACHE_FILE)).ok()?;
-        let mut cache: Cache = serde_json::from_slice(&bytes).ok()?;
-        if cache.version != env!("CARGO_PKG_VERSION") {
+        let mut cache: Cache = postcard::from_bytes(&bytes).ok()?;
+        if cache.format != FORMAT || cache.version != env!("CARGO_PKG_VERSION") {
             return None;
         }
         cache.root = root.to_path_buf();
@@ -155,18 +155,35 @@ impl Listings for Cache {
     }
 }
 
-/// Records the state after a run that left `tree` on disk under `root`.
+/// What a run that wrote its tree leaves for the cache.
+#[derive(Debug)]
+pub struct Run<'a> {
+    /// The tenants files read.
+    pub inputs: &'a [(String, String)],
+    /// The tree now on disk.
+    pub tree: &'a OutputTree,
+    /// Its namespace units.
+    pub units: &'a [Unit],
+    /// The managed directories' listings after writing.
+    pub listings: Vec<Listing>,
+    /// Sizes and mtimes already known: of the files compared unchanged and
+    /// of the files written.
+    pub known: HashMap<&'a str, Stat>,
+}
+
+/// Records the state after a run that left its tree on disk under `root`.
 /// Kept units reuse what `previous` recorded for them (their files were just
-/// found unchanged); every other file is stat'ed. Failing to write the cache
-/// only costs speed next time.
-pub fn record(
-    root: &Path,
-    inputs: &[(String, String)],
-    tree: &OutputTree,
-    units: &[Unit],
-    listings: Vec<Listing>,
-    previous: Option<&Cache>,
-) {
+/// found unchanged); files of which the run knows the size and mtime use
+/// those; the rest are stat'ed. Failing to write the cache only costs speed
+/// next time.
+pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
+    let Run {
+        inputs,
+        tree,
+        units,
+        listings,
+        known,
+    } = run;
     // Kept units reuse their records; everything else is stat'ed on all
     // cores.
     let reused: Vec<Option<&UnitRecord>> = units
@@ -194,17 +211,22 @@ pub fn record(
         .filter(|p| !in_units.contains(p.as_str()))
         .collect();
     to_stat.extend(&global);
+    to_stat.retain(|rel| !known.contains_key(rel.as_str()));
     let stats = crate::sync::diff::par_map(&to_stat, |rel| stat(root, rel));
-    let stats: HashMap<&str, Stat> = match to_stat
+    let Some(stats) = to_stat
         .iter()
         .zip(stats)
         .map(|(rel, s)| s.map(|s| (rel.as_str(), s)))
-        .collect::<Option<_>>()
-    {
-        Some(s) => s,
-        None => return,
+        .collect::<Option<HashMap<&str, Stat>>>()
+    else {
+        return;
     };
-    let entry = |rel: &String| stats.get(rel.as_str()).map(|(l, m)| (rel.clone(), *l, *m));
+    let entry = |rel: &String| {
+        known
+            .get(rel.as_str())
+            .or_else(|| stats.get(rel.as_str()))
+            .map(|(l, m)| (rel.clone(), *l, *m))
+    };
     let mut records = Vec::with_capacity(units.len());
     for (unit, reused) in units.iter().zip(reused) {
         let files = match reused {
@@ -224,6 +246,7 @@ pub fn record(
         return;
     };
     let cache = Cache {
+        format: FORMAT,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         inputs: inputs.to_vec(),
         files,
@@ -233,7 +256,7 @@ pub fn record(
         index: HashMap::new(),
         dirs: HashMap::new(),
     };
-    if let Ok(text) = serde_json::to_vec(&cache) {
+    if let Ok(text) = postcard::to_stdvec(&cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));
         let tmp = root.join(".esogen/cache.json.tmp");
         if std::fs::write(&tmp, text).is_ok() {

@@ -27,6 +27,9 @@ pub struct ChangeSet {
     pub unchanged: usize,
     /// The managed directories' listings, for the local cache.
     pub listings: Vec<Listing>,
+    /// The size and mtime of the unchanged files compared, for the local
+    /// cache.
+    pub stats: Vec<(String, Stat)>,
 }
 
 impl ChangeSet {
@@ -101,8 +104,24 @@ struct Reader<'a> {
 
 enum Found {
     Missing,
-    Same,
+    /// Same content; the size and mtime read from the open file.
+    Same(Stat),
     Different,
+}
+
+/// A file's size and modification time (nanoseconds since the epoch), what
+/// the local cache trusts to say a file is unchanged.
+pub type Stat = (u64, u128);
+
+/// The [`Stat`] of metadata.
+pub fn stat_of(m: &std::fs::Metadata) -> Option<Stat> {
+    let mtime = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((m.len(), mtime))
 }
 
 impl<'a> Reader<'a> {
@@ -163,16 +182,16 @@ impl<'a> Reader<'a> {
             Err(e) => return Err(io("read", &path)(e)),
         };
         // A different size needs no read.
-        let len = file.metadata().map_err(io("inspect", &path))?.len();
-        if len != bytes.len() as u64 {
+        let meta = file.metadata().map_err(io("inspect", &path))?;
+        if meta.len() != bytes.len() as u64 {
             return Ok(Found::Different);
         }
         let mut old = Vec::with_capacity(bytes.len());
         file.read_to_end(&mut old).map_err(io("read", &path))?;
-        Ok(if old == bytes {
-            Found::Same
-        } else {
-            Found::Different
+        // Read before the content: a change after it shows as a new mtime.
+        Ok(match stat_of(&meta) {
+            Some(stat) if old == bytes => Found::Same(stat),
+            _ => Found::Different,
         })
     }
 }
@@ -251,7 +270,10 @@ pub fn compute_with(
                         match reader.compare(rel, bytes)? {
                             Found::Missing => cs.added.push((*rel).clone()),
                             Found::Different => cs.changed.push((*rel).clone()),
-                            Found::Same => cs.unchanged += 1,
+                            Found::Same(stat) => {
+                                cs.unchanged += 1;
+                                cs.stats.push(((*rel).clone(), stat));
+                            }
                         }
                     }
                     Ok(cs)
@@ -273,6 +295,7 @@ pub fn compute_with(
         cs.added.extend(part.added);
         cs.changed.extend(part.changed);
         cs.unchanged += part.unchanged;
+        cs.stats.extend(part.stats);
     }
     cs.added.sort();
     cs.changed.sort();

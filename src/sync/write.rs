@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::SyncError;
-use super::diff::{ChangeSet, check_no_symlink, check_no_symlink_memo};
+use super::diff::{ChangeSet, Stat, check_no_symlink, check_no_symlink_memo, stat_of};
 use crate::tree::{OWNERSHIP_FILE, OutputTree};
 
 /// The file operations `apply` performs, one call per step.
@@ -27,6 +27,24 @@ pub trait FileOps {
     fn remove_dir(&mut self, path: &Path) -> std::io::Result<()>;
 }
 
+/// Writes `bytes` to a new temporary file in `dir`; returns its path and
+/// its size and mtime.
+fn write_temp_file(dir: &Path, bytes: &[u8]) -> std::io::Result<(PathBuf, Option<Stat>)> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".esogen-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    // No fsync per file: the rename keeps readers and crashes of esogen
+    // from seeing partial files; durability across power loss is the
+    // file system's (and the git commit's) job, and fsyncing 90,000
+    // files would dominate the run.
+    tmp.write_all(bytes)?;
+    let stat = tmp.as_file().metadata().ok().as_ref().and_then(stat_of);
+    // Kept on disk until renamed; removed by `apply` if the rename fails.
+    let (_, path) = tmp.keep().map_err(|e| e.error)?;
+    Ok((path, stat))
+}
+
 /// The real file system.
 #[derive(Debug, Default)]
 pub struct RealFs;
@@ -37,18 +55,7 @@ impl FileOps for RealFs {
     }
 
     fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".esogen-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        // No fsync per file: the rename keeps readers and crashes of esogen
-        // from seeing partial files; durability across power loss is the
-        // file system's (and the git commit's) job, and fsyncing 90,000
-        // files would dominate the run.
-        tmp.write_all(bytes)?;
-        // Kept on disk until renamed; removed by `apply` if the rename fails.
-        let (_, path) = tmp.keep().map_err(|e| e.error)?;
-        Ok(path)
+        write_temp_file(dir, bytes).map(|(path, _)| path)
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
@@ -65,10 +72,14 @@ impl FileOps for RealFs {
 }
 
 /// The real file system, remembering the directories it already made so a
-/// directory of 10 files is created once, not checked 10 times.
+/// directory of 10 files is created once, not checked 10 times, and the
+/// size and mtime of the file it last renamed into place (read from the
+/// open temporary file, so without another lookup).
 #[derive(Debug, Default)]
 struct RealFsMemo {
     made: std::collections::HashSet<PathBuf>,
+    pending: Option<Stat>,
+    last: Option<Stat>,
 }
 
 impl FileOps for RealFsMemo {
@@ -82,11 +93,16 @@ impl FileOps for RealFsMemo {
     }
 
     fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        RealFs.write_temp(dir, bytes)
+        let (path, stat) = write_temp_file(dir, bytes)?;
+        self.pending = stat;
+        Ok(path)
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
-        RealFs.rename(from, to)
+        RealFs.rename(from, to)?;
+        // A rename keeps the inode, so its size and mtime.
+        self.last = self.pending.take();
+        Ok(())
     }
 
     fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
@@ -124,7 +140,13 @@ fn write_atomic(ops: &mut dyn FileOps, path: &Path, bytes: &[u8]) -> Result<(), 
 
 /// Writes added and changed files, then the ownership record, then removes
 /// files that are no longer generated and the directories they leave empty.
-pub fn apply(root: &Path, tree: &OutputTree, changes: &ChangeSet) -> Result<(), SyncError> {
+/// Returns the size and mtime of the files written in parallel, for the
+/// local cache.
+pub fn apply(
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+) -> Result<Vec<(String, Stat)>, SyncError> {
     // Files are independent: write them from all cores first; `apply_with`
     // then finds them up to date and does the ordered part (the ownership
     // record last, then removals).
@@ -135,27 +157,36 @@ pub fn apply(root: &Path, tree: &OutputTree, changes: &ChangeSet) -> Result<(), 
         .filter(|p| p.as_str() != OWNERSHIP_FILE)
         .collect();
     let chunk = writes.len().div_ceil(super::diff::threads()).max(1);
-    std::thread::scope(|scope| {
+    let written: Vec<Result<Vec<(String, Stat)>, SyncError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = writes
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     let mut fs = RealFsMemo::default();
                     let mut real = std::collections::HashSet::new();
+                    let mut stats = Vec::with_capacity(part.len());
                     for rel in part {
                         check_no_symlink_memo(root, rel, &mut real)?;
                         if let Some(bytes) = tree.get(rel) {
                             write_atomic(&mut fs, &root.join(rel.as_str()), bytes)?;
+                            if let Some(stat) = fs.last.take() {
+                                stats.push(((*rel).clone(), stat));
+                            }
                         }
                     }
-                    Ok::<(), SyncError>(())
+                    Ok(stats)
                 })
             })
             .collect();
         handles
             .into_iter()
-            .try_for_each(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    })?;
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut stats = Vec::new();
+    for part in written {
+        stats.extend(part?);
+    }
     let rest = ChangeSet {
         added: changes
             .added
@@ -171,10 +202,10 @@ pub fn apply(root: &Path, tree: &OutputTree, changes: &ChangeSet) -> Result<(), 
             .collect(),
         removed: changes.removed.clone(),
         strays: Vec::new(),
-        unchanged: 0,
-        listings: Vec::new(),
+        ..ChangeSet::default()
     };
-    apply_with(&mut RealFs, root, tree, &rest)
+    apply_with(&mut RealFs, root, tree, &rest)?;
+    Ok(stats)
 }
 
 /// [`apply`] through the given file operations.
