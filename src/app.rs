@@ -18,7 +18,7 @@ use esogen::source::Sources;
 use esogen::sync::diff::{self, ChangeSet, DiffColor};
 use esogen::sync::git::{CommitOutcome, GitRepo, Oid, TreeChanges, prefixed};
 use esogen::sync::{cache, message, write};
-use esogen::tree::OWNERSHIP_FILE;
+use esogen::tree::{OWNERSHIP_FILE, OutputTree};
 
 /// Process exit codes; documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -390,7 +390,17 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         return commit(&opts, c, &generated, &loaded);
     }
     phase.done("generated (read, checked, built, rendered)");
-    let tree = &generated.tree;
+    // Only the files are needed from here: the plan goes, so the peak
+    // memory is the tree, not the tree and the plan.
+    let Generated {
+        plan,
+        tree: owned_tree,
+        units,
+        ..
+    } = generated;
+    let namespaces = plan.namespaces.len();
+    drop(plan);
+    let tree = &owned_tree;
     let known = cache.as_ref().map(|c| c as &dyn diff::Listings);
     let changes = diff::compute_with(&opts.out, tree, known)
         .with_context(|| format!("comparing with `{}`", opts.out.display()))?;
@@ -430,18 +440,21 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         }
         Mode::Write | Mode::Commit(_) => {
             phase.done("compared");
-            let written = write_tree(&opts, &generated, &changes)?;
+            let written = write_tree(&opts, tree, namespaces, &changes)?;
             phase.done("written");
             if let Some(i) = &inputs {
                 let l = diff::listings_after_write(&opts.out, &changes);
                 phase.done("directory listings updated");
                 let known = changes.stats.iter().chain(&written);
+                // The bytes are on disk now; the cache needs the paths.
+                let paths: Vec<String> = tree.paths().into_iter().cloned().collect();
+                drop(owned_tree);
                 cache::record(
                     &opts.out,
                     cache::Run {
                         inputs: i,
-                        tree: &generated.tree,
-                        units: &generated.units,
+                        paths: &paths,
+                        units: &units,
                         listings: l,
                         known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
                     },
@@ -505,18 +518,19 @@ fn print_stale_summary(opts: &Options, changes: &ChangeSet) {
 /// Writes the changes; returns the size and mtime of the files written.
 fn write_tree(
     opts: &Options,
-    generated: &Generated,
+    tree: &OutputTree,
+    namespaces: usize,
     changes: &ChangeSet,
 ) -> anyhow::Result<Vec<(String, diff::Stat)>> {
     if changes.is_empty() {
         println!("up to date: {} files, nothing written", changes.unchanged);
         return Ok(Vec::new());
     }
-    let written = write::apply(&opts.out, &generated.tree, changes)
+    let written = write::apply(&opts.out, tree, changes)
         .with_context(|| format!("writing to `{}`", opts.out.display()))?;
     println!(
         "generated {} namespaces: {} added, {} changed, {} removed, {} unchanged",
-        generated.plan.namespaces.len(),
+        namespaces,
         changes.added.len(),
         changes.changed.len(),
         changes.removed.len(),

@@ -90,7 +90,7 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
     );
     let store = store_for(plan, ns);
     if let Some(store) = store {
-        for d in &store.decisions {
+        for d in &store.decisions() {
             line(&mut out, 2, &format!("{}: {}", d.topic, d.choice));
             line(&mut out, 4, &format!("why: {}", d.reason));
         }

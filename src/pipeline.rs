@@ -12,8 +12,6 @@ use crate::tree::OutputTree;
 /// What the pure pipeline produced.
 #[derive(Debug)]
 pub struct Generated {
-    /// The validated config.
-    pub config: Config,
     /// The plan.
     pub plan: Plan,
     /// The files.
@@ -103,8 +101,9 @@ pub fn generate_incremental(
     let Some((config, plan)) = checked else {
         return (Err(PipelineError::Invalid), diags);
     };
+    // Everything the files need is in the plan.
+    drop(config);
     let result = render_plan(&plan, source_name, previous).map(|(tree, units)| Generated {
-        config,
         plan,
         tree,
         units,

@@ -129,10 +129,10 @@ impl<'p> Builder<'p> {
                 service_account,
                 backend,
                 teams,
-                // Only the base's comment reads them (a global file); they
-                // also name counts of all teams, which would make every
-                // namespace dirty whenever a team is added.
-                decisions: _,
+                // Only the base's comment reads it (a global file); it also
+                // counts all teams, which would make every namespace dirty
+                // whenever a team is added.
+                scope_reason: _,
             } = store;
             (name, placement, service_account, teams).hash(&mut h);
             backend.fingerprint(&mut h);
@@ -353,8 +353,7 @@ impl TenantShape {
             digest: h.finish_bytes(),
             reason: stores
                 .first()
-                .and_then(|s| s.decisions.first())
-                .map(|d| d.reason.clone())
+                .map(|s| s.scope_reason.to_string())
                 .unwrap_or_default(),
         })
     }
@@ -542,7 +541,7 @@ fn cluster_base(stores: &[&StorePlan], plan: &Plan) -> Vec<Artifact> {
         }
         out.push(Artifact {
             path: format!("bases/cluster/{store_file}"),
-            reason: Some(plan.scope.reason.clone()),
+            reason: Some(plan.scope.reason.to_string()),
             content: Content::Yaml(vec![Object::SecretStore(Box::new(secret_store(s, false)))]),
         });
         resources.push(store_file);

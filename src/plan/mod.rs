@@ -93,11 +93,37 @@ pub struct StorePlan {
     pub backend: Arc<dyn Backend>,
     /// Teams served.
     pub teams: Vec<TeamName>,
-    /// Decisions taken for this store.
-    pub decisions: Vec<Decision>,
+    /// Why the store scope was chosen (shared by every store).
+    pub scope_reason: Arc<str>,
 }
 
 impl StorePlan {
+    /// The decisions taken for this store, with their reasons: its scope,
+    /// then its identity. Made on demand (for `explain`), not kept for
+    /// 10,000 stores.
+    pub fn decisions(&self) -> Vec<Decision> {
+        let mut out = vec![Decision {
+            topic: "store scope",
+            choice: match &self.placement {
+                StorePlacement::Namespace(ns) => {
+                    format!("SecretStore `{}` in namespace `{ns}`", self.name)
+                }
+                StorePlacement::Cluster { allowed } => format!(
+                    "ClusterSecretStore `{}` limited to namespaces {}",
+                    self.name,
+                    allowed
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            reason: self.scope_reason.to_string(),
+        }];
+        out.extend(self.backend.decisions());
+        out
+    }
+
     /// The namespace the store's credentials and policies belong to.
     pub fn home_namespace(&self) -> &NamespaceName {
         &self.service_account.namespace
@@ -313,25 +339,6 @@ fn plan_store(
     match provider.settings.plan_identity(req) {
         Ok(backend) => {
             diags.extend(backend.findings());
-            let mut decisions = vec![Decision {
-                topic: "store scope",
-                choice: match &placement {
-                    StorePlacement::Namespace(ns) => {
-                        format!("SecretStore `{}` in namespace `{ns}`", req.provider)
-                    }
-                    StorePlacement::Cluster { allowed } => format!(
-                        "ClusterSecretStore `{}` limited to namespaces {}",
-                        req.provider,
-                        allowed
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                },
-                reason: scope.reason.clone(),
-            }];
-            decisions.extend(backend.decisions());
             Some(StorePlan {
                 name: req.provider.clone(),
                 placement,
@@ -341,7 +348,7 @@ fn plan_store(
                 },
                 backend,
                 teams: req.teams.iter().map(|t| (*t).clone()).collect(),
-                decisions,
+                scope_reason: Arc::clone(&scope.reason),
             })
         }
         Err(ds) => {

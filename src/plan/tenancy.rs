@@ -21,7 +21,7 @@ pub struct ScopeDecision {
     /// The scope.
     pub scope: StoreScope,
     /// Why, in one sentence.
-    pub reason: String,
+    pub reason: std::sync::Arc<str>,
     /// True when a ClusterSecretStore serves several teams because the user
     /// forced it: no per-team credential isolation.
     pub is_shared: bool,
@@ -39,28 +39,28 @@ pub fn decide(setting: StoreScopeSetting, team_count: usize) -> ScopeDecision {
             scope: StoreScope::PerNamespace,
             reason: format!(
                 "{teams} the cluster, so each namespace gets its own SecretStore and credentials (ESO guide Option A): a compromised namespace reaches only its own secrets"
-            ),
+            ).into(),
             is_shared: false,
         },
         (StoreScopeSetting::Auto, _) => ScopeDecision {
             scope: StoreScope::Cluster,
             reason: format!(
                 "{teams} the cluster, so one ClusterSecretStore per provider is enough (ESO guide Option B), limited to the team's namespaces by an explicit list"
-            ),
+            ).into(),
             is_shared: false,
         },
         (StoreScopeSetting::Namespace, _) => ScopeDecision {
             scope: StoreScope::PerNamespace,
             reason: format!(
                 "`store_scope = \"namespace\"`: each namespace gets its own SecretStore and credentials (ESO guide Option A); {teams} the cluster"
-            ),
+            ).into(),
             is_shared: false,
         },
         (StoreScopeSetting::Cluster, n) => ScopeDecision {
             scope: StoreScope::Cluster,
             reason: format!(
                 "`store_scope = \"cluster\"` forces one ClusterSecretStore per provider (ESO guide Option B); {teams} the cluster"
-            ),
+            ).into(),
             is_shared: n > 1,
         },
     }

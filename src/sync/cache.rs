@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::pipeline::{Previous, Unit};
 use crate::sync::diff::{Listing, Listings};
-use crate::tree::OutputTree;
 
 /// Path of the cache inside the output root.
 pub const CACHE_FILE: &str = ".esogen/cache.json";
@@ -160,8 +159,8 @@ impl Listings for Cache {
 pub struct Run<'a> {
     /// The tenants files read.
     pub inputs: &'a [(String, String)],
-    /// The tree now on disk.
-    pub tree: &'a OutputTree,
+    /// Every path of the tree now on disk.
+    pub paths: &'a [String],
     /// Its namespace units.
     pub units: &'a [Unit],
     /// The managed directories' listings after writing.
@@ -179,7 +178,7 @@ pub struct Run<'a> {
 pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
     let Run {
         inputs,
-        tree,
+        paths,
         units,
         listings,
         known,
@@ -205,9 +204,8 @@ pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
         .filter(|(_, r)| r.is_none())
         .flat_map(|(u, _)| &u.files)
         .collect();
-    let global: Vec<&String> = tree
-        .paths()
-        .into_iter()
+    let global: Vec<&String> = paths
+        .iter()
         .filter(|p| !in_units.contains(p.as_str()))
         .collect();
     to_stat.extend(&global);
