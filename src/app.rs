@@ -359,15 +359,17 @@ fn cache_inputs(opts: &Options) -> Option<Vec<(String, String)>> {
 fn generate(opts: Options) -> anyhow::Result<Exit> {
     let phase = Phases::start();
     let inputs = cache_inputs(&opts);
-    // Committing needs every file's bytes: no namespace is kept then.
-    let cache = match opts.mode {
-        Mode::Write | Mode::Check | Mode::Diff => cache::Cache::load(&opts.out),
-        Mode::Commit(_) => None,
+    // Committing to another branch needs every file's bytes (nothing is on
+    // disk there): no namespace is kept then.
+    let cache = match &opts.mode {
+        Mode::Commit(c) if c.branch.is_some() => None,
+        _ => cache::Cache::load(&opts.out),
     };
-    if let Some(count) = cache
-        .as_ref()
-        .zip(inputs.as_deref())
-        .and_then(|(c, i)| c.is_fresh(i))
+    if matches!(opts.mode, Mode::Write | Mode::Check | Mode::Diff)
+        && let Some(count) = cache
+            .as_ref()
+            .zip(inputs.as_deref())
+            .and_then(|(c, i)| c.is_fresh(i))
     {
         let msg = format!(
             "up to date: {count} files match {} (unchanged since the last run)",
@@ -387,7 +389,15 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         Err(exit) => return Ok(exit),
     };
     if let Mode::Commit(c) = &opts.mode {
-        return commit(&opts, c, &generated, &loaded);
+        return commit(
+            &opts,
+            c,
+            &generated,
+            &loaded,
+            cache.as_ref(),
+            inputs.as_deref(),
+            &phase,
+        );
     }
     phase.done("generated (read, checked, built, rendered)");
     // Only the files are needed from here: the plan goes, so the peak
@@ -457,6 +467,7 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
                         units: &units,
                         listings: l,
                         known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
+                        staging: None,
                     },
                     cache.as_ref(),
                 );
@@ -558,11 +569,14 @@ fn commit(
     c: &CommitOptions,
     generated: &Generated,
     loaded: &Loaded,
+    cache: Option<&cache::Cache>,
+    inputs: Option<&[(String, String)]>,
+    phase: &Phases,
 ) -> anyhow::Result<Exit> {
     let source_name = loaded.source_name.as_str();
     anyhow::ensure!(
-        generated.tree.is_complete(),
-        "internal error: a commit needs every file rendered"
+        c.branch.is_none() || generated.tree.is_complete(),
+        "internal error: a commit to another branch needs every file rendered"
     );
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("creating `{}`", opts.out.display()))?;
@@ -637,12 +651,15 @@ fn commit(
             )
         }
         None => {
-            let changes = diff::compute(&opts.out, tree)
+            let known = cache.map(|c| c as &dyn diff::Listings);
+            let changes = diff::compute_with(&opts.out, tree, known)
                 .with_context(|| format!("comparing with `{}`", opts.out.display()))?;
             report_strays(&changes);
+            phase.done("compared");
             let all: Vec<String> = tree
-                .iter()
-                .map(|(p, _)| prefixed(&prefix, p))
+                .paths()
+                .into_iter()
+                .map(|p| prefixed(&prefix, p))
                 .chain(config_in_repo.iter().map(|(rel, _)| rel.clone()))
                 .collect();
             let removed: Vec<String> = changes
@@ -652,10 +669,19 @@ fn commit(
                 .collect();
             let mut allowed: BTreeSet<String> = all.iter().cloned().collect();
             allowed.extend(removed.iter().cloned());
-            let unrelated = repo.unrelated_staged(&allowed)?;
-            if !unrelated.is_empty() && !c.allow_staged {
-                return Err(esogen::sync::git::GitError::UnrelatedStaged(unrelated).into());
-            }
+            // HEAD and the index as the last esogen commit left them: the
+            // staged tree is HEAD's and nothing else is staged.
+            let left = cache.and_then(|c| c.staging.as_ref());
+            let staged = match repo.staging_state()? {
+                Some(now) if Some(&now) == left => Oid::from_str(&now.tree)?,
+                _ => {
+                    let (unrelated, staged) = repo.unrelated_staged(&allowed)?;
+                    if !unrelated.is_empty() && !c.allow_staged {
+                        return Err(esogen::sync::git::GitError::UnrelatedStaged(unrelated).into());
+                    }
+                    staged
+                }
+            };
             let previous = repo
                 .head_tree()?
                 .map(|t| repo.read_in_tree(t, &prefixed(&prefix, OWNERSHIP_FILE)))
@@ -663,10 +689,24 @@ fn commit(
                 .flatten()
                 .and_then(|b| Ownership::parse(&b))
                 .unwrap_or_default();
-            if !changes.is_empty() {
+            let written = if changes.is_empty() {
+                Vec::new()
+            } else {
                 write::apply(&opts.out, tree, &changes)
-                    .with_context(|| format!("writing to `{}`", opts.out.display()))?;
-            }
+                    .with_context(|| format!("writing to `{}`", opts.out.display()))?
+            };
+            phase.done("written");
+            // Kept files, with the size and mtime the cache just confirmed.
+            let kept_stats = cache.map(cache::Cache::stats).unwrap_or_default();
+            let kept: Vec<(String, PathBuf, diff::Stat)> = tree
+                .kept()
+                .map(|p| {
+                    kept_stats
+                        .get(p.as_str())
+                        .map(|s| (prefixed(&prefix, p), opts.out.join(p), *s))
+                        .ok_or_else(|| anyhow::anyhow!("internal error: `{p}` kept unrecorded"))
+                })
+                .collect::<anyhow::Result<_>>()?;
             let mut files: Vec<(String, &[u8], PathBuf)> = tree
                 .iter()
                 .map(|(p, b)| (prefixed(&prefix, p), b.as_slice(), opts.out.join(p)))
@@ -682,7 +722,26 @@ fn commit(
             );
             let word =
                 |diff: &TreeChanges| commit_message(diff, &prefix, &now, &previous, source_name);
-            let (outcome, msg) = repo.commit_from_memory(&files, &removed, &word, &who)?;
+            let (outcome, msg) =
+                repo.commit_from_memory(staged, &files, &kept, &removed, &word, &who)?;
+            phase.done("committed");
+            if let Some(inputs) = inputs {
+                let known = changes.stats.iter().chain(&written);
+                let paths: Vec<String> = tree.paths().into_iter().cloned().collect();
+                cache::record(
+                    &opts.out,
+                    cache::Run {
+                        inputs,
+                        paths: &paths,
+                        units: &generated.units,
+                        listings: diff::listings_after_write(&opts.out, &changes),
+                        known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
+                        staging: repo.staging_state()?,
+                    },
+                    cache,
+                );
+                phase.done("cache recorded");
+            }
             let branch = repo.current_branch().unwrap_or_else(|| "HEAD".into());
             (outcome, branch, msg)
         }

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pipeline::{Previous, Unit};
 use crate::sync::diff::{Listing, Listings};
+use crate::sync::git::StagingState;
 
 /// Path of the cache inside the output root.
 pub const CACHE_FILE: &str = ".esogen/cache.json";
@@ -37,7 +38,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -55,6 +56,10 @@ pub struct Cache {
     /// The managed directories' listings, to find stray files without
     /// reading unchanged directories.
     pub listings: Vec<Listing>,
+    /// HEAD and the index right after esogen's last commit: while they are
+    /// unchanged, nothing else is staged and the staged tree is HEAD's, so
+    /// `--commit` skips comparing the whole index with HEAD.
+    pub staging: Option<StagingState>,
     /// Where the cache was read from; not recorded.
     #[serde(skip)]
     root: PathBuf,
@@ -132,6 +137,15 @@ impl Cache {
         Some(count)
     }
 
+    /// Every recorded file's size and mtime by path.
+    pub fn stats(&self) -> HashMap<&str, Stat> {
+        self.files
+            .iter()
+            .chain(self.units.iter().flat_map(|u| &u.files))
+            .map(|(p, l, m)| (p.as_str(), (*l, *m)))
+            .collect()
+    }
+
     fn unit(&self, namespace: &str) -> Option<&UnitRecord> {
         self.index.get(namespace).and_then(|i| self.units.get(*i))
     }
@@ -168,6 +182,9 @@ pub struct Run<'a> {
     /// Sizes and mtimes already known: of the files compared unchanged and
     /// of the files written.
     pub known: HashMap<&'a str, Stat>,
+    /// HEAD and the index after a commit; `None` keeps the previous record
+    /// (a run that only writes files leaves both alone).
+    pub staging: Option<StagingState>,
 }
 
 /// Records the state after a run that left its tree on disk under `root`.
@@ -182,7 +199,9 @@ pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
         units,
         listings,
         known,
+        staging,
     } = run;
+    let staging = staging.or_else(|| previous.and_then(|p| p.staging.clone()));
     // Kept units reuse their records; everything else is stat'ed on all
     // cores.
     let reused: Vec<Option<&UnitRecord>> = units
@@ -250,6 +269,7 @@ pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
         files,
         units: records,
         listings,
+        staging,
         root: PathBuf::new(),
         index: HashMap::new(),
         dirs: HashMap::new(),

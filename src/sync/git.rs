@@ -253,13 +253,43 @@ impl GitRepo {
         }
     }
 
-    /// Paths staged (index differs from HEAD) that are not in `allowed`.
-    pub fn unrelated_staged(&self, allowed: &BTreeSet<String>) -> Result<Vec<String>, GitError> {
+    /// HEAD's commit and the index file's size and mtime: while both are
+    /// what an esogen commit left, the index holds exactly HEAD's tree and
+    /// nothing else is staged (see `sync::cache`).
+    pub fn staging_state(&self) -> Result<Option<StagingState>, GitError> {
+        let Some(head) = self.head_commit()? else {
+            return Ok(None);
+        };
+        let index = self.repo.path().join("index");
+        Ok(std::fs::symlink_metadata(&index)
+            .ok()
+            .as_ref()
+            .and_then(crate::sync::diff::stat_of)
+            .map(|index| StagingState {
+                head: head.id().to_string(),
+                tree: head.tree_id().to_string(),
+                index,
+            }))
+    }
+
+    /// Paths staged (index differs from HEAD) that are not in `allowed`,
+    /// and the staged tree (the base of [`GitRepo::commit_from_memory`]).
+    pub fn unrelated_staged(
+        &self,
+        allowed: &BTreeSet<String>,
+    ) -> Result<(Vec<String>, Oid), GitError> {
         let head_tree = match self.head_commit()? {
             Some(c) => Some(c.tree().map_err(git("read HEAD's tree"))?),
             None => None,
         };
-        let index = self.repo.index().map_err(git("read the index"))?;
+        let mut index = self.repo.index().map_err(git("read the index"))?;
+        // The usual case, nothing staged, without a diff of every entry.
+        let staged = index.write_tree().map_err(git("read the staged tree"))?;
+        if head_tree.as_ref().map(git2::Tree::id) == Some(staged)
+            || (head_tree.is_none() && index.is_empty())
+        {
+            return Ok((Vec::new(), staged));
+        }
         let diff = self
             .repo
             .diff_tree_to_index(head_tree.as_ref(), Some(&index), None)
@@ -275,7 +305,7 @@ impl GitRepo {
                 }
             }
         }
-        Ok(out.into_iter().collect())
+        Ok((out.into_iter().collect(), staged))
     }
 
     /// Commits the generated files on the current branch, building blobs and
@@ -284,9 +314,15 @@ impl GitRepo {
     /// every unchanged subtree of HEAD's, and the index is updated only for
     /// the paths that changed, with their stat data so `git status` stays
     /// fast. Files are `(repo-relative path, bytes, absolute path on disk)`.
+    /// Kept files (`(repo-relative path, absolute path, size and mtime)`)
+    /// were not rendered: one whose index entry has that size and mtime is
+    /// staged as it is (git's own test of an index entry); any other is read
+    /// from disk.
     pub fn commit_from_memory(
         &self,
+        base_id: Oid,
         files: &[(String, &[u8], PathBuf)],
+        kept: &[(String, PathBuf, crate::sync::diff::Stat)],
         remove: &[String],
         message: &dyn Fn(&TreeChanges) -> String,
         who: &Identities,
@@ -296,19 +332,46 @@ impl GitRepo {
         let mut index = self.repo.index().map_err(git("read the index"))?;
         // The base is what is staged: HEAD's tree, plus whatever the caller
         // allowed to stay staged (`--allow-staged` commits it too).
-        let base_id = index.write_tree().map_err(git("read the staged tree"))?;
         let base = self
             .repo
             .find_tree(base_id)
             .map_err(git("read the staged tree"))?;
+        // The index, read once: path -> (size, mtime in ns, blob). A lookup
+        // by path per file costs a C string and an entry copy each.
+        let entries: std::collections::HashMap<Vec<u8>, (u64, i128, Oid)> = index
+            .iter()
+            .filter(|e| (e.flags >> 12) & 0x3 == 0)
+            .map(|e| {
+                let mtime = i128::from(e.mtime.seconds()) * 1_000_000_000
+                    + i128::from(e.mtime.nanoseconds());
+                (e.path, (u64::from(e.file_size), mtime, e.id))
+            })
+            .collect();
+        // Kept files the index does not vouch for are read back.
+        let mut read_back: Vec<(String, Vec<u8>, PathBuf)> = Vec::new();
+        for (path, abs, (len, mtime)) in kept {
+            let staged = entries
+                .get(path.as_bytes())
+                .is_some_and(|(l, m, _)| l == len && *m == *mtime as i128);
+            if !staged {
+                let bytes = std::fs::read(abs).map_err(|e| {
+                    git(format!("read `{path}`"))(git2::Error::from_str(&e.to_string()))
+                })?;
+                read_back.push((path.clone(), bytes, abs.clone()));
+            }
+        }
+        let read_back: Vec<(String, &[u8], PathBuf)> = read_back
+            .iter()
+            .map(|(p, b, a)| (p.clone(), b.as_slice(), a.clone()))
+            .collect();
         // Only paths whose content differs from the staged one need work.
         let mut changed = Vec::new();
-        for (path, bytes, abs) in files {
+        for (path, bytes, abs) in files.iter().chain(&read_back) {
             let id = Oid::hash_object(git2::ObjectType::Blob, bytes).map_err(git("hash a blob"))?;
             // The index holds exactly the staged tree's blobs, and finds one
             // by binary search; a tree lookup by path re-reads every
             // directory on the way, which is quadratic on wide trees.
-            let staged = index.get_path(Path::new(path), 0).map(|e| e.id);
+            let staged = entries.get(path.as_bytes()).map(|(_, _, id)| *id);
             if staged != Some(id) {
                 changed.push((path, *bytes, abs, id));
             }
@@ -659,6 +722,17 @@ fn index_entry(path: &str, len: usize, meta: &std::fs::Metadata, id: Oid) -> git
         flags_extended: 0,
         path: path.as_bytes().to_vec(),
     }
+}
+
+/// HEAD and the index as an esogen commit left them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StagingState {
+    /// HEAD's commit id.
+    pub head: String,
+    /// Its tree id.
+    pub tree: String,
+    /// The index file's size and mtime.
+    pub index: crate::sync::diff::Stat,
 }
 
 /// A version-2 packfile holding `blobs` undeltified: the pack header, each

@@ -202,6 +202,46 @@ fn unrelated_staged_changes_are_refused_and_nothing_changes() {
 }
 
 #[test]
+fn a_second_commit_from_the_cache_is_incremental_and_still_refuses_new_staging() {
+    let r = Repo::new();
+    assert_eq!(r.commit(&[]).status.code(), Some(0));
+    assert!(r.path().join(".esogen/cache.json").is_file());
+    // One team changes: its namespaces are rendered, the rest kept from the
+    // cache and staged from the index; the commit holds only that change.
+    let cfg = std::fs::read_to_string(r.path().join("tenants.toml")).unwrap();
+    let edited = cfg.replacen(
+        "refresh_interval = \"15m\"",
+        "refresh_interval = \"20m\"",
+        1,
+    );
+    assert_ne!(cfg, edited, "the example sets a refresh interval");
+    std::fs::write(r.path().join("tenants.toml"), &edited).unwrap();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let changed = r.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        changed.lines().all(|l| l == "tenants.toml"
+            || l.starts_with("overlays/")
+            || l.starts_with(".esogen/")),
+        "{changed}"
+    );
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    fsck(r.path(), r.home.path());
+    // Staging something by hand rewrites the index: the shortcut no longer
+    // applies and the unrelated file is refused as before.
+    std::fs::write(r.path().join("notes.txt"), "mine\n").unwrap();
+    r.git(&["add", "notes.txt"]);
+    std::fs::write(r.path().join("tenants.toml"), &cfg).unwrap();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("notes.txt"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn identity_comes_from_flags_then_environment_then_config() {
     let r = Repo::new();
     let out = r.esogen(&["generate", "--commit"]);
