@@ -90,10 +90,43 @@ fn stat(root: &Path, rel: &str) -> Option<Stat> {
     crate::sync::diff::stat_of(&m)
 }
 
+/// The [`Stat`] of `name` inside an open directory, without following a
+/// symlink; `None` unless it is a regular file.
+fn stat_at(dir: &std::fs::File, name: &str) -> Option<Stat> {
+    use rustix::fs::{AtFlags, FileType, statat};
+    let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    let mtime = u128::try_from(st.st_mtime).ok()? * 1_000_000_000
+        + u128::try_from(st.st_mtime_nsec).ok()?;
+    Some((u64::try_from(st.st_size).ok()?, mtime))
+}
+
+/// True when every file still has its recorded size and mtime. The files of
+/// one directory are adjacent (records are sorted): each directory is opened
+/// once and its files stat'ed by name, not by a path walked from the root.
 fn all_match(root: &Path, files: &[(String, u64, u128)]) -> bool {
-    files
-        .iter()
-        .all(|(rel, len, mtime)| stat(root, rel) == Some((*len, *mtime)))
+    fn parent(rel: &str) -> &str {
+        rel.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+    let mut rest = files;
+    while let Some((first, _, _)) = rest.first() {
+        let dir = parent(first);
+        let n = rest.iter().take_while(|(r, _, _)| parent(r) == dir).count();
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        let Ok(handle) = std::fs::File::open(root.join(dir)) else {
+            return false;
+        };
+        for (rel, len, mtime) in group {
+            let name = rel.rsplit_once('/').map_or(rel.as_str(), |(_, n)| n);
+            if stat_at(&handle, name) != Some((*len, *mtime)) {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 impl Cache {

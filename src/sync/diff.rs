@@ -500,6 +500,15 @@ pub fn listings_after_write(root: &Path, changes: &ChangeSet) -> Vec<Listing> {
             touched.insert(dir.to_owned());
         }
     }
+    // A changed file was replaced by renaming a temporary file over it,
+    // which changes its directory's mtime but not its entries.
+    for rel in changes.changed.iter().filter(|r| managed(r)) {
+        if let Some((dir, _)) = rel.rsplit_once('/')
+            && map.contains_key(dir)
+        {
+            touched.insert(dir.to_owned());
+        }
+    }
     // Deepest first, so a directory emptied and removed by the write also
     // leaves its parent's listing (which is then read again too).
     let depth = |d: &str| d.matches('/').count();
