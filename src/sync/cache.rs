@@ -92,6 +92,8 @@ fn stat(root: &Path, rel: &str) -> Option<Stat> {
 
 /// The [`Stat`] of `name` inside an open directory, without following a
 /// symlink; `None` unless it is a regular file.
+// The `stat` fields' integer types differ between platforms.
+#[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
 fn stat_at(dir: &std::fs::File, name: &str) -> Option<Stat> {
     use rustix::fs::{AtFlags, FileType, statat};
     let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
