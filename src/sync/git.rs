@@ -253,6 +253,27 @@ impl GitRepo {
         }
     }
 
+    /// Stores a pack and its index under `objects/pack/`: each written to a
+    /// temporary file and renamed, the index last, since git finds packs by
+    /// their index.
+    fn store_pack(&self, pack: &Pack) -> Result<(), GitError> {
+        let dir = self.repo.path().join("objects").join("pack");
+        let io = |what: &'static str| {
+            move |e: std::io::Error| git(what)(git2::Error::from_str(&e.to_string()))
+        };
+        std::fs::create_dir_all(&dir).map_err(io("create objects/pack"))?;
+        for (ext, bytes) in [("pack", &pack.pack), ("idx", &pack.idx)] {
+            let mut tmp = tempfile::Builder::new()
+                .prefix("tmp_esogen_")
+                .tempfile_in(&dir)
+                .map_err(io("write a packfile"))?;
+            std::io::Write::write_all(&mut tmp, bytes).map_err(io("write a packfile"))?;
+            tmp.persist(dir.join(format!("pack-{}.{ext}", pack.name)))
+                .map_err(|e| io("store the packfile")(e.error))?;
+        }
+        Ok(())
+    }
+
     /// HEAD's commit and the index file's size and mtime: while both are
     /// what an esogen commit left, the index holds exactly HEAD's tree and
     /// nothing else is staged (see `sync::cache`).
@@ -386,14 +407,10 @@ impl GitRepo {
             }
         }
         if !fresh.is_empty() {
-            use std::io::Write;
             let pack = pack_blobs(&fresh)
                 .map_err(|e| git("build a packfile")(git2::Error::from_str(&e.to_string())))?;
-            let mut writer = odb.packwriter().map_err(git("write a packfile"))?;
-            writer
-                .write_all(&pack)
-                .map_err(|e| git("write a packfile")(git2::Error::from_str(&e.to_string())))?;
-            writer.commit().map_err(git("store the packfile"))?;
+            self.store_pack(&pack)?;
+            odb.refresh().map_err(git("read the new packfile"))?;
         }
         let mut update = TreeUpdateBuilder::new();
         for (path, _, _, id) in &changed {
@@ -735,18 +752,24 @@ pub struct StagingState {
     pub index: crate::sync::diff::Stat,
 }
 
-/// A version-2 packfile holding `blobs` undeltified: the pack header, each
-/// object's type-and-size header and zlib stream, then the SHA-1 trailer.
-fn pack_blobs(blobs: &[(&[u8], Oid)]) -> std::io::Result<Vec<u8>> {
+/// A packfile built in memory and its version-2 index.
+struct Pack {
+    pack: Vec<u8>,
+    idx: Vec<u8>,
+    /// The pack's checksum in hex: its file name.
+    name: String,
+}
+
+/// A version-2 packfile holding `blobs` undeltified (the pack header, each
+/// object's type-and-size header and zlib stream, then the SHA-1 trailer)
+/// and its version-2 index (fan-out table, sorted ids, CRC-32s, offsets),
+/// the objects compressed on all cores. Writing the index here spares
+/// libgit2's indexer inflating and hashing every object again.
+fn pack_blobs(blobs: &[(&[u8], Oid)]) -> std::io::Result<Pack> {
     use sha1::Digest;
     use std::io::Write;
-    let total: usize = blobs.iter().map(|(b, _)| b.len()).sum();
-    let mut out = Vec::with_capacity(total / 2 + 64);
-    out.extend_from_slice(b"PACK");
-    out.extend_from_slice(&2u32.to_be_bytes());
-    let count = u32::try_from(blobs.len()).map_err(std::io::Error::other)?;
-    out.extend_from_slice(&count.to_be_bytes());
-    for (bytes, _) in blobs {
+    let entries = crate::sync::diff::par_map(blobs, |(bytes, _)| -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(bytes.len() / 2 + 16);
         // Type 3 (blob) and the size, seven bits at a time.
         let mut size = bytes.len();
         let mut byte = (3u8 << 4) | (size & 0x0f) as u8;
@@ -760,10 +783,64 @@ fn pack_blobs(blobs: &[(&[u8], Oid)]) -> std::io::Result<Vec<u8>> {
         let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
         z.write_all(bytes)?;
         z.finish()?;
+        Ok(out)
+    });
+    let total: usize = blobs.iter().map(|(b, _)| b.len()).sum();
+    let mut pack = Vec::with_capacity(total / 2 + 64);
+    pack.extend_from_slice(b"PACK");
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    let count = u32::try_from(blobs.len()).map_err(std::io::Error::other)?;
+    pack.extend_from_slice(&count.to_be_bytes());
+    // (id, offset, CRC-32 of the packed object)
+    let mut index: Vec<(Oid, u64, u32)> = Vec::with_capacity(blobs.len());
+    for ((_, id), entry) in blobs.iter().zip(entries) {
+        let entry = entry?;
+        let mut crc = flate2::Crc::new();
+        crc.update(&entry);
+        index.push((*id, pack.len() as u64, crc.sum()));
+        pack.extend_from_slice(&entry);
     }
-    let digest = sha1::Sha1::digest(&out);
-    out.extend_from_slice(&digest);
-    Ok(out)
+    let checksum = sha1::Sha1::digest(&pack);
+    pack.extend_from_slice(&checksum);
+    index.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut idx = Vec::with_capacity(8 + 1024 + index.len() * 28 + 40);
+    idx.extend_from_slice(b"\xfftOc");
+    idx.extend_from_slice(&2u32.to_be_bytes());
+    let mut fanout = [0u32; 256];
+    for (id, _, _) in &index {
+        fanout[usize::from(id.as_bytes()[0])] += 1;
+    }
+    let mut running = 0u32;
+    for n in fanout {
+        running += n;
+        idx.extend_from_slice(&running.to_be_bytes());
+    }
+    for (id, _, _) in &index {
+        idx.extend_from_slice(id.as_bytes());
+    }
+    for (_, _, crc) in &index {
+        idx.extend_from_slice(&crc.to_be_bytes());
+    }
+    // Offsets past 2 GiB go to a table of 8-byte offsets.
+    let mut large: Vec<u64> = Vec::new();
+    for (_, offset, _) in &index {
+        match u32::try_from(*offset) {
+            Ok(o) if o < 0x8000_0000 => idx.extend_from_slice(&o.to_be_bytes()),
+            _ => {
+                let slot = u32::try_from(large.len()).map_err(std::io::Error::other)?;
+                idx.extend_from_slice(&(0x8000_0000 | slot).to_be_bytes());
+                large.push(*offset);
+            }
+        }
+    }
+    for offset in large {
+        idx.extend_from_slice(&offset.to_be_bytes());
+    }
+    idx.extend_from_slice(&checksum);
+    let own = sha1::Sha1::digest(&idx);
+    idx.extend_from_slice(&own);
+    let name = checksum.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Pack { pack, idx, name })
 }
 
 /// Repo-relative paths of a tree under `prefix`.
