@@ -5,7 +5,7 @@
 `git add -A && git commit`; on tmpfs and on disk. Prints a Markdown table of
 medians; `BENCHMARKS.md` holds a run.
 
-usage: python3 bench/run.py [--sizes 100,1000,10000] [--runs 3] [--disk DIR]"""
+usage: python3 bench/run.py [--sizes 100,1000,10000] [--runs 3] [--disk DIR] [--fs tmpfs,disk]"""
 import argparse, os, shutil, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -105,6 +105,7 @@ def main():
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--disk", default=os.path.join(ROOT, "bench", ".work"))
+    ap.add_argument("--fs", default="tmpfs,disk", help="which file systems to run on")
     args = ap.parse_args()
     if not os.path.exists(ESOGEN):
         sh(["cargo", "build", "--release", "--locked"], cwd=ROOT)
@@ -112,6 +113,8 @@ def main():
     py = python()
     rows = []
     for fs, d in [("tmpfs", "/dev/shm"), ("disk", args.disk)]:
+        if fs not in args.fs.split(","):
+            continue
         for n in [int(x) for x in args.sizes.split(",")]:
             m = bench(n, d, args.runs, py)
             rows.append((fs, n, m))

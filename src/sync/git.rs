@@ -397,31 +397,42 @@ impl GitRepo {
                 changed.push((path, *bytes, abs, id));
             }
         }
-        // New blobs go into one packfile written from memory: no loose object
-        // per file, no delta search.
-        let mut fresh: Vec<(&[u8], Oid)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // The new trees, built in memory from the staged tree along the
+        // changed paths only; unchanged subtrees keep their ids.
+        let mut root = TreeNode::load(&self.repo, base.id())?;
+        for (path, _, _, id) in &changed {
+            root.upsert(&self.repo, path, *id)?;
+        }
+        for path in remove {
+            root.remove(&self.repo, path)?;
+        }
+        let mut trees: Vec<(Vec<u8>, Oid)> = Vec::new();
+        let tree_id = root.write(&mut trees, true)?.unwrap_or(base_id);
+        // New blobs and trees go into one packfile written from memory: no
+        // loose object per file or directory, no delta search.
+        // An object is known to exist when the index or the staged tree
+        // names it; asking the object database about each of 100,000 objects
+        // costs more than the rare duplicate (which git tolerates).
+        let mut seen: std::collections::HashSet<Oid> =
+            entries.values().map(|(_, _, id)| *id).collect();
+        seen.insert(base_id);
+        let mut fresh: Vec<(PackKind, &[u8], Oid)> = Vec::new();
         for (_, bytes, _, id) in &changed {
-            if seen.insert(*id) && !odb.exists(*id) {
-                fresh.push((bytes, *id));
+            if seen.insert(*id) {
+                fresh.push((PackKind::Blob, bytes, *id));
+            }
+        }
+        for (bytes, id) in &trees {
+            if seen.insert(*id) {
+                fresh.push((PackKind::Tree, bytes, *id));
             }
         }
         if !fresh.is_empty() {
-            let pack = pack_blobs(&fresh)
+            let pack = pack_objects(&fresh)
                 .map_err(|e| git("build a packfile")(git2::Error::from_str(&e.to_string())))?;
             self.store_pack(&pack)?;
             odb.refresh().map_err(git("read the new packfile"))?;
         }
-        let mut update = TreeUpdateBuilder::new();
-        for (path, _, _, id) in &changed {
-            update.upsert(path.as_str(), *id, git2::FileMode::Blob);
-        }
-        for path in remove {
-            update.remove(path.as_str());
-        }
-        let tree_id = update
-            .create_updated(&self.repo, &base)
-            .map_err(git("build the new tree"))?;
         let old_tree = head.as_ref().map(|c| c.tree_id());
         let message = message(&self.tree_changes(old_tree, tree_id)?);
         let outcome = if head.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
@@ -752,6 +763,132 @@ pub struct StagingState {
     pub index: crate::sync::diff::Stat,
 }
 
+/// A directory of a tree being updated: entries that are not trees with
+/// their mode and id, and subtrees either unchanged (an id) or loaded and
+/// being changed. Names are bytes, as git stores them.
+#[derive(Default)]
+struct TreeNode {
+    leaves: std::collections::BTreeMap<Vec<u8>, (i32, Oid)>,
+    subtrees: std::collections::BTreeMap<Vec<u8>, SubTree>,
+}
+
+enum SubTree {
+    Unchanged(Oid),
+    Changed(TreeNode),
+}
+
+const MODE_BLOB: i32 = 0o100_644;
+const MODE_TREE: i32 = 0o040_000;
+
+impl TreeNode {
+    /// One level of the tree `id`.
+    fn load(repo: &Repository, id: Oid) -> Result<Self, GitError> {
+        let tree = repo.find_tree(id).map_err(git("read a tree"))?;
+        let mut node = Self::default();
+        for e in tree.iter() {
+            let name = e.name_bytes().to_vec();
+            if e.kind() == Some(git2::ObjectType::Tree) {
+                node.subtrees.insert(name, SubTree::Unchanged(e.id()));
+            } else {
+                node.leaves.insert(name, (e.filemode(), e.id()));
+            }
+        }
+        Ok(node)
+    }
+
+    /// The subdirectory `name`, loaded or created (a file of that name is
+    /// replaced).
+    fn dir(&mut self, repo: &Repository, name: &[u8]) -> Result<&mut TreeNode, GitError> {
+        self.leaves.remove(name);
+        let sub = self
+            .subtrees
+            .entry(name.to_vec())
+            .or_insert_with(|| SubTree::Changed(TreeNode::default()));
+        if let SubTree::Unchanged(id) = sub {
+            *sub = SubTree::Changed(TreeNode::load(repo, *id)?);
+        }
+        match sub {
+            SubTree::Changed(node) => Ok(node),
+            SubTree::Unchanged(_) => Err(git("update a tree")(git2::Error::from_str(
+                "a subtree could not be loaded",
+            ))),
+        }
+    }
+
+    /// Sets `path` to the blob `id` (mode 100644).
+    fn upsert(&mut self, repo: &Repository, path: &str, id: Oid) -> Result<(), GitError> {
+        match path.split_once('/') {
+            Some((first, rest)) => self.dir(repo, first.as_bytes())?.upsert(repo, rest, id),
+            None => {
+                self.subtrees.remove(path.as_bytes());
+                self.leaves
+                    .insert(path.as_bytes().to_vec(), (MODE_BLOB, id));
+                Ok(())
+            }
+        }
+    }
+
+    /// Deletes the file `path` if it exists.
+    fn remove(&mut self, repo: &Repository, path: &str) -> Result<(), GitError> {
+        match path.split_once('/') {
+            Some((first, rest)) => {
+                if self.subtrees.contains_key(first.as_bytes()) {
+                    self.dir(repo, first.as_bytes())?.remove(repo, rest)?;
+                }
+                Ok(())
+            }
+            None => {
+                self.leaves.remove(path.as_bytes());
+                Ok(())
+            }
+        }
+    }
+
+    /// Serializes the changed trees bottom-up into `out` and returns this
+    /// tree's id; `None` for an empty directory other than the root (git
+    /// stores no empty trees).
+    fn write(self, out: &mut Vec<(Vec<u8>, Oid)>, root: bool) -> Result<Option<Oid>, GitError> {
+        // (sort key, mode, name, id): git orders a tree's entries by name,
+        // a subtree's name compared as if it ended in `/`.
+        let mut entries: Vec<(Vec<u8>, i32, Vec<u8>, Oid)> = Vec::new();
+        for (name, (mode, id)) in self.leaves {
+            entries.push((name.clone(), mode, name, id));
+        }
+        for (name, sub) in self.subtrees {
+            let id = match sub {
+                SubTree::Unchanged(id) => Some(id),
+                SubTree::Changed(node) => node.write(out, false)?,
+            };
+            if let Some(id) = id {
+                let mut key = name.clone();
+                key.push(b'/');
+                entries.push((key, MODE_TREE, name, id));
+            }
+        }
+        if entries.is_empty() && !root {
+            return Ok(None);
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut bytes = Vec::with_capacity(entries.len() * 48);
+        for (_, mode, name, id) in &entries {
+            bytes.extend_from_slice(format!("{mode:o} ").as_bytes());
+            bytes.extend_from_slice(name);
+            bytes.push(0);
+            bytes.extend_from_slice(id.as_bytes());
+        }
+        let id = Oid::hash_object(git2::ObjectType::Tree, &bytes).map_err(git("hash a tree"))?;
+        out.push((bytes, id));
+        Ok(Some(id))
+    }
+}
+
+/// The object types esogen packs.
+#[derive(Debug, Clone, Copy)]
+enum PackKind {
+    Tree = 2,
+    Blob = 3,
+}
+
 /// A packfile built in memory and its version-2 index.
 struct Pack {
     pack: Vec<u8>,
@@ -760,31 +897,34 @@ struct Pack {
     name: String,
 }
 
-/// A version-2 packfile holding `blobs` undeltified (the pack header, each
+/// A version-2 packfile holding `objects` undeltified (the pack header, each
 /// object's type-and-size header and zlib stream, then the SHA-1 trailer)
 /// and its version-2 index (fan-out table, sorted ids, CRC-32s, offsets),
 /// the objects compressed on all cores. Writing the index here spares
 /// libgit2's indexer inflating and hashing every object again.
-fn pack_blobs(blobs: &[(&[u8], Oid)]) -> std::io::Result<Pack> {
+fn pack_objects(objects: &[(PackKind, &[u8], Oid)]) -> std::io::Result<Pack> {
     use sha1::Digest;
     use std::io::Write;
-    let entries = crate::sync::diff::par_map(blobs, |(bytes, _)| -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(bytes.len() / 2 + 16);
-        // Type 3 (blob) and the size, seven bits at a time.
-        let mut size = bytes.len();
-        let mut byte = (3u8 << 4) | (size & 0x0f) as u8;
-        size >>= 4;
-        while size > 0 {
-            out.push(byte | 0x80);
-            byte = (size & 0x7f) as u8;
-            size >>= 7;
-        }
-        out.push(byte);
-        let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
-        z.write_all(bytes)?;
-        z.finish()?;
-        Ok(out)
-    });
+    let blobs: Vec<(&[u8], Oid)> = objects.iter().map(|(_, b, id)| (*b, *id)).collect();
+    let blobs = blobs.as_slice();
+    let entries =
+        crate::sync::diff::par_map(objects, |(kind, bytes, _)| -> std::io::Result<Vec<u8>> {
+            let mut out = Vec::with_capacity(bytes.len() / 2 + 16);
+            // The type and the size, seven bits at a time.
+            let mut size = bytes.len();
+            let mut byte = ((*kind as u8) << 4) | (size & 0x0f) as u8;
+            size >>= 4;
+            while size > 0 {
+                out.push(byte | 0x80);
+                byte = (size & 0x7f) as u8;
+                size >>= 7;
+            }
+            out.push(byte);
+            let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
+            z.write_all(bytes)?;
+            z.finish()?;
+            Ok(out)
+        });
     let total: usize = blobs.iter().map(|(b, _)| b.len()).sum();
     let mut pack = Vec::with_capacity(total / 2 + 64);
     pack.extend_from_slice(b"PACK");
