@@ -363,6 +363,25 @@ fn listing(
     }))
 }
 
+/// Sends the subdirectories of a listing to `dirs` (to walk) and its stray
+/// files to `strays`.
+fn sort_entries(
+    dir: &str,
+    listing: &Listing,
+    stray: &(dyn Fn(&String) -> bool + Sync),
+    dirs: &mut Vec<String>,
+    strays: &mut Vec<String>,
+) {
+    for (name, is_dir) in &listing.entries {
+        let rel = format!("{dir}/{name}");
+        if *is_dir {
+            dirs.push(rel);
+        } else if stray(&rel) {
+            strays.push(rel);
+        }
+    }
+}
+
 /// Files under the managed directories that esogen neither generates now
 /// nor generated before, sorted, and the listings that found them. Symlinks
 /// count as files (never followed). The children of each managed directory
@@ -382,14 +401,7 @@ fn strays(
         let Some(l) = listing(root, dir, known)? else {
             continue;
         };
-        for (name, is_dir) in &l.entries {
-            let rel = format!("{dir}/{name}");
-            if *is_dir {
-                jobs.push(rel);
-            } else if stray(&rel) {
-                out.push(rel);
-            }
-        }
+        sort_entries(dir, &l, &stray, &mut jobs, &mut out);
         listings.push(l);
     }
     let chunk = jobs.len().div_ceil(threads()).max(1);
@@ -405,14 +417,7 @@ fn strays(
                         let Some(l) = listing(root, &dir, known)? else {
                             continue;
                         };
-                        for (name, is_dir) in &l.entries {
-                            let rel = format!("{dir}/{name}");
-                            if *is_dir {
-                                pending.push(rel);
-                            } else if stray(&rel) {
-                                out.push(rel);
-                            }
-                        }
+                        sort_entries(&dir, &l, &stray, &mut pending, &mut out);
                         listings.push(l);
                     }
                     Ok((out, listings))
