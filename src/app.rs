@@ -453,22 +453,17 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
             let written = write_tree(&opts, tree, namespaces, &changes)?;
             phase.done("written");
             if let Some(i) = &inputs {
-                let l = diff::listings_after_write(&opts.out, &changes);
-                phase.done("directory listings updated");
-                let known = changes.stats.iter().chain(&written);
                 // The bytes are on disk now; the cache needs the paths.
                 let paths: Vec<String> = tree.paths().into_iter().cloned().collect();
                 drop(owned_tree);
-                cache::record(
+                record_cache(
                     &opts.out,
-                    cache::Run {
-                        inputs: i,
-                        paths: &paths,
-                        units: &units,
-                        listings: l,
-                        known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
-                        staging: None,
-                    },
+                    i,
+                    &paths,
+                    &units,
+                    &changes,
+                    &written,
+                    None,
                     cache.as_ref(),
                 );
             }
@@ -524,6 +519,34 @@ fn print_stale_summary(opts: &Options, changes: &ChangeSet) {
             println!("  {label}  {p}");
         }
     }
+}
+
+/// Records the local cache after a run that wrote `changes` (sizes and
+/// mtimes of compared and `written` files are known already).
+#[allow(clippy::too_many_arguments)]
+fn record_cache(
+    out: &Path,
+    inputs: &[(String, String)],
+    paths: &[String],
+    units: &[pipeline::Unit],
+    changes: &ChangeSet,
+    written: &[(String, diff::Stat)],
+    staging: Option<esogen::sync::git::StagingState>,
+    previous: Option<&cache::Cache>,
+) {
+    let known = changes.stats.iter().chain(written);
+    cache::record(
+        out,
+        cache::Run {
+            inputs,
+            paths,
+            units,
+            listings: diff::listings_after_write(out, changes),
+            known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
+            staging,
+        },
+        previous,
+    );
 }
 
 /// Writes the changes; returns the size and mtime of the files written.
@@ -726,18 +749,16 @@ fn commit(
                 repo.commit_from_memory(staged, &files, &kept, &removed, &word, &who)?;
             phase.done("committed");
             if let Some(inputs) = inputs {
-                let known = changes.stats.iter().chain(&written);
                 let paths: Vec<String> = tree.paths().into_iter().cloned().collect();
-                cache::record(
+                let staging = repo.staging_state()?;
+                record_cache(
                     &opts.out,
-                    cache::Run {
-                        inputs,
-                        paths: &paths,
-                        units: &generated.units,
-                        listings: diff::listings_after_write(&opts.out, &changes),
-                        known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
-                        staging: repo.staging_state()?,
-                    },
+                    inputs,
+                    &paths,
+                    &generated.units,
+                    &changes,
+                    &written,
+                    staging,
                     cache,
                 );
                 phase.done("cache recorded");

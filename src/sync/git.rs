@@ -905,8 +905,6 @@ struct Pack {
 fn pack_objects(objects: &[(PackKind, &[u8], Oid)]) -> std::io::Result<Pack> {
     use sha1::Digest;
     use std::io::Write;
-    let blobs: Vec<(&[u8], Oid)> = objects.iter().map(|(_, b, id)| (*b, *id)).collect();
-    let blobs = blobs.as_slice();
     let entries =
         crate::sync::diff::par_map(objects, |(kind, bytes, _)| -> std::io::Result<Vec<u8>> {
             let mut out = Vec::with_capacity(bytes.len() / 2 + 16);
@@ -925,15 +923,15 @@ fn pack_objects(objects: &[(PackKind, &[u8], Oid)]) -> std::io::Result<Pack> {
             z.finish()?;
             Ok(out)
         });
-    let total: usize = blobs.iter().map(|(b, _)| b.len()).sum();
+    let total: usize = objects.iter().map(|(_, b, _)| b.len()).sum();
     let mut pack = Vec::with_capacity(total / 2 + 64);
     pack.extend_from_slice(b"PACK");
     pack.extend_from_slice(&2u32.to_be_bytes());
-    let count = u32::try_from(blobs.len()).map_err(std::io::Error::other)?;
+    let count = u32::try_from(objects.len()).map_err(std::io::Error::other)?;
     pack.extend_from_slice(&count.to_be_bytes());
     // (id, offset, CRC-32 of the packed object)
-    let mut index: Vec<(Oid, u64, u32)> = Vec::with_capacity(blobs.len());
-    for ((_, id), entry) in blobs.iter().zip(entries) {
+    let mut index: Vec<(Oid, u64, u32)> = Vec::with_capacity(objects.len());
+    for ((_, _, id), entry) in objects.iter().zip(entries) {
         let entry = entry?;
         let mut crc = flate2::Crc::new();
         crc.update(&entry);
