@@ -394,7 +394,7 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
             c,
             &generated,
             &loaded,
-            cache.as_ref(),
+            cache,
             inputs.as_deref(),
             &phase,
         );
@@ -406,7 +406,7 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         plan,
         tree: owned_tree,
         units,
-        ..
+        global,
     } = generated;
     let namespaces = plan.namespaces.len();
     drop(plan);
@@ -453,18 +453,10 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
             let written = write_tree(&opts, tree, namespaces, &changes)?;
             phase.done("written");
             if let Some(i) = &inputs {
-                // The bytes are on disk now; the cache needs the paths.
-                let paths: Vec<String> = tree.paths().into_iter().cloned().collect();
+                // The bytes are on disk now.
                 drop(owned_tree);
                 record_cache(
-                    &opts.out,
-                    i,
-                    &paths,
-                    &units,
-                    &changes,
-                    &written,
-                    None,
-                    cache.as_ref(),
+                    &opts.out, i, &global, &units, changes, &written, None, cache,
                 );
             }
             phase.done("cache recorded");
@@ -527,21 +519,22 @@ fn print_stale_summary(opts: &Options, changes: &ChangeSet) {
 fn record_cache(
     out: &Path,
     inputs: &[(String, String)],
-    paths: &[String],
+    global: &[String],
     units: &[pipeline::Unit],
-    changes: &ChangeSet,
+    mut changes: ChangeSet,
     written: &[(String, diff::Stat)],
     staging: Option<esogen::sync::git::StagingState>,
-    previous: Option<&cache::Cache>,
+    previous: Option<cache::Cache>,
 ) {
+    let listings = diff::listings_after_write(out, std::mem::take(&mut changes.listings), &changes);
     let known = changes.stats.iter().chain(written);
     cache::record(
         out,
         cache::Run {
             inputs,
-            paths,
+            global,
             units,
-            listings: diff::listings_after_write(out, changes),
+            listings,
             known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
             staging,
         },
@@ -592,7 +585,7 @@ fn commit(
     c: &CommitOptions,
     generated: &Generated,
     loaded: &Loaded,
-    cache: Option<&cache::Cache>,
+    cache: Option<cache::Cache>,
     inputs: Option<&[(String, String)]>,
     phase: &Phases,
 ) -> anyhow::Result<Exit> {
@@ -674,7 +667,7 @@ fn commit(
             )
         }
         None => {
-            let known = cache.map(|c| c as &dyn diff::Listings);
+            let known = cache.as_ref().map(|c| c as &dyn diff::Listings);
             let changes = diff::compute_with(&opts.out, tree, known)
                 .with_context(|| format!("comparing with `{}`", opts.out.display()))?;
             report_strays(&changes);
@@ -694,7 +687,7 @@ fn commit(
             allowed.extend(removed.iter().cloned());
             // HEAD and the index as the last esogen commit left them: the
             // staged tree is HEAD's and nothing else is staged.
-            let left = cache.and_then(|c| c.staging.as_ref());
+            let left = cache.as_ref().and_then(|c| c.staging.as_ref());
             let staged = match repo.staging_state()? {
                 Some(now) if Some(&now) == left => Oid::from_str(&now.tree)?,
                 _ => {
@@ -720,7 +713,7 @@ fn commit(
             };
             phase.done("written");
             // Kept files, with the size and mtime the cache just confirmed.
-            let kept_stats = cache.map(cache::Cache::stats).unwrap_or_default();
+            let kept_stats = cache.as_ref().map(cache::Cache::stats).unwrap_or_default();
             let kept: Vec<(String, PathBuf, diff::Stat)> = tree
                 .kept()
                 .map(|p| {
@@ -749,14 +742,13 @@ fn commit(
                 repo.commit_from_memory(staged, &files, &kept, &removed, &word, &who)?;
             phase.done("committed");
             if let Some(inputs) = inputs {
-                let paths: Vec<String> = tree.paths().into_iter().cloned().collect();
                 let staging = repo.staging_state()?;
                 record_cache(
                     &opts.out,
                     inputs,
-                    &paths,
+                    &generated.global,
                     &generated.units,
-                    &changes,
+                    changes,
                     &written,
                     staging,
                     cache,

@@ -19,6 +19,9 @@ pub struct Generated {
     /// One entry per tenant namespace, in namespace order: its fingerprint
     /// and files, for the local cache of the next incremental run.
     pub units: Vec<Unit>,
+    /// The files outside the namespace units (shared bases, delivery
+    /// objects, the ownership record), sorted.
+    pub global: Vec<String>,
 }
 
 /// The files of one tenant namespace and the fingerprint of their inputs.
@@ -103,10 +106,11 @@ pub fn generate_incremental(
     };
     // Everything the files need is in the plan.
     drop(config);
-    let result = render_plan(&plan, source_name, previous).map(|(tree, units)| Generated {
+    let result = render_plan(&plan, source_name, previous).map(|(tree, units, global)| Generated {
         plan,
         tree,
         units,
+        global,
     });
     (result, diags)
 }
@@ -140,12 +144,14 @@ fn render_plan(
     plan: &Plan,
     source_name: &str,
     previous: Option<&dyn Previous>,
-) -> Result<(OutputTree, Vec<Unit>), PipelineError> {
+) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
     let mut tree = OutputTree::new();
+    let mut global = Vec::new();
     for a in builder.global() {
         let (path, bytes) = render::render_artifact(a, &head, source_name)?;
+        global.push(path.clone());
         tree.insert(path, bytes).map_err(RenderError::from)?;
     }
     let chunk = plan
@@ -207,8 +213,9 @@ fn render_plan(
         .iter()
         .map(|n| (n.namespace.to_string(), n.team.to_string()))
         .collect();
-    render::finish(&mut tree, source_name, &namespaces)?;
-    Ok((tree, units))
+    global.extend(render::finish(&mut tree, source_name, &namespaces)?);
+    global.sort();
+    Ok((tree, units, global))
 }
 
 /// Convenience for tests and tools: registers `text` as `name` and runs the

@@ -7,7 +7,7 @@
 //! whose files are still on disk as that run left them. Their bytes are not
 //! rendered again; they count as generated and unchanged.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Path of the ownership record inside the output root: the list of files
 /// esogen generated last time, so only those are ever pruned.
@@ -17,7 +17,9 @@ pub const OWNERSHIP_FILE: &str = ".esogen/owned-files.json";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
     files: BTreeMap<String, Vec<u8>>,
-    kept: BTreeSet<String>,
+    /// Hashed, not ordered: an incremental run keeps up to every path, and
+    /// the only ordered use ([`OutputTree::paths`]) sorts once.
+    kept: foldhash::HashSet<String>,
 }
 
 /// A path that would leave the output root or cannot be a plain file path.
@@ -100,7 +102,7 @@ impl OutputTree {
         self.files.iter()
     }
 
-    /// Kept files in path order.
+    /// Kept files, in no particular order.
     pub fn kept(&self) -> impl Iterator<Item = &String> {
         self.kept.iter()
     }

@@ -22,7 +22,7 @@
 //! Without it, with another esogen version, or on any mismatch, esogen takes
 //! the full path.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub struct Cache {
 }
 
 /// One tenant namespace as the last run left it.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UnitRecord {
     /// The namespace.
     pub namespace: String,
@@ -208,8 +208,8 @@ impl Listings for Cache {
 pub struct Run<'a> {
     /// The tenants files read.
     pub inputs: &'a [(String, String)],
-    /// Every path of the tree now on disk.
-    pub paths: &'a [String],
+    /// The files outside the namespace units (`pipeline::Generated::global`).
+    pub global: &'a [String],
     /// Its namespace units.
     pub units: &'a [Unit],
     /// The managed directories' listings after writing.
@@ -223,47 +223,41 @@ pub struct Run<'a> {
 }
 
 /// Records the state after a run that left its tree on disk under `root`.
-/// Kept units reuse what `previous` recorded for them (their files were just
-/// found unchanged); files of which the run knows the size and mtime use
-/// those; the rest are stat'ed. Failing to write the cache only costs speed
-/// next time.
-pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
+/// Kept units take over what `previous` recorded for them (their files were
+/// just found unchanged); files of which the run knows the size and mtime
+/// use those; the rest are stat'ed. Failing to write the cache only costs
+/// speed next time.
+pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     let Run {
         inputs,
-        paths,
+        global,
         units,
         listings,
         known,
         staging,
     } = run;
-    let staging = staging.or_else(|| previous.and_then(|p| p.staging.clone()));
-    // Kept units reuse their records; everything else is stat'ed on all
-    // cores.
-    let reused: Vec<Option<&UnitRecord>> = units
+    let mut previous = previous;
+    let staging = staging.or_else(|| previous.as_mut().and_then(|p| p.staging.take()));
+    // Kept units take their records over; everything else is stat'ed on
+    // all cores.
+    let mut reused: Vec<Option<UnitRecord>> = units
         .iter()
         .map(|unit| {
-            unit.kept
-                .then(|| previous.and_then(|p| p.unit(&unit.namespace)))
-                .flatten()
-                .filter(|r| r.fingerprint == unit.fingerprint)
+            let p = previous.as_mut().filter(|_| unit.kept)?;
+            let i = *p.index.get(&unit.namespace)?;
+            let r = p.units.get_mut(i)?;
+            (r.fingerprint == unit.fingerprint).then(|| std::mem::take(r))
         })
         .collect();
-    let in_units: std::collections::HashSet<&str> = units
-        .iter()
-        .flat_map(|u| u.files.iter().map(String::as_str))
-        .collect();
-    let mut to_stat: Vec<&String> = units
+    drop(previous);
+    let to_stat: Vec<&String> = units
         .iter()
         .zip(&reused)
         .filter(|(_, r)| r.is_none())
         .flat_map(|(u, _)| &u.files)
+        .chain(global)
+        .filter(|rel| !known.contains_key(rel.as_str()))
         .collect();
-    let global: Vec<&String> = paths
-        .iter()
-        .filter(|p| !in_units.contains(p.as_str()))
-        .collect();
-    to_stat.extend(&global);
-    to_stat.retain(|rel| !known.contains_key(rel.as_str()));
     let stats = crate::sync::diff::par_map(&to_stat, |rel| stat(root, rel));
     let Some(stats) = to_stat
         .iter()
@@ -280,9 +274,9 @@ pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
             .map(|(l, m)| (rel.clone(), *l, *m))
     };
     let mut records = Vec::with_capacity(units.len());
-    for (unit, reused) in units.iter().zip(reused) {
-        let files = match reused {
-            Some(r) => r.files.clone(),
+    for (unit, reused) in units.iter().zip(&mut reused) {
+        let files = match reused.take() {
+            Some(r) => r.files,
             None => match unit.files.iter().map(entry).collect::<Option<Vec<_>>>() {
                 Some(f) => f,
                 None => return,
@@ -294,7 +288,7 @@ pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
             files,
         });
     }
-    let Some(files) = global.into_iter().map(entry).collect::<Option<Vec<_>>>() else {
+    let Some(files) = global.iter().map(entry).collect::<Option<Vec<_>>>() else {
         return;
     };
     let cache = Cache {
@@ -306,8 +300,8 @@ pub fn record(root: &Path, run: Run, previous: Option<&Cache>) {
         listings,
         staging,
         root: PathBuf::new(),
-        index: HashMap::new(),
-        dirs: HashMap::new(),
+        index: HashMap::default(),
+        dirs: HashMap::default(),
     };
     if let Ok(text) = postcard::to_stdvec(&cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));

@@ -226,15 +226,70 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
 }
 
 /// One directory under the managed directories as a run listed it: its
-/// mtime (read before listing) and its entries (name, is a directory).
+/// mtime (read before listing) and its entries.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listing {
     /// Path relative to the output root.
     pub dir: String,
     /// Modification time in nanoseconds since the epoch.
     pub mtime: u128,
-    /// Entries, in no particular order.
-    pub entries: Vec<(String, bool)>,
+    /// Entries in one string, each ended by a NUL (which no file name
+    /// holds), directories with a `/` before it: one allocation per
+    /// directory instead of one per entry, for 20,000 directories read,
+    /// reused and recorded on every run.
+    entries: String,
+}
+
+impl Listing {
+    /// An empty listing of `dir` read at `mtime`.
+    pub fn new(dir: String, mtime: u128) -> Self {
+        Self {
+            dir,
+            mtime,
+            entries: String::new(),
+        }
+    }
+
+    /// Entries, in no particular order: name, is a directory.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.entries
+            .split_terminator('\0')
+            .map(|e| match e.strip_suffix('/') {
+                Some(name) => (name, true),
+                None => (e, false),
+            })
+    }
+
+    /// Adds an entry.
+    pub fn push(&mut self, name: &str, is_dir: bool) {
+        self.entries.push_str(name);
+        if is_dir {
+            self.entries.push('/');
+        }
+        self.entries.push('\0');
+    }
+
+    /// Removes every entry called `name`.
+    pub fn remove(&mut self, name: &str) {
+        let kept: Vec<(&str, bool)> = self.entries().filter(|(n, _)| *n != name).collect();
+        let mut rest = Listing::new(String::new(), 0);
+        for (n, d) in kept {
+            rest.push(n, d);
+        }
+        self.entries = rest.entries;
+    }
+
+    /// Sorts the entries and drops duplicates.
+    pub fn sort_dedup(&mut self) {
+        let mut all: Vec<(&str, bool)> = self.entries().collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut sorted = Listing::new(String::new(), 0);
+        for (n, d) in all {
+            sorted.push(n, d);
+        }
+        self.entries = sorted.entries;
+    }
 }
 
 /// Directory listings recorded by an earlier run (the local cache). A
@@ -349,18 +404,13 @@ fn listing(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io("list", &dir)(e)),
     };
-    let entries = entries
-        .map(|e| {
-            let e = e.map_err(io("list", &dir))?;
-            let is_dir = e.file_type().map_err(io("inspect", &e.path()))?.is_dir();
-            Ok((e.file_name().to_string_lossy().into_owned(), is_dir))
-        })
-        .collect::<Result<_, SyncError>>()?;
-    Ok(Some(Listing {
-        dir: rel.to_owned(),
-        mtime,
-        entries,
-    }))
+    let mut listing = Listing::new(rel.to_owned(), mtime);
+    for e in entries {
+        let e = e.map_err(io("list", &dir))?;
+        let is_dir = e.file_type().map_err(io("inspect", &e.path()))?.is_dir();
+        listing.push(&e.file_name().to_string_lossy(), is_dir);
+    }
+    Ok(Some(listing))
 }
 
 /// Sends the subdirectories of a listing to `dirs` (to walk) and its stray
@@ -372,12 +422,16 @@ fn sort_entries(
     dirs: &mut Vec<String>,
     strays: &mut Vec<String>,
 ) {
-    for (name, is_dir) in &listing.entries {
-        let rel = format!("{dir}/{name}");
-        if *is_dir {
-            dirs.push(rel);
+    let mut rel = String::with_capacity(dir.len() + 64);
+    for (name, is_dir) in listing.entries() {
+        rel.clear();
+        rel.push_str(dir);
+        rel.push('/');
+        rel.push_str(name);
+        if is_dir {
+            dirs.push(rel.clone());
         } else if stray(&rel) {
-            strays.push(rel);
+            strays.push(rel.clone());
         }
     }
 }
@@ -452,30 +506,24 @@ fn enter_dir(
     if let Some((parent, name)) = dir.rsplit_once('/') {
         enter_dir(map, touched, parent);
         if let Some(l) = map.get_mut(parent) {
-            l.entries.push((name.to_owned(), true));
+            l.push(name, true);
         }
     }
-    map.insert(
-        dir.to_owned(),
-        Listing {
-            dir: dir.to_owned(),
-            mtime: 0,
-            entries: Vec::new(),
-        },
-    );
+    map.insert(dir.to_owned(), Listing::new(dir.to_owned(), 0));
 }
 
 /// The managed directories' listings after `changes` were written: the
-/// listings taken before writing, with added and removed files (and the
+/// `listings` taken before writing (`changes.listings`, moved out), with added and removed files (and the
 /// directories created or emptied for them) applied and each touched
 /// directory's new mtime read back.
-pub fn listings_after_write(root: &Path, changes: &ChangeSet) -> Vec<Listing> {
+pub fn listings_after_write(
+    root: &Path,
+    listings: Vec<Listing>,
+    changes: &ChangeSet,
+) -> Vec<Listing> {
     use std::collections::{BTreeMap, BTreeSet};
-    let mut map: BTreeMap<String, Listing> = changes
-        .listings
-        .iter()
-        .map(|l| (l.dir.clone(), l.clone()))
-        .collect();
+    let mut map: BTreeMap<String, Listing> =
+        listings.into_iter().map(|l| (l.dir.clone(), l)).collect();
     let mut touched: BTreeSet<String> = BTreeSet::new();
     let managed = |rel: &str| {
         MANAGED_DIRS
@@ -493,15 +541,16 @@ pub fn listings_after_write(root: &Path, changes: &ChangeSet) -> Vec<Listing> {
     for (dir, names) in by_dir {
         enter_dir(&mut map, &mut touched, dir);
         if let Some(l) = map.get_mut(dir) {
-            l.entries
-                .extend(names.iter().map(|n| ((*n).to_owned(), false)));
+            for name in names {
+                l.push(name, false);
+            }
         }
     }
     for rel in changes.removed.iter().filter(|r| managed(r)) {
         if let Some((dir, name)) = rel.rsplit_once('/')
             && let Some(l) = map.get_mut(dir)
         {
-            l.entries.retain(|(n, _)| n != name);
+            l.remove(name);
             touched.insert(dir.to_owned());
         }
     }
@@ -538,8 +587,7 @@ pub fn listings_after_write(root: &Path, changes: &ChangeSet) -> Vec<Listing> {
         match mtime {
             Some(mtime) => {
                 if let Some(l) = map.get_mut(&dir) {
-                    l.entries.sort();
-                    l.entries.dedup();
+                    l.sort_dedup();
                     l.mtime = mtime;
                 }
             }
@@ -548,7 +596,7 @@ pub fn listings_after_write(root: &Path, changes: &ChangeSet) -> Vec<Listing> {
                 map.remove(&dir);
                 if let Some((parent, name)) = dir.rsplit_once('/') {
                     if let Some(l) = map.get_mut(parent) {
-                        l.entries.retain(|(n, _)| n != name);
+                        l.remove(name);
                     }
                     done.remove(parent);
                     queue.push((depth(parent), parent.to_owned()));
@@ -647,4 +695,31 @@ pub fn render_changes(
 /// Absolute path of a relative one under `root`.
 pub fn absolute(root: &Path, rel: &str) -> PathBuf {
     root.join(rel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Listing;
+
+    #[test]
+    fn a_listing_keeps_names_and_kinds_through_edits() {
+        let mut l = Listing::new("overlays".into(), 7);
+        l.push("b.yaml", false);
+        l.push("team-a", true);
+        l.push("a b.yaml", false);
+        l.push("b.yaml", false);
+        l.sort_dedup();
+        let all: Vec<(&str, bool)> = l.entries().collect();
+        assert_eq!(
+            all,
+            [("a b.yaml", false), ("b.yaml", false), ("team-a", true)]
+        );
+        l.remove("b.yaml");
+        l.remove("absent");
+        let all: Vec<(&str, bool)> = l.entries().collect();
+        assert_eq!(all, [("a b.yaml", false), ("team-a", true)]);
+        l.remove("team-a");
+        l.remove("a b.yaml");
+        assert_eq!(l.entries().count(), 0);
+    }
 }
