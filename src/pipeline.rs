@@ -115,6 +115,11 @@ pub fn generate_incremental(
     (result, diags)
 }
 
+/// A scoped thread's result; its panic goes on in the caller.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
 /// What one namespace produced.
 enum UnitFiles {
     Kept(Vec<String>),
@@ -147,24 +152,27 @@ fn render_plan(
 ) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
-    let mut tree = OutputTree::new();
-    let mut global = Vec::new();
-    for a in builder.global() {
-        let (path, bytes) = render::render_artifact(a, &head, source_name)?;
-        global.push(path.clone());
-        tree.insert(path, bytes).map_err(RenderError::from)?;
-    }
     let chunk = plan
         .namespaces
         .len()
         .div_ceil(crate::sync::diff::threads())
         .max(1);
-    let parts: Vec<Result<Vec<(String, UnitFiles)>, PipelineError>> = std::thread::scope(|scope| {
+    type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
+    type Part = Result<Vec<(String, UnitFiles)>, PipelineError>;
+    // The shared files are built and rendered next to the namespaces.
+    let (global_files, parts): (Rendered, Vec<Part>) = std::thread::scope(|scope| {
+        let (builder, head) = (&builder, &head);
+        let global = scope.spawn(move || {
+            builder
+                .global()
+                .into_iter()
+                .map(|a| Ok(render::render_artifact(a, head, source_name)?))
+                .collect()
+        });
         let handles: Vec<_> = plan
             .namespaces
             .chunks(chunk)
             .map(|part| {
-                let (builder, head) = (&builder, &head);
                 scope.spawn(move || {
                     part.iter()
                         .map(|ns| render_namespace(builder, ns, head, source_name, previous))
@@ -172,11 +180,15 @@ fn render_plan(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        let parts = handles.into_iter().map(join).collect();
+        (join(global), parts)
     });
+    let mut tree = OutputTree::new();
+    let mut global = Vec::new();
+    for (path, bytes) in global_files? {
+        global.push(path.clone());
+        tree.insert(path, bytes).map_err(RenderError::from)?;
+    }
     let mut units = Vec::with_capacity(plan.namespaces.len());
     let results = parts.into_iter().flat_map(|p| match p {
         Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),

@@ -23,7 +23,7 @@
 //! the full path.
 
 use foldhash::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +41,7 @@ pub use crate::sync::diff::Stat;
 const FORMAT: u32 = 4;
 
 /// What the cache records.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Cache {
     /// [`FORMAT`].
     pub format: u32,
@@ -60,9 +60,10 @@ pub struct Cache {
     /// unchanged, nothing else is staged and the staged tree is HEAD's, so
     /// `--commit` skips comparing the whole index with HEAD.
     pub staging: Option<StagingState>,
-    /// Where the cache was read from; not recorded.
+    /// The output root the cache was read from, open, for stat'ing files
+    /// by relative path; not recorded.
     #[serde(skip)]
-    root: PathBuf,
+    root: Option<std::os::fd::OwnedFd>,
     /// `units` by namespace; not recorded.
     #[serde(skip)]
     index: HashMap<String, usize>,
@@ -90,11 +91,11 @@ fn stat(root: &Path, rel: &str) -> Option<Stat> {
     crate::sync::diff::stat_of(&m)
 }
 
-/// The [`Stat`] of `name` inside an open directory, without following a
-/// symlink; `None` unless it is a regular file.
+/// The [`Stat`] of `name` (a relative path) under an open directory, without
+/// following a symlink at its end; `None` unless it is a regular file.
 // The `stat` fields' integer types differ between platforms.
 #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
-fn stat_at(dir: &std::fs::File, name: &str) -> Option<Stat> {
+fn stat_at(dir: &std::os::fd::OwnedFd, name: &str) -> Option<Stat> {
     use rustix::fs::{AtFlags, FileType, statat};
     let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
     if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
@@ -105,30 +106,16 @@ fn stat_at(dir: &std::fs::File, name: &str) -> Option<Stat> {
     Some((u64::try_from(st.st_size).ok()?, mtime))
 }
 
-/// True when every file still has its recorded size and mtime. The files of
-/// one directory are adjacent (records are sorted): each directory is opened
-/// once and its files stat'ed by name, not by a path walked from the root.
-fn all_match(root: &Path, files: &[(String, u64, u128)]) -> bool {
-    fn parent(rel: &str) -> &str {
-        rel.rsplit_once('/').map_or("", |(d, _)| d)
-    }
-    let mut rest = files;
-    while let Some((first, _, _)) = rest.first() {
-        let dir = parent(first);
-        let n = rest.iter().take_while(|(r, _, _)| parent(r) == dir).count();
-        let (group, tail) = rest.split_at(n);
-        rest = tail;
-        let Ok(handle) = std::fs::File::open(root.join(dir)) else {
-            return false;
-        };
-        for (rel, len, mtime) in group {
-            let name = rel.rsplit_once('/').map_or(rel.as_str(), |(_, n)| n);
-            if stat_at(&handle, name) != Some((*len, *mtime)) {
-                return false;
-            }
-        }
-    }
-    true
+/// True when every file still has its recorded size and mtime. Each file is
+/// stat'ed by its path relative to the open root: one system call per file
+/// (opening each directory first costs two more per directory, and a system
+/// call costs more than the kernel's walk of a path it has cached).
+fn all_match(root: Option<&std::os::fd::OwnedFd>, files: &[(String, u64, u128)]) -> bool {
+    root.is_some_and(|root| {
+        files
+            .iter()
+            .all(|(rel, len, mtime)| stat_at(root, rel) == Some((*len, *mtime)))
+    })
 }
 
 impl Cache {
@@ -140,7 +127,13 @@ impl Cache {
         if cache.format != FORMAT || cache.version != env!("CARGO_PKG_VERSION") {
             return None;
         }
-        cache.root = root.to_path_buf();
+        // A path-only handle: it grants nothing but looking up names.
+        cache.root = rustix::fs::open(
+            root,
+            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .ok();
         cache.index = cache
             .units
             .iter()
@@ -159,17 +152,16 @@ impl Cache {
     /// The number of files the cache proves up to date under its root for
     /// these inputs; `None` on any doubt.
     pub fn is_fresh(&self, inputs: &[(String, String)]) -> Option<usize> {
-        if self.inputs != inputs || !all_match(&self.root, &self.files) {
+        if self.inputs != inputs || !all_match(self.root.as_ref(), &self.files) {
             return None;
         }
-        let mut count = self.files.len();
-        for unit in &self.units {
-            if !all_match(&self.root, &unit.files) {
-                return None;
-            }
-            count += unit.files.len();
-        }
-        Some(count)
+        // On all cores: this is the whole cost of an unchanged run.
+        let root = self.root.as_ref();
+        let fresh = crate::sync::diff::par_map(&self.units, |u| all_match(root, &u.files));
+        fresh
+            .into_iter()
+            .all(|f| f)
+            .then(|| self.files.len() + self.units.iter().map(|u| u.files.len()).sum::<usize>())
     }
 
     /// Every recorded file's size and mtime by path.
@@ -189,7 +181,7 @@ impl Cache {
 impl Previous for Cache {
     fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
         let unit = self.unit(namespace)?;
-        if unit.fingerprint != fingerprint || !all_match(&self.root, &unit.files) {
+        if unit.fingerprint != fingerprint || !all_match(self.root.as_ref(), &unit.files) {
             return None;
         }
         Some(unit.files.iter().map(|(p, _, _)| p.clone()).collect())
@@ -299,7 +291,7 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
         units: records,
         listings,
         staging,
-        root: PathBuf::new(),
+        root: None,
         index: HashMap::default(),
         dirs: HashMap::default(),
     };

@@ -354,8 +354,20 @@ pub fn compute_with(
     }
     cs.added.sort();
     cs.changed.sort();
-    let owned: std::collections::BTreeSet<String> =
-        previous_ownership(root).files.into_iter().collect();
+    // A record on disk identical to the one generated now lists exactly the
+    // tree's paths: nothing to remove, nothing more to exclude from strays,
+    // and no 91,000 paths to parse again.
+    let record_unchanged = tree.get(OWNERSHIP_FILE).is_some()
+        && !cs
+            .added
+            .iter()
+            .chain(&cs.changed)
+            .any(|p| p == OWNERSHIP_FILE);
+    let owned: std::collections::BTreeSet<String> = if record_unchanged {
+        std::collections::BTreeSet::new()
+    } else {
+        previous_ownership(root).files.into_iter().collect()
+    };
     for rel in &owned {
         if tree.contains(rel) || check_path(rel).is_err() {
             continue;
