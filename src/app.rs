@@ -383,11 +383,18 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     phase.done("cache loaded");
-    let previous = cache.as_ref().map(|c| c as &dyn pipeline::Previous);
+    let watched = cache.as_ref().map(|c| {
+        crate::reuse_freed_memory();
+        Watched::new(c)
+    });
+    let previous = watched.as_ref().map(|w| w as &dyn pipeline::Previous);
     let (generated, loaded) = match build(&opts, previous) {
         Ok(g) => g,
         Err(exit) => return Ok(exit),
     };
+    // What is freed from here on (the plan, written bytes) is not needed
+    // again.
+    crate::release_freed_memory_promptly();
     if let Mode::Commit(c) = &opts.mode {
         return commit(
             &opts,
@@ -462,6 +469,41 @@ fn generate(opts: Options) -> anyhow::Result<Exit> {
             phase.done("cache recorded");
             Ok(Exit::Ok)
         }
+    }
+}
+
+/// The local cache as what the last run left, watching how much of the tree
+/// it cannot vouch for: once a tenth of the namespaces must be rendered
+/// again (a renamed cluster, a changed provider), the run is a full one and
+/// gives freed memory back promptly, so its peak stays that of a full run.
+struct Watched<'a> {
+    cache: &'a cache::Cache,
+    misses: std::sync::atomic::AtomicUsize,
+    limit: usize,
+}
+
+impl<'a> Watched<'a> {
+    fn new(cache: &'a cache::Cache) -> Self {
+        Self {
+            cache,
+            misses: std::sync::atomic::AtomicUsize::new(0),
+            limit: (cache.units.len() / 10).max(1),
+        }
+    }
+}
+
+impl pipeline::Previous for Watched<'_> {
+    fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
+        let kept = self.cache.unchanged(namespace, fingerprint);
+        if kept.is_none() {
+            let seen = self
+                .misses
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if seen + 1 == self.limit {
+                crate::release_freed_memory_now();
+            }
+        }
+        kept
     }
 }
 
