@@ -127,13 +127,7 @@ impl Cache {
         if cache.format != FORMAT || cache.version != env!("CARGO_PKG_VERSION") {
             return None;
         }
-        // A path-only handle: it grants nothing but looking up names.
-        cache.root = rustix::fs::open(
-            root,
-            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .ok();
+        cache.root = crate::sync::diff::open_root(root).ok();
         cache.index = cache
             .units
             .iter()

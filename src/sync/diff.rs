@@ -397,17 +397,50 @@ fn mtime_of(path: &Path) -> Result<Option<u128>, SyncError> {
     }
 }
 
+/// The mtime of directory `rel` under the open `root` (a relative lookup:
+/// no path joined, and the kernel walks only `rel`); `None` when it does
+/// not exist or is not a directory.
+// The `stat` fields' integer types differ between platforms.
+#[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
+fn dir_mtime_at(root: &std::os::fd::OwnedFd, rel: &str) -> std::io::Result<Option<u128>> {
+    use rustix::fs::{AtFlags, FileType, statat};
+    match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+            Ok(u128::try_from(st.st_mtime)
+                .ok()
+                .zip(u128::try_from(st.st_mtime_nsec).ok())
+                .map(|(s, ns)| s * 1_000_000_000 + ns))
+        }
+        Ok(_) => Ok(None),
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Opens `root` for relative lookups only (a path-only handle: it grants
+/// nothing but looking up names).
+pub(crate) fn open_root(root: &Path) -> Result<std::os::fd::OwnedFd, SyncError> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(
+        root,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| io("open", root)(e.into()))
+}
+
 /// Lists one directory, or reuses its recorded listing when its mtime
 /// (read first, so a change during listing shows next time) is unchanged.
 fn listing(
     root: &Path,
+    root_fd: &std::os::fd::OwnedFd,
     rel: &str,
     known: Option<&dyn Listings>,
 ) -> Result<Option<Listing>, SyncError> {
-    let dir = root.join(rel);
-    let Some(mtime) = mtime_of(&dir)? else {
+    let Some(mtime) = dir_mtime_at(root_fd, rel).map_err(io("inspect", &root.join(rel)))? else {
         return Ok(None);
     };
+    let dir = root.join(rel);
     if let Some(l) = known.and_then(|k| k.listing(rel, mtime)) {
         return Ok(Some(l.clone()));
     }
@@ -459,12 +492,16 @@ fn strays(
     known: Option<&dyn Listings>,
 ) -> Result<(Vec<String>, Vec<Listing>), SyncError> {
     let stray = |rel: &String| !tree.contains(rel) && !owned.contains(rel);
+    if !root.is_dir() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let root_fd = &open_root(root)?;
     let mut out = Vec::new();
     let mut listings = Vec::new();
     // Subdirectories of the managed directories, walked in parallel.
     let mut jobs: Vec<String> = Vec::new();
     for dir in MANAGED_DIRS {
-        let Some(l) = listing(root, dir, known)? else {
+        let Some(l) = listing(root, root_fd, dir, known)? else {
             continue;
         };
         sort_entries(dir, &l, &stray, &mut jobs, &mut out);
@@ -480,7 +517,7 @@ fn strays(
                     let (mut out, mut listings) = (Vec::new(), Vec::new());
                     let mut pending: Vec<String> = part.to_vec();
                     while let Some(dir) = pending.pop() {
-                        let Some(l) = listing(root, &dir, known)? else {
+                        let Some(l) = listing(root, root_fd, &dir, known)? else {
                             continue;
                         };
                         sort_entries(&dir, &l, &stray, &mut pending, &mut out);
