@@ -434,7 +434,31 @@ impl GitRepo {
             odb.refresh().map_err(git("read the new packfile"))?;
         }
         let old_tree = head.as_ref().map(|c| c.tree_id());
-        let message = message(&self.tree_changes(old_tree, tree_id)?);
+        let changes = if old_tree == Some(base_id) {
+            // The base is HEAD's tree, and the index it was read from holds
+            // exactly its blobs: what changed is what was just upserted and
+            // removed, without comparing 20,000 trees.
+            let mut tc = TreeChanges::default();
+            for (path, _, _, _) in &changed {
+                match entries.contains_key(path.as_bytes()) {
+                    true => tc.modified.push((*path).clone()),
+                    false => tc.added.push((*path).clone()),
+                }
+            }
+            tc.deleted = remove
+                .iter()
+                .filter(|p| entries.contains_key(p.as_bytes()))
+                .cloned()
+                .collect();
+            for list in [&mut tc.added, &mut tc.modified, &mut tc.deleted] {
+                list.sort();
+                list.dedup();
+            }
+            tc
+        } else {
+            self.tree_changes(old_tree, tree_id)?
+        };
+        let message = message(&changes);
         let outcome = if head.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
             None
         } else {

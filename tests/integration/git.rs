@@ -241,6 +241,66 @@ fn a_second_commit_from_the_cache_is_incremental_and_still_refuses_new_staging()
     );
 }
 
+/// The "Files: ..." line of HEAD's message, and the same counts from git's
+/// own comparison of HEAD with its parent.
+fn counted_vs_git(r: &Repo) -> (String, String) {
+    let msg = r.git(&["log", "-1", "--format=%B"]);
+    let line = msg
+        .lines()
+        .find(|l| l.starts_with("Files: "))
+        .unwrap_or_default()
+        .to_owned();
+    let status = r.git(&["diff", "--name-status", "--no-renames", "HEAD~1", "HEAD"]);
+    let count = |c: char| status.lines().filter(|l| l.starts_with(c)).count();
+    let git = format!(
+        "Files: {} added, {} changed, {} removed",
+        count('A'),
+        count('M'),
+        count('D')
+    );
+    (line, git)
+}
+
+#[test]
+fn incremental_commit_messages_count_what_git_sees() {
+    let r = Repo::new();
+    assert_eq!(r.commit(&[]).status.code(), Some(0));
+    let cfg = std::fs::read_to_string(r.path().join("tenants.toml")).unwrap();
+    // A namespace added and a setting changed...
+    let grown = cfg
+        .replacen(
+            "namespaces = [\"checkout\"]",
+            "namespaces = [\"checkout\", \"checkout-canary\"]",
+            1,
+        )
+        .replacen(
+            "refresh_interval = \"15m\"",
+            "refresh_interval = \"20m\"",
+            1,
+        );
+    assert_ne!(
+        cfg, grown,
+        "the example has a checkout team and a refresh interval"
+    );
+    std::fs::write(r.path().join("tenants.toml"), &grown).unwrap();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (line, git) = counted_vs_git(&r);
+    assert!(
+        !git.contains(" 0 added") && !git.contains(" 0 changed"),
+        "{git}"
+    );
+    assert_eq!(line, git);
+    // ...then removed again.
+    std::fs::write(r.path().join("tenants.toml"), &cfg).unwrap();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (line, git) = counted_vs_git(&r);
+    assert!(!git.contains(" 0 removed"), "{git}");
+    assert_eq!(line, git);
+    fsck(r.path(), r.home.path());
+}
+
 #[test]
 fn identity_comes_from_flags_then_environment_then_config() {
     let r = Repo::new();
