@@ -122,7 +122,9 @@ fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 /// What one namespace produced.
 enum UnitFiles {
-    Kept(Vec<String>),
+    /// Kept paths: for the tree, and sorted for the unit (copied on the
+    /// worker, not on the thread that assembles the tree).
+    Kept(Vec<String>, Vec<String>),
     Rendered(Vec<(String, Vec<u8>)>),
 }
 
@@ -135,7 +137,9 @@ fn render_namespace(
 ) -> Result<(String, UnitFiles), PipelineError> {
     let fingerprint = builder.fingerprint(ns);
     if let Some(files) = previous.and_then(|p| p.unchanged(ns.namespace.as_str(), &fingerprint)) {
-        return Ok((fingerprint, UnitFiles::Kept(files)));
+        let mut sorted = files.clone();
+        sorted.sort_unstable();
+        return Ok((fingerprint, UnitFiles::Kept(files, sorted)));
     }
     let files = builder
         .namespace(ns)?
@@ -194,14 +198,23 @@ fn render_plan(
         Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(e) => vec![Err(e)],
     });
+    let results: Vec<_> = results.collect();
+    let kept_paths = results
+        .iter()
+        .map(|r| match r {
+            Ok((_, UnitFiles::Kept(p, _))) => p.len(),
+            _ => 0,
+        })
+        .sum();
+    tree.reserve_kept(kept_paths);
     for (ns, result) in plan.namespaces.iter().zip(results) {
         let (fingerprint, files) = result?;
         let (mut paths, kept) = match files {
-            UnitFiles::Kept(paths) => {
-                for p in &paths {
-                    tree.keep(p.clone()).map_err(RenderError::from)?;
+            UnitFiles::Kept(for_tree, sorted) => {
+                for p in for_tree {
+                    tree.keep(p).map_err(RenderError::from)?;
                 }
-                (paths, true)
+                (sorted, true)
             }
             UnitFiles::Rendered(files) => {
                 let mut paths = Vec::with_capacity(files.len());

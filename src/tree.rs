@@ -92,6 +92,11 @@ impl OutputTree {
         Ok(())
     }
 
+    /// Makes room for `n` more kept files.
+    pub fn reserve_kept(&mut self, n: usize) {
+        self.kept.reserve(n);
+    }
+
     /// True when `path` is generated, rendered or kept.
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(path) || self.kept.contains(path)
