@@ -209,7 +209,7 @@ fn render_plan(
     tree.reserve_kept(kept_paths);
     for (ns, result) in plan.namespaces.iter().zip(results) {
         let (fingerprint, files) = result?;
-        let (mut paths, kept) = match files {
+        let (paths, kept) = match files {
             UnitFiles::Kept(for_tree, sorted) => {
                 for p in for_tree {
                     tree.keep(p).map_err(RenderError::from)?;
@@ -222,10 +222,10 @@ fn render_plan(
                     paths.push(p.clone());
                     tree.insert(p, bytes).map_err(RenderError::from)?;
                 }
+                paths.sort_unstable();
                 (paths, false)
             }
         };
-        paths.sort();
         units.push(Unit {
             namespace: ns.namespace.to_string(),
             fingerprint,

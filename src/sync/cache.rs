@@ -83,27 +83,13 @@ pub struct UnitRecord {
     pub files: Vec<(String, u64, u128)>,
 }
 
-fn stat(root: &Path, rel: &str) -> Option<Stat> {
-    let m = std::fs::symlink_metadata(root.join(rel)).ok()?;
-    if !m.file_type().is_file() {
-        return None;
+/// The [`Stat`] of `rel` under the open root; `None` unless it is a regular
+/// file.
+fn file_stat(root: &std::os::fd::OwnedFd, rel: &str) -> Option<Stat> {
+    match crate::sync::diff::stat_at(root, rel) {
+        Ok(Some((false, stat))) => Some(stat),
+        _ => None,
     }
-    crate::sync::diff::stat_of(&m)
-}
-
-/// The [`Stat`] of `name` (a relative path) under an open directory, without
-/// following a symlink at its end; `None` unless it is a regular file.
-// The `stat` fields' integer types differ between platforms.
-#[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
-fn stat_at(dir: &std::os::fd::OwnedFd, name: &str) -> Option<Stat> {
-    use rustix::fs::{AtFlags, FileType, statat};
-    let st = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-        return None;
-    }
-    let mtime = u128::try_from(st.st_mtime).ok()? * 1_000_000_000
-        + u128::try_from(st.st_mtime_nsec).ok()?;
-    Some((u64::try_from(st.st_size).ok()?, mtime))
 }
 
 /// True when every file still has its recorded size and mtime. Each file is
@@ -114,7 +100,7 @@ fn all_match(root: Option<&std::os::fd::OwnedFd>, files: &[(String, u64, u128)])
     root.is_some_and(|root| {
         files
             .iter()
-            .all(|(rel, len, mtime)| stat_at(root, rel) == Some((*len, *mtime)))
+            .all(|(rel, len, mtime)| file_stat(root, rel) == Some((*len, *mtime)))
     })
 }
 
@@ -244,7 +230,10 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
         .chain(global)
         .filter(|rel| !known.contains_key(rel.as_str()))
         .collect();
-    let stats = crate::sync::diff::par_map(&to_stat, |rel| stat(root, rel));
+    let Ok(root_fd) = crate::sync::diff::open_root(root) else {
+        return;
+    };
+    let stats = crate::sync::diff::par_map(&to_stat, |rel| file_stat(&root_fd, rel));
     let Some(stats) = to_stat
         .iter()
         .zip(stats)

@@ -271,12 +271,8 @@ impl Listing {
 
     /// Removes every entry called `name`.
     pub fn remove(&mut self, name: &str) {
-        let kept: Vec<(&str, bool)> = self.entries().filter(|(n, _)| *n != name).collect();
-        let mut rest = Listing::new(String::new(), 0);
-        for (n, d) in kept {
-            rest.push(n, d);
-        }
-        self.entries = rest.entries;
+        let rest: Vec<(&str, bool)> = self.entries().filter(|(n, _)| *n != name).collect();
+        self.entries = Self::joined(rest);
     }
 
     /// Sorts the entries and drops duplicates.
@@ -284,11 +280,16 @@ impl Listing {
         let mut all: Vec<(&str, bool)> = self.entries().collect();
         all.sort_unstable();
         all.dedup();
-        let mut sorted = Listing::new(String::new(), 0);
-        for (n, d) in all {
-            sorted.push(n, d);
+        self.entries = Self::joined(all);
+    }
+
+    /// Entries in the one-string form.
+    fn joined(entries: Vec<(&str, bool)>) -> String {
+        let mut l = Listing::new(String::new(), 0);
+        for (name, is_dir) in entries {
+            l.push(name, is_dir);
         }
-        self.entries = sorted.entries;
+        l.entries
     }
 }
 
@@ -384,37 +385,39 @@ pub fn compute_with(
     Ok(cs)
 }
 
-fn mtime_of(path: &Path) -> Result<Option<u128>, SyncError> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => Ok(m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos())),
-        Ok(_) => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io("inspect", path)(e)),
-    }
-}
-
-/// The mtime of directory `rel` under the open `root` (a relative lookup:
-/// no path joined, and the kernel walks only `rel`); `None` when it does
-/// not exist or is not a directory.
+/// The size and mtime (ns since the epoch) of `rel` under the open `root`,
+/// and whether it is a directory; a relative lookup that does not follow a
+/// final symlink (no path joined, and the kernel walks only `rel`). `None`
+/// when it does not exist or is neither a regular file nor a directory.
 // The `stat` fields' integer types differ between platforms.
 #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
-fn dir_mtime_at(root: &std::os::fd::OwnedFd, rel: &str) -> std::io::Result<Option<u128>> {
+pub(crate) fn stat_at(
+    root: &std::os::fd::OwnedFd,
+    rel: &str,
+) -> std::io::Result<Option<(bool, Stat)>> {
     use rustix::fs::{AtFlags, FileType, statat};
-    match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
-            Ok(u128::try_from(st.st_mtime)
-                .ok()
-                .zip(u128::try_from(st.st_mtime_nsec).ok())
-                .map(|(s, ns)| s * 1_000_000_000 + ns))
-        }
-        Ok(_) => Ok(None),
-        Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    let st = match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => st,
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let is_dir = match FileType::from_raw_mode(st.st_mode) {
+        FileType::Directory => true,
+        FileType::RegularFile => false,
+        _ => return Ok(None),
+    };
+    let stat = u64::try_from(st.st_size)
+        .ok()
+        .zip(u128::try_from(st.st_mtime).ok())
+        .zip(u128::try_from(st.st_mtime_nsec).ok())
+        .map(|((len, s), ns)| (len, s * 1_000_000_000 + ns));
+    Ok(stat.map(|stat| (is_dir, stat)))
+}
+
+/// The mtime of directory `rel` under the open `root`; `None` when it does
+/// not exist or is not a directory.
+fn dir_mtime_at(root: &std::os::fd::OwnedFd, rel: &str) -> std::io::Result<Option<u128>> {
+    Ok(stat_at(root, rel)?.and_then(|(is_dir, (_, mtime))| is_dir.then_some(mtime)))
 }
 
 /// Opens `root` for relative lookups only (a path-only handle: it grants
@@ -616,10 +619,13 @@ pub fn listings_after_write(
     // leaves its parent's listing (which is then read again too).
     let depth = |d: &str| d.matches('/').count();
     let touched: Vec<String> = touched.into_iter().collect();
+    let root_fd = open_root(root).ok();
     let mut read: BTreeMap<&String, Option<u128>> = touched
         .iter()
         .zip(par_map(&touched, |d| {
-            mtime_of(&root.join(d)).ok().flatten()
+            root_fd
+                .as_ref()
+                .and_then(|r| dir_mtime_at(r, d).ok().flatten())
         }))
         .collect();
     let mut queue: std::collections::BinaryHeap<(usize, String)> =
@@ -631,7 +637,9 @@ pub fn listings_after_write(
         }
         let mtime = match read.remove(&dir) {
             Some(m) => m,
-            None => mtime_of(&root.join(&dir)).ok().flatten(),
+            None => root_fd
+                .as_ref()
+                .and_then(|r| dir_mtime_at(r, &dir).ok().flatten()),
         };
         match mtime {
             Some(mtime) => {
