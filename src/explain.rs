@@ -22,13 +22,10 @@ fn source_text(s: &SecretSource) -> String {
             key.value.as_str()
         ),
         SecretSource::Extract { key } => format!("every property of `{}`", key.value.as_str()),
-        SecretSource::Find { path, name_regex } => match name_regex {
-            Some(r) => format!(
-                "every secret under `{}` whose name matches `{r}`",
-                path.value
-            ),
-            None => format!("every secret under `{}`", path.value),
-        },
+        SecretSource::Find { path, name_regex } => format!(
+            "every secret under `{}` whose name matches `{name_regex}`",
+            path.value
+        ),
     }
 }
 

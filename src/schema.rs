@@ -6,8 +6,13 @@ use serde_json::{Map, Value, json};
 
 use crate::provider::REGISTRY;
 
-/// Settings whose value is an integer; every other setting is a string.
+/// Settings whose value is an integer.
 const INTEGER_SETTINGS: &[&str] = &["kv_version"];
+/// Settings whose value is a boolean.
+const BOOLEAN_SETTINGS: &[&str] = &["allow_shared"];
+/// Settings whose value is an array of strings; every other setting is a
+/// string.
+const LIST_SETTINGS: &[&str] = &["kms_key_arns"];
 
 /// `[providers.NAME]`: `kind` is one of the registered kinds; for each kind,
 /// only its own settings are allowed.
@@ -18,12 +23,16 @@ pub fn providers_schema(_: &mut SchemaGenerator) -> Schema {
         let mut props = Map::new();
         props.insert("kind".into(), json!({"const": kind.name()}));
         for key in kind.keys() {
-            let ty = if INTEGER_SETTINGS.contains(key) {
-                "integer"
+            let schema = if INTEGER_SETTINGS.contains(key) {
+                json!({"type": "integer"})
+            } else if BOOLEAN_SETTINGS.contains(key) {
+                json!({"type": "boolean"})
+            } else if LIST_SETTINGS.contains(key) {
+                json!({"type": "array", "items": {"type": "string"}})
             } else {
-                "string"
+                json!({"type": "string"})
             };
-            props.insert((*key).to_owned(), json!({"type": ty}));
+            props.insert((*key).to_owned(), schema);
         }
         variants.push(json!({
             "if": {"properties": {"kind": {"const": kind.name()}}},

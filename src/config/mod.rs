@@ -271,8 +271,9 @@ pub enum SecretSource {
     Find {
         /// Path to search under, inside the team prefix.
         path: Located<String>,
-        /// Regular expression on names.
-        name_regex: Option<String>,
+        /// Regular expression on full names, anchored inside `path`: the
+        /// file's own, or the escaped path (see `default_find_regexp`).
+        name_regex: String,
     },
 }
 

@@ -204,6 +204,11 @@ impl PathPrefix {
         key.starts_with(&self.0)
     }
 
+    /// The prefix in lower case, for providers whose names ignore case.
+    pub fn folded(p: &PathPrefix) -> PathPrefix {
+        PathPrefix(p.0.to_lowercase())
+    }
+
     /// True when one prefix could grant a key the other also grants, that is
     /// when either is a string prefix of the other. `prod/pay` and
     /// `prod/payments/` overlap (`prod/payments/x` starts with both);

@@ -183,32 +183,60 @@ fn setting_value(v: &toml::Value) -> SettingValue {
         toml::Value::Boolean(b) => SettingValue::Bool(*b),
         toml::Value::Float(_) => SettingValue::Other("a float"),
         toml::Value::Datetime(_) => SettingValue::Other("a date"),
-        toml::Value::Array(_) => SettingValue::Other("an array"),
+        toml::Value::Array(items) => {
+            let strings: Option<Vec<String>> = items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect();
+            match strings {
+                Some(list) => SettingValue::StrList(list),
+                None => SettingValue::Other("an array that is not all strings"),
+            }
+        }
         toml::Value::Table(_) => SettingValue::Other("a table"),
     }
 }
 
-/// For a regex anchored with `^`, its literal start must agree with the
-/// prefix (one a prefix of the other); unanchored expressions are limited by
-/// the find path instead.
-fn anchored_literal_fits(re: &str, prefix: &str) -> bool {
-    let Some(rest) = re.strip_prefix('^') else {
-        return true;
+/// True when every name `re` can match starts with `path`: the expression
+/// is a plain sequence that begins with `^` (not multi-line) followed by
+/// literal text starting with `path`. Anything else (no anchor, a top-level
+/// `|`, a case-insensitive flag, a class in the literal part) could match
+/// outside the path on a provider that lists a whole vault or account
+/// (Key Vault ignores `find.path` entirely), so it is refused.
+fn regex_anchored_under(re: &str, path: &str) -> bool {
+    use regex_syntax::hir::{HirKind, Look};
+    let Ok(hir) = regex_syntax::Parser::new().parse(re) else {
+        return false;
     };
-    let literal: String = rest
-        .chars()
-        .take_while(|c| !".*+?()[]{}|\\$^".contains(*c))
-        .collect();
-    // A quantifier applies to the last literal character, which is then optional.
-    let literal = match rest[literal.len()..].chars().next() {
-        Some('*' | '?' | '{') => {
-            let mut l = literal;
-            l.pop();
-            l
+    let HirKind::Concat(parts) = hir.kind() else {
+        return false;
+    };
+    let mut parts = parts.iter();
+    if !matches!(
+        parts.next().map(|h| h.kind()),
+        Some(HirKind::Look(Look::Start))
+    ) {
+        return false;
+    }
+    let mut literal = Vec::new();
+    for h in parts {
+        match h.kind() {
+            HirKind::Literal(l) => literal.extend_from_slice(&l.0),
+            _ => break,
         }
-        _ => literal,
-    };
-    literal.starts_with(prefix) || prefix.starts_with(literal.as_str())
+    }
+    literal.starts_with(path.as_bytes())
+}
+
+/// The `find.name.regexp` esogen emits when the file gives none: the find
+/// path, escaped and anchored. ESO's AWS, Parameter Store and GCP `find`
+/// refuse a search with neither a name nor tags ("unexpected find
+/// operator": `providers/v1/aws/secretsmanager/secretsmanager.go`
+/// `GetAllSecrets`, `providers/v1/aws/parameterstore/parameterstore.go`
+/// `GetAllSecrets`, `providers/v1/gcp/secretmanager/client.go`
+/// `GetAllSecrets`), and Key Vault filters by this expression alone.
+pub fn default_find_regexp(path: &str) -> String {
+    format!("^{}", regex::escape(path))
 }
 
 /// A user value for a message: control and invisible characters escaped,
@@ -843,17 +871,27 @@ impl Validator {
         providers: &BTreeMap<ProviderName, Provider>,
     ) {
         // One scope string per team, not one per pair: there are T² pairs.
-        let scopes: Vec<Option<String>> = teams
+        // Providers whose names are case-insensitive (Key Vault) compare
+        // prefixes folded: `Prod-a-` and `prod-a-x` name the same secrets.
+        let scopes: Vec<Option<(String, PathPrefix)>> = teams
             .iter()
             .map(|t| {
-                providers
-                    .get(&t.provider.value)
-                    .map(|p| p.settings.overlap_scope())
+                providers.get(&t.provider.value).map(|p| {
+                    let prefix = if p.settings.names_fold_case() {
+                        PathPrefix::folded(&t.prefix.value)
+                    } else {
+                        t.prefix.value.clone()
+                    };
+                    (p.settings.overlap_scope(), prefix)
+                })
             })
             .collect();
         for (i, a) in teams.iter().enumerate() {
             for (j, b) in teams.iter().enumerate().skip(i + 1) {
-                if scopes[i] == scopes[j] && a.prefix.value.overlaps(&b.prefix.value) {
+                let (Some((scope_a, pa)), Some((scope_b, pb))) = (&scopes[i], &scopes[j]) else {
+                    continue;
+                };
+                if scope_a == scope_b && pa.overlaps(pb) {
                     self.diags.push(
                         Diagnostic::error(
                             Code::OverlappingPrefix,
@@ -1361,27 +1399,36 @@ impl Validator {
                         }
                     }
                 };
-                let name_regex = match &f.name {
-                    None => Some(None),
-                    Some(n) => match regex::Regex::new(n.get_ref()) {
-                        Ok(_) if !anchored_literal_fits(n.get_ref(), prefix.value.as_str()) => {
-                            let span = self.span(n);
-                            self.diags.push(
-                                Diagnostic::error(
-                                    Code::KeyOutsidePrefix,
-                                    format!(
-                                        "find name `{}` can only match secrets outside the team prefix `{}`",
-                                        n.get_ref(),
-                                        prefix.value
-                                    ),
-                                )
-                                .at(&span)
-                                .also(&prefix.span, "team prefix")
-                                .help(format!("anchor the expression inside the prefix, such as `^{}`", prefix.value)),
-                            );
-                            None
+                let name_regex = match (&f.name, &path) {
+                    (None, Some(p)) => Some(default_find_regexp(&p.value)),
+                    (None, None) => None,
+                    (Some(n), path) => match regex::Regex::new(n.get_ref()) {
+                        Ok(_) => {
+                            let under = path
+                                .as_ref()
+                                .map_or(prefix.value.as_str(), |p| p.value.as_str());
+                            if regex_anchored_under(n.get_ref(), under) {
+                                Some(n.get_ref().clone())
+                            } else {
+                                let span = self.span(n);
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Code::KeyOutsidePrefix,
+                                        format!(
+                                            "find name `{}` may match secrets outside the find path `{under}`",
+                                            shown(n.get_ref())
+                                        ),
+                                    )
+                                    .at(&span)
+                                    .also(&prefix.span, "team prefix")
+                                    .help(format!(
+                                        "start the expression with `^` and the path, such as `{}`, with no top-level `|`; some providers (Key Vault) search the whole vault by this expression alone",
+                                        default_find_regexp(under)
+                                    )),
+                                );
+                                None
+                            }
                         }
-                        Ok(_) => Some(Some(n.get_ref().clone())),
                         Err(e) => {
                             let span = self.span(n);
                             self.diags.push(
@@ -1413,13 +1460,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn anchored_regexes_must_agree_with_the_prefix() {
-        assert!(anchored_literal_fits("^prod/pay/[a-z]+$", "prod/pay/"));
-        assert!(anchored_literal_fits("^prod/", "prod/pay/"));
-        assert!(anchored_literal_fits("db-.*", "prod/pay/"));
-        assert!(!anchored_literal_fits("^prod/other/.*", "prod/pay/"));
-        assert!(!anchored_literal_fits("^dev", "prod/pay/"));
-        assert!(anchored_literal_fits("^prod/pay/x?", "prod/pay/"));
+    fn find_regexes_must_stay_under_the_path() {
+        assert!(regex_anchored_under("^prod/pay/[a-z]+$", "prod/pay/"));
+        assert!(regex_anchored_under("^prod/pay/x?", "prod/pay/"));
+        assert!(regex_anchored_under(r"^prod/pay/a\.b", "prod/pay/"));
+        // Shorter than the path, unanchored, another path, alternation at
+        // the top, flags that change what the literal matches.
+        assert!(!regex_anchored_under("^prod/", "prod/pay/"));
+        assert!(!regex_anchored_under("db-.*", "prod/pay/"));
+        assert!(!regex_anchored_under("^prod/other/.*", "prod/pay/"));
+        assert!(!regex_anchored_under("^prod/pay/|x", "prod/pay/"));
+        assert!(!regex_anchored_under("(?i)^prod/pay/", "prod/pay/"));
+        assert!(!regex_anchored_under("(?m)^prod/pay/", "prod/pay/"));
+        assert!(!regex_anchored_under("^prod/pa?y/", "prod/pay/"));
+        // The default expression is always accepted and matches literally.
+        for path in ["prod/pay/", "/prod/a.b+c/", "kv-(x)-"] {
+            let re = default_find_regexp(path);
+            assert!(regex_anchored_under(&re, path), "{re}");
+            assert!(
+                regex::Regex::new(&re)
+                    .unwrap()
+                    .is_match(&format!("{path}x"))
+            );
+        }
     }
 
     #[test]

@@ -682,9 +682,9 @@ fn external_secret(
                 extract: None,
                 find: Some(eso::Find {
                     path: path.value.clone(),
-                    name: name_regex
-                        .as_ref()
-                        .map(|r| eso::FindName { regexp: r.clone() }),
+                    name: Some(eso::FindName {
+                        regexp: name_regex.clone(),
+                    }),
                 }),
             }],
         ),

@@ -5,7 +5,7 @@
 
 pub mod tenancy;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::config::types::{ClusterName, NamespaceName, ObjectName, ProviderName, TeamName};
@@ -192,7 +192,8 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     }
 
     for team in &config.teams {
-        let secrets = external_secrets_of(team);
+        let provider = config.providers.get(&team.provider.value);
+        let secrets = external_secrets_of(team, provider.map(|p| p.settings.as_ref()));
         for ns in &team.namespaces {
             namespaces.push(NamespacePlan {
                 namespace: ns.value.clone(),
@@ -291,6 +292,7 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     }
 
     check_unique_identities(&stores, &mut diags);
+    check_unscoped_reach(&stores, &mut diags);
     stores.sort_by(|a, b| (a.home_namespace(), &a.name).cmp(&(b.home_namespace(), &b.name)));
     if diags.has_errors() {
         return (None, diags);
@@ -383,6 +385,62 @@ fn check_unique_identities(stores: &[StorePlan], diags: &mut Diagnostics) {
     }
 }
 
+/// Groups what every store reaches without a prefix limit (a Key Vault, a
+/// workload identity) across all provider tables: two teams on one of them
+/// read each other's secrets. That is an error unless every table involved
+/// accepts it with `allow_shared = true`; then one warning per shared thing.
+fn check_unscoped_reach(stores: &[StorePlan], diags: &mut Diagnostics) {
+    struct Group<'a> {
+        teams: BTreeSet<&'a TeamName>,
+        spans: Vec<(crate::source::Span, bool)>,
+    }
+    let mut groups: BTreeMap<(&'static str, String), Group> = BTreeMap::new();
+    for s in stores {
+        for r in s.backend.unscoped_reach() {
+            let g = groups.entry((r.what, r.key)).or_insert_with(|| Group {
+                teams: BTreeSet::new(),
+                spans: Vec::new(),
+            });
+            g.teams.extend(s.teams.iter());
+            if !g.spans.iter().any(|(sp, _)| *sp == r.span) {
+                g.spans.push((r.span, r.accepted));
+            }
+        }
+    }
+    for ((what, key), g) in groups {
+        if g.teams.len() < 2 {
+            continue;
+        }
+        let teams = g
+            .teams
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let accepted = g.spans.iter().all(|(_, a)| *a);
+        let message = format!(
+            "teams {teams} share the {what} `{key}`, which the provider cannot limit to a prefix: each team can read the others' secrets"
+        );
+        let mut d = if accepted {
+            Diagnostic::warning(Code::UnscopedProvider, message).help(
+                "accepted with `allow_shared = true`; for isolation give each team its own vault (`vault_url = \"https://kv-{{team}}.vault.azure.net\"`) and its own `client_id`",
+            )
+        } else {
+            Diagnostic::error(Code::UnscopedProvider, message).help(
+                "give each team its own `[providers.NAME]` with its own `client_id` and a vault per team (`vault_url = \"https://kv-{{team}}.vault.azure.net\"`), or set `allow_shared = true` on every provider table involved to accept it",
+            )
+        };
+        let mut spans = g.spans.iter();
+        if let Some((first, _)) = spans.next() {
+            d = d.at_labelled(first, "shared here");
+        }
+        for (other, _) in spans {
+            d = d.also(other, "and here");
+        }
+        diags.push(d);
+    }
+}
+
 /// Spans of the secrets of `team` (in `ns`, when given) that `pick` selects.
 fn spans_in<'a>(
     team: &'a crate::config::Team,
@@ -417,9 +475,10 @@ fn pushes_in<'a>(
 
 /// Each secret of the team once, sorted by name, with the namespaces it
 /// goes to.
-fn external_secrets_of(
-    team: &crate::config::Team,
-) -> Vec<(&[NamespaceName], Arc<ExternalSecretPlan>)> {
+fn external_secrets_of<'a>(
+    team: &'a crate::config::Team,
+    provider: Option<&dyn crate::provider::ProviderConfig>,
+) -> Vec<(&'a [NamespaceName], Arc<ExternalSecretPlan>)> {
     let mut out: Vec<(&[NamespaceName], Arc<ExternalSecretPlan>)> = team
         .secrets
         .iter()
@@ -431,7 +490,16 @@ fn external_secrets_of(
                     target: s.target.clone(),
                     target_type: s.target_type.clone(),
                     refresh_interval: s.refresh_interval.as_str().to_owned(),
-                    source: s.source.clone(),
+                    source: match (&s.source, provider) {
+                        (SecretSource::Find { path, name_regex }, Some(p)) => SecretSource::Find {
+                            path: crate::config::types::Located::new(
+                                p.find_path(&path.value),
+                                path.span.clone(),
+                            ),
+                            name_regex: name_regex.clone(),
+                        },
+                        (source, _) => source.clone(),
+                    },
                     push: s.push.is_some(),
                 }),
             )

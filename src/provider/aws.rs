@@ -76,13 +76,20 @@ impl Service {
     }
 
     /// Actions `dataFrom.find` needs that AWS cannot limit to a resource.
+    /// Secrets Manager lists with `BatchGetSecretValue` filtered by the
+    /// path (which needs `ListSecrets` too), then each value is checked
+    /// against `GetSecretValue` on the prefix. Parameter Store reads with
+    /// `GetParametersByPath`, which IAM checks on the path itself, already
+    /// granted on the prefix; ESO falls back to the account-wide
+    /// `DescribeParameters` only after an AccessDenied there
+    /// (`providers/v1/aws/parameterstore/parameterstore.go`, `findByName`).
     pub fn find_actions(self) -> &'static [&'static str] {
         match self {
             Self::SecretsManager => &[
                 "secretsmanager:BatchGetSecretValue",
                 "secretsmanager:ListSecrets",
             ],
-            Self::ParameterStore => &["ssm:DescribeParameters"],
+            Self::ParameterStore => &[],
         }
     }
 
@@ -508,7 +515,7 @@ impl AwsIdentity {
                 condition: BTreeMap::new(),
             });
         }
-        if !self.finds.is_empty() {
+        if !self.finds.is_empty() && !self.service.find_actions().is_empty() {
             statement.push(iam::Statement {
                 sid: "FindAccountWide".into(),
                 effect: "Allow",
@@ -652,7 +659,7 @@ impl Backend for AwsIdentity {
             reason: "credentials reach the team prefix and nothing else (ESO guide, question 3)"
                 .into(),
         });
-        if !self.finds.is_empty() {
+        if !self.finds.is_empty() && !self.service.find_actions().is_empty() {
             out.push(Decision {
                 topic: "find",
                 choice: format!(
@@ -676,9 +683,8 @@ impl Backend for AwsIdentity {
             Service::SecretsManager => {
                 "`secretsmanager:ListSecrets`, which reveals every secret name"
             }
-            Service::ParameterStore => {
-                "`ssm:DescribeParameters`, which reveals every parameter name"
-            }
+            // GetParametersByPath is scoped to the prefix: nothing to warn.
+            Service::ParameterStore => return out,
         };
         out.extend(self.finds.iter().map(|span| {
             Diagnostic::warning(

@@ -23,12 +23,15 @@ use crate::source::Span;
 
 use super::{
     AuthMode, AuthSupport, Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile,
-    ProviderConfig, ProviderKind, StoreContext, parse_auth, static_decision,
+    ProviderConfig, ProviderKind, Reach, StoreContext, parse_auth, static_decision,
 };
 
 /// ServiceAccount annotation naming the workload identity's client id.
 pub const CLIENT_ID_ANNOTATION: &str = "azure.workload.identity/client-id";
-/// ServiceAccount annotation naming the tenant.
+/// ServiceAccount annotation naming the tenant. esogen never sets it: the
+/// store carries `tenantId`, and ESO v2.9 refuses a tenant id given in both
+/// places (`providers/v1/azure/keyvault/keyvault.go`,
+/// `authorizerForWorkloadIdentity`: "multiple tenantID found").
 pub const TENANT_ID_ANNOTATION: &str = "azure.workload.identity/tenant-id";
 /// The audience Entra ID expects on federated tokens.
 pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -44,6 +47,7 @@ const KEYS: &[&str] = &[
     "resource_group",
     "auth",
     "credentials_secret",
+    "allow_shared",
 ];
 
 /// The Azure Key Vault kind.
@@ -116,6 +120,7 @@ impl ProviderKind for AzureKind {
         } else {
             (fields.opt_str("client_id"), fields.opt_str("oidc_issuer"))
         };
+        let allow_shared = fields.opt_bool("allow_shared").is_some_and(|b| b.value);
         let subscription = fields.opt_str("subscription_id");
         let group = fields.opt_str("resource_group");
         let vault_url = vault_url.and_then(|u| match Pattern::compile(&u.value) {
@@ -126,7 +131,11 @@ impl ProviderKind for AzureKind {
             }
         });
         let tenant_id = fields.valid(tenant, is_uuid, "a tenant id (a UUID)", "");
-        let client_id = fields.valid(client, is_uuid, "a client id (a UUID)", "");
+        let client_span = client.as_ref().map(|c| c.span.clone());
+        let client_id = fields
+            .valid(client, is_uuid, "a client id (a UUID)", "")
+            .zip(client_span)
+            .map(|(v, span)| Located::new(v, span));
         let subscription_id = fields.valid(subscription, is_uuid, "a subscription id (a UUID)", "");
         let issuer = issuer.and_then(|i| {
             if i.value.starts_with("https://") && !i.value.contains(char::is_whitespace) {
@@ -176,6 +185,7 @@ impl ProviderKind for AzureKind {
                 issuer,
                 role_scope,
                 auth,
+                allow_shared,
             }),
             diags,
         ))
@@ -187,10 +197,11 @@ impl ProviderKind for AzureKind {
 pub struct AzureConfig {
     vault_url: Located<Pattern>,
     tenant_id: String,
-    client_id: Option<String>,
+    client_id: Option<Located<String>>,
     issuer: Option<String>,
     role_scope: Option<(String, String)>,
     auth: AuthMode,
+    allow_shared: bool,
 }
 
 impl ProviderConfig for AzureConfig {
@@ -216,6 +227,11 @@ impl ProviderConfig for AzureConfig {
         format!("azure-key-vault:{}", self.vault_url.value.source())
     }
 
+    fn names_fold_case(&self) -> bool {
+        // Key Vault object names are case-insensitive.
+        true
+    }
+
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
         let vars = PatternVars::for_request(req);
         let url = self
@@ -233,14 +249,13 @@ impl ProviderConfig for AzureConfig {
                 .help("expected `https://NAME.vault.azure.net` with a 3 to 24 character NAME of letters, digits and `-`"),
             ]);
         };
-        let per_team = self.vault_url.value.source().contains("team")
-            || self.vault_url.value.source().contains("namespace");
         Ok(Arc::new(AzureIdentity {
             vault_name: name.to_owned(),
             vault_url: url.clone(),
             url_span: self.vault_url.span.clone(),
             tenant_id: self.tenant_id.clone(),
-            client_id: self.client_id.clone(),
+            client_id: self.client_id.as_ref().map(|c| c.value.clone()),
+            client_span: self.client_id.as_ref().map(|c| c.span.clone()),
             issuer: self.issuer.clone(),
             role_scope: self.role_scope.clone(),
             auth: self.auth.clone(),
@@ -248,8 +263,7 @@ impl ProviderConfig for AzureConfig {
             sa_namespace: req.sa_namespace.to_string(),
             sa_name: req.sa_name.to_owned(),
             prefixes: req.prefixes.iter().map(|p| p.value.to_string()).collect(),
-            shared_vault: !per_team && req.provider_teams > 1,
-            shared_identity: req.provider_teams > 1,
+            allow_shared: self.allow_shared,
             pushes: !req.pushes.is_empty(),
         }))
     }
@@ -263,6 +277,7 @@ pub struct AzureIdentity {
     url_span: Span,
     tenant_id: String,
     client_id: Option<String>,
+    client_span: Option<Span>,
     issuer: Option<String>,
     role_scope: Option<(String, String)>,
     auth: AuthMode,
@@ -270,8 +285,7 @@ pub struct AzureIdentity {
     sa_namespace: String,
     sa_name: String,
     prefixes: Vec<String>,
-    shared_vault: bool,
-    shared_identity: bool,
+    allow_shared: bool,
     pushes: bool,
 }
 
@@ -288,10 +302,11 @@ impl AzureIdentity {
 impl Backend for AzureIdentity {
     fn service_account_annotations(&self) -> BTreeMap<String, String> {
         match (&self.auth, &self.client_id) {
-            (AuthMode::Platform, Some(c)) => BTreeMap::from([
-                (CLIENT_ID_ANNOTATION.to_owned(), c.clone()),
-                (TENANT_ID_ANNOTATION.to_owned(), self.tenant_id.clone()),
-            ]),
+            // Only the client id: the tenant is the store's `tenantId`
+            // (see TENANT_ID_ANNOTATION).
+            (AuthMode::Platform, Some(c)) => {
+                BTreeMap::from([(CLIENT_ID_ANNOTATION.to_owned(), c.clone())])
+            }
             _ => BTreeMap::new(),
         }
     }
@@ -410,23 +425,28 @@ impl Backend for AzureIdentity {
     }
 
     fn findings(&self) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        if self.shared_vault || self.shared_identity {
-            let what = if self.shared_vault {
-                format!("vault `{}`", self.vault_name)
-            } else {
-                "one workload identity".to_owned()
-            };
-            out.push(
-                Diagnostic::warning(
-                    Code::UnscopedProvider,
-                    format!(
-                        "Key Vault cannot scope access by prefix, and several teams share {what}: each can read the others' secrets"
-                    ),
-                )
-                .at(&self.url_span)
-                .help("give each team its own `[providers.NAME]` with its own `client_id`, and a vault per team (`vault_url = \"https://kv-{{team}}.vault.azure.net\"`)"),
-            );
+        Vec::new()
+    }
+
+    fn unscoped_reach(&self) -> Vec<Reach> {
+        // Key Vault RBAC scopes to a vault or one secret, never a name
+        // prefix: whoever reaches the vault, or holds the identity, reads
+        // every secret in it.
+        let mut out = vec![Reach {
+            what: "Key Vault",
+            key: self.vault_url.trim_end_matches('/').to_ascii_lowercase(),
+            span: self.url_span.clone(),
+            accepted: self.allow_shared,
+        }];
+        if let (AuthMode::Platform, Some(c), Some(span)) =
+            (&self.auth, &self.client_id, &self.client_span)
+        {
+            out.push(Reach {
+                what: "workload identity (client id)",
+                key: c.to_ascii_lowercase(),
+                span: span.clone(),
+                accepted: self.allow_shared,
+            });
         }
         out
     }

@@ -18,6 +18,8 @@ pub enum SettingValue {
     Int(i64),
     /// A boolean.
     Bool(bool),
+    /// An array of strings (spans are those of the whole array).
+    StrList(Vec<String>),
     /// Anything else (table, array, float, date), by type name.
     Other(&'static str),
 }
@@ -28,6 +30,7 @@ impl SettingValue {
             Self::Str(_) => "a string",
             Self::Int(_) => "an integer",
             Self::Bool(_) => "a boolean",
+            Self::StrList(_) => "an array of strings",
             Self::Other(t) => t,
         }
     }
@@ -150,6 +153,50 @@ impl Fields {
                         format!("`{key}` must be an integer, not {}", other.type_name()),
                     )
                     .at(&s.value.span),
+                );
+                None
+            }
+        }
+    }
+
+    /// Takes an optional boolean setting.
+    pub fn opt_bool(&mut self, key: &str) -> Option<Located<bool>> {
+        let s = self.values.remove(key)?;
+        match s.value.value {
+            SettingValue::Bool(v) => Some(Located::new(v, s.value.span)),
+            other => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "`{key}` must be `true` or `false`, not {}",
+                            other.type_name()
+                        ),
+                    )
+                    .at(&s.value.span),
+                );
+                None
+            }
+        }
+    }
+
+    /// Takes an optional array of strings; a single string is an error with
+    /// a hint to use brackets.
+    pub fn opt_str_list(&mut self, key: &str) -> Option<Located<Vec<String>>> {
+        let s = self.values.remove(key)?;
+        match s.value.value {
+            SettingValue::StrList(v) => Some(Located::new(v, s.value.span)),
+            other => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "`{key}` must be an array of strings, not {}",
+                            other.type_name()
+                        ),
+                    )
+                    .at(&s.value.span)
+                    .help(format!("write `{key} = [\"...\"]`")),
                 );
                 None
             }

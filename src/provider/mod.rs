@@ -84,6 +84,16 @@ pub trait ProviderConfig: Debug + Send + Sync {
     /// (one AWS account and region, one GCP project, one Vault mount): teams
     /// on them must not have overlapping prefixes.
     fn overlap_scope(&self) -> String;
+    /// The `dataFrom.find.path` to emit for a find under `path` (inside the
+    /// team prefix). Most providers take it as written.
+    fn find_path(&self, path: &str) -> String {
+        path.to_owned()
+    }
+    /// True when the provider's secret names are case-insensitive (Key
+    /// Vault): prefixes are then compared in lower case.
+    fn names_fold_case(&self) -> bool {
+        false
+    }
     /// Decides the identity of one store: names, auth, and policy scope.
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>>;
 }
@@ -204,9 +214,28 @@ pub trait Backend: Debug + Send + Sync + Fingerprint {
     fn egress_ports(&self) -> Vec<u16> {
         vec![443]
     }
+    /// What this identity reaches that the provider cannot limit to the
+    /// team prefix (a whole Key Vault, a workload identity): two teams
+    /// reaching the same thing read each other's secrets.
+    fn unscoped_reach(&self) -> Vec<Reach> {
+        Vec::new()
+    }
     /// The resources or paths the identity's read grants cover, in the
     /// provider's own notation, for tests asserting nothing escapes the prefix.
     fn granted_resources(&self) -> Vec<String>;
+}
+
+/// One thing an identity reaches as a whole, without a prefix limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// What it is, such as "Key Vault".
+    pub what: &'static str,
+    /// Its identity, normalized (lower case where the provider ignores case).
+    pub key: String,
+    /// The setting that produced it.
+    pub span: Span,
+    /// The provider table says teams may share it (`allow_shared = true`).
+    pub accepted: bool,
 }
 
 /// How a store authenticates.

@@ -238,6 +238,23 @@ impl ProviderConfig for VaultConfig {
                 describe_char(c)
             ));
         }
+        // ESO drops a leading `<mount>/` from every key
+        // (`providers/v1/vault/client_get.go`, `buildPath`), so `secret/a/db`
+        // on mount `secret` reads `secret/data/a/db`, outside the policy
+        // written for the prefix. A prefix that `<mount>/` starts with has
+        // keys that begin with the mount too.
+        let mount_slash = format!("{}/", self.mount);
+        if let Some(rest) = p.strip_prefix(&mount_slash) {
+            return Err(format!(
+                "keys are relative to the mount `{}`, and ESO strips a leading `{mount_slash}` from them; write `{rest}`",
+                self.mount
+            ));
+        }
+        if mount_slash.starts_with(p) {
+            return Err(format!(
+                "keys under this prefix can begin with the mount `{mount_slash}`, which ESO strips from them; choose a prefix that does not start the mount's name"
+            ));
+        }
         if self.version == KvVersion::V2 && (p.starts_with("data/") || p.starts_with("metadata/")) {
             return Err(format!(
                 "with KV v2 keys do not include `data/` or `metadata/`: ESO adds `data/` itself; write `{}`",
@@ -246,6 +263,14 @@ impl ProviderConfig for VaultConfig {
             ));
         }
         Ok(())
+    }
+
+    fn find_path(&self, path: &str) -> String {
+        // ESO lists `<path>/` (`providers/v1/vault/client_get_all_secrets.go`,
+        // `GetAllSecrets` appends the slash), so a path written with its
+        // trailing slash would list `<path>//` and name every secret with a
+        // double slash. ESO's own examples write `path: dev`.
+        path.trim_end_matches('/').to_owned()
     }
 
     fn overlap_scope(&self) -> String {

@@ -10,6 +10,7 @@ mod git;
 mod gitops;
 mod incremental;
 mod init;
+mod issue13;
 mod properties;
 mod providers;
 mod snapshots;

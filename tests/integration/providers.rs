@@ -272,17 +272,25 @@ fn gcp_prefix_with_slash_is_a_clear_error() {
 }
 
 #[test]
-fn azure_shared_vault_is_warned_and_per_team_vaults_are_not() {
+fn azure_shared_vault_is_refused_unless_accepted_and_per_team_vaults_are_not() {
     let base = "version = 1\n[cluster]\nname = \"c\"\nplatform = \"aks\"\n[providers.kv]\nkind = \"azure-key-vault\"\ntenant_id = \"6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b\"\nclient_id = \"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\"\noidc_issuer = \"https://issuer.example/\"\n";
     let teams = "[[teams]]\nname = \"a\"\nprovider = \"kv\"\nprefix = \"a-\"\nnamespaces = [\"a\"]\n[[teams]]\nname = \"b\"\nprovider = \"kv\"\nprefix = \"b-\"\nnamespaces = [\"b\"]\n";
     let shared = format!("{base}vault_url = \"https://kv-shared.vault.azure.net\"\n{teams}");
     let (_, r, diags) = pipeline::generate_text("tenants.toml", &shared);
-    assert!(r.is_ok());
     assert!(
-        diags.0.iter().any(
-            |d| d.code.name() == "unscoped-provider" && d.message.contains("vault `kv-shared`")
-        )
+        r.is_err(),
+        "two teams on one vault and identity are refused"
     );
+    let accepted = shared.replace("vault_url = ", "allow_shared = true\nvault_url = ");
+    let (_, r, diags_ok) = pipeline::generate_text("tenants.toml", &accepted);
+    assert!(r.is_ok(), "{diags_ok:?}");
+    for d in [&diags, &diags_ok] {
+        assert!(
+            d.0.iter().any(|d| d.code.name() == "unscoped-provider"
+                && d.message.contains("`https://kv-shared.vault.azure.net`")),
+            "{d:?}"
+        );
+    }
     let one_team = format!(
         "{base}vault_url = \"https://kv-{{{{team}}}}.vault.azure.net\"\n[[teams]]\nname = \"a\"\nprovider = \"kv\"\nprefix = \"a-\"\nnamespaces = [\"a\"]\n"
     );

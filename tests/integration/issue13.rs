@@ -1,0 +1,370 @@
+//! Regression tests for issue 13 ("works against ESO and the providers, not
+//! only against their schemas"): each defect found by reading ESO v2.9's
+//! provider code, with a test that failed before its fix.
+
+use esogen::pipeline;
+use esogen::tree::OutputTree;
+use serde_json::Value;
+
+use crate::common::parse_yaml_docs;
+
+/// Codes and severities of findings.
+type Findings = Vec<(String, String)>;
+
+/// Generates `text`; on failure, the codes and severities of every finding.
+fn generate(text: &str) -> Result<(OutputTree, Findings), Findings> {
+    let (_, result, diags) = pipeline::generate_text("tenants.toml", text);
+    let found: Vec<(String, String)> = diags
+        .0
+        .iter()
+        .map(|d| (d.code.name().to_owned(), format!("{:?}", d.severity)))
+        .collect();
+    match result {
+        Ok(g) => Ok((g.tree, found)),
+        Err(_) => Err(found),
+    }
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match generate(text) {
+        Ok(_) => Vec::new(),
+        Err(found) => found
+            .into_iter()
+            .filter(|(_, s)| s == "Error")
+            .map(|(c, _)| c)
+            .collect(),
+    }
+}
+
+fn yaml(tree: &OutputTree, path: &str) -> Vec<Value> {
+    let bytes = tree
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} is generated"));
+    parse_yaml_docs(&String::from_utf8_lossy(bytes))
+}
+
+const AZURE_HEAD: &str = "version = 1\n[cluster]\nname = \"c\"\nplatform = \"aks\"\n";
+const TENANT: &str = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
+const CLIENT_A: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+const CLIENT_B: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+
+fn azure_provider(name: &str, vault_url: &str, client: &str, extra: &str) -> String {
+    format!(
+        "[providers.{name}]\nkind = \"azure-key-vault\"\nvault_url = \"{vault_url}\"\ntenant_id = \"{TENANT}\"\nclient_id = \"{client}\"\noidc_issuer = \"https://issuer.example/\"\n{extra}\n"
+    )
+}
+
+fn team(name: &str, provider: &str, prefix: &str, extra: &str) -> String {
+    format!(
+        "[[teams]]\nname = \"{name}\"\nprovider = \"{provider}\"\nprefix = \"{prefix}\"\nnamespaces = [\"{name}\"]\n{extra}\n"
+    )
+}
+
+/// Issue 13, defect 1: two provider tables with their own client ids on one
+/// Key Vault, or one client id on two vaults, let each team read the other's
+/// secrets. Either is an error unless every table accepts it.
+#[test]
+fn issue_13_azure_teams_sharing_a_vault_or_an_identity_are_refused() {
+    let same_vault = format!(
+        "{AZURE_HEAD}{}{}{}{}",
+        azure_provider("kv-a", "https://kv-shared.vault.azure.net", CLIENT_A, ""),
+        azure_provider("kv-b", "https://KV-shared.vault.azure.net/", CLIENT_B, ""),
+        team("a", "kv-a", "a-", ""),
+        team("b", "kv-b", "b-", ""),
+    );
+    assert_eq!(errors(&same_vault), ["unscoped-provider"], "same vault");
+
+    let same_client = format!(
+        "{AZURE_HEAD}{}{}{}{}",
+        azure_provider("kv-a", "https://kv-a.vault.azure.net", CLIENT_A, ""),
+        azure_provider("kv-b", "https://kv-b.vault.azure.net", CLIENT_A, ""),
+        team("a", "kv-a", "a-", ""),
+        team("b", "kv-b", "b-", ""),
+    );
+    assert_eq!(
+        errors(&same_client),
+        ["unscoped-provider"],
+        "same client id"
+    );
+
+    // One table for two teams: one vault and one identity, two findings.
+    let one_table = format!(
+        "{AZURE_HEAD}{}{}{}",
+        azure_provider("kv", "https://kv-shared.vault.azure.net", CLIENT_A, ""),
+        team("a", "kv", "a-", ""),
+        team("b", "kv", "b-", ""),
+    );
+    assert_eq!(
+        errors(&one_table),
+        ["unscoped-provider", "unscoped-provider"],
+        "one table"
+    );
+
+    // Accepted on every table involved: one warning per shared thing, not
+    // one per namespace.
+    let accepted = format!(
+        "{AZURE_HEAD}{}{}{}",
+        azure_provider(
+            "kv",
+            "https://kv-shared.vault.azure.net",
+            CLIENT_A,
+            "allow_shared = true"
+        ),
+        team("a", "kv", "a-", "namespaces = [\"a\", \"a2\", \"a3\"]"),
+        team("b", "kv", "b-", ""),
+    )
+    .replace("namespaces = [\"a\"]\nnamespaces", "namespaces");
+    let (_, found) = generate(&accepted).expect("accepted sharing generates");
+    let warnings: Vec<&(String, String)> = found
+        .iter()
+        .filter(|(c, _)| c == "unscoped-provider")
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        2,
+        "one warning per vault and identity: {found:?}"
+    );
+    assert!(warnings.iter().all(|(_, s)| s == "Warning"));
+
+    // Accepted on one table only: still an error.
+    let half = format!(
+        "{AZURE_HEAD}{}{}{}{}",
+        azure_provider(
+            "kv-a",
+            "https://kv-shared.vault.azure.net",
+            CLIENT_A,
+            "allow_shared = true"
+        ),
+        azure_provider("kv-b", "https://kv-shared.vault.azure.net", CLIENT_B, ""),
+        team("a", "kv-a", "a-", ""),
+        team("b", "kv-b", "b-", ""),
+    );
+    assert_eq!(
+        errors(&half),
+        ["unscoped-provider"],
+        "accepted by one table"
+    );
+
+    // The near miss: a vault and an identity per team.
+    let separate = format!(
+        "{AZURE_HEAD}{}{}{}{}",
+        azure_provider("kv-a", "https://kv-a.vault.azure.net", CLIENT_A, ""),
+        azure_provider("kv-b", "https://kv-b.vault.azure.net", CLIENT_B, ""),
+        team("a", "kv-a", "a-", ""),
+        team("b", "kv-b", "b-", ""),
+    );
+    let (_, found) = generate(&separate).expect("separate vaults generate");
+    assert!(
+        !found.iter().any(|(c, _)| c == "unscoped-provider"),
+        "{found:?}"
+    );
+}
+
+/// Issue 13, defect 5: Key Vault names ignore case, so `a-` and `A-x` on
+/// one vault overlap.
+#[test]
+fn issue_13_azure_prefixes_overlap_regardless_of_case() {
+    let text = format!(
+        "{AZURE_HEAD}{}{}{}",
+        azure_provider(
+            "kv",
+            "https://kv-shared.vault.azure.net",
+            CLIENT_A,
+            "allow_shared = true"
+        ),
+        team("a", "kv", "web-", ""),
+        team("b", "kv", "WEB-admin-", ""),
+    );
+    assert!(
+        errors(&text).contains(&"overlapping-prefix".to_owned()),
+        "{:?}",
+        errors(&text)
+    );
+}
+
+/// Issue 13, defect 6: ESO refuses a tenant id given both in the store and
+/// on the ServiceAccount (`providers/v1/azure/keyvault/keyvault.go`,
+/// `authorizerForWorkloadIdentity`: "multiple tenantID found").
+#[test]
+fn issue_13_azure_tenant_id_is_given_once() {
+    let text = format!(
+        "{AZURE_HEAD}{}{}",
+        azure_provider("kv", "https://kv-{{team}}.vault.azure.net", CLIENT_A, ""),
+        team("a", "kv", "a-", ""),
+    );
+    let (tree, _) = generate(&text).expect("generates");
+    let mut store_tenant = 0;
+    let mut sa_tenant = 0;
+    for (path, bytes) in tree.iter() {
+        if !path.ends_with(".yaml") {
+            continue;
+        }
+        for doc in parse_yaml_docs(&String::from_utf8_lossy(bytes)) {
+            if doc["spec"]["provider"]["azurekv"]["tenantId"].is_string() {
+                store_tenant += 1;
+            }
+            if doc["metadata"]["annotations"]["azure.workload.identity/tenant-id"].is_string() {
+                sa_tenant += 1;
+            }
+        }
+    }
+    assert!(store_tenant > 0, "the store names the tenant");
+    assert_eq!(sa_tenant, 0, "no ServiceAccount names it again");
+}
+
+/// Issue 13, defect 7: ESO's AWS, Parameter Store and GCP `find` refuse a
+/// search without `name` or `tags` ("unexpected find operator"). Every
+/// generated find carries a name anchored at its path.
+#[test]
+fn issue_13_every_find_has_an_anchored_name() {
+    let configs = [
+        (
+            format!(
+                "{}{}",
+                crate::common::AWS_HEAD,
+                team("a", "aws", "prod/a/", "secrets = [{ name = \"all\", find = {} }]")
+            ),
+            "overlays/a/externalsecret-all.yaml",
+            "^prod/a/",
+        ),
+        (
+            "version = 1\n[cluster]\nname = \"c\"\nplatform = \"eks\"\n[providers.ps]\nkind = \"aws-parameter-store\"\nregion = \"eu-west-1\"\naccount_id = \"123456789012\"\noidc_provider = \"oidc.eks.eu-west-1.amazonaws.com/id/X\"\n".to_owned()
+                + &team("a", "ps", "/prod/a-b/", "secrets = [{ name = \"all\", find = { path = \"/prod/a-b/c/\" } }]"),
+            "overlays/a/externalsecret-all.yaml",
+            "^/prod/a\\-b/c/",
+        ),
+    ];
+    for (text, path, regexp) in configs {
+        let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let es = &yaml(&tree, path)[0];
+        let find = &es["spec"]["dataFrom"][0]["find"];
+        assert_eq!(find["name"]["regexp"], regexp, "{path}");
+        // The generated expression matches keys under the path and nothing
+        // beside it, read by a real regex engine.
+        let re = regex::Regex::new(find["name"]["regexp"].as_str().unwrap()).unwrap();
+        let path = find["path"].as_str().unwrap();
+        assert!(re.is_match(&format!("{path}db")));
+        assert!(!re.is_match(&format!("x{path}db")));
+        assert!(!re.is_match(&path[..path.len() - 1]));
+    }
+}
+
+/// Issue 13, defect 7: ESO reads a Parameter Store find through
+/// `GetParametersByPath`, scoped to the prefix; the account-wide
+/// `ssm:DescribeParameters` is only its fallback after an AccessDenied
+/// (`providers/v1/aws/parameterstore/parameterstore.go`, `findByName`).
+#[test]
+fn issue_13_parameter_store_find_is_not_granted_account_wide() {
+    let text = "version = 1\n[cluster]\nname = \"c\"\nplatform = \"eks\"\n[providers.ps]\nkind = \"aws-parameter-store\"\nregion = \"eu-west-1\"\naccount_id = \"123456789012\"\noidc_provider = \"oidc.eks.eu-west-1.amazonaws.com/id/X\"\n".to_owned()
+        + &team("a", "ps", "/prod/a/", "secrets = [{ name = \"all\", find = {} }]");
+    let (tree, _) = generate(&text).expect("generates");
+    let (_, bytes) = tree
+        .iter()
+        .find(|(p, _)| p.ends_with("/ps.iam-policy.json"))
+        .expect("a permission policy");
+    let policy: Value = serde_json::from_slice(bytes).unwrap();
+    for st in policy["Statement"].as_array().unwrap() {
+        let resources: Vec<&str> = match &st["Resource"] {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        assert!(
+            !resources.contains(&"*"),
+            "nothing is granted account-wide: {st}"
+        );
+    }
+}
+
+/// Issue 13, defect 5: a find name that is not anchored at the path, or
+/// that escapes it with `|`, could list another team's secrets (Key Vault
+/// searches the whole vault by the expression alone).
+#[test]
+fn issue_13_find_names_must_stay_under_the_path() {
+    let text = |name: &str| {
+        format!(
+            "{}{}",
+            crate::common::AWS_HEAD,
+            team(
+                "a",
+                "aws",
+                "prod/a/",
+                &format!("secrets = [{{ name = \"all\", find = {{ name = {name:?} }} }}]")
+            )
+        )
+    };
+    for bad in [
+        "db",
+        "^prod/a/|.*",
+        "(?i)^prod/a/",
+        "(?m)^prod/a/",
+        "^prod/",
+        "^prod/a/x|^prod/b/",
+    ] {
+        assert_eq!(errors(&text(bad)), ["key-outside-prefix"], "{bad}");
+    }
+    for good in ["^prod/a/", "^prod/a/db-[0-9]+$", "^prod/a/(x|y)"] {
+        assert_eq!(errors(&text(good)), Vec::<String>::new(), "{good}");
+    }
+}
+
+fn vault_text(mount: &str, prefix: &str) -> String {
+    format!(
+        "version = 1\n[cluster]\nname = \"c\"\nplatform = \"generic\"\n[providers.v]\nkind = \"vault\"\nserver = \"https://vault.example\"\nmount = \"{mount}\"\n{}",
+        team(
+            "a",
+            "v",
+            prefix,
+            &format!("secrets = [{{ name = \"s\", key = \"{prefix}db\" }}]")
+        )
+    )
+}
+
+/// Issue 13, defect 4: ESO strips a leading `<mount>/` from keys
+/// (`providers/v1/vault/client_get.go`, `buildPath`), so a prefix that
+/// starts with the mount reads another path than its policy grants.
+#[test]
+fn issue_13_vault_prefix_may_not_start_with_the_mount() {
+    assert_eq!(
+        errors(&vault_text("secret", "secret/a/")),
+        ["invalid-prefix"]
+    );
+    assert_eq!(
+        errors(&vault_text("kv/team", "kv/team/a/")),
+        ["invalid-prefix"]
+    );
+    assert_eq!(errors(&vault_text("secret", "sec")), ["invalid-prefix"]);
+    // Near misses: a name that only looks like the mount.
+    assert!(errors(&vault_text("secret", "secrets/a/")).is_empty());
+    assert!(errors(&vault_text("secret", "a/secret/")).is_empty());
+}
+
+/// The located error suggests the right spelling.
+#[test]
+fn issue_13_vault_mount_prefix_error_suggests_the_spelling() {
+    let (_, _, diags) = pipeline::generate_text("tenants.toml", &vault_text("secret", "secret/a/"));
+    let d = diags
+        .0
+        .iter()
+        .find(|d| d.code.name() == "invalid-prefix")
+        .expect("an invalid-prefix error");
+    assert!(d.message.contains("write `a/`"), "{}", d.message);
+    assert!(d.primary.is_some(), "located");
+}
+
+/// Vault lists `<path>/` itself: a find path is emitted without its
+/// trailing slash, as ESO's own examples write it.
+#[test]
+fn issue_13_vault_find_path_has_no_trailing_slash() {
+    let text = vault_text("secret", "prod/a/").replace(
+        "secrets = [{ name = \"s\", key = \"prod/a/db\" }]",
+        "secrets = [{ name = \"s\", find = { path = \"prod/a/x/\" } }]",
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let es = &yaml(&tree, "overlays/a/externalsecret-s.yaml")[0];
+    assert_eq!(es["spec"]["dataFrom"][0]["find"]["path"], "prod/a/x");
+    assert_eq!(
+        es["spec"]["dataFrom"][0]["find"]["name"]["regexp"],
+        "^prod/a/x/"
+    );
+}
