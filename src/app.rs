@@ -819,7 +819,10 @@ fn commit(
     }
     if let Some(remote) = &c.push {
         repo.push(remote, &branch, &env_var)?;
-        println!("pushed `{branch}` to `{remote}`");
+        println!(
+            "pushed `{branch}` to `{}`",
+            esogen::redact::url_credentials(&remote.to_string())
+        );
     }
     Ok(Exit::Ok)
 }

@@ -427,3 +427,85 @@ fn issue_14_a_tampered_ownership_record_deletes_nothing_esogen_did_not_generate(
     );
     assert!(edited.is_file(), "the edited file stays");
 }
+
+/// Issue 14, item 2: once a value looks like a credential, no diagnostic of
+/// any kind, in any format, may print it (raw or decoded from TOML escapes)
+/// or its source line.
+#[test]
+fn issue_14_secret_values_never_leak_from_any_diagnostic() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "secret-escaped-aws-key-id.toml",
+            &["AKIAIOSFODNN7EXAMPLE", "AKIA\\u0049OSF"],
+        ),
+        (
+            "secret-escaped-aws-secret-key.toml",
+            &[
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "JalrXUtnFEMI/K7MDENG",
+            ],
+        ),
+        (
+            "secret-pgp-private-key.toml",
+            &["BEGIN PGP PRIVATE KEY BLOCK"],
+        ),
+        ("secret-glued-aws-key-id.toml", &["AKIAIOSFODNN7EXAMPLE"]),
+        (
+            "secret-glued-github-token.toml",
+            &["ghp_0123456789abcdefghijklmnopqrstuvwxyz"],
+        ),
+        ("secret-account-id-is-a-key.toml", &["AKIAIOSFODNN7EXAMPLE"]),
+        (
+            "secret-github-token.toml",
+            &["ghp_0123456789abcdefghijklmnopqrstuvwxyz"],
+        ),
+        ("secret-private-key.toml", &["BEGIN OPENSSH PRIVATE KEY"]),
+        ("secret-aws-key-in-comment.toml", &["AKIAIOSFODNN7EXAMPLE"]),
+        (
+            "secret-jwt.toml",
+            &["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N"],
+        ),
+    ];
+    for (file, secrets) in cases {
+        let text_in = std::fs::read_to_string(repo_root().join("tests/bad").join(file)).unwrap();
+        let ws = workspace(&text_in);
+        for format in ["human", "json", "github"] {
+            let out = esogen(&["check", "--format", format], ws.path());
+            assert_eq!(out.status.code(), Some(1), "{file} {format}");
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(all.contains("secret-value"), "{file} {format}: {all}");
+            for s in *secrets {
+                assert!(!all.contains(s), "{file} {format} printed `{s}`:\n{all}");
+            }
+        }
+    }
+}
+
+/// Issue 14, item 2: a credential in a push URL is never printed.
+#[test]
+fn issue_14_push_url_credentials_are_redacted() {
+    let ws = workspace(&example());
+    let root = ws.path();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let out = esogen(
+        &[
+            "generate",
+            "--commit",
+            "--author",
+            "A <a@example.com>",
+            "--push",
+            "https://someone:s3cr3t-T0KEN@127.0.0.1:9/x.git",
+        ],
+        root,
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("s3cr3t-T0KEN"), "{all}");
+}
