@@ -172,10 +172,28 @@ fn read_text(path: &Path, sources: &mut Sources) -> Result<(usize, String), Box<
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok((sources.add(name, text.clone()), text)),
-            Err(_) => Err(Box::new(Diagnostic::error(
-                Code::Io,
-                format!("`{name}` is not UTF-8 text"),
-            ))),
+            Err(e) => {
+                // Locate the first invalid byte: the text before it is valid.
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let valid = std::str::from_utf8(valid).unwrap_or_default();
+                let line = valid.matches('\n').count() + 1;
+                let column = valid
+                    .rsplit('\n')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .count()
+                    + 1;
+                Err(Box::new(
+                    Diagnostic::error(
+                        Code::Io,
+                        format!(
+                            "`{name}` is not UTF-8 text: invalid byte at line {line}, column {column}"
+                        ),
+                    )
+                    .help("save the file as UTF-8"),
+                ))
+            }
         },
         Err(e) => Err(Box::new(
             Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))

@@ -79,8 +79,75 @@ impl Sources {
         (line + 1, col)
     }
 
+    /// A copy whose texts show every character [`is_unsafe_char`] as `?`,
+    /// one per byte so that every span still fits: a config must not be able
+    /// to recolour, rewrite or reorder a terminal or CI log through the
+    /// source lines a diagnostic quotes. `None` when nothing needs it.
+    pub fn for_display(&self) -> Option<Sources> {
+        let mut texts = Vec::new();
+        let mut id = 0;
+        while let Ok(f) = self.files.get(id) {
+            texts.push((f.name().clone(), f.source().clone()));
+            id += 1;
+        }
+        if !texts.iter().any(|(_, t)| has_unsafe_chars(t)) {
+            return None;
+        }
+        let mut out = Sources::new();
+        for (name, text) in texts {
+            let mut shown = String::with_capacity(text.len());
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                // A CR that ends a CRLF line is a line ending, not a trick.
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    shown.push(c);
+                } else if is_unsafe_char(c) {
+                    shown.extend(std::iter::repeat_n('?', c.len_utf8()));
+                } else {
+                    shown.push(c);
+                }
+            }
+            out.add(name, shown);
+        }
+        Some(out)
+    }
+
     /// The underlying codespan file database, for the renderer.
     pub fn files(&self) -> &SimpleFiles<String, String> {
         &self.files
     }
+}
+
+/// Control characters other than newline and tab, and the Unicode
+/// bidirectional controls (U+200E, U+200F, U+202A to U+202E, U+2066 to
+/// U+2069): characters that change how a terminal or log shows text.
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn has_unsafe_chars(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if is_unsafe_char(c) && !(c == '\r' && chars.peek() == Some(&'\n')) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `text` with every [`is_unsafe_char`] written as a `\u{..}` escape.
+pub fn escape_unsafe(text: &str) -> String {
+    if !text.chars().any(is_unsafe_char) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if is_unsafe_char(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -162,13 +162,30 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
                 "add `{key} = ...`; see the README's tenants.toml reference"
             ));
     }
+    // TOML dates and times reach serde as a table with one private key.
+    let at = text.get(span.range.clone()).unwrap_or_default();
+    if msg.starts_with("invalid type: map")
+        && at.starts_with(|c: char| c.is_ascii_digit())
+        && toml::from_str::<toml::Table>(&format!("v = {at}"))
+            .is_ok_and(|t| t.get("v").is_some_and(toml::Value::is_datetime))
+    {
+        let expected = msg.split_once(", expected ").map_or("a string", |(_, e)| e);
+        return Diagnostic::error(
+            Code::InvalidValue,
+            format!(
+                "invalid type: a date or time, expected {}",
+                first_line(expected)
+            ),
+        )
+        .at(&span)
+        .help(format!("quote it: `\"{at}\"`"));
+    }
     if msg.starts_with("invalid type")
         || msg.starts_with("invalid value")
         || msg.starts_with("invalid length")
     {
         return Diagnostic::error(Code::InvalidValue, first_line(msg)).at(&span);
     }
-    let _ = text;
     Diagnostic::error(
         Code::TomlSyntax,
         format!("invalid TOML: {}", first_line(msg)),
@@ -255,6 +272,14 @@ fn is_cidr(s: &str) -> bool {
     let Some((addr, len)) = s.split_once('/') else {
         return false;
     };
+    // As Go's net.ParseCIDR, which Kubernetes uses: decimal digits only, no
+    // sign, no leading zero.
+    let plain = !len.is_empty()
+        && len.bytes().all(|b| b.is_ascii_digit())
+        && (len == "0" || !len.starts_with('0'));
+    if !plain {
+        return false;
+    }
     match (addr.parse::<std::net::IpAddr>(), len.parse::<u8>()) {
         (Ok(std::net::IpAddr::V4(_)), Ok(l)) => l <= 32,
         (Ok(std::net::IpAddr::V6(_)), Ok(l)) => l <= 128,

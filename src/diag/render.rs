@@ -81,7 +81,7 @@ fn conceal(sources: &Sources, ds: &[&Diagnostic]) -> Vec<(Diagnostic, bool)> {
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     secrets.dedup();
     let redact = |text: &str| {
-        let mut out = text.to_owned();
+        let mut out = crate::source::escape_unsafe(text);
         for secret in &secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), "[redacted]");
@@ -92,7 +92,9 @@ fn conceal(sources: &Sources, ds: &[&Diagnostic]) -> Vec<(Diagnostic, bool)> {
     ds.iter()
         .map(|d| {
             if d.code == super::Code::SecretValue {
-                return ((*d).clone(), true);
+                let mut d = (*d).clone();
+                d.message = crate::source::escape_unsafe(&d.message);
+                return (d, true);
             }
             let mut d = (*d).clone();
             d.message = redact(&d.message);
@@ -158,8 +160,10 @@ fn fallback(d: &Diagnostic) -> String {
 /// there are none.
 pub fn render_all(sources: &Sources, ds: &[&Diagnostic], color: ColorChoice) -> String {
     let mut out = String::new();
+    let display = sources.for_display();
+    let shown = display.as_ref().unwrap_or(sources);
     for (d, hide) in conceal(sources, ds) {
-        out.push_str(&render_one(sources, &d, hide, color));
+        out.push_str(&render_one(shown, &d, hide, color));
     }
     let errors = ds.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = ds

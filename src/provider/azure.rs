@@ -151,9 +151,35 @@ impl ProviderKind for AzureKind {
                 None
             }
         });
+        // The group becomes part of a role-assignment scope (a resource id):
+        // Azure's rules are 1 to 90 letters, digits and `-_.()`, not ending
+        // with `.`.
+        let group_given = group.is_some();
+        let group = group.and_then(|g| {
+            let ok = (1..=90).contains(&g.value.chars().count())
+                && !g.value.ends_with('.')
+                && g.value
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "-_.()".contains(c));
+            if ok {
+                Some(g)
+            } else {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not an Azure resource group name", g.value),
+                    )
+                    .at(&g.span)
+                    .help("resource group names are 1 to 90 letters, digits and `-_.()`, not ending with `.`"),
+                );
+                None
+            }
+        });
         let role_scope = match (subscription_id, group) {
             (Some(s), Some(g)) => Some((s, g.value)),
             (None, None) => None,
+            // Already reported: the group was given but invalid.
+            (Some(_), None) if group_given => None,
             (s, g) => {
                 let at = g
                     .map(|g| g.span)

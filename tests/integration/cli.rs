@@ -552,3 +552,43 @@ fn issue_14_unreadable_team_files_are_errors_and_prune_nothing() {
         );
     }
 }
+
+/// Issue 14, item 11: raw control characters from the config (an ESC
+/// sequence, a lone CR, U+202E) must not reach a terminal or CI log: they
+/// are shown escaped, in the source excerpt and in messages.
+#[test]
+fn issue_14_control_characters_are_escaped_in_diagnostics() {
+    let cfg = "version = 1\n[cluster]\nname = \"c\u{1b}[31mred\u{202e}x\rz\"\nplatform = \"eks\"\n";
+    let ws = workspace(cfg);
+    for format in ["human", "json", "github"] {
+        let out = esogen(&["check", "--format", format], ws.path());
+        assert_ne!(out.status.code(), Some(0));
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        for c in ['\u{1b}', '\u{202e}', '\r'] {
+            assert!(!all.contains(c), "{format} printed {c:?}: {all:?}");
+        }
+    }
+}
+
+/// Issue 14, item 11: invalid UTF-8 is located; a date where a string is
+/// expected says so.
+#[test]
+fn issue_14_encoding_and_type_errors_say_where_and_what() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("tenants.toml"),
+        b"version = 1\n[cluster]\nname = \"c\xff\"\n".as_slice(),
+    )
+    .unwrap();
+    let out = esogen(&["check"], ws.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("line 3, column 10"),
+        "{}",
+        text(&out.stderr)
+    );
+    let ws = workspace("version = 1\n[cluster]\nname = 2024-01-01\nplatform = \"eks\"\n");
+    let out = esogen(&["check"], ws.path());
+    let err = text(&out.stderr);
+    assert!(err.contains("date") && !err.contains("map"), "{err}");
+}

@@ -724,3 +724,39 @@ fn issue_14_vault_servers_are_compared_normalized() {
     assert!(errors(&text("https://vault-2.example.com")).is_empty());
     assert!(errors(&text("https://vault.example.com:8200")).is_empty());
 }
+
+/// Issue 14, item 11: CIDRs as Kubernetes' parser reads them; Azure values
+/// that become part of a resource id are validated.
+#[test]
+fn issue_14_cidrs_and_resource_ids_are_validated() {
+    let with_cidr = |c: &str| {
+        let mut t = crate::common::AWS_HEAD.replace(
+            "platform = \"eks\"\n",
+            &format!("platform = \"eks\"\negress_cidrs = [\"{c}\"]\n"),
+        );
+        t.push_str(&team("a", "aws", "prod/a/", ""));
+        t
+    };
+    for bad in ["10.0.0.0/+8", "10.0.0.0/008", "10.0.0.0/33", "10.0.0.0/ 8"] {
+        assert!(!errors(&with_cidr(bad)).is_empty(), "{bad}");
+    }
+    for good in ["10.0.0.0/8", "0.0.0.0/0", "fd00::/8"] {
+        assert!(errors(&with_cidr(good)).is_empty(), "{good}");
+    }
+    let rg = |g: &str| {
+        format!(
+            "{AZURE_HEAD}{}{}",
+            azure_provider(
+                "kv",
+                "https://kv-{{team}}.vault.azure.net",
+                CLIENT_A,
+                &format!("subscription_id = \"{TENANT}\"\nresource_group = \"{g}\"")
+            ),
+            team("a", "kv", "a-", "")
+        )
+    };
+    for bad in ["rg/../other", "rg/x", "rg.", "", "a b"] {
+        assert_eq!(errors(&rg(bad)), ["provider-setting"], "{bad:?}");
+    }
+    assert!(errors(&rg("rg-secrets_prod.(1)")).is_empty());
+}
