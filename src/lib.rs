@@ -19,6 +19,7 @@ pub mod naming;
 pub mod pipeline;
 pub mod plan;
 pub mod provider;
+pub mod redact;
 pub mod render;
 pub mod schema;
 pub mod source;

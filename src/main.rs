@@ -64,7 +64,11 @@ fn main() -> ExitCode {
     match app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // A remote given with `--push` may carry a token in its URL.
+            eprintln!(
+                "error: {}",
+                esogen::redact::url_credentials(&format!("{e:#}"))
+            );
             ExitCode::from(app::Exit::Error as u8)
         }
     }

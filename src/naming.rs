@@ -78,11 +78,39 @@ impl PartialEq for Pattern {
 
 const NAME: &str = "pattern";
 
+/// Naming patterns need only variables: every `{{...}}` must hold one plain
+/// name. Blocks, partials, inline partials, helpers and triple braces are
+/// refused before handlebars sees the text: strict mode does not stop them,
+/// and a recursive partial or thousands of nested blocks overflow its stack.
+fn only_variables(source: &str) -> Result<(), PatternError> {
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return Err(PatternError::Syntax(
+                "`{{` is never closed with `}}`".into(),
+            ));
+        };
+        let inner = after[..close].trim();
+        let is_name =
+            !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_name {
+            let shown: String = inner.chars().take(40).collect();
+            return Err(PatternError::Syntax(format!(
+                "`{{{{{shown}}}}}` is not a variable: naming patterns take only variables such as `{{{{namespace}}}}`, without helpers, blocks or partials"
+            )));
+        }
+        rest = &after[close + 2..];
+    }
+    Ok(())
+}
+
 impl Pattern {
     /// Compiles `source` in strict mode with HTML escaping off, then renders it
     /// once with placeholder values so an unknown variable fails here, at load
     /// time, rather than for one team later.
     pub fn compile(source: &str) -> Result<Self, PatternError> {
+        only_variables(source)?;
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.register_escape_fn(handlebars::no_escape);
@@ -129,6 +157,37 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14, item 3: a recursive inline partial or thousands of nested
+    /// blocks overflowed handlebars' stack (the process aborted); naming
+    /// patterns now take variables only, refused before handlebars parses.
+    #[test]
+    fn issue_14_patterns_take_only_variables() {
+        let deep = format!(
+            "{}x{}",
+            "{{#if cluster}}".repeat(6000),
+            "{{/if}}".repeat(6000)
+        );
+        for bad in [
+            r#"{{#*inline "p"}}{{> p}}{{/inline}}{{> p}}"#,
+            deep.as_str(),
+            "eso-{{> other}}",
+            "{{#each namespace}}x{{/each}}",
+            r#"eso-{{lookup this "namespace"}}"#,
+            "eso-{{{namespace}}}",
+            "eso-{{namespace",
+            "eso-{{}}",
+        ] {
+            assert!(
+                matches!(Pattern::compile(bad), Err(PatternError::Syntax(_))),
+                "{}",
+                &bad[..bad.len().min(60)]
+            );
+        }
+        for good in ["eso-{{namespace}}", "{{ cluster }}-{{team}}", "plain"] {
+            assert!(Pattern::compile(good).is_ok(), "{good}");
+        }
+    }
 
     fn vars() -> PatternVars {
         PatternVars {

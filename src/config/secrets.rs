@@ -10,16 +10,22 @@ use regex::Regex;
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
-/// What a pattern detects, and the pattern.
+/// What a pattern detects, and the pattern. Prefixed tokens are matched
+/// even when glued to a word (`db_AKIA...`, `token_ghp_...`): `\b` does not
+/// separate `_` from a letter, so the leading boundary only excludes a
+/// letter or digit right before the prefix.
 const PATTERNS: &[(&str, &str)] = &[
     (
         "an AWS access key id",
-        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        r"(?:^|[^A-Za-z0-9])((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})(?:[^A-Za-z0-9]|$)",
     ),
-    ("a private key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
+    (
+        "a private key",
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
+    ),
     (
         "a GitHub token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})\b",
+        r"(?:^|[^A-Za-z0-9])((?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}))(?:[^A-Za-z0-9_]|$)",
     ),
     ("a GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
     ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
@@ -71,22 +77,105 @@ fn looks_like_aws_secret_key(s: &str) -> bool {
         && entropy(s) > 4.2
 }
 
-/// Every secret-looking value in `text`.
+/// What `text` looks like, when it looks like a credential: the first
+/// pattern it matches, with the matched byte range.
+pub fn looks_like_secret(text: &str) -> Option<(&'static str, std::ops::Range<usize>)> {
+    let mut hits = Vec::new();
+    scan_text(text, &mut |what, start, end| hits.push((what, start..end)));
+    hits.into_iter().next()
+}
+
+/// Every secret-looking value in `text`: in the text as written (comments
+/// included), and in every string value and key after TOML decodes its
+/// escapes (`"AKIA\u0049OSF..."` is an access key once decoded).
 pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut found = |what: &str, start: usize, end: usize| {
-        out.push(
-            Diagnostic::error(
-                Code::SecretValue,
-                format!("this looks like {what}: secret values must never be written into a tenants file"),
-            )
-            .at(&Span::new(file, start..end))
-            .help("remove it and rotate it (it is in your git history now); give providers credentials with `auth = \"static\"` and `credentials_secret = \"NAME\"`, a reference to a Kubernetes Secret"),
-        );
-    };
+    let mut spans: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
+    scan_text(text, &mut |what, start, end| spans.push((what, start..end)));
+    if let Ok(doc) = toml_edit::Document::parse(text) {
+        let mut strings = Vec::new();
+        collect_strings(doc.as_item(), &mut strings);
+        for (decoded, span) in strings {
+            let covered = spans
+                .iter()
+                .any(|(_, r)| r.start < span.end && span.start < r.end);
+            if covered {
+                continue;
+            }
+            if let Some((what, _)) = looks_like_secret(&decoded) {
+                spans.push((what, span));
+            }
+        }
+    }
+    spans
+        .into_iter()
+        .map(|(what, range)| secret_diagnostic(what, &Span::new(file, range)))
+        .collect()
+}
+
+fn secret_diagnostic(what: &str, at: &Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::SecretValue,
+        format!("this looks like {what}: secret values must never be written into a tenants file"),
+    )
+    .at(at)
+    .help("remove it and rotate it (it is in your git history now); give providers credentials with `auth = \"static\"` and `credentials_secret = \"NAME\"`, a reference to a Kubernetes Secret")
+}
+
+/// Every string value and key of a parsed document, decoded, with the span
+/// of its text in the file.
+fn collect_strings(item: &toml_edit::Item, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    match item {
+        toml_edit::Item::Value(v) => collect_value(v, out),
+        toml_edit::Item::Table(t) => {
+            for (key, item) in t.iter() {
+                if let Some(span) = t.key(key).and_then(toml_edit::Key::span) {
+                    out.push((key.to_owned(), span));
+                }
+                collect_strings(item, out);
+            }
+        }
+        toml_edit::Item::ArrayOfTables(a) => {
+            for t in a.iter() {
+                for (key, item) in t.iter() {
+                    if let Some(span) = t.key(key).and_then(toml_edit::Key::span) {
+                        out.push((key.to_owned(), span));
+                    }
+                    collect_strings(item, out);
+                }
+            }
+        }
+        toml_edit::Item::None => {}
+    }
+}
+
+fn collect_value(v: &toml_edit::Value, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    match v {
+        toml_edit::Value::String(s) => {
+            if let Some(span) = s.span() {
+                out.push((s.value().clone(), span));
+            }
+        }
+        toml_edit::Value::Array(a) => a.iter().for_each(|v| collect_value(v, out)),
+        toml_edit::Value::InlineTable(t) => {
+            for (key, v) in t.iter() {
+                if let Some(span) = t.key(key).and_then(toml_edit::Key::span) {
+                    out.push((key.to_owned(), span));
+                }
+                collect_value(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `found` for every secret-looking match in `text`.
+fn scan_text(text: &str, found: &mut dyn FnMut(&'static str, usize, usize)) {
     for (what, re) in compiled() {
-        for m in re.find_iter(text) {
-            found(what, m.start(), m.end());
+        for c in re.captures_iter(text) {
+            // Patterns with a boundary group report the token itself.
+            if let Some(m) = c.get(1).or_else(|| c.get(0)) {
+                found(what, m.start(), m.end());
+            }
         }
     }
     static TOKEN: OnceLock<Option<Regex>> = OnceLock::new();
@@ -102,7 +191,6 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -124,6 +212,12 @@ mod tests {
             "t = \"sk_live_abcdefghijklmnop1234\"",
             "t = \"hvs.CAESIJ0123456789abcdefghijkl\"",
             "t = \"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N\"",
+            // Issue 14, item 2: escapes, PGP blocks, tokens glued to a word.
+            "a = \"AKIA\\u0049OSFODNN7EXAMPLE\"",
+            "k = \"\\u0077JalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"",
+            "t = \"-----BEGIN PGP PRIVATE KEY BLOCK-----\"",
+            "key = \"prod/a/db_AKIAIOSFODNN7EXAMPLE\"",
+            "key = \"prod/a/token_ghp_0123456789abcdefghijklmnopqrstuvwxyz\"",
         ] {
             assert_eq!(kinds(t), 1, "{t}");
         }
@@ -138,6 +232,8 @@ mod tests {
             "client_id = \"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\"",
             "key = \"prod/teamaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
             "role_name = \"eso-{{cluster}}-{{namespace}}\"",
+            "key = \"prod/a/XAKIAIOSFODNN7EXAMPLE\"",
+            "a = \"\\u0070rod/payments/\"",
         ] {
             assert_eq!(kinds(t), 0, "{t}");
         }

@@ -43,11 +43,84 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
     out
 }
 
+/// Copies of the findings with every credential kept out, whatever the
+/// format: the text of each `secret-value` span (as written, unquoted, and
+/// decoded from TOML escapes) is replaced by `[redacted]` in every message,
+/// label and help, and a finding with a label on a line that holds a secret
+/// is shown without source lines (the bool). Findings such as "`AKIA...` is
+/// not a 12-digit account id" would otherwise print the key.
+fn conceal(sources: &Sources, ds: &[&Diagnostic]) -> Vec<(Diagnostic, bool)> {
+    let spans: Vec<&crate::source::Span> = ds
+        .iter()
+        .filter(|d| d.code == super::Code::SecretValue)
+        .filter_map(|d| d.primary.as_ref().map(|l| &l.span))
+        .collect();
+    let mut secrets: Vec<String> = Vec::new();
+    let mut lines: Vec<(FileId, std::ops::Range<usize>)> = Vec::new();
+    for span in &spans {
+        let text = sources.text(span.file);
+        let Some(raw) = text.get(span.range.clone()) else {
+            continue;
+        };
+        secrets.push(raw.to_owned());
+        secrets.push(raw.trim_matches(|c| c == '"' || c == '\'').to_owned());
+        if let Some(v) = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|t| t.get("v").and_then(toml::Value::as_str).map(str::to_owned))
+        {
+            secrets.push(v);
+        }
+        let start = text[..span.range.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[span.range.end..]
+            .find('\n')
+            .map_or(text.len(), |i| span.range.end + i);
+        lines.push((span.file, start..end));
+    }
+    // Short strings would redact ordinary words; every pattern is longer.
+    secrets.retain(|s| s.len() >= 8);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    let redact = |text: &str| {
+        let mut out = text.to_owned();
+        for secret in &secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        out
+    };
+    ds.iter()
+        .map(|d| {
+            if d.code == super::Code::SecretValue {
+                return ((*d).clone(), true);
+            }
+            let mut d = (*d).clone();
+            d.message = redact(&d.message);
+            d.help = d.help.as_deref().map(redact);
+            let mut hide = false;
+            for l in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+                l.message = redact(&l.message);
+                hide |= lines.iter().any(|(file, r)| {
+                    *file == l.span.file
+                        && l.span.range.start <= r.end
+                        && r.start <= l.span.range.end
+                });
+            }
+            (d, hide)
+        })
+        .collect()
+}
+
 /// Renders one diagnostic the way a compiler would: header, `file:line:col`,
-/// the source line with a marker under the span, then the help note.
+/// the source line with a marker under the span, then the help note. Use
+/// [`render_all`] for findings that may involve a secret value.
 pub fn render_human(sources: &Sources, d: &Diagnostic, color: ColorChoice) -> String {
+    render_one(sources, d, d.code == super::Code::SecretValue, color)
+}
+
+fn render_one(sources: &Sources, d: &Diagnostic, hide_source: bool, color: ColorChoice) -> String {
     let mut config = term::Config::default();
-    if d.code == super::Code::SecretValue {
+    if hide_source {
         // Never echo the line holding a secret into CI logs: location only.
         config.display_style = term::DisplayStyle::Short;
     }
@@ -85,8 +158,8 @@ fn fallback(d: &Diagnostic) -> String {
 /// there are none.
 pub fn render_all(sources: &Sources, ds: &[&Diagnostic], color: ColorChoice) -> String {
     let mut out = String::new();
-    for d in ds {
-        out.push_str(&render_human(sources, d, color));
+    for (d, hide) in conceal(sources, ds) {
+        out.push_str(&render_one(sources, &d, hide, color));
     }
     let errors = ds.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = ds
@@ -177,6 +250,8 @@ struct JsonSummary {
 
 /// The stable machine format: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
 pub fn render_json(sources: &Sources, ds: &[&Diagnostic]) -> String {
+    let concealed = conceal(sources, ds);
+    let ds: Vec<&Diagnostic> = concealed.iter().map(|(d, _)| d).collect();
     let count = |s: Severity| ds.iter().filter(|d| d.severity == s).count();
     let report = JsonReport {
         version: 1,
@@ -224,7 +299,7 @@ fn gh_escape_property(s: &str) -> String {
 /// GitHub Actions workflow commands, so findings show inline on the PR.
 pub fn render_github(sources: &Sources, ds: &[&Diagnostic]) -> String {
     let mut out = String::new();
-    for d in ds {
+    for (d, _) in conceal(sources, ds) {
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -40,9 +40,37 @@ pub struct Statement {
     /// Resource ARNs (permission policies only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<String>,
-    /// Condition operator → key → value.
+    /// Condition operator → key → value(s).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub condition: BTreeMap<String, BTreeMap<String, String>>,
+    pub condition: BTreeMap<String, BTreeMap<String, ConditionValue>>,
+}
+
+/// The value of one condition key: IAM takes a string or a list (any of
+/// which may match).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum ConditionValue {
+    /// One value.
+    One(String),
+    /// Several values, any of which may match.
+    Any(Vec<String>),
+}
+
+impl ConditionValue {
+    /// One value when the list has one, else the list.
+    pub fn of(mut values: Vec<String>) -> Self {
+        if values.len() == 1 {
+            Self::One(values.remove(0))
+        } else {
+            Self::Any(values)
+        }
+    }
+}
+
+impl From<String> for ConditionValue {
+    fn from(s: String) -> Self {
+        Self::One(s)
+    }
 }
 
 /// A federated principal (an OIDC provider).

@@ -26,8 +26,22 @@ pub enum PolicyDocument {
 pub struct GcpBindings {
     /// Says the document is generated (JSON has no comments).
     pub comment: String,
+    /// Project custom roles the bindings use, to create first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<GcpCustomRole>,
     /// The bindings.
     pub bindings: Vec<GcpBinding>,
+}
+
+/// A project-level custom role: exactly the permissions ESO's calls need.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GcpCustomRole {
+    /// Full role name, `projects/<project>/roles/<id>`.
+    pub name: String,
+    /// The permissions.
+    pub permissions: Vec<String>,
+    /// The gcloud command that creates it.
+    pub command: Vec<String>,
 }
 
 /// One GCP IAM binding.

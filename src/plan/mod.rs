@@ -454,15 +454,20 @@ fn spans_in<'a>(
         .collect()
 }
 
-/// Where each `find` of the team was written.
+/// The find paths of the team (in `ns`, when given), with where each was
+/// written.
 fn finds_in<'a>(
     team: &'a crate::config::Team,
     ns: Option<&NamespaceName>,
-) -> Vec<&'a crate::source::Span> {
-    spans_in(team, ns, |s| match &s.source {
-        SecretSource::Find { path, .. } => Some(&path.span),
-        _ => None,
-    })
+) -> Vec<&'a crate::config::types::Located<String>> {
+    team.secrets
+        .iter()
+        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter_map(|s| match &s.source {
+            SecretSource::Find { path, .. } => Some(path),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where each `push = true` of the team's secrets was written.

@@ -34,6 +34,12 @@ pub const ROLE_ARN_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
 pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 /// Keys of the static credentials Secret.
 pub const STATIC_KEYS: &[&str] = &["access-key-id", "secret-access-key"];
+/// The tag ESO puts on every secret and parameter it creates, and checks
+/// before it updates or deletes one (`secretsmanager.go` and
+/// `parameterstore.go`, constants `managedBy` and `externalSecrets`).
+pub const MANAGED_BY_TAG: &str = "managed-by";
+/// The value of [`MANAGED_BY_TAG`].
+pub const MANAGED_BY_VALUE: &str = "external-secrets";
 
 /// Which AWS service a provider reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,19 +65,31 @@ impl Service {
         }
     }
 
-    /// Read-only actions on one secret or parameter: what ESO needs to sync it.
+    /// Actions on the prefix that reading needs: ESO reads one secret with
+    /// `GetSecretValue` (`providers/v1/aws/secretsmanager/secretsmanager.go`,
+    /// `fetch`) and one parameter with `GetParameter`
+    /// (`providers/v1/aws/parameterstore/parameterstore.go`,
+    /// `getParameterValue`); nothing else on the read path.
     pub fn read_actions(self) -> &'static [&'static str] {
         match self {
-            Self::SecretsManager => &[
-                "secretsmanager:DescribeSecret",
-                "secretsmanager:GetSecretValue",
-                "secretsmanager:ListSecretVersionIds",
-            ],
-            Self::ParameterStore => &[
-                "ssm:GetParameter",
-                "ssm:GetParameters",
-                "ssm:GetParametersByPath",
-            ],
+            Self::SecretsManager => &["secretsmanager:GetSecretValue"],
+            Self::ParameterStore => &["ssm:GetParameter"],
+        }
+    }
+
+    /// The service's KMS endpoint name, for `kms:ViaService`.
+    fn kms_service(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "secretsmanager",
+            Self::ParameterStore => "ssm",
+        }
+    }
+
+    /// The encryption-context key the service sets to the object's ARN.
+    fn kms_context_key(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "kms:EncryptionContext:SecretARN",
+            Self::ParameterStore => "kms:EncryptionContext:PARAMETER_ARN",
         }
     }
 
@@ -90,24 +108,6 @@ impl Service {
                 "secretsmanager:ListSecrets",
             ],
             Self::ParameterStore => &[],
-        }
-    }
-
-    /// Extra actions for PushSecret, still only on the prefix.
-    pub fn push_actions(self) -> &'static [&'static str] {
-        match self {
-            Self::SecretsManager => &[
-                "secretsmanager:CreateSecret",
-                "secretsmanager:DeleteSecret",
-                "secretsmanager:PutSecretValue",
-                "secretsmanager:TagResource",
-            ],
-            Self::ParameterStore => &[
-                "ssm:AddTagsToResource",
-                "ssm:DeleteParameter",
-                "ssm:ListTagsForResource",
-                "ssm:PutParameter",
-            ],
         }
     }
 
@@ -147,6 +147,7 @@ const KEYS: &[&str] = &[
     "credentials_secret",
     "oidc_provider",
     "role_name",
+    "kms_key_arns",
 ];
 
 fn partition_of(region: &str) -> &'static str {
@@ -211,6 +212,41 @@ fn check_oidc(fields: &mut Fields, o: Located<String>) -> Option<String> {
     }
 }
 
+/// Keeps the KMS key ARNs that are key ARNs (`arn:<partition>:kms:<region>:
+/// <account>:key/<id>`): IAM authorizes KMS calls on the key itself, never
+/// on an alias.
+fn check_kms_keys(fields: &mut Fields, list: Located<Vec<String>>) -> Vec<String> {
+    let mut out = Vec::new();
+    for arn in &list.value {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let ok = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "kms"
+            && is_region(parts[3])
+            && parts[4].len() == 12
+            && parts[4].chars().all(|c| c.is_ascii_digit())
+            && parts[5].strip_prefix("key/").is_some_and(|id| {
+                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if ok {
+            out.push(arn.clone());
+        } else {
+            fields.error(
+                Diagnostic::error(
+                    Code::ProviderSetting,
+                    format!("`{arn}` is not a KMS key ARN"),
+                )
+                .at(&list.span)
+                .help("list key ARNs such as `arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`; IAM checks KMS calls on the key, not on an alias"),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl ProviderKind for AwsKind {
     fn name(&self) -> &'static str {
         self.service.kind_name()
@@ -248,6 +284,10 @@ impl ProviderKind for AwsKind {
         );
         let oidc = fields.opt_str("oidc_provider");
         let role = fields.opt_str("role_name");
+        let kms_keys = fields
+            .opt_str_list("kms_key_arns")
+            .map(|l| check_kms_keys(&mut fields, l))
+            .unwrap_or_default();
         let region = fields.valid(
             region,
             is_region,
@@ -325,6 +365,7 @@ impl ProviderKind for AwsKind {
                 account_id,
                 auth,
                 irsa,
+                kms_keys,
             }),
             diags,
         ))
@@ -346,6 +387,7 @@ pub struct AwsConfig {
     account_id: String,
     auth: AuthMode,
     irsa: Option<Irsa>,
+    kms_keys: Vec<String>,
 }
 
 impl ProviderConfig for AwsConfig {
@@ -390,6 +432,15 @@ impl ProviderConfig for AwsConfig {
             }
         }
         Ok(())
+    }
+
+    fn find_path(&self, path: &str) -> String {
+        match self.service {
+            // IAM checks GetParametersByPath on the path's own ARN, which
+            // has no trailing slash; the hierarchy below it is what is read.
+            Service::ParameterStore if path.len() > 1 => path.trim_end_matches('/').to_owned(),
+            _ => path.to_owned(),
+        }
     }
 
     fn overlap_scope(&self) -> String {
@@ -454,8 +505,13 @@ impl ProviderConfig for AwsConfig {
             sa_namespace: req.sa_namespace.to_string(),
             sa_name: req.sa_name.to_owned(),
             resources,
-            finds: req.finds.iter().map(|s| (*s).clone()).collect(),
+            finds: req
+                .finds
+                .iter()
+                .map(|f| Located::new(self.find_path(&f.value), f.span.clone()))
+                .collect(),
             pushes: !req.pushes.is_empty(),
+            kms_keys: self.kms_keys.clone(),
         }))
     }
 }
@@ -480,8 +536,10 @@ pub struct AwsIdentity {
     sa_namespace: String,
     sa_name: String,
     resources: Vec<String>,
-    finds: Vec<Span>,
+    /// Find paths as emitted in the ExternalSecrets.
+    finds: Vec<Located<String>>,
     pushes: bool,
+    kms_keys: Vec<String>,
 }
 
 fn actions(list: &[&str]) -> Vec<String> {
@@ -496,39 +554,163 @@ impl AwsIdentity {
         }
     }
 
+    /// The permission policy: exactly the calls ESO v2.9 makes for what the
+    /// config asks (conformance/eso-v2.9.toml), on the team prefix.
     fn permission_policy(&self) -> iam::PolicyDocument {
-        let mut statement = vec![iam::Statement {
-            sid: "ReadTeamPrefix".into(),
-            effect: "Allow",
-            principal: None,
-            action: actions(self.service.read_actions()),
-            resource: self.resources.clone(),
-            condition: BTreeMap::new(),
-        }];
-        if self.pushes {
-            statement.push(iam::Statement {
-                sid: "PushTeamPrefix".into(),
+        let statement =
+            |sid: &str, action: &[&str], resource: Vec<String>, condition| iam::Statement {
+                sid: sid.into(),
                 effect: "Allow",
                 principal: None,
-                action: actions(self.service.push_actions()),
-                resource: self.resources.clone(),
-                condition: BTreeMap::new(),
-            });
+                action: actions(action),
+                resource,
+                condition,
+            };
+        let managed = |key: &str| {
+            BTreeMap::from([(
+                "StringEquals".to_owned(),
+                BTreeMap::from([(
+                    format!("{key}/{MANAGED_BY_TAG}"),
+                    iam::ConditionValue::from(MANAGED_BY_VALUE.to_owned()),
+                )]),
+            )])
+        };
+        let mut read: Vec<&str> = self.service.read_actions().to_vec();
+        if self.pushes && self.service == Service::SecretsManager {
+            // Every push starts with DescribeSecret, on a secret that may
+            // not exist yet: no tag condition can hold there
+            // (`secretsmanager.go`, `PushSecret`).
+            read.push("secretsmanager:DescribeSecret");
         }
-        if !self.finds.is_empty() && !self.service.find_actions().is_empty() {
-            statement.push(iam::Statement {
-                sid: "FindAccountWide".into(),
-                effect: "Allow",
-                principal: None,
-                action: actions(self.service.find_actions()),
-                resource: vec!["*".into()],
-                condition: BTreeMap::new(),
-            });
+        if self.pushes && self.service == Service::ParameterStore {
+            // An existing parameter's tags are read before it is updated
+            // (`parameterstore.go`, `setExisting`).
+            read.push("ssm:ListTagsForResource");
+        }
+        read.sort_unstable();
+        let mut out = vec![statement(
+            "ReadTeamPrefix",
+            &read,
+            self.resources.clone(),
+            BTreeMap::new(),
+        )];
+        if self.pushes {
+            match self.service {
+                Service::SecretsManager => {
+                    // CreateSecret always carries ESO's tag, and AWS
+                    // authorizes the tags with TagResource
+                    // (`createSecretWithContext`).
+                    out.push(statement(
+                        "PushCreateTagged",
+                        &["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+                        self.resources.clone(),
+                        managed("aws:RequestTag"),
+                    ));
+                    // Later syncs write only secrets ESO created; with no
+                    // resource policy in the PushSecret, ESO deletes the
+                    // secret's resource policy on every sync and fails on
+                    // AccessDenied (`putSecretValueWithContext` →
+                    // `manageResourcePolicy`).
+                    out.push(statement(
+                        "PushUpdateManaged",
+                        &[
+                            "secretsmanager:DeleteResourcePolicy",
+                            "secretsmanager:PutSecretValue",
+                        ],
+                        self.resources.clone(),
+                        managed("aws:ResourceTag"),
+                    ));
+                }
+                Service::ParameterStore => {
+                    // A new parameter is written with ESO's tag
+                    // (`setManagedRemoteParameter`).
+                    out.push(statement(
+                        "PushCreateTagged",
+                        &["ssm:AddTagsToResource", "ssm:PutParameter"],
+                        self.resources.clone(),
+                        managed("aws:RequestTag"),
+                    ));
+                    out.push(statement(
+                        "PushUpdateManaged",
+                        &["ssm:PutParameter"],
+                        self.resources.clone(),
+                        managed("aws:ResourceTag"),
+                    ));
+                }
+            }
+        }
+        if !self.finds.is_empty() {
+            match self.service {
+                Service::SecretsManager => out.push(statement(
+                    "FindAccountWide",
+                    self.service.find_actions(),
+                    vec!["*".into()],
+                    BTreeMap::new(),
+                )),
+                // IAM checks GetParametersByPath on the path's own ARN.
+                Service::ParameterStore => {
+                    let mut paths: Vec<String> = self
+                        .finds
+                        .iter()
+                        .map(|f| {
+                            format!(
+                                "arn:{}:ssm:{}:{}:parameter/{}",
+                                self.partition,
+                                self.region,
+                                self.account_id,
+                                f.value.trim_matches('/')
+                            )
+                        })
+                        .collect();
+                    paths.sort();
+                    paths.dedup();
+                    out.push(statement(
+                        "FindByPath",
+                        &["ssm:GetParametersByPath"],
+                        paths,
+                        BTreeMap::new(),
+                    ));
+                }
+            }
+        }
+        if !self.kms_keys.is_empty() {
+            // Customer managed keys: only through this service, and only
+            // for objects under the prefix (the service puts the object's
+            // ARN in the encryption context).
+            let mut kms = vec!["kms:Decrypt"];
+            if self.pushes && self.service == Service::SecretsManager {
+                kms.push("kms:GenerateDataKey");
+            }
+            out.push(statement(
+                "KmsTeamPrefix",
+                &kms,
+                self.kms_keys.clone(),
+                BTreeMap::from([
+                    (
+                        "StringEquals".to_owned(),
+                        BTreeMap::from([(
+                            "kms:ViaService".to_owned(),
+                            iam::ConditionValue::from(format!(
+                                "{}.{}.amazonaws.com",
+                                self.service.kms_service(),
+                                self.region
+                            )),
+                        )]),
+                    ),
+                    (
+                        "StringLike".to_owned(),
+                        BTreeMap::from([(
+                            self.service.kms_context_key().to_owned(),
+                            iam::ConditionValue::of(self.resources.clone()),
+                        )]),
+                    ),
+                ]),
+            ));
         }
         iam::PolicyDocument {
             version: iam::POLICY_VERSION,
             id: iam::GENERATED_ID.to_owned(),
-            statement,
+            statement: out,
         }
     }
 
@@ -560,7 +742,13 @@ impl AwsIdentity {
                 }),
                 action: vec!["sts:AssumeRoleWithWebIdentity".into()],
                 resource: Vec::new(),
-                condition: BTreeMap::from([("StringEquals".to_owned(), conditions)]),
+                condition: BTreeMap::from([(
+                    "StringEquals".to_owned(),
+                    conditions
+                        .into_iter()
+                        .map(|(k, v)| (k, iam::ConditionValue::from(v)))
+                        .collect(),
+                )]),
             }],
         }
     }
@@ -686,7 +874,7 @@ impl Backend for AwsIdentity {
             // GetParametersByPath is scoped to the prefix: nothing to warn.
             Service::ParameterStore => return out,
         };
-        out.extend(self.finds.iter().map(|span| {
+        out.extend(self.finds.iter().map(|find| {
             Diagnostic::warning(
                 Code::ListSecretsExposure,
                 format!(
@@ -695,7 +883,7 @@ impl Backend for AwsIdentity {
                     self.account_id
                 ),
             )
-            .at(span)
+            .at(&find.span)
             .help("values stay limited to the prefix; to avoid listing, name each secret with `key` instead of `find`")
         }));
         out

@@ -14,7 +14,9 @@ use crate::config::Platform;
 use crate::config::types::{Located, PathPrefix, Reason, describe_char};
 use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
-use crate::manifest::policy::{GcpBinding, GcpBindings, GcpCondition, PolicyDocument};
+use crate::manifest::policy::{
+    GcpBinding, GcpBindings, GcpCondition, GcpCustomRole, PolicyDocument,
+};
 use crate::naming::{Pattern, PatternVars};
 use crate::source::Span;
 
@@ -27,6 +29,12 @@ use super::{
 pub const GSA_ANNOTATION: &str = "iam.gke.io/gcp-service-account";
 /// Default GSA naming pattern.
 pub const DEFAULT_GSA_NAME: &str = "eso-{{namespace}}";
+/// Custom role for PushSecret writes (under the prefix condition).
+pub const PUSHER_ROLE: &str = "esogenSecretPusher";
+/// Custom role for creating pushed secrets (on the project).
+pub const CREATOR_ROLE: &str = "esogenSecretCreator";
+/// Custom role for `find` listing (on the project).
+pub const LISTER_ROLE: &str = "esogenSecretLister";
 /// Key of the static credentials Secret: a GSA key JSON.
 pub const STATIC_KEYS: &[&str] = &["secret-access-credentials"];
 
@@ -36,6 +44,7 @@ const KEYS: &[&str] = &[
     "cluster_location",
     "cluster_project_id",
     "service_account_name",
+    "gke_cluster_name",
     "auth",
     "credentials_secret",
 ];
@@ -101,6 +110,31 @@ impl ProviderKind for GcpKind {
             fields.opt_str("cluster_location")
         };
         let cluster_project = fields.opt_str("cluster_project_id");
+        // ESO builds the workload identity pool and provider from the real
+        // GKE cluster name (`providers/v1/gcp/secretmanager/
+        // workload_identity.go`), which need not be `[cluster].name`.
+        let gke_cluster_name = fields.opt_str("gke_cluster_name").and_then(|n| {
+            let ok = !n.value.is_empty()
+                && n.value.len() <= 40
+                && n.value.starts_with(|c: char| c.is_ascii_lowercase())
+                && n
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if ok {
+                Some(n.value)
+            } else {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        format!("`{}` is not a GKE cluster name", n.value),
+                    )
+                    .at(&n.span)
+                    .help("GKE cluster names are up to 40 lowercase letters, digits and `-`, starting with a letter: `gcloud container clusters list --format='value(name)'`"),
+                );
+                None
+            }
+        });
         let gsa = fields.pattern("service_account_name", DEFAULT_GSA_NAME);
         let project = fields.valid(
             project,
@@ -131,6 +165,7 @@ impl ProviderKind for GcpKind {
                 project_id,
                 project_number,
                 cluster_location: location.map(|l| l.value).unwrap_or_default(),
+                gke_cluster_name,
                 gsa,
                 auth,
             }),
@@ -145,6 +180,8 @@ pub struct GcpConfig {
     project_id: String,
     project_number: String,
     cluster_location: String,
+    /// The GKE cluster's own name; `None` means `[cluster].name`.
+    gke_cluster_name: Option<String>,
     cluster_project_id: String,
     gsa: Located<Pattern>,
     auth: AuthMode,
@@ -207,14 +244,17 @@ impl ProviderConfig for GcpConfig {
             span: self.gsa.span.clone(),
             project_id: self.project_id.clone(),
             project_number: self.project_number.clone(),
-            cluster: req.cluster.to_string(),
+            cluster: self
+                .gke_cluster_name
+                .clone()
+                .unwrap_or_else(|| req.cluster.to_string()),
             cluster_location: self.cluster_location.clone(),
             cluster_project_id: self.cluster_project_id.clone(),
             auth: self.auth.clone(),
             sa_namespace: req.sa_namespace.to_string(),
             sa_name: req.sa_name.to_owned(),
             prefixes: req.prefixes.iter().map(|p| p.value.to_string()).collect(),
-            finds: req.finds.iter().map(|s| (*s).clone()).collect(),
+            finds: req.finds.iter().map(|f| f.span.clone()).collect(),
             pushes: !req.pushes.is_empty(),
         }))
     }
@@ -296,6 +336,23 @@ impl GcpIdentity {
         }
     }
 
+    fn custom_role(&self, id: &str, title: &str, permissions: &[&str]) -> GcpCustomRole {
+        GcpCustomRole {
+            name: format!("projects/{}/roles/{id}", self.project_id),
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+            command: vec![
+                "gcloud".into(),
+                "iam".into(),
+                "roles".into(),
+                "create".into(),
+                id.to_owned(),
+                format!("--project={}", self.project_id),
+                format!("--title={title}"),
+                format!("--permissions={}", permissions.join(",")),
+            ],
+        }
+    }
+
     fn bindings(&self) -> GcpBindings {
         let condition = GcpCondition {
             title: format!("esogen-{}-prefix", self.sa_namespace),
@@ -309,13 +366,43 @@ impl GcpIdentity {
             "roles/secretmanager.secretAccessor",
             Some(condition.clone()),
         )];
+        let mut roles = Vec::new();
         if self.pushes {
-            bindings.push(
-                self.project_binding("roles/secretmanager.secretVersionManager", Some(condition)),
+            // What ESO calls on a push (`providers/v1/gcp/secretmanager/
+            // client.go`, `PushSecret`): GetSecret, UpdateSecret for its
+            // labels, AddSecretVersion; never a version destroy. These are
+            // checked on the secret, so the prefix condition holds.
+            let role = self.custom_role(
+                PUSHER_ROLE,
+                "esogen PushSecret writer",
+                &[
+                    "secretmanager.secrets.get",
+                    "secretmanager.secrets.update",
+                    "secretmanager.versions.add",
+                ],
             );
+            bindings.push(self.project_binding(&role.name, Some(condition)));
+            roles.push(role);
+            // CreateSecret is checked on the project (its parent), where a
+            // condition on the secret's name cannot hold.
+            let role = self.custom_role(
+                CREATOR_ROLE,
+                "esogen PushSecret creator",
+                &["secretmanager.secrets.create"],
+            );
+            bindings.push(self.project_binding(&role.name, None));
+            roles.push(role);
         }
         if !self.finds.is_empty() {
-            bindings.push(self.project_binding("roles/secretmanager.viewer", None));
+            // ListSecrets is checked on the project; values are still read
+            // through the prefix-conditioned accessor binding.
+            let role = self.custom_role(
+                LISTER_ROLE,
+                "esogen find lister",
+                &["secretmanager.secrets.list"],
+            );
+            bindings.push(self.project_binding(&role.name, None));
+            roles.push(role);
         }
         if self.auth == AuthMode::Platform {
             let member = format!(
@@ -343,7 +430,8 @@ impl GcpIdentity {
             });
         }
         GcpBindings {
-            comment: "Generated by esogen from tenants.toml. Do not edit. Run each binding's command once the service account exists.".into(),
+            comment: "Generated by esogen from tenants.toml. Do not edit. Create each role, then run each binding's command once the service account exists.".into(),
+            roles,
             bindings,
         }
     }
@@ -419,9 +507,12 @@ impl Backend for GcpIdentity {
         if self.pushes {
             out.push(Decision {
                 topic: "push",
-                choice: "`roles/secretmanager.secretVersionManager` under the same condition".into(),
-                reason: "PushSecret adds versions to secrets under the prefix; GCP checks secret creation on the \
-                         project, so create each pushed secret once before the first push"
+                choice: format!(
+                    "custom role `{PUSHER_ROLE}` (secrets.get, secrets.update, versions.add) under the same condition, \
+                     and `{CREATOR_ROLE}` (secrets.create) on the project"
+                ),
+                reason: "exactly the calls ESO makes on a push; GCP checks secret creation on the project, where no \
+                         name condition applies, so the identity can create (not read or write) secrets of any name"
                     .into(),
             });
         }
@@ -434,7 +525,7 @@ impl Backend for GcpIdentity {
             Diagnostic::warning(
                 Code::ListSecretsExposure,
                 format!(
-                    "`find` grants `{}` `roles/secretmanager.viewer` on project {}, which lists every secret name there",
+                    "`find` grants `{}` `secretmanager.secrets.list` on project {}, which lists every secret name there",
                     self.email, self.project_id
                 ),
             )

@@ -113,8 +113,9 @@ pub struct IdentityRequest<'a> {
     pub sa_name: &'a str,
     /// Prefixes the identity may read, each with its span.
     pub prefixes: Vec<&'a Located<PathPrefix>>,
-    /// Spans of the `find` searches the store serves.
-    pub finds: Vec<&'a Span>,
+    /// The `find` searches the store serves: each find path (as written,
+    /// inside a team prefix) with its span.
+    pub finds: Vec<&'a Located<String>>,
     /// Spans of the secrets the store pushes (PushSecret); write access is
     /// granted only when there is one.
     pub pushes: Vec<&'a Span>,

@@ -345,19 +345,34 @@ impl VaultIdentity {
         let mut rules = Vec::new();
         for p in &self.prefixes {
             match self.version {
+                // What ESO v2.9 requests (conformance/eso-v2.9.toml): reads
+                // `data/<key>`; a find lists `metadata/<path>/` and each
+                // folder below; a push reads the data, writes
+                // `custom_metadata` to `metadata/<key>` first (create on a
+                // new secret, update later), then the data, which Vault then
+                // checks as update because the metadata exists
+                // (`providers/v1/vault/client_push.go`, `PushSecret`).
                 KvVersion::V2 => {
                     let mut data = vec!["read"];
                     if self.pushes {
-                        data = vec!["create", "read", "update"];
+                        data.push("update");
                     }
                     rules.push(VaultPathRule {
                         path: format!("{}/data/{p}*", self.mount),
                         capabilities: data,
                     });
-                    if self.finds || self.pushes {
+                    let mut metadata = Vec::new();
+                    if self.pushes {
+                        metadata.extend(["create", "read", "update"]);
+                    }
+                    if self.finds {
+                        metadata.push("list");
+                    }
+                    if !metadata.is_empty() {
+                        metadata.sort_unstable();
                         rules.push(VaultPathRule {
                             path: format!("{}/metadata/{p}*", self.mount),
-                            capabilities: vec!["list", "read"],
+                            capabilities: metadata,
                         });
                     }
                 }

@@ -202,6 +202,7 @@ pub fn apply(
             .collect(),
         removed: changes.removed.clone(),
         strays: Vec::new(),
+        untrusted: Vec::new(),
         ..ChangeSet::default()
     };
     apply_with(&mut RealFs, root, tree, &rest)?;

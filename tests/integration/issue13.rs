@@ -242,10 +242,11 @@ fn issue_13_every_find_has_an_anchored_name() {
         // The generated expression matches keys under the path and nothing
         // beside it, read by a real regex engine.
         let re = regex::Regex::new(find["name"]["regexp"].as_str().unwrap()).unwrap();
-        let path = find["path"].as_str().unwrap();
-        assert!(re.is_match(&format!("{path}db")));
-        assert!(!re.is_match(&format!("x{path}db")));
-        assert!(!re.is_match(&path[..path.len() - 1]));
+        // Parameter Store paths are emitted without the trailing slash.
+        let path = find["path"].as_str().unwrap().trim_end_matches('/');
+        assert!(re.is_match(&format!("{path}/db")));
+        assert!(!re.is_match(&format!("x{path}/db")));
+        assert!(!re.is_match(&format!("{}/db", &path[..path.len() - 1])));
     }
 }
 
@@ -367,4 +368,269 @@ fn issue_13_vault_find_path_has_no_trailing_slash() {
         es["spec"]["dataFrom"][0]["find"]["name"]["regexp"],
         "^prod/a/x/"
     );
+}
+
+fn first_file<'a>(tree: &'a OutputTree, suffix: &str) -> &'a [u8] {
+    tree.iter()
+        .find(|(p, _)| p.ends_with(suffix))
+        .map(|(_, b)| b.as_slice())
+        .unwrap_or_else(|| panic!("a file ending in {suffix}"))
+}
+
+/// Every (action, condition JSON) pair of an IAM policy.
+fn grants(policy: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for st in policy["Statement"].as_array().unwrap() {
+        for a in st["Action"].as_array().unwrap() {
+            out.push((a.as_str().unwrap().to_owned(), st["Condition"].clone()));
+        }
+    }
+    out
+}
+
+const EKS_PUSH: &str =
+    "version = 1\n[cluster]\nname = \"c\"\nplatform = \"eks\"\nstore_scope = \"namespace\"\n";
+
+fn aws_push_policy(kind: &str, prefix: &str, extra: &str) -> Value {
+    let text = format!(
+        "{EKS_PUSH}[providers.p]\nkind = \"{kind}\"\nregion = \"eu-west-1\"\naccount_id = \"123456789012\"\noidc_provider = \"oidc.eks.eu-west-1.amazonaws.com/id/X\"\n{extra}\n{}",
+        team(
+            "a",
+            "p",
+            prefix,
+            &format!("secrets = [{{ name = \"s\", key = \"{prefix}db\", push = true }}]")
+        )
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    serde_json::from_slice(first_file(&tree, "/p.iam-policy.json")).unwrap()
+}
+
+/// Issue 13, defect 8 (AWS Secrets Manager): from the second sync on, ESO
+/// calls DeleteResourcePolicy when the PushSecret sets no resource policy
+/// and fails on AccessDenied (`secretsmanager.go`, `manageResourcePolicy`);
+/// writes are limited to secrets carrying ESO's `managed-by` tag, creation
+/// to requests carrying it, and nothing deletes (deletionPolicy None).
+#[test]
+fn issue_13_secrets_manager_push_matches_eso_calls() {
+    let policy = aws_push_policy("aws-secrets-manager", "prod/a/", "");
+    let g = grants(&policy);
+    let cond = |action: &str| -> Vec<Value> {
+        g.iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, c)| c.clone())
+            .collect()
+    };
+    let resource_tag =
+        serde_json::json!({"StringEquals": {"aws:ResourceTag/managed-by": "external-secrets"}});
+    let request_tag =
+        serde_json::json!({"StringEquals": {"aws:RequestTag/managed-by": "external-secrets"}});
+    assert_eq!(
+        cond("secretsmanager:DeleteResourcePolicy"),
+        std::slice::from_ref(&resource_tag)
+    );
+    assert_eq!(cond("secretsmanager:PutSecretValue"), [resource_tag]);
+    assert_eq!(
+        cond("secretsmanager:CreateSecret"),
+        std::slice::from_ref(&request_tag)
+    );
+    assert_eq!(cond("secretsmanager:TagResource"), [request_tag]);
+    assert_eq!(cond("secretsmanager:DescribeSecret"), [Value::Null]);
+    assert_eq!(cond("secretsmanager:GetSecretValue"), [Value::Null]);
+    for never in [
+        "secretsmanager:DeleteSecret",
+        "secretsmanager:ListSecretVersionIds",
+        "secretsmanager:UntagResource",
+    ] {
+        assert!(cond(never).is_empty(), "{never} is not granted: {policy}");
+    }
+}
+
+/// Issue 13, defect 8 (Parameter Store): creation only with ESO's tag,
+/// updates only of parameters carrying it, no DeleteParameter.
+#[test]
+fn issue_13_parameter_store_push_matches_eso_calls() {
+    let policy = aws_push_policy("aws-parameter-store", "/prod/a/", "");
+    let g = grants(&policy);
+    let actions: Vec<&str> = g.iter().map(|(a, _)| a.as_str()).collect();
+    assert!(!actions.contains(&"ssm:DeleteParameter"), "{policy}");
+    assert!(!actions.contains(&"ssm:GetParameters"), "{policy}");
+    let put: Vec<&Value> = g
+        .iter()
+        .filter(|(a, _)| a == "ssm:PutParameter")
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(put.len(), 2, "create and update: {policy}");
+    assert!(put.iter().all(|c| !c.is_null()), "conditioned: {policy}");
+}
+
+/// Issue 13, defect 9: customer managed KMS keys are granted through the
+/// service only, for objects under the prefix.
+#[test]
+fn issue_13_kms_keys_are_granted_through_the_service_on_the_prefix() {
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    for (kind, prefix, service, context, arn) in [
+        (
+            "aws-secrets-manager",
+            "prod/a/",
+            "secretsmanager.eu-west-1.amazonaws.com",
+            "kms:EncryptionContext:SecretARN",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/a/*",
+        ),
+        (
+            "aws-parameter-store",
+            "/prod/a/",
+            "ssm.eu-west-1.amazonaws.com",
+            "kms:EncryptionContext:PARAMETER_ARN",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/a/*",
+        ),
+    ] {
+        let policy = aws_push_policy(kind, prefix, &format!("kms_key_arns = [\"{key}\"]"));
+        let st = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                s["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == "kms:Decrypt")
+            })
+            .unwrap_or_else(|| panic!("kms:Decrypt granted: {policy}"));
+        assert_eq!(st["Resource"], serde_json::json!([key]));
+        assert_eq!(st["Condition"]["StringEquals"]["kms:ViaService"], service);
+        assert_eq!(st["Condition"]["StringLike"][context], arn);
+        // Without keys, nothing of KMS.
+        let plain = aws_push_policy(kind, prefix, "");
+        assert!(!plain.to_string().contains("kms:"), "{plain}");
+    }
+    let bad = format!(
+        "{EKS_PUSH}[providers.p]\nkind = \"aws-secrets-manager\"\nregion = \"eu-west-1\"\naccount_id = \"123456789012\"\noidc_provider = \"oidc.eks.eu-west-1.amazonaws.com/id/X\"\nkms_key_arns = [\"alias/mine\"]\n{}",
+        team("a", "p", "prod/a/", "")
+    );
+    assert_eq!(errors(&bad), ["provider-setting"]);
+}
+
+/// Issue 13, defect 8 (Vault KV v2): ESO writes `custom_metadata` to
+/// `<mount>/metadata/<key>` before the data (`client_push.go`), so a push
+/// needs create, read and update there.
+#[test]
+fn issue_13_vault_push_can_write_metadata() {
+    let text = vault_text("secret", "prod/a/").replace(
+        "key = \"prod/a/db\" }",
+        "key = \"prod/a/db\", push = true }",
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let hcl = String::from_utf8_lossy(first_file(&tree, "/v.vault-policy.hcl")).into_owned();
+    let body: hcl::Body = hcl::from_str(&hcl).expect("HCL");
+    let caps = |path: &str| -> Vec<String> {
+        body.blocks()
+            .find(|b| b.labels().first().map(|l| l.as_str()) == Some(path))
+            .and_then(|b| b.body().attributes().find(|a| a.key() == "capabilities"))
+            .map(|a| match a.expr() {
+                hcl::Expression::Array(items) => items
+                    .iter()
+                    .map(|e| match e {
+                        hcl::Expression::String(s) => s.clone(),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect(),
+                other => panic!("{other:?}"),
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        caps("secret/metadata/prod/a/*"),
+        ["create", "read", "update"],
+        "{hcl}"
+    );
+    assert_eq!(caps("secret/data/prod/a/*"), ["read", "update"], "{hcl}");
+}
+
+const GKE: &str = "version = 1\n[cluster]\nname = \"prod-gke\"\nplatform = \"gke\"\nstore_scope = \"namespace\"\n[providers.g]\nkind = \"gcp-secret-manager\"\nproject_id = \"acme-secrets\"\nproject_number = \"123456\"\ncluster_location = \"europe-west1\"\n";
+
+/// Issue 13, defect 8 (GCP): `secretVersionManager` lacks the
+/// `secrets.get`/`secrets.update` ESO calls and carries `versions.destroy`;
+/// the push role holds exactly ESO's calls, under the prefix condition.
+#[test]
+fn issue_13_gcp_push_role_holds_exactly_eso_calls() {
+    let text = format!(
+        "{GKE}{}",
+        team(
+            "alpha",
+            "g",
+            "prod-a-",
+            "secrets = [{ name = \"s\", key = \"prod-a-db\", push = true }]"
+        )
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let doc: Value = serde_json::from_slice(first_file(&tree, "/g.gcp-iam.json")).unwrap();
+    let text = doc.to_string();
+    assert!(!text.contains("secretVersionManager"), "{text}");
+    assert!(!text.contains("versions.destroy"), "{text}");
+    let pusher = doc["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"].as_str().unwrap().ends_with("/esogenSecretPusher"))
+        .expect("a push role");
+    assert_eq!(
+        pusher["permissions"],
+        serde_json::json!([
+            "secretmanager.secrets.get",
+            "secretmanager.secrets.update",
+            "secretmanager.versions.add"
+        ])
+    );
+    let binding = doc["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["role"] == pusher["name"])
+        .expect("the push role is bound");
+    assert!(
+        binding["condition"]["expression"]
+            .as_str()
+            .unwrap()
+            .contains("projects/123456/secrets/prod-a-"),
+        "{binding}"
+    );
+}
+
+/// Issue 13, defect 10: ESO builds the workload identity resource from the
+/// real GKE cluster name, which `gke_cluster_name` sets.
+#[test]
+fn issue_13_gke_cluster_name_is_its_own_setting() {
+    let cluster_name = |extra: &str| {
+        let text = format!(
+            "{}{extra}\n{}",
+            GKE,
+            team(
+                "alpha",
+                "g",
+                "prod-a-",
+                "secrets = [{ name = \"s\", key = \"prod-a-db\" }]"
+            )
+        );
+        let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+        let docs: Vec<Value> = tree
+            .iter()
+            .filter(|(p, _)| p.ends_with("secretstore.yaml"))
+            .flat_map(|(_, b)| parse_yaml_docs(&String::from_utf8_lossy(b)))
+            .collect();
+        docs.iter()
+            .find_map(|d| {
+                d["spec"]["provider"]["gcpsm"]["auth"]["workloadIdentity"]["clusterName"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .expect("a workload identity store")
+    };
+    assert_eq!(cluster_name(""), "prod-gke");
+    assert_eq!(cluster_name("gke_cluster_name = \"gke-eu-1\""), "gke-eu-1");
+    let bad = format!(
+        "{GKE}gke_cluster_name = \"GKE EU\"\n{}",
+        team("alpha", "g", "prod-a-", "")
+    );
+    assert_eq!(errors(&bad), ["provider-setting"]);
 }

@@ -100,11 +100,16 @@ fn vault_kv2_find_and_push_add_metadata_and_write_on_the_prefix_only() {
         [
             (
                 "secret/data/prod/a/*".to_owned(),
-                vec!["create".into(), "read".into(), "update".into()]
+                vec!["read".into(), "update".into()]
             ),
             (
                 "secret/metadata/prod/a/*".to_owned(),
-                vec!["list".into(), "read".into()]
+                vec![
+                    "create".into(),
+                    "list".into(),
+                    "read".into(),
+                    "update".into()
+                ]
             ),
         ]
     );
@@ -198,25 +203,38 @@ fn secrets_manager_push_adds_exactly_the_write_actions_on_the_prefix() {
     let tree = crate::common::generate(&path);
     let doc: Value =
         serde_json::from_str(&file(&tree, "policies/orders/sm.iam-policy.json")).unwrap();
-    let push = doc["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Sid"] == "PushTeamPrefix")
-        .expect("push statement");
+    let statement = |sid: &str| -> Value {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("statement {sid}"))
+            .clone()
+    };
+    // ESO's calls (conformance/eso-v2.9.toml): create with its tag, then
+    // write only secrets that carry it; never DeleteSecret (deletionPolicy
+    // None).
     assert_eq!(
-        push["Action"],
+        statement("PushCreateTagged")["Action"],
+        serde_json::json!(["secretsmanager:CreateSecret", "secretsmanager:TagResource"])
+    );
+    assert_eq!(
+        statement("PushUpdateManaged")["Action"],
         serde_json::json!([
-            "secretsmanager:CreateSecret",
-            "secretsmanager:DeleteSecret",
-            "secretsmanager:PutSecretValue",
-            "secretsmanager:TagResource"
+            "secretsmanager:DeleteResourcePolicy",
+            "secretsmanager:PutSecretValue"
         ])
     );
-    assert_eq!(
-        push["Resource"],
-        serde_json::json!(["arn:aws:secretsmanager:us-east-1:210987654321:secret:prod/orders/*"])
-    );
+    for sid in ["PushCreateTagged", "PushUpdateManaged"] {
+        assert_eq!(
+            statement(sid)["Resource"],
+            serde_json::json!([
+                "arn:aws:secretsmanager:us-east-1:210987654321:secret:prod/orders/*"
+            ])
+        );
+    }
+    assert!(!doc.to_string().contains("DeleteSecret\""));
     // The team without push gets no write statement.
     let other: Value =
         serde_json::from_str(&file(&tree, "policies/billing/sm.iam-policy.json")).unwrap();
@@ -225,7 +243,7 @@ fn secrets_manager_push_adds_exactly_the_write_actions_on_the_prefix() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|s| s["Sid"] != "PushTeamPrefix")
+            .all(|s| !s["Sid"].as_str().unwrap().starts_with("Push"))
     );
 }
 

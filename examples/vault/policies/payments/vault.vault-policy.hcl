@@ -7,5 +7,5 @@ path "secret/data/prod/payments/*" {
 }
 
 path "secret/metadata/prod/payments/*" {
-  capabilities = ["list", "read"]
+  capabilities = ["list"]
 }

@@ -3,9 +3,9 @@
 # apply with: vault policy write eso-onprem-1-reporting THIS_FILE
 
 path "secret/data/prod/reporting/*" {
-  capabilities = ["create", "read", "update"]
+  capabilities = ["read", "update"]
 }
 
 path "secret/metadata/prod/reporting/*" {
-  capabilities = ["list", "read"]
+  capabilities = ["create", "read", "update"]
 }
