@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 use super::vault::requested;
-use super::{Generated, Kind, Report, Request, StoreUse, all, call_label, source, table};
+use super::{Generated, Kind, Report, Request, StoreUse, all, call_label, op_for, source, table};
 use crate::common::required;
 
 /// The harness, or `None` (with a message) when it is not installed and not
@@ -180,19 +180,19 @@ impl Batch {
 
 fn reason(result: &Value, policy: &Value) -> String {
     let d = &result["detail"];
-    let list = d["grants"].as_array().or(d["denials"].as_array());
     let mut parts = Vec::new();
-    for g in list.into_iter().flatten() {
-        let idx = g["statementIndex"].as_u64().unwrap_or(0) as usize;
-        let sid = policy["Statement"]
-            .get(idx.wrapping_sub(1))
-            .and_then(|s| s["Sid"].as_str())
-            .unwrap_or("");
-        parts.push(format!(
-            "{} {} statement {idx} {sid}",
-            g["policyType"].as_str().unwrap_or(""),
-            g["denialType"].as_str().unwrap_or("")
-        ));
+    for g in d["grants"].as_array().into_iter().flatten() {
+        parts.push(format!("granted by {}", statement(g, policy)));
+    }
+    for g in d["denials"].as_array().into_iter().flatten() {
+        if g["statementIndex"].is_u64() {
+            parts.push(format!("denied by {}", statement(g, policy)));
+        } else {
+            parts.push(format!(
+                "no {} policy statement allows it",
+                g["policyType"].as_str().unwrap_or("")
+            ));
+        }
     }
     format!(
         "{}{}",
@@ -205,10 +205,34 @@ fn reason(result: &Value, policy: &Value) -> String {
     )
 }
 
+/// `statement N (Sid)` of the policy a grant or denial names.
+fn statement(g: &Value, policy: &Value) -> String {
+    let idx = g["statementIndex"].as_u64().unwrap_or(0) as usize;
+    let sid = policy["Statement"]
+        .get(idx.wrapping_sub(1))
+        .and_then(|s| s["Sid"].as_str())
+        .map(|s| format!(" {s}"))
+        .unwrap_or_default();
+    format!(
+        "{} statement {idx}{sid}",
+        g["policyIdentifier"]
+            .as_str()
+            .or(g["policyType"].as_str())
+            .unwrap_or("")
+    )
+}
+
 fn own_key(u: &StoreUse, r: &Request, form: &str) -> String {
     match (r.operation, form) {
         ("find-path", "path") => r.key.clone().unwrap_or_default(),
         ("find-name", "path") => "/".into(),
+        // A Parameter Store path is a hierarchy: what it returns is below it.
+        ("find-path", "parameter") => {
+            format!(
+                "{}/x",
+                r.key.clone().unwrap_or_default().trim_end_matches('/')
+            )
+        }
         ("find-path", _) => format!("{}x", r.key.clone().unwrap_or_default()),
         ("find-name" | "find-tags", _) => format!("{}x", u.prefix),
         _ => r.key.clone().unwrap_or_default(),
@@ -345,7 +369,9 @@ fn check(g: &Generated, u: &StoreUse, batch: &mut Batch, report: &mut Report) ->
     let mut fallback: Vec<(usize, Vec<String>)> = Vec::new();
     let mut needed: BTreeSet<String> = BTreeSet::new();
     for r in &u.requests {
-        let op = table().get(u.row, r.operation).unwrap();
+        let Some(op) = op_for(u, r, report) else {
+            continue;
+        };
         let mut probe: Option<usize> = None;
         let mut deferred = Vec::new();
         for c in &op.call {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::vault::requested;
-use super::{Generated, Kind, Report, StoreUse, all, call_label, source, table};
+use super::{Generated, Kind, Report, StoreUse, all, call_label, op_for, source, table};
 
 /// Built-in roles' data actions, from
 /// <https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/security>
@@ -195,7 +195,9 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
     };
     let mut needed = BTreeSet::new();
     for r in &u.requests {
-        let op = table().get(u.row, r.operation).unwrap();
+        let Some(op) = op_for(u, r, report) else {
+            continue;
+        };
         for c in &op.call {
             if u.holds(c.cond.as_deref(), r) != Some(true) {
                 continue;

@@ -16,7 +16,7 @@ use cel::{Context, Env, Value as CelValue};
 use serde_json::{Value, json};
 
 use super::vault::requested;
-use super::{Generated, Kind, Report, StoreUse, all, call_label, source, table};
+use super::{Generated, Kind, Report, StoreUse, all, call_label, op_for, source, table};
 
 /// Predefined roles, from Google's reference
 /// <https://cloud.google.com/iam/docs/roles-permissions/secretmanager> and
@@ -372,7 +372,9 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
     // Required calls.
     let mut needed: BTreeSet<String> = BTreeSet::new();
     for r in &u.requests {
-        let op = table().get(u.row, r.operation).unwrap();
+        let Some(op) = op_for(u, r, report) else {
+            continue;
+        };
         for c in &op.call {
             if u.holds(c.cond.as_deref(), r) != Some(true) {
                 continue;

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Generated, Kind, Report, StoreUse, all, call_label, source, table};
+use super::{Generated, Kind, Report, StoreUse, all, call_label, op_for, source, table};
 
 #[derive(Debug, Default)]
 pub struct Acl {
@@ -349,9 +349,9 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
     // Required calls on the namespace's own keys.
     let mut needed: BTreeSet<(String, String)> = BTreeSet::new();
     for r in &u.requests {
-        let op = table()
-            .get(u.row, r.operation)
-            .unwrap_or_else(|| panic!("{} {} not in the table", u.row, r.operation));
+        let Some(op) = op_for(u, r, report) else {
+            continue;
+        };
         for c in &op.call {
             if u.holds(c.cond.as_deref(), r) != Some(true) {
                 continue;
@@ -359,7 +359,11 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
             needed.insert((c.action.clone(), c.resource.clone()));
             let key = match (r.operation, c.resource.as_str()) {
                 (_, "metadata-dir" | "kv1-dir") => r.key.clone().unwrap_or_default(),
-                ("find-path", _) => format!("{}x", r.key.clone().unwrap_or_default()),
+                // Vault lists folders: the names found are `{path}/...`.
+                ("find-path", _) => {
+                    let p = r.key.clone().unwrap_or_default();
+                    format!("{}/x", p.trim_end_matches('/'))
+                }
                 ("find-name" | "find-tags", _) => format!("{}x", u.prefix),
                 _ => r.key.clone().unwrap_or_default(),
             };
