@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 use super::vault::requested;
-use super::{Generated, Kind, Report, Request, StoreUse, all, call_label, op_for, source, table};
+use super::{
+    Generated, Kind, Report, Request, StoreUse, all, call_label, load, op_for, source, table,
+};
 use crate::common::required;
 
 /// The harness, or `None` (with a message) when it is not installed and not
@@ -553,22 +555,28 @@ fn granted_actions(policy: &Value) -> Vec<(String, String)> {
 #[test]
 fn conformance_aws_policies_match_eso_calls() {
     let Some(sim) = simulator() else { return };
+    let uses: Vec<(&Generated, &StoreUse)> = all()
+        .iter()
+        .flat_map(|g| g.uses.iter().map(move |u| (g, u)))
+        .filter(|(_, u)| u.row.starts_with("aws-"))
+        .collect();
+    assert!(uses.len() >= 10, "{} AWS stores", uses.len());
+    replay(&sim, &uses).finish("AWS");
+}
+
+/// Replays the table for these store uses in one harness batch.
+fn replay(sim: &PathBuf, uses: &[(&Generated, &StoreUse)]) -> Report {
     let mut report = Report::default();
     let mut batch = Batch {
         requests: Vec::new(),
         expect: Vec::new(),
     };
     let mut surplus = Vec::new();
-    let mut stores = 0;
-    for g in all() {
-        for u in g.uses.iter().filter(|u| u.row.starts_with("aws-")) {
-            stores += 1;
-            if let Some(s) = check(g, u, &mut batch, &mut report) {
-                surplus.push(s);
-            }
+    for (g, u) in uses {
+        if let Some(s) = check(g, u, &mut batch, &mut report) {
+            surplus.push(s);
         }
     }
-    assert!(stores >= 10, "{stores} AWS stores");
     let start = std::time::Instant::now();
     let results = simulate(&sim, &batch.requests);
     eprintln!(
@@ -635,7 +643,55 @@ fn conformance_aws_policies_match_eso_calls() {
             );
         }
     }
-    report.finish("AWS");
+    report
+}
+
+#[test]
+fn conformance_aws_check_catches_a_widened_policy() {
+    // The whole chain can fail: billing's policy widened to prod/* leaks
+    // orders' secrets, and a trust policy on StringLike sub is refused.
+    let Some(sim) = simulator() else { return };
+    let mut g = load(
+        "mutated-aws",
+        &crate::common::repo_root().join("examples/aws-secrets-manager/tenants.toml"),
+    );
+    let p = "policies/billing/sm.iam-policy.json";
+    let widened = g.files[p].replace("secret:prod/billing/*", "secret:prod/*");
+    assert_ne!(widened, g.files[p]);
+    g.files.insert(p.into(), widened);
+    let t = "policies/billing/sm.trust-policy.json";
+    let loose = g.files[t]
+        .replace("StringEquals", "StringLike")
+        .replace(":billing:", ":*:");
+    g.files.insert(t.into(), loose);
+    let uses: Vec<(&Generated, &StoreUse)> = g
+        .uses
+        .iter()
+        .filter(|u| u.namespace == "billing")
+        .map(|u| (&g, u))
+        .collect();
+    let report = replay(&sim, &uses);
+    let has = |k: Kind, needle: &str| {
+        report
+            .findings
+            .iter()
+            .any(|(kind, t)| *kind == k && t.contains(needle))
+    };
+    assert!(
+        has(Kind::Leak, "secret:prod/orders/db-AbCdEf"),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        has(Kind::Trust, "is not exactly one Allow"),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        has(Kind::Leak, "as system:serviceaccount:orders:eso-sm"),
+        "{:#?}",
+        report.findings
+    );
 }
 
 #[test]

@@ -335,3 +335,37 @@ fn conformance_azure_scope_denies_another_vault() {
         .is_none()
     );
 }
+
+#[test]
+fn conformance_azure_check_catches_a_resource_group_scope() {
+    // The whole chain can fail: web's assignment on the resource group
+    // reaches the data team's vault.
+    let mut g = super::load(
+        "mutated-azure",
+        &crate::common::repo_root().join("examples/azure-key-vault/tenants.toml"),
+    );
+    let p = "policies/web/kv-web.role-assignments.json";
+    let wide = g.files[p].replace("/providers/Microsoft.KeyVault/vaults/kv-web-prod\"", "\"");
+    assert_ne!(wide, g.files[p]);
+    g.files.insert(p.into(), wide);
+    let mut report = Report::default();
+    for u in g.uses.iter().filter(|u| u.namespace == "web") {
+        check(&g, u, &mut report);
+    }
+    let leaks: Vec<&String> = report
+        .findings
+        .iter()
+        .filter(|(k, _)| *k == Kind::Leak)
+        .map(|(_, t)| t)
+        .collect();
+    assert!(
+        leaks.iter().any(|t| t.contains("not on the vault")),
+        "{leaks:#?}"
+    );
+    assert!(
+        leaks
+            .iter()
+            .any(|t| t.contains("vaults/kv-data-prod/secrets/data-warehouse")),
+        "{leaks:#?}"
+    );
+}

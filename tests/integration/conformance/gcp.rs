@@ -519,3 +519,38 @@ fn conformance_gcp_condition_denies_another_prefix() {
     );
     assert_eq!(condition_holds(typed, &own), Ok(false));
 }
+
+#[test]
+fn conformance_gcp_check_catches_a_dropped_condition() {
+    // The whole chain can fail: catalog's accessor binding without its
+    // condition reaches the reviews team's secret.
+    let mut g = super::load(
+        "mutated-gcp",
+        &crate::common::repo_root().join("examples/gcp-secret-manager/tenants.toml"),
+    );
+    let p = "policies/catalog/gsm.gcp-iam.json";
+    let mut doc: Value = serde_json::from_str(&g.files[p]).unwrap();
+    doc["bindings"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("condition");
+    g.files.insert(p.into(), doc.to_string());
+    let mut report = Report::default();
+    for u in g.uses.iter().filter(|u| u.namespace == "catalog") {
+        check(&g, u, &mut report);
+    }
+    assert!(
+        report.findings.iter().any(|(k, t)| *k == Kind::Leak
+            && t.contains("projects/482019374651/secrets/prod-reviews-api/versions/latest")),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|(k, t)| *k == Kind::Surplus && t.contains("resourcemanager.projects.get")),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -541,3 +541,40 @@ fn conformance_vault_matcher_denies_another_prefix() {
     assert_eq!(parent_dir("prod/b/x"), "prod/b/");
     assert_eq!(parent_dir("x"), "");
 }
+
+#[test]
+fn conformance_vault_check_catches_a_widened_policy() {
+    // The whole chain can fail: payments' policy widened to prod/ leaks
+    // reporting's secrets and loses the metadata listing its find needs.
+    let mut g = super::load(
+        "mutated-vault",
+        &crate::common::repo_root().join("examples/vault/tenants.toml"),
+    );
+    g.files.insert(
+        "policies/payments/vault.vault-policy.hcl".into(),
+        "path \"secret/data/prod/*\" {\n  capabilities = [\"read\"]\n}\n".into(),
+    );
+    let mut report = Report::default();
+    for u in g.uses.iter().filter(|u| u.namespace == "payments") {
+        check(&g, u, &mut report);
+    }
+    let has = |k: Kind, needle: &str| {
+        report
+            .findings
+            .iter()
+            .any(|(kind, t)| *kind == k && t.contains(needle))
+    };
+    assert!(
+        has(Kind::Leak, "secret/data/prod/reporting/warehouse"),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        has(
+            Kind::Missing,
+            "`list` on secret/metadata/prod/payments/api-keys/"
+        ),
+        "{:#?}",
+        report.findings
+    );
+}
