@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ pub fn simulator() -> Option<PathBuf> {
 }
 
 /// Sends one batch to the harness; one result per request, same order.
-pub fn simulate(sim: &PathBuf, requests: &[Value]) -> Vec<Value> {
+pub fn simulate(sim: &Path, requests: &[Value]) -> Vec<Value> {
     let mut child = Command::new("node")
         .arg(sim)
         .stdin(Stdio::piped())
@@ -565,7 +565,7 @@ fn conformance_aws_policies_match_eso_calls() {
 }
 
 /// Replays the table for these store uses in one harness batch.
-fn replay(sim: &PathBuf, uses: &[(&Generated, &StoreUse)]) -> Report {
+fn replay(sim: &Path, uses: &[(&Generated, &StoreUse)]) -> Report {
     let mut report = Report::default();
     let mut batch = Batch {
         requests: Vec::new(),
@@ -578,7 +578,7 @@ fn replay(sim: &PathBuf, uses: &[(&Generated, &StoreUse)]) -> Report {
         }
     }
     let start = std::time::Instant::now();
-    let results = simulate(&sim, &batch.requests);
+    let results = simulate(sim, &batch.requests);
     eprintln!(
         "iam-simulate: {} requests in {:.2?}",
         batch.requests.len(),
