@@ -204,9 +204,10 @@ impl PathPrefix {
         key.starts_with(&self.0)
     }
 
-    /// The prefix in lower case, for providers whose names ignore case.
-    pub fn folded(p: &PathPrefix) -> PathPrefix {
-        PathPrefix(p.0.to_lowercase())
+    /// The prefix rewritten by `f`, for comparing prefixes the way a
+    /// provider's policies see them (never for output).
+    pub fn mapped(&self, f: impl FnOnce(&str) -> String) -> PathPrefix {
+        PathPrefix(f(&self.0))
     }
 
     /// True when one prefix could grant a key the other also grants, that is

@@ -877,12 +877,10 @@ impl Validator {
             .iter()
             .map(|t| {
                 providers.get(&t.provider.value).map(|p| {
-                    let prefix = if p.settings.names_fold_case() {
-                        PathPrefix::folded(&t.prefix.value)
-                    } else {
-                        t.prefix.value.clone()
-                    };
-                    (p.settings.overlap_scope(), prefix)
+                    (
+                        p.settings.overlap_scope(),
+                        p.settings.overlap_key(&t.prefix.value),
+                    )
                 })
             })
             .collect();
@@ -956,6 +954,25 @@ impl Validator {
             "prefix",
             "a prefix such as `prod/payments/` scopes the team's credentials; end it with `/`",
         );
+        // Every provider's policy matches a plain string prefix
+        // (`secret:<prefix>*`, `<mount>/data/<prefix>*`, `startsWith`), so a
+        // prefix that does not end with a separator also grants its
+        // siblings: `prod/pay*` covers `prod/payments/`.
+        if let Some(p) = &prefix
+            && !p.value.as_str().ends_with(['/', '-', '_', '.'])
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidPrefix,
+                    format!(
+                        "prefix `{}` does not end with a separator, so its policy also covers names such as `{}x/...`",
+                        p.value, p.value
+                    ),
+                )
+                .at(&p.span)
+                .help(format!("end it with `/` (or `-`, `_`, `.`): `{}/`", p.value)),
+            );
+        }
         if let (Some(prefix), Some((_, p))) = (&prefix, &provider)
             && let Err(reason) = p.settings.check_prefix(&prefix.value)
         {

@@ -434,6 +434,15 @@ impl ProviderConfig for AwsConfig {
         Ok(())
     }
 
+    fn overlap_key(&self, prefix: &PathPrefix) -> PathPrefix {
+        match self.service {
+            // The ARN drops the leading slash: `prod` and `/prod/b/` are
+            // `parameter/prod*` and `parameter/prod/b/*`.
+            Service::ParameterStore => prefix.mapped(|p| p.trim_start_matches('/').to_owned()),
+            Service::SecretsManager => prefix.clone(),
+        }
+    }
+
     fn find_path(&self, path: &str) -> String {
         match self.service {
             // IAM checks GetParametersByPath on the path's own ARN, which

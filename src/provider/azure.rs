@@ -227,9 +227,9 @@ impl ProviderConfig for AzureConfig {
         format!("azure-key-vault:{}", self.vault_url.value.source())
     }
 
-    fn names_fold_case(&self) -> bool {
+    fn overlap_key(&self, prefix: &PathPrefix) -> PathPrefix {
         // Key Vault object names are case-insensitive.
-        true
+        prefix.mapped(str::to_lowercase)
     }
 
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {

@@ -89,10 +89,10 @@ pub trait ProviderConfig: Debug + Send + Sync {
     fn find_path(&self, path: &str) -> String {
         path.to_owned()
     }
-    /// True when the provider's secret names are case-insensitive (Key
-    /// Vault): prefixes are then compared in lower case.
-    fn names_fold_case(&self) -> bool {
-        false
+    /// The prefix as the provider's policies see it, for the overlap check:
+    /// Key Vault folds case, Parameter Store ARNs drop the leading `/`.
+    fn overlap_key(&self, prefix: &PathPrefix) -> PathPrefix {
+        prefix.clone()
     }
     /// Decides the identity of one store: names, auth, and policy scope.
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>>;

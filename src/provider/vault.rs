@@ -123,6 +123,7 @@ impl ProviderKind for VaultKind {
             }
             Some(s.value.trim_end_matches('/').to_owned())
         });
+        let server_key = server.as_deref().map(normalized_server);
         let mut path = |v: Option<Located<String>>, default: &str, what: &str| match v {
             None => Some(default.to_owned()),
             Some(m) if is_mount(&m.value) => Some(m.value),
@@ -181,6 +182,7 @@ impl ProviderKind for VaultKind {
         Ok((
             Arc::new(VaultConfig {
                 kind: self.name,
+                server_key: server_key.unwrap_or_else(|| server.clone()),
                 server,
                 mount,
                 auth_mount,
@@ -192,6 +194,28 @@ impl ProviderKind for VaultKind {
             diags,
         ))
     }
+}
+
+/// A Vault address compared as a server: scheme and host folded to lower
+/// case (DNS and URL schemes ignore case), the scheme's default port and a
+/// trailing `/` dropped. The path keeps its case.
+fn normalized_server(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_ascii_lowercase();
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut host = authority.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => "",
+    };
+    if !default_port.is_empty() && host.ends_with(default_port) {
+        host.truncate(host.len() - default_port.len());
+    }
+    format!("{scheme}://{host}{path}")
 }
 
 /// KV secrets engine version.
@@ -208,6 +232,9 @@ pub enum KvVersion {
 pub struct VaultConfig {
     kind: &'static str,
     server: String,
+    /// `server` with scheme and host in lower case and the default port
+    /// dropped: one server however it is spelled, for the overlap check.
+    server_key: String,
     mount: String,
     auth_mount: String,
     version: KvVersion,
@@ -276,7 +303,7 @@ impl ProviderConfig for VaultConfig {
     fn overlap_scope(&self) -> String {
         format!(
             "vault:{}:{}:{}",
-            self.server,
+            self.server_key,
             self.namespace.as_deref().unwrap_or(""),
             self.mount
         )

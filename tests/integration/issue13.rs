@@ -334,7 +334,11 @@ fn issue_13_vault_prefix_may_not_start_with_the_mount() {
         errors(&vault_text("kv/team", "kv/team/a/")),
         ["invalid-prefix"]
     );
-    assert_eq!(errors(&vault_text("secret", "sec")), ["invalid-prefix"]);
+    let short = errors(&vault_text("secret", "sec"));
+    assert!(
+        !short.is_empty() && short.iter().all(|c| c == "invalid-prefix"),
+        "{short:?}"
+    );
     // Near misses: a name that only looks like the mount.
     assert!(errors(&vault_text("secret", "secrets/a/")).is_empty());
     assert!(errors(&vault_text("secret", "a/secret/")).is_empty());
@@ -633,4 +637,90 @@ fn issue_13_gke_cluster_name_is_its_own_setting() {
         team("alpha", "g", "prod-a-", "")
     );
     assert_eq!(errors(&bad), ["provider-setting"]);
+}
+
+fn ps_team(name: &str, prefix: &str) -> String {
+    team(name, "ps", prefix, "")
+}
+
+const PS_HEAD: &str = "version = 1\n[cluster]\nname = \"c\"\nplatform = \"eks\"\n[providers.ps]\nkind = \"aws-parameter-store\"\nregion = \"eu-west-1\"\naccount_id = \"123456789012\"\noidc_provider = \"oidc.eks.eu-west-1.amazonaws.com/id/X\"\n";
+
+/// Issue 14, item 4: `prod` and `/prod/b/` on Parameter Store name the
+/// same ARNs (`parameter/prod*` covers `parameter/prod/b/...`): prefixes
+/// are compared as the policy sees them, and a prefix must end with a
+/// separator, or its policy is a string prefix of other names.
+#[test]
+fn issue_14_parameter_store_prefixes_overlap_after_normalization() {
+    let text = format!(
+        "{PS_HEAD}{}{}",
+        ps_team("a", "/prod/"),
+        ps_team("b", "prod/b/")
+    );
+    assert!(
+        errors(&text).contains(&"overlapping-prefix".to_owned()),
+        "{:?}",
+        errors(&text)
+    );
+    let text = format!(
+        "{PS_HEAD}{}{}",
+        ps_team("a", "prod"),
+        ps_team("b", "/prod/b/")
+    );
+    assert!(
+        errors(&text).contains(&"invalid-prefix".to_owned()),
+        "{:?}",
+        errors(&text)
+    );
+    // Near miss: separate trees.
+    let text = format!(
+        "{PS_HEAD}{}{}",
+        ps_team("a", "/prod/a/"),
+        ps_team("b", "/prod/b/")
+    );
+    assert!(errors(&text).is_empty(), "{:?}", errors(&text));
+}
+
+/// Issue 14, item 4: every provider's policy matches a plain string prefix,
+/// so a prefix must end with a separator (`/`, `-`, `_` or `.`).
+#[test]
+fn issue_14_prefixes_end_with_a_separator() {
+    let aws = |prefix: &str| {
+        format!(
+            "{}{}",
+            crate::common::AWS_HEAD,
+            team("a", "aws", prefix, "")
+        )
+    };
+    assert_eq!(errors(&aws("prod/pay")), ["invalid-prefix"]);
+    for ok in ["prod/pay/", "prod-pay-", "prod_pay_", "prod.pay."] {
+        assert!(errors(&aws(ok)).is_empty(), "{ok}");
+    }
+}
+
+/// Issue 14, item 5: Vault servers that differ only by host case, a default
+/// port or a trailing slash are one server: overlapping prefixes on them
+/// are reported.
+#[test]
+fn issue_14_vault_servers_are_compared_normalized() {
+    let text = |server_b: &str| {
+        format!(
+            "version = 1\n[cluster]\nname = \"c\"\nplatform = \"generic\"\n[providers.v1]\nkind = \"vault\"\nserver = \"https://vault.example.com\"\n[providers.v2]\nkind = \"vault\"\nserver = \"{server_b}\"\nrole_name = \"eso2-{{{{namespace}}}}\"\n{}{}",
+            team("a", "v1", "prod/", ""),
+            team("b", "v2", "prod/b/", "")
+        )
+    };
+    for same in [
+        "https://VAULT.example.com",
+        "https://vault.example.com:443",
+        "https://vault.example.com/",
+        "https://Vault.Example.com:443/",
+    ] {
+        assert!(
+            errors(&text(same)).contains(&"overlapping-prefix".to_owned()),
+            "{same}: {:?}",
+            errors(&text(same))
+        );
+    }
+    assert!(errors(&text("https://vault-2.example.com")).is_empty());
+    assert!(errors(&text("https://vault.example.com:8200")).is_empty());
 }
