@@ -1098,7 +1098,7 @@ fn conformance_table_covers_every_pair_once_with_known_tags() {
 }
 
 #[test]
-fn conformance_generated_objects_are_read_back() {
+fn conformance_requested_operations_are_supported_by_eso() {
     // The model the other tests replay: every overlay has a store, and
     // every requested operation exists in the table for its provider.
     let mut report = Report::default();

@@ -224,6 +224,25 @@ fn statement(g: &Value, policy: &Value) -> String {
     )
 }
 
+/// The provider's customer managed keys (`kms_key_arns`).
+fn kms_keys(u: &StoreUse) -> Vec<String> {
+    u.provider_cfg
+        .get("kms_key_arns")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A key policy that delegates to IAM, as the default key policy does: the
+/// identity policy decides (KMS denies everything without a key policy).
+fn key_policy(arns: &Arns) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:{}:iam::{}:root", arns.partition, arns.account)},
+        "Action": "kms:*", "Resource": "*"}]})
+}
+
 fn own_key(u: &StoreUse, r: &Request, form: &str) -> String {
     match (r.operation, form) {
         ("find-path", "path") => r.key.clone().unwrap_or_default(),
@@ -392,20 +411,9 @@ fn check(g: &Generated, u: &StoreUse, batch: &mut Batch, report: &mut Report) ->
                 continue;
             }
             let resources: Vec<(String, Value)> = if c.resource == "kms-key" {
-                u.provider_cfg
-                    .get("kms_key_arns")
-                    .and_then(|v| v.as_array())
+                kms_keys(u)
                     .into_iter()
-                    .flatten()
-                    .filter_map(|k| k.as_str())
-                    .map(|k| {
-                        (
-                            k.to_owned(),
-                            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                                "Principal": {"AWS": format!("arn:{}:iam::{}:root", arns.partition, arns.account)},
-                                "Action": "kms:*", "Resource": "*"}]}),
-                        )
-                    })
+                    .map(|k| (k, key_policy(&arns)))
                     .collect()
             } else {
                 let key = own_key(u, r, &c.resource);
@@ -476,6 +484,38 @@ fn check(g: &Generated, u: &StoreUse, batch: &mut Batch, report: &mut Report) ->
     // other team's secret carries managed-by=external-secrets.
     let mut seen = BTreeSet::new();
     for fk in g.foreign_keys(u) {
+        // A customer managed key decrypts only for the team's own objects.
+        if u.tags.contains("customer-managed-key") {
+            let (service, ctx_key, object) = if u.row == "aws-secrets-manager" {
+                (
+                    "secretsmanager",
+                    "kms:EncryptionContext:SecretARN",
+                    arns.secret(&fk),
+                )
+            } else {
+                (
+                    "ssm",
+                    "kms:EncryptionContext:PARAMETER_ARN",
+                    arns.parameter(&fk),
+                )
+            };
+            for key in kms_keys(u) {
+                for action in ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"] {
+                    report.checked += 1;
+                    batch.push(
+                        &label,
+                        json!({"identity_policies": [policy], "action": action, "resource": key,
+                               "resource_policy": key_policy(&arns),
+                               "context": {"kms:ViaService": format!("{service}.{}.amazonaws.com", arns.region),
+                                           ctx_key: object}}),
+                        Expect::Deny {
+                            text: format!("`{action}` on {key} for {object} (another team's or a near-miss key)"),
+                        },
+                        &policy,
+                    );
+                }
+            }
+        }
         for op in table().ops(u.row) {
             for c in &op.call {
                 let key = match c.resource.as_str() {
