@@ -291,6 +291,23 @@ impl StoreUse {
     }
 }
 
+/// Notes, for the report, the teams that share one policy (a forced shared
+/// ClusterSecretStore): their keys are not checked against each other.
+pub fn note_shared_policies(report: &mut Report, family: &str) {
+    for g in all() {
+        let mut by_policy: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for u in g.uses.iter().filter(|u| u.row_family() == family) {
+            by_policy.entry(&u.policy_base).or_default().insert(&u.team);
+        }
+        for (p, teams) in by_policy.into_iter().filter(|(_, t)| t.len() > 1) {
+            report.notes.insert(format!(
+                "{}: teams {teams:?} share {p}*, so each reaches the others' keys by design (a shared store); not checked against each other",
+                g.name
+            ));
+        }
+    }
+}
+
 /// `<prefix minus last char>x-evil` and a key beside the prefix in its parent.
 pub fn near_misses(prefix: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use super::vault::requested;
 use super::{
-    Generated, Kind, Report, Request, StoreUse, all, call_label, load, op_for, source, table,
+    Generated, Kind, Report, Request, StoreUse, all, call_label, load, note_shared_policies,
+    op_for, source, table,
 };
 use crate::common::required;
 
@@ -601,7 +602,10 @@ fn conformance_aws_policies_match_eso_calls() {
         .filter(|(_, u)| u.row.starts_with("aws-"))
         .collect();
     assert!(uses.len() >= 10, "{} AWS stores", uses.len());
-    replay(&sim, &uses).finish("AWS");
+    let mut report = replay(&sim, &uses);
+    note_shared_policies(&mut report, "aws-secrets-manager");
+    note_shared_policies(&mut report, "aws-parameter-store");
+    report.finish("AWS");
 }
 
 /// Replays the table for these store uses in one harness batch.

@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::vault::requested;
-use super::{Generated, Kind, Report, StoreUse, all, call_label, op_for, source, table};
+use super::{
+    Generated, Kind, Report, StoreUse, all, call_label, note_shared_policies, op_for, source, table,
+};
 
 /// Built-in roles' data actions, from
 /// <https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/security>
@@ -298,6 +300,7 @@ fn conformance_azure_assignments_match_eso_calls() {
         }
     }
     assert!(stores >= 3, "{stores} Azure stores");
+    note_shared_policies(&mut report, "azure-key-vault");
     report.finish("Azure Key Vault");
 }
 

@@ -16,7 +16,9 @@ use cel::{Context, Env, Value as CelValue};
 use serde_json::{Value, json};
 
 use super::vault::requested;
-use super::{Generated, Kind, Report, StoreUse, all, call_label, op_for, source, table};
+use super::{
+    Generated, Kind, Report, StoreUse, all, call_label, note_shared_policies, op_for, source, table,
+};
 
 /// Predefined roles, from Google's reference
 /// <https://cloud.google.com/iam/docs/roles-permissions/secretmanager> and
@@ -482,6 +484,7 @@ fn conformance_gcp_bindings_match_eso_calls() {
         }
     }
     assert!(stores >= 3, "{stores} GCP stores");
+    note_shared_policies(&mut report, "gcp-secret-manager");
     report.finish("GCP Secret Manager");
 }
 

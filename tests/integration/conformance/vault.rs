@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Generated, Kind, Report, StoreUse, all, call_label, op_for, source, table};
+use super::{
+    Generated, Kind, Report, StoreUse, all, call_label, note_shared_policies, op_for, source, table,
+};
 
 #[derive(Debug, Default)]
 pub struct Acl {
@@ -450,6 +452,7 @@ fn conformance_vault_policies_match_eso_paths() {
         }
     }
     assert!(stores >= 4, "{stores} Vault/OpenBao stores");
+    note_shared_policies(&mut report, "vault");
     report.finish("Vault/OpenBao");
 }
 
