@@ -202,17 +202,45 @@ fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
     let mut teams = Vec::new();
     let mut errors = Diagnostics::default();
     if dir.is_dir() {
-        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
-            .min_depth(1)
-            .max_depth(1)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml")
-            })
-            .map(|e| e.path().to_path_buf())
-            .collect();
+        // Every `*.toml` entry must be read, or the run stops: a team file
+        // skipped would make its team disappear and its files be pruned.
+        let mut files: Vec<PathBuf> = Vec::new();
+        for entry in walkdir::WalkDir::new(&dir).min_depth(1).max_depth(1) {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(
+                        Diagnostic::error(
+                            Code::Io,
+                            format!("cannot list `{}`: {e}", dir.display()),
+                        )
+                        .help("every team file there must be readable; nothing was written"),
+                    );
+                    continue;
+                }
+            };
+            let is_toml = entry.path().extension().is_some_and(|x| x == "toml");
+            if !is_toml {
+                continue;
+            }
+            let what = if entry.path_is_symlink() {
+                Some("a symbolic link")
+            } else if !entry.file_type().is_file() {
+                Some("not a regular file")
+            } else {
+                None
+            };
+            match what {
+                None => files.push(entry.path().to_path_buf()),
+                Some(what) => errors.push(
+                    Diagnostic::error(
+                        Code::Io,
+                        format!("`{}` is {what}", entry.path().display()),
+                    )
+                    .help("team files in tenants.d/ must be regular files in the repository (a link could bring a team in from elsewhere, or lose one); nothing was written"),
+                ),
+            }
+        }
         files.sort();
         for f in files {
             match read_text(&f, &mut sources) {

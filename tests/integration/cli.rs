@@ -509,3 +509,46 @@ fn issue_14_push_url_credentials_are_redacted() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(!all.contains("s3cr3t-T0KEN"), "{all}");
 }
+
+/// Issue 14, item 6: a `tenants.d/` entry that is a symlink (dangling or
+/// not) or not a regular file was skipped silently, so its team vanished and
+/// its files were pruned with exit 0. It is now an error that writes nothing.
+#[test]
+fn issue_14_unreadable_team_files_are_errors_and_prune_nothing() {
+    let main = example();
+    // Move team `search` into tenants.d/search.toml.
+    let start = main.find("[[teams]]\nname = \"search\"").unwrap();
+    let ws = workspace(&main[..start]);
+    let root = ws.path();
+    std::fs::create_dir_all(root.join("tenants.d")).unwrap();
+    std::fs::write(root.join("tenants.d/search.toml"), &main[start..]).unwrap();
+    let out = esogen(&["generate"], root);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(root.join("overlays/search/kustomization.yaml").is_file());
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("search.toml"), &main[start..]).unwrap();
+    let link = root.join("tenants.d/search.toml");
+    for case in ["symlink", "dangling", "directory"] {
+        std::fs::remove_file(&link)
+            .or_else(|_| std::fs::remove_dir(&link))
+            .unwrap();
+        match case {
+            "symlink" => {
+                std::os::unix::fs::symlink(elsewhere.path().join("search.toml"), &link).unwrap()
+            }
+            "dangling" => std::os::unix::fs::symlink(root.join("gone.toml"), &link).unwrap(),
+            _ => std::fs::create_dir(&link).unwrap(),
+        }
+        let out = esogen(&["generate"], root);
+        assert_eq!(out.status.code(), Some(2), "{case}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("tenants.d/search.toml"),
+            "{case}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            root.join("overlays/search/kustomization.yaml").is_file(),
+            "{case}: nothing is pruned"
+        );
+    }
+}
