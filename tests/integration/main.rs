@@ -4,6 +4,7 @@ mod admission;
 mod check;
 mod cli;
 mod common;
+mod conformance;
 mod consumers;
 mod diagnostics;
 mod git;
