@@ -681,7 +681,7 @@ fn external_secret(
             vec![eso::DataFrom {
                 extract: None,
                 find: Some(eso::Find {
-                    path: path.value.clone(),
+                    path: (!path.value.is_empty()).then(|| path.value.clone()),
                     name: Some(eso::FindName {
                         regexp: name_regex.clone(),
                     }),

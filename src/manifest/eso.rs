@@ -386,8 +386,10 @@ pub struct Extract {
 /// `dataFrom.find`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Find {
-    /// Root path of the search; always inside the team prefix.
-    pub path: String,
+    /// Root path of the search, inside the team prefix; absent where the
+    /// provider ignores it (Key Vault).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Name filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<FindName>,

@@ -29,8 +29,21 @@ pub struct GcpBindings {
     /// Project custom roles the bindings use, to create first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<GcpCustomRole>,
+    /// Secrets a platform administrator creates before the first push: the
+    /// store's identity may not create secrets itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub precreate: Vec<GcpPrecreate>,
     /// The bindings.
     pub bindings: Vec<GcpBinding>,
+}
+
+/// A secret to create before the first push, with ESO's label.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GcpPrecreate {
+    /// Secret id.
+    pub secret: String,
+    /// The gcloud command that creates it.
+    pub command: Vec<String>,
 }
 
 /// A project-level custom role: exactly the permissions ESO's calls need.
@@ -91,8 +104,41 @@ pub struct AzureFederatedCredential {
 pub struct AzureRoleAssignments {
     /// Says the document is generated.
     pub comment: String,
+    /// Custom roles the assignments use, to create first.
+    pub role_definitions: Vec<AzureRoleDefinition>,
     /// The assignments.
     pub assignments: Vec<AzureRoleAssignment>,
+}
+
+/// A custom Azure role holding exactly the Key Vault data actions ESO's
+/// calls need: the built-in roles hold more (Secrets User can list every
+/// name; Secrets Officer can delete, purge and restore).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AzureRoleDefinition {
+    /// Role name.
+    pub name: String,
+    /// Key Vault data actions.
+    pub data_actions: Vec<String>,
+    /// Where it may be assigned (the resource group of the vaults).
+    pub assignable_scopes: Vec<String>,
+    /// The az command that creates it.
+    pub command: Vec<String>,
+}
+
+/// The document `az role definition create --role-definition` takes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AzureRoleDefinitionInput {
+    /// Role name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Control-plane actions: none.
+    pub actions: Vec<String>,
+    /// Data actions.
+    pub data_actions: Vec<String>,
+    /// Assignable scopes.
+    pub assignable_scopes: Vec<String>,
 }
 
 /// One Azure role assignment.

@@ -193,7 +193,7 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
 
     for team in &config.teams {
         let provider = config.providers.get(&team.provider.value);
-        let secrets = external_secrets_of(team, provider.map(|p| p.settings.as_ref()));
+        let secrets = external_secrets_of(team, provider.map(|p| p.settings.as_ref()), &mut diags);
         for ns in &team.namespaces {
             namespaces.push(NamespacePlan {
                 namespace: ns.value.clone(),
@@ -220,6 +220,8 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
                         prefixes: vec![&team.prefix],
                         finds,
                         pushes: pushes_in(team, Some(&ns.value)),
+                        push_keys: push_keys_in(team, Some(&ns.value)),
+                        reads_keys: reads_keys_in(team, Some(&ns.value)),
                         provider_teams: provider_teams
                             .get(&team.provider.value)
                             .copied()
@@ -262,6 +264,14 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
                     prefixes: teams.iter().map(|t| &t.prefix).collect(),
                     finds: teams.iter().flat_map(|t| finds_in(t, None)).collect(),
                     pushes: teams.iter().flat_map(|t| pushes_in(t, None)).collect(),
+                    push_keys: {
+                        let mut keys: Vec<String> =
+                            teams.iter().flat_map(|t| push_keys_in(t, None)).collect();
+                        keys.sort();
+                        keys.dedup();
+                        keys
+                    },
+                    reads_keys: teams.iter().any(|t| reads_keys_in(t, None)),
                     provider_teams: teams.len(),
                 };
                 if scope.is_shared && teams.len() > 1 {
@@ -478,11 +488,39 @@ fn pushes_in<'a>(
     spans_in(team, ns, |s| s.push.as_ref())
 }
 
+/// The remote keys the team's pushed secrets (in `ns`, when given) write.
+fn push_keys_in(team: &crate::config::Team, ns: Option<&NamespaceName>) -> Vec<String> {
+    let mut keys: Vec<String> = team
+        .secrets
+        .iter()
+        .filter(|s| s.push.is_some() && ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter_map(|s| match &s.source {
+            SecretSource::Properties { key, .. } | SecretSource::Extract { key } => {
+                Some(key.value.as_str().to_owned())
+            }
+            SecretSource::Find { .. } => None,
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// True when the team (in `ns`, when given) reads a single key somewhere.
+fn reads_keys_in(team: &crate::config::Team, ns: Option<&NamespaceName>) -> bool {
+    team.secrets.iter().any(|s| {
+        s.push.is_none()
+            && ns.is_none_or(|n| s.namespaces.contains(n))
+            && !matches!(s.source, SecretSource::Find { .. })
+    })
+}
+
 /// Each secret of the team once, sorted by name, with the namespaces it
 /// goes to.
 fn external_secrets_of<'a>(
     team: &'a crate::config::Team,
     provider: Option<&dyn crate::provider::ProviderConfig>,
+    diags: &mut Diagnostics,
 ) -> Vec<(&'a [NamespaceName], Arc<ExternalSecretPlan>)> {
     let mut out: Vec<(&[NamespaceName], Arc<ExternalSecretPlan>)> = team
         .secrets
@@ -496,13 +534,31 @@ fn external_secrets_of<'a>(
                     target_type: s.target_type.clone(),
                     refresh_interval: s.refresh_interval.as_str().to_owned(),
                     source: match (&s.source, provider) {
-                        (SecretSource::Find { path, name_regex }, Some(p)) => SecretSource::Find {
-                            path: crate::config::types::Located::new(
-                                p.find_path(&path.value),
-                                path.span.clone(),
-                            ),
-                            name_regex: name_regex.clone(),
-                        },
+                        (SecretSource::Find { path, name_regex }, Some(p)) => {
+                            // An empty path means "emit none" (Key Vault).
+                            let emitted = match p.find_path(team.prefix.value.as_str(), &path.value) {
+                                Ok(emitted) => emitted.unwrap_or_default(),
+                                Err(reason) => {
+                                    diags.push(
+                                        Diagnostic::error(
+                                            Code::InvalidKey,
+                                            format!(
+                                                "find path `{}` cannot be searched with provider kind `{}`: {reason}",
+                                                path.value,
+                                                p.kind_name()
+                                            ),
+                                        )
+                                        .at(&path.span)
+                                        .also(&team.prefix.span, "team prefix"),
+                                    );
+                                    path.value.clone()
+                                }
+                            };
+                            SecretSource::Find {
+                                path: crate::config::types::Located::new(emitted, path.span.clone()),
+                                name_regex: name_regex.clone(),
+                            }
+                        }
                         (source, _) => source.clone(),
                     },
                     push: s.push.is_some(),

@@ -443,12 +443,16 @@ impl ProviderConfig for AwsConfig {
         }
     }
 
-    fn find_path(&self, path: &str) -> String {
+    fn find_path(&self, prefix: &str, path: &str) -> Result<Option<String>, Reason> {
         match self.service {
-            // IAM checks GetParametersByPath on the path's own ARN, which
-            // has no trailing slash; the hierarchy below it is what is read.
-            Service::ParameterStore if path.len() > 1 => path.trim_end_matches('/').to_owned(),
-            _ => path.to_owned(),
+            // GetParametersByPath reads a folder of the hierarchy, and IAM
+            // checks it on the folder's own ARN, without a trailing slash.
+            Service::ParameterStore => {
+                super::folder_inside(prefix, path, "Parameter Store searches folders")
+                    .map(|f| Some(f.trim_end_matches('/').to_owned()))
+            }
+            // BatchGetSecretValue filters names by the path as a prefix.
+            Service::SecretsManager => Ok(Some(path.to_owned())),
         }
     }
 
@@ -517,9 +521,17 @@ impl ProviderConfig for AwsConfig {
             finds: req
                 .finds
                 .iter()
-                .map(|f| Located::new(self.find_path(&f.value), f.span.clone()))
+                .filter_map(|f| {
+                    let prefix = req
+                        .prefixes
+                        .iter()
+                        .find(|p| f.value.starts_with(p.value.as_str()))?;
+                    let path = self.find_path(prefix.value.as_str(), &f.value).ok()??;
+                    Some(Located::new(path, f.span.clone()))
+                })
                 .collect(),
             pushes: !req.pushes.is_empty(),
+            reads_keys: req.reads_keys,
             kms_keys: self.kms_keys.clone(),
         }))
     }
@@ -548,6 +560,7 @@ pub struct AwsIdentity {
     /// Find paths as emitted in the ExternalSecrets.
     finds: Vec<Located<String>>,
     pushes: bool,
+    reads_keys: bool,
     kms_keys: Vec<String>,
 }
 
@@ -584,7 +597,31 @@ impl AwsIdentity {
                 )]),
             )])
         };
-        let mut read: Vec<&str> = self.service.read_actions().to_vec();
+        // Creating: the request carries ESO's tag and no other tag key
+        // (ESO without PushSecret metadata sends exactly that one), so the
+        // grant cannot tag an unmanaged secret as ESO's.
+        let created = || {
+            let mut c = managed("aws:RequestTag");
+            c.insert(
+                "ForAllValues:StringEquals".to_owned(),
+                BTreeMap::from([(
+                    "aws:TagKeys".to_owned(),
+                    iam::ConditionValue::Any(vec![MANAGED_BY_TAG.to_owned()]),
+                )]),
+            );
+            c
+        };
+        // Parameter Store's GetParametersByPath already reads what a find
+        // returns; GetParameter is for single keys and pushes.
+        let reads = self.service == Service::SecretsManager
+            || self.reads_keys
+            || self.pushes
+            || self.finds.is_empty();
+        let mut read: Vec<&str> = if reads {
+            self.service.read_actions().to_vec()
+        } else {
+            Vec::new()
+        };
         if self.pushes && self.service == Service::SecretsManager {
             // Every push starts with DescribeSecret, on a secret that may
             // not exist yet: no tag condition can hold there
@@ -597,12 +634,15 @@ impl AwsIdentity {
             read.push("ssm:ListTagsForResource");
         }
         read.sort_unstable();
-        let mut out = vec![statement(
-            "ReadTeamPrefix",
-            &read,
-            self.resources.clone(),
-            BTreeMap::new(),
-        )];
+        let mut out = Vec::new();
+        if !read.is_empty() {
+            out.push(statement(
+                "ReadTeamPrefix",
+                &read,
+                self.resources.clone(),
+                BTreeMap::new(),
+            ));
+        }
         if self.pushes {
             match self.service {
                 Service::SecretsManager => {
@@ -613,7 +653,7 @@ impl AwsIdentity {
                         "PushCreateTagged",
                         &["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
                         self.resources.clone(),
-                        managed("aws:RequestTag"),
+                        created(),
                     ));
                     // Later syncs write only secrets ESO created; with no
                     // resource policy in the PushSecret, ESO deletes the
@@ -637,11 +677,13 @@ impl AwsIdentity {
                         "PushCreateTagged",
                         &["ssm:AddTagsToResource", "ssm:PutParameter"],
                         self.resources.clone(),
-                        managed("aws:RequestTag"),
+                        created(),
                     ));
+                    // After a value change ESO removes the tags it did not
+                    // set (`parameterstore.go`, `setExisting`).
                     out.push(statement(
                         "PushUpdateManaged",
-                        &["ssm:PutParameter"],
+                        &["ssm:PutParameter", "ssm:RemoveTagsFromResource"],
                         self.resources.clone(),
                         managed("aws:ResourceTag"),
                     ));
@@ -700,9 +742,14 @@ impl AwsIdentity {
                         BTreeMap::from([(
                             "kms:ViaService".to_owned(),
                             iam::ConditionValue::from(format!(
-                                "{}.{}.amazonaws.com",
+                                "{}.{}.{}",
                                 self.service.kms_service(),
-                                self.region
+                                self.region,
+                                if self.partition == "aws-cn" {
+                                    "amazonaws.com.cn"
+                                } else {
+                                    "amazonaws.com"
+                                }
                             )),
                         )]),
                     ),

@@ -85,9 +85,12 @@ pub trait ProviderConfig: Debug + Send + Sync {
     /// on them must not have overlapping prefixes.
     fn overlap_scope(&self) -> String;
     /// The `dataFrom.find.path` to emit for a find under `path` (inside the
-    /// team prefix). Most providers take it as written.
-    fn find_path(&self, path: &str) -> String {
-        path.to_owned()
+    /// team `prefix`): most providers take it as written; `None` when the
+    /// provider ignores paths (Key Vault); an error when the provider cannot
+    /// search there without reaching outside the prefix.
+    fn find_path(&self, prefix: &str, path: &str) -> Result<Option<String>, Reason> {
+        let _ = prefix;
+        Ok(Some(path.to_owned()))
     }
     /// The prefix as the provider's policies see it, for the overlap check:
     /// Key Vault folds case, Parameter Store ARNs drop the leading `/`.
@@ -119,6 +122,11 @@ pub struct IdentityRequest<'a> {
     /// Spans of the secrets the store pushes (PushSecret); write access is
     /// granted only when there is one.
     pub pushes: Vec<&'a Span>,
+    /// The remote keys those secrets push to, sorted.
+    pub push_keys: Vec<String>,
+    /// True when the store reads single keys (`data` or `dataFrom.extract`),
+    /// not only `find` searches and pushes.
+    pub reads_keys: bool,
     /// How many teams use this provider table in the whole file.
     pub provider_teams: usize,
 }
@@ -260,6 +268,19 @@ pub struct AuthSupport {
     pub mechanism: &'static str,
     /// The keys of the static credentials Secret.
     pub static_keys: &'static [&'static str],
+}
+
+/// The folder (`.../`) that holds every name under `path`, when it lies
+/// inside `prefix`: providers that search folders (Vault's LIST, Parameter
+/// Store's GetParametersByPath) cannot search part of one.
+pub fn folder_inside(prefix: &str, path: &str, why: &str) -> Result<String, Reason> {
+    let folder = path.rfind('/').map(|i| &path[..=i]).unwrap_or_default();
+    if folder.is_empty() || folder == "/" || !folder.starts_with(prefix) {
+        return Err(format!(
+            "{why}, and the folder holding `{path}` is not inside the prefix `{prefix}`; end the prefix with `/` and search a folder under it"
+        ));
+    }
+    Ok(folder.to_owned())
 }
 
 /// Reads `auth` and `credentials_secret`, enforcing the platform × provider

@@ -292,12 +292,14 @@ impl ProviderConfig for VaultConfig {
         Ok(())
     }
 
-    fn find_path(&self, path: &str) -> String {
-        // ESO lists `<path>/` (`providers/v1/vault/client_get_all_secrets.go`,
-        // `GetAllSecrets` appends the slash), so a path written with its
-        // trailing slash would list `<path>//` and name every secret with a
-        // double slash. ESO's own examples write `path: dev`.
-        path.trim_end_matches('/').to_owned()
+    fn find_path(&self, prefix: &str, path: &str) -> Result<Option<String>, Reason> {
+        // ESO lists the folder `<path>/` and every folder below it
+        // (`providers/v1/vault/client_get_all_secrets.go`, `GetAllSecrets`
+        // appends the slash), so the path is the folder that holds the
+        // search, without its slash; the name expression keeps the rest.
+        // That folder must lie inside the prefix, or the LIST is denied.
+        super::folder_inside(prefix, path, "Vault lists folders")
+            .map(|f| Some(f.trim_end_matches('/').to_owned()))
     }
 
     fn overlap_scope(&self) -> String {

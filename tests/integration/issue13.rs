@@ -426,8 +426,10 @@ fn issue_13_secrets_manager_push_matches_eso_calls() {
     };
     let resource_tag =
         serde_json::json!({"StringEquals": {"aws:ResourceTag/managed-by": "external-secrets"}});
-    let request_tag =
-        serde_json::json!({"StringEquals": {"aws:RequestTag/managed-by": "external-secrets"}});
+    let request_tag = serde_json::json!({
+        "StringEquals": {"aws:RequestTag/managed-by": "external-secrets"},
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["managed-by"]}
+    });
     assert_eq!(
         cond("secretsmanager:DeleteResourcePolicy"),
         std::slice::from_ref(&resource_tag)
@@ -759,4 +761,105 @@ fn issue_14_cidrs_and_resource_ids_are_validated() {
         assert_eq!(errors(&rg(bad)), ["provider-setting"], "{bad:?}");
     }
     assert!(errors(&rg("rg-secrets_prod.(1)")).is_empty());
+}
+
+/// Review of issue 13's fixes: `secrets.create` is checked on the project,
+/// where no name condition holds, so granting it let one team create
+/// another team's push target first (with its own expiry, topics or key).
+/// esogen grants no create; each pushed secret is listed to create first.
+#[test]
+fn issue_13_gcp_push_does_not_grant_project_wide_create() {
+    let text = format!(
+        "{GKE}{}",
+        team(
+            "alpha",
+            "g",
+            "prod-a-",
+            "secrets = [{ name = \"s\", key = \"prod-a-db\", push = true }]"
+        )
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let doc: Value = serde_json::from_slice(first_file(&tree, "/g.gcp-iam.json")).unwrap();
+    assert!(!doc.to_string().contains("secrets.create"), "{doc}");
+    assert_eq!(doc["precreate"][0]["secret"], "prod-a-db");
+    assert!(
+        doc["precreate"][0]["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "--labels=managed-by=external-secrets")
+    );
+}
+
+/// Key Vault: custom roles with exactly ESO's data actions (the built-in
+/// roles list every name, or delete and purge), and no `find.path`, which
+/// ESO ignores there.
+#[test]
+fn issue_13_azure_roles_hold_exactly_eso_calls_and_find_has_no_path() {
+    let text = format!(
+        "{AZURE_HEAD}{}{}",
+        azure_provider(
+            "kv",
+            "https://kv-{{team}}.vault.azure.net",
+            CLIENT_A,
+            &format!("subscription_id = \"{TENANT}\"\nresource_group = \"rg\"")
+        ),
+        team(
+            "a",
+            "kv",
+            "a-",
+            "secrets = [{ name = \"all\", find = {} }, { name = \"out\", key = \"a-out\", push = true }]"
+        )
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let doc: Value =
+        serde_json::from_slice(first_file(&tree, "/kv.role-assignments.json")).unwrap();
+    assert_eq!(
+        doc["role_definitions"][0]["data_actions"],
+        serde_json::json!([
+            "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            "Microsoft.KeyVault/vaults/secrets/setSecret/action"
+        ])
+    );
+    assert_eq!(
+        doc["assignments"][0]["role"],
+        doc["role_definitions"][0]["name"]
+    );
+    assert!(!doc.to_string().contains("Secrets Officer"));
+    let es = &yaml(&tree, "overlays/a/externalsecret-all.yaml")[0];
+    let find = &es["spec"]["dataFrom"][0]["find"];
+    assert!(find.get("path").is_none(), "{find}");
+    assert_eq!(find["name"]["regexp"], "^a\\-");
+}
+
+/// Vault and Parameter Store search folders: a find path in the middle of
+/// a name searches its folder (the expression keeps the rest), and a folder
+/// outside the prefix is refused.
+#[test]
+fn issue_13_folder_providers_search_the_folder_inside_the_prefix() {
+    let text = vault_text("secret", "prod/a/").replace(
+        "secrets = [{ name = \"s\", key = \"prod/a/db\" }]",
+        "secrets = [{ name = \"s\", find = { path = \"prod/a/api-\" } }]",
+    );
+    let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let find = &yaml(&tree, "overlays/a/externalsecret-s.yaml")[0]["spec"]["dataFrom"][0]["find"];
+    assert_eq!(find["path"], "prod/a");
+    assert_eq!(find["name"]["regexp"], "^prod/a/api\\-");
+    // A prefix that is not a folder cannot be searched by folder.
+    let text = vault_text("secret", "prod-a-").replace(
+        "secrets = [{ name = \"s\", key = \"prod-a-db\" }]",
+        "secrets = [{ name = \"s\", find = {} }]",
+    );
+    assert_eq!(errors(&text), ["invalid-key"]);
+    let ps = format!(
+        "{PS_HEAD}{}",
+        team(
+            "a",
+            "ps",
+            "/prod/a-",
+            "secrets = [{ name = \"s\", find = {} }]"
+        )
+    );
+    assert_eq!(errors(&ps), ["invalid-key"]);
 }

@@ -67,6 +67,17 @@ fn covers(scope: &str, resource: &str) -> bool {
 struct Assignment {
     role: String,
     scope: String,
+    /// The role's data actions: a built-in role's from [`ROLES`], a custom
+    /// role's from the document's `role_definitions`.
+    actions: Vec<String>,
+}
+
+fn builtin(role: &str) -> Vec<String> {
+    ROLES
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, acts)| acts.iter().map(|a| (*a).to_owned()).collect())
+        .unwrap_or_default()
 }
 
 fn allows<'a>(
@@ -74,13 +85,9 @@ fn allows<'a>(
     action: &str,
     resource: &str,
 ) -> Option<&'a Assignment> {
-    assignments.iter().find(|a| {
-        covers(&a.scope, resource)
-            && ROLES
-                .iter()
-                .find(|(r, _)| *r == a.role)
-                .is_some_and(|(_, acts)| acts.iter().any(|p| action_matches(p, action)))
-    })
+    assignments
+        .iter()
+        .find(|a| covers(&a.scope, resource) && a.actions.iter().any(|p| action_matches(p, action)))
 }
 
 fn vault_scope(u: &StoreUse) -> Option<String> {
@@ -141,7 +148,37 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
             );
             continue;
         }
-        if !ROLES.iter().any(|(r, _)| *r == role) {
+        let custom = doc["role_definitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|d| d["name"] == role.as_str());
+        let actions: Vec<String> = match custom {
+            Some(d) => {
+                // A custom role may only be assignable where the vault is.
+                let assignable = d["assignable_scopes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .any(|s| covers(s, &scope));
+                if !assignable {
+                    report.add(
+                        Kind::Error,
+                        format!("{label}: custom role {role:?} is not assignable on {scope}"),
+                    );
+                }
+                d["data_actions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            }
+            None => builtin(&role),
+        };
+        if actions.is_empty() {
             report.add(Kind::Error, format!("{label}: unknown role {role:?}"));
         }
         // The scope is the vault the store reads, or one of its secrets.
@@ -156,7 +193,11 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
                 format!("{label}: {role} is assigned on {scope}, not on the vault {vault} the store reads (or one of its secrets)"),
             );
         }
-        assignments.push(Assignment { role, scope });
+        assignments.push(Assignment {
+            role,
+            scope,
+            actions,
+        });
     }
 
     // Federated credential (trust).
@@ -270,9 +311,7 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
 
     // Surplus data actions.
     for a in &assignments {
-        let Some((_, acts)) = ROLES.iter().find(|(r, _)| *r == a.role) else {
-            continue;
-        };
+        let acts = &a.actions;
         for da in SECRET_DATA_ACTIONS {
             if acts.iter().any(|p| action_matches(p, da)) && !needed.contains(*da) {
                 report.add(
@@ -310,6 +349,7 @@ fn conformance_azure_scope_denies_another_vault() {
     let a = [Assignment {
         role: "Key Vault Secrets User".into(),
         scope: v.into(),
+        actions: builtin("Key Vault Secrets User"),
     }];
     let get = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
     assert!(allows(&a, get, &format!("{v}/secrets/a-db")).is_some());
@@ -319,6 +359,7 @@ fn conformance_azure_scope_denies_another_vault() {
     let s = [Assignment {
         role: "Key Vault Secrets Officer".into(),
         scope: format!("{v}/secrets/a-db"),
+        actions: builtin("Key Vault Secrets Officer"),
     }];
     assert!(
         allows(

@@ -385,6 +385,27 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
             if c.tolerated || c.resource == "service-account" {
                 continue;
             }
+            // esogen never grants secrets.create (checked on the project, no
+            // name condition can hold); the document lists each pushed secret
+            // for a platform administrator to create first, with ESO's label.
+            if c.action == "secretmanager.secrets.create" {
+                let key = own_key(r);
+                let listed = doc["precreate"].as_array().into_iter().flatten().any(|p| {
+                    p["secret"] == key.as_str()
+                        && p["command"].as_array().is_some_and(|c| {
+                            c.iter()
+                                .any(|a| a == "--labels=managed-by=external-secrets")
+                        })
+                });
+                report.checked += 1;
+                if !listed {
+                    report.add(
+                        Kind::Missing,
+                        format!("{label}: {} pushes `{key}`, which is neither creatable nor listed to create first", r.object),
+                    );
+                }
+                continue;
+            }
             let form = if c.resource == "project" && names.location.is_some() {
                 "location"
             } else {
