@@ -33,6 +33,11 @@ pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 
 /// Helm values: reconcilers and CRDs the config does not use are off, and
 /// token creation is granted per ServiceAccount instead of cluster-wide.
+/// Tenants get no write access to ESO kinds through the built-in `edit` and
+/// `admin` roles: the GitOps controller applies what esogen generates, and
+/// the admission policies check it. Keys and defaults checked against the
+/// ESO v2.9.0 chart (`deploy/charts/external-secrets/values.yaml`,
+/// `templates/rbac.yaml`).
 pub fn eso_values(plan: &Plan) -> EsoValues {
     let cluster = plan.scope.scope == StoreScope::Cluster;
     let push = plan.uses_push();
@@ -44,14 +49,18 @@ pub fn eso_values(plan: &Plan) -> EsoValues {
             create_cluster_push_secret: false,
             create_push_secret: push,
             create_secret_store: !cluster,
+            create_cluster_generator: false,
         },
         process_cluster_store: cluster,
         process_cluster_external_secret: false,
         process_cluster_push_secret: false,
         process_push_secret: push,
         process_secret_store: !cluster,
+        process_cluster_generator: false,
         rbac: EsoRbac {
             service_account_token_create: false,
+            aggregate_to_edit: false,
+            aggregate_to_admin: false,
         },
     }
 }
