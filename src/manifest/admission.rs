@@ -5,6 +5,10 @@
 //! `dataFrom.find.path`, push targets) and only the team's store, and that
 //! SecretStores there use only the team's provider. The same expressions
 //! drive a ValidatingAdmissionPolicy or a Kyverno ClusterPolicy.
+//!
+//! Both match only kinds whose CRDs the generated ESO values install
+//! ([`Scope`]): Kyverno refuses, or never readies, a policy naming a kind
+//! the cluster does not serve, and then enforces nothing of it.
 
 use super::gitops::{
     ClusterPolicy, ClusterPolicySpec, KyvernoCel, KyvernoExpression, KyvernoMatch,
@@ -80,6 +84,16 @@ pub fn cel_string(s: &str) -> String {
     out
 }
 
+/// What the generated ESO install serves, which decides what the policies
+/// match.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    /// The PushSecret CRD is installed (something is pushed).
+    pub push_secret: bool,
+    /// The SecretStore CRD is installed (Option A).
+    pub secret_store: bool,
+}
+
 /// The store a team's objects must reference, and the provider its
 /// SecretStores must use.
 #[derive(Debug, Clone)]
@@ -105,7 +119,7 @@ fn key_ok(var: &str, prefix: &str) -> String {
 }
 
 /// The CEL rules for one team.
-pub fn rules(t: &TeamStore) -> Vec<Rule> {
+pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
     let prefix = t.team.prefix.as_str();
     let team = t.team.name.as_str();
     let kind = match t.team.scope {
@@ -129,7 +143,7 @@ pub fn rules(t: &TeamStore) -> Vec<Rule> {
         "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
         p = cel_string(prefix)
     );
-    vec![
+    let mut out = vec![
         Rule {
             expression: format!(
                 "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, !has(d.sourceRef) && {})",
@@ -157,7 +171,9 @@ pub fn rules(t: &TeamStore) -> Vec<Rule> {
                 t.team.store
             ),
         },
-        Rule {
+    ];
+    if scope.push_secret {
+        out.push(Rule {
             expression: format!(
                 "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
                 key_ok("d.match.remoteRef.remoteKey", prefix)
@@ -166,8 +182,10 @@ pub fn rules(t: &TeamStore) -> Vec<Rule> {
                 "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`",
                 t.team.store
             ),
-        },
-        Rule {
+        });
+    }
+    if has_store_rules(t, scope) {
+        out.push(Rule {
             expression: format!("object.kind != 'SecretStore' || ({provider_check})"),
             message: format!(
                 "team {team}: SecretStores may use only the `{provider_key}` provider{}",
@@ -175,8 +193,33 @@ pub fn rules(t: &TeamStore) -> Vec<Rule> {
                     .map(|s| format!(" with service {s}"))
                     .unwrap_or_default()
             ),
-        },
-    ]
+        });
+    }
+    out
+}
+
+/// Option A: the team's namespaces hold its SecretStores. In Option B the
+/// values install no SecretStore CRD (`crds.createSecretStore: false`), and
+/// ExternalSecrets and PushSecrets may name only the ClusterSecretStore, so
+/// a SecretStore there would reach nothing even where the chart installs the
+/// CRD anyway (v2.9.0 gates only the Cluster* and PushSecret CRDs on their
+/// `crds.create*` values, `hack/helm.generate.sh`).
+fn has_store_rules(t: &TeamStore, scope: Scope) -> bool {
+    scope.secret_store && t.team.scope == StoreScope::PerNamespace
+}
+
+/// `(kind, resource)` of every `external-secrets.io` kind the team's
+/// policies match: those the generated install serves. Kyverno and the VAP
+/// match the same list.
+fn matched_kinds(t: &TeamStore, scope: Scope) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("ExternalSecret", "externalsecrets")];
+    if scope.push_secret {
+        out.push(("PushSecret", "pushsecrets"));
+    }
+    if has_store_rules(t, scope) {
+        out.push(("SecretStore", "secretstores"));
+    }
+    out
 }
 
 fn name(team: &TeamPlan) -> String {
@@ -197,7 +240,10 @@ fn namespaces_selector(team: &TeamPlan) -> LabelSelector {
 }
 
 /// The ValidatingAdmissionPolicy and its binding for one team.
-pub fn vap(t: &TeamStore) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding) {
+pub fn vap(
+    t: &TeamStore,
+    scope: Scope,
+) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding) {
     let meta = || ObjectMeta {
         name: name(t.team),
         labels: managed_labels(),
@@ -215,14 +261,13 @@ pub fn vap(t: &TeamStore) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPoli
                     api_groups: vec!["external-secrets.io".into()],
                     api_versions: vec!["*".into()],
                     operations: vec!["CREATE".into(), "UPDATE".into()],
-                    resources: vec![
-                        "externalsecrets".into(),
-                        "pushsecrets".into(),
-                        "secretstores".into(),
-                    ],
+                    resources: matched_kinds(t, scope)
+                        .into_iter()
+                        .map(|(_, resource)| resource.to_owned())
+                        .collect(),
                 }],
             },
-            validations: rules(t)
+            validations: rules(t, scope)
                 .into_iter()
                 .map(|r| Validation {
                     expression: r.expression,
@@ -249,7 +294,7 @@ pub fn vap(t: &TeamStore) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPoli
 }
 
 /// The Kyverno ClusterPolicy for one team: the same CEL rules.
-pub fn kyverno(t: &TeamStore) -> ClusterPolicy {
+pub fn kyverno(t: &TeamStore, scope: Scope) -> ClusterPolicy {
     ClusterPolicy {
         api_version: "kyverno.io/v1",
         kind: "ClusterPolicy",
@@ -265,11 +310,10 @@ pub fn kyverno(t: &TeamStore) -> ClusterPolicy {
                 matcher: KyvernoMatch {
                     any: vec![KyvernoResourceFilter {
                         resources: KyvernoResources {
-                            kinds: vec![
-                                "external-secrets.io/*/ExternalSecret".into(),
-                                "external-secrets.io/*/PushSecret".into(),
-                                "external-secrets.io/*/SecretStore".into(),
-                            ],
+                            kinds: matched_kinds(t, scope)
+                                .into_iter()
+                                .map(|(kind, _)| format!("external-secrets.io/*/{kind}"))
+                                .collect(),
                             namespaces: t.team.namespaces.iter().map(|n| n.to_string()).collect(),
                             operations: vec!["CREATE".into(), "UPDATE".into()],
                         },
@@ -278,7 +322,7 @@ pub fn kyverno(t: &TeamStore) -> ClusterPolicy {
                 validate: KyvernoValidate {
                     failure_action: "Enforce",
                     cel: KyvernoCel {
-                        expressions: rules(t)
+                        expressions: rules(t, scope)
                             .into_iter()
                             .map(|r| KyvernoExpression {
                                 expression: r.expression,

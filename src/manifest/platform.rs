@@ -346,12 +346,18 @@ fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
 fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
     let mut out = Vec::new();
     let mut resources = Vec::new();
+    // The policies match only what the generated install serves.
+    let values = eso_values(plan);
+    let scope = admission::Scope {
+        push_secret: values.install_crds && values.crds.create_push_secret,
+        secret_store: values.install_crds && values.crds.create_secret_store,
+    };
     match plan.admission {
         Admission::None => return None,
         Admission::Vap => {
             for t in team_stores(plan) {
                 let file = format!("vap-{}.yaml", t.team.name);
-                let (p, b) = admission::vap(&t);
+                let (p, b) = admission::vap(&t, scope);
                 out.push(yaml(
                     format!("bases/admission/{file}"),
                     &format!(
@@ -372,7 +378,9 @@ fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
                         "team {}: keys under `{}` only, through its own store and provider",
                         t.team.name, t.team.prefix
                     ),
-                    vec![Object::ClusterPolicy(Box::new(admission::kyverno(&t)))],
+                    vec![Object::ClusterPolicy(Box::new(admission::kyverno(
+                        &t, scope,
+                    )))],
                 ));
                 resources.push(file);
             }

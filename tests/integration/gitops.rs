@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::common::{
-    all_good_configs, generate, kubectl, kustomization_dirs, kustomize, parse_yaml_docs,
-    repo_root, write_tree,
+    all_good_configs, generate, kubectl, kustomization_dirs, kustomize, parse_yaml_docs, repo_root,
+    write_tree,
 };
 
 fn docs(tree: &esogen::tree::OutputTree, path: &str) -> Vec<Value> {
