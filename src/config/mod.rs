@@ -132,6 +132,9 @@ pub struct Cluster {
     pub gitops: GitOps,
     /// In-cluster enforcement of the prefix rule.
     pub admission: Admission,
+    /// What the admission policies let tenants do besides the generated
+    /// objects.
+    pub admission_settings: AdmissionSettings,
     /// How ESO itself is installed and fenced.
     pub eso: EsoInstall,
     /// The `[cluster]` table.
@@ -193,6 +196,18 @@ pub enum Admission {
     Kyverno,
     /// None.
     None,
+}
+
+/// What the admission policies let tenants do besides applying the
+/// generated objects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AdmissionSettings {
+    /// `allow_generators` (default false): tenants may create ESO generators
+    /// (`generators.external-secrets.io`) in their namespaces and reference
+    /// them from ExternalSecrets and PushSecrets. Off by default: several
+    /// generators (ECR, STS, Vault dynamic secrets, ...) authenticate on
+    /// their own, past the team prefix and the provider identity.
+    pub allow_generators: bool,
 }
 
 /// ESO install settings.

@@ -80,6 +80,10 @@ pub struct RawCluster {
     /// `vap` (default), `kyverno` or `none`.
     #[schemars(with = "Option<String>")]
     pub admission: Option<SStr>,
+    /// Let tenants use ESO generators (`generators.external-secrets.io`);
+    /// default false: the admission policies refuse them in team namespaces.
+    #[schemars(with = "Option<bool>")]
+    pub allow_generators: Option<Spanned<bool>>,
     /// ESO Helm chart version; default the version esogen is tested with.
     #[schemars(with = "Option<String>")]
     pub eso_chart_version: Option<SStr>,

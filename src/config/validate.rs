@@ -12,7 +12,7 @@ use super::types::{
     ProviderName, RemoteKey, TeamName,
 };
 use super::{
-    Admission, CONFIG_VERSION, Cluster, Config, DEFAULT_ARGOCD_NAMESPACE,
+    Admission, AdmissionSettings, CONFIG_VERSION, Cluster, Config, DEFAULT_ARGOCD_NAMESPACE,
     DEFAULT_ESO_CHART_VERSION, DEFAULT_ESO_NAMESPACE, DEFAULT_FLUX_NAMESPACE,
     DEFAULT_MONITORING_NAMESPACE, DEFAULT_REFRESH_INTERVAL, DEFAULT_REVISION, EsoInstall, GitOps,
     GitSource, Platform, Provider, RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting,
@@ -446,6 +446,9 @@ impl Validator {
             eso_namespace: eso_namespace?,
             gitops: gitops?,
             admission: admission?,
+            admission_settings: AdmissionSettings {
+                allow_generators: c.allow_generators.as_ref().is_some_and(|b| *b.get_ref()),
+            },
             eso: eso?,
             span: self.span(raw),
         })

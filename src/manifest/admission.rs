@@ -2,13 +2,17 @@
 //! security guide, "Policy Engine Best Practices"): for each team, CEL rules
 //! that ExternalSecrets and PushSecrets in the team's namespaces reference
 //! only keys under the team prefix (`data`, `dataFrom.extract`,
-//! `dataFrom.find.path`, push targets) and only the team's store, and that
-//! SecretStores there use only the team's provider. The same expressions
-//! drive a ValidatingAdmissionPolicy or a Kyverno ClusterPolicy.
+//! `dataFrom.find.path`, push targets), only the team's store and no
+//! generator, that SecretStores there use only the team's provider, and
+//! that no generator object is created there (unless `allow_generators`).
+//! The same expressions drive a ValidatingAdmissionPolicy or a Kyverno
+//! ClusterPolicy.
 //!
 //! Both match only kinds whose CRDs the generated ESO values install
 //! ([`Scope`]): Kyverno refuses, or never readies, a policy naming a kind
 //! the cluster does not serve, and then enforces nothing of it.
+
+use std::collections::BTreeMap;
 
 use super::gitops::{
     ClusterPolicy, ClusterPolicySpec, KyvernoCel, KyvernoExpression, KyvernoMatch,
@@ -69,6 +73,39 @@ pub const ESO_PROVIDER_KEYS: &[&str] = &[
     "yandexlockbox",
 ];
 
+/// ESO's generator API group.
+pub const GENERATOR_GROUP: &str = "generators.external-secrets.io";
+
+/// The namespaced kinds of [`GENERATOR_GROUP`] in ESO v2.9.0, with their
+/// resource names (`config/crds/bases`): the ExternalSecret CRD's
+/// `generatorRef.kind` values without the cluster-scoped `ClusterGenerator`,
+/// plus `GeneratorState`, which holds a generator's spec for ESO to clean up
+/// with. The chart installs all of them whenever it installs CRDs (only the
+/// Cluster* and PushSecret CRDs have a `crds.create*` switch).
+pub const GENERATOR_KINDS: &[(&str, &str)] = &[
+    ("ACRAccessToken", "acraccesstokens"),
+    (
+        "BeyondtrustWorkloadCredentialsDynamicSecret",
+        "beyondtrustworkloadcredentialsdynamicsecrets",
+    ),
+    ("CloudsmithAccessToken", "cloudsmithaccesstokens"),
+    ("ECRAuthorizationToken", "ecrauthorizationtokens"),
+    ("Fake", "fakes"),
+    ("GCRAccessToken", "gcraccesstokens"),
+    ("GeneratorState", "generatorstates"),
+    ("GithubAccessToken", "githubaccesstokens"),
+    ("GitlabDeployToken", "gitlabdeploytokens"),
+    ("Grafana", "grafanas"),
+    ("MFA", "mfas"),
+    ("Password", "passwords"),
+    ("QuayAccessToken", "quayaccesstokens"),
+    ("SSHKey", "sshkeys"),
+    ("STSSessionToken", "stssessiontokens"),
+    ("UUID", "uuids"),
+    ("VaultDynamicSecret", "vaultdynamicsecrets"),
+    ("Webhook", "webhooks"),
+];
+
 /// A CEL string literal.
 pub fn cel_string(s: &str) -> String {
     let mut out = String::from("'");
@@ -84,14 +121,16 @@ pub fn cel_string(s: &str) -> String {
     out
 }
 
-/// What the generated ESO install serves, which decides what the policies
-/// match.
+/// What the generated ESO install serves and what the config allows, which
+/// decide what the policies match and admit.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope {
     /// The PushSecret CRD is installed (something is pushed).
     pub push_secret: bool,
     /// The SecretStore CRD is installed (Option A).
     pub secret_store: bool,
+    /// Tenants may use generators (`allow_generators`).
+    pub allow_generators: bool,
 }
 
 /// The store a team's objects must reference, and the provider its
@@ -116,6 +155,15 @@ pub struct Rule {
 fn key_ok(var: &str, prefix: &str) -> String {
     let p = cel_string(prefix);
     format!("({var}.startsWith({p}) && {var} != {p} && {var}.split('/').all(s, s != '..'))")
+}
+
+/// A `sourceRef` naming a generator in the namespace: not another store,
+/// and not a ClusterGenerator (shared by every namespace, and not read by
+/// ESO with `processClusterGenerator: false`).
+fn generator_ref_ok(var: &str) -> String {
+    format!(
+        "(!has({var}.storeRef) && has({var}.generatorRef) && {var}.generatorRef.kind != 'ClusterGenerator')"
+    )
 }
 
 /// The CEL rules for one team.
@@ -143,23 +191,53 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
         "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
         p = cel_string(prefix)
     );
+    // A generator's output comes from the generator, not the provider: with
+    // `allow_generators` such an entry names one, else it is refused like
+    // any other `sourceRef` (which could also name another store).
+    let data_item = if scope.allow_generators {
+        format!(
+            "(has(d.sourceRef) ? {} : {})",
+            generator_ref_ok("d.sourceRef"),
+            key_ok("d.remoteRef.key", prefix)
+        )
+    } else {
+        format!(
+            "(!has(d.sourceRef) && {})",
+            key_ok("d.remoteRef.key", prefix)
+        )
+    };
+    let provider_source = format!(
+        "((has(d.extract) || has(d.find)) && (!has(d.extract) || {}) && (!has(d.find) || {find_path}))",
+        key_ok("d.extract.key", prefix)
+    );
+    let data_from_item = if scope.allow_generators {
+        format!(
+            "(has(d.sourceRef) ? ({} && !has(d.extract) && !has(d.find)) : {provider_source})",
+            generator_ref_ok("d.sourceRef")
+        )
+    } else {
+        format!("(!has(d.sourceRef) && {provider_source})")
+    };
+    let sources = if scope.allow_generators {
+        "; a sourceRef only to a generator in the namespace"
+    } else {
+        "; no sourceRef (no other store, no generator)"
+    };
     let mut out = vec![
         Rule {
             expression: format!(
-                "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, !has(d.sourceRef) && {})",
-                key_ok("d.remoteRef.key", prefix)
+                "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, {data_item})"
             ),
             message: format!(
-                "team {team}: every spec.data[].remoteRef.key must lie under `{prefix}` (no `..`, not the prefix itself, no sourceRef)"
+                "team {team}: every spec.data[].remoteRef.key must lie under `{prefix}` (no `..`, not the prefix itself){sources}"
             ),
         },
         Rule {
             expression: format!(
-                "object.kind != 'ExternalSecret' || !has(object.spec.dataFrom) || object.spec.dataFrom.all(d, !has(d.sourceRef) && (has(d.extract) || has(d.find)) && (!has(d.extract) || {}) && (!has(d.find) || {find_path}))",
-                key_ok("d.extract.key", prefix)
+                "object.kind != 'ExternalSecret' || !has(object.spec.dataFrom) || object.spec.dataFrom.all(d, {data_from_item})"
             ),
             message: format!(
-                "team {team}: every spec.dataFrom[] extract key and find path must lie under `{prefix}`"
+                "team {team}: every spec.dataFrom[] extract key and find path must lie under `{prefix}`{sources}"
             ),
         },
         Rule {
@@ -173,14 +251,24 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
         },
     ];
     if scope.push_secret {
+        let selector = if scope.allow_generators {
+            "(!has(object.spec.selector.generatorRef) || object.spec.selector.generatorRef.kind != 'ClusterGenerator')"
+        } else {
+            "!has(object.spec.selector.generatorRef)"
+        };
         out.push(Rule {
             expression: format!(
-                "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
+                "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && {selector} && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
                 key_ok("d.match.remoteRef.remoteKey", prefix)
             ),
             message: format!(
-                "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`",
-                t.team.store
+                "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`{}",
+                t.team.store,
+                if scope.allow_generators {
+                    ""
+                } else {
+                    ", from a Secret, not a generator"
+                }
             ),
         });
     }
@@ -192,6 +280,17 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
                 service
                     .map(|s| format!(" with service {s}"))
                     .unwrap_or_default()
+            ),
+        });
+    }
+    if !scope.allow_generators {
+        out.push(Rule {
+            expression: format!(
+                "!object.apiVersion.startsWith({})",
+                cel_string(&format!("{GENERATOR_GROUP}/"))
+            ),
+            message: format!(
+                "team {team}: ESO generators are off in team namespaces (`allow_generators`)"
             ),
         });
     }
@@ -208,18 +307,30 @@ fn has_store_rules(t: &TeamStore, scope: Scope) -> bool {
     scope.secret_store && t.team.scope == StoreScope::PerNamespace
 }
 
-/// `(kind, resource)` of every `external-secrets.io` kind the team's
-/// policies match: those the generated install serves. Kyverno and the VAP
-/// match the same list.
-fn matched_kinds(t: &TeamStore, scope: Scope) -> Vec<(&'static str, &'static str)> {
-    let mut out = vec![("ExternalSecret", "externalsecrets")];
+/// `(API group, kind, resource)` of every kind the team's policies match:
+/// the ESO kinds the generated install serves, and the generators when they
+/// are refused. Kyverno and the VAP match the same list.
+fn matched_kinds(t: &TeamStore, scope: Scope) -> Vec<(&'static str, &'static str, &'static str)> {
+    let eso = "external-secrets.io";
+    let mut out = vec![(eso, "ExternalSecret", "externalsecrets")];
     if scope.push_secret {
-        out.push(("PushSecret", "pushsecrets"));
+        out.push((eso, "PushSecret", "pushsecrets"));
     }
     if has_store_rules(t, scope) {
-        out.push(("SecretStore", "secretstores"));
+        out.push((eso, "SecretStore", "secretstores"));
+    }
+    if !scope.allow_generators {
+        out.extend(
+            GENERATOR_KINDS
+                .iter()
+                .map(|(kind, resource)| (GENERATOR_GROUP, *kind, *resource)),
+        );
     }
     out
+}
+
+fn operations() -> Vec<String> {
+    vec!["CREATE".into(), "UPDATE".into()]
 }
 
 fn name(team: &TeamPlan) -> String {
@@ -249,6 +360,10 @@ pub fn vap(
         labels: managed_labels(),
         ..ObjectMeta::default()
     };
+    let mut by_group: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (group, _, resource) in matched_kinds(t, scope) {
+        by_group.entry(group).or_default().push(resource.to_owned());
+    }
     let policy = ValidatingAdmissionPolicy {
         api_version: "admissionregistration.k8s.io/v1",
         kind: "ValidatingAdmissionPolicy",
@@ -257,15 +372,15 @@ pub fn vap(
             failure_policy: "Fail",
             match_constraints: MatchResources {
                 namespace_selector: None,
-                resource_rules: vec![ResourceRule {
-                    api_groups: vec!["external-secrets.io".into()],
-                    api_versions: vec!["*".into()],
-                    operations: vec!["CREATE".into(), "UPDATE".into()],
-                    resources: matched_kinds(t, scope)
-                        .into_iter()
-                        .map(|(_, resource)| resource.to_owned())
-                        .collect(),
-                }],
+                resource_rules: by_group
+                    .into_iter()
+                    .map(|(group, resources)| ResourceRule {
+                        api_groups: vec![group.to_owned()],
+                        api_versions: vec!["*".into()],
+                        operations: operations(),
+                        resources,
+                    })
+                    .collect(),
             },
             validations: rules(t, scope)
                 .into_iter()
@@ -312,10 +427,10 @@ pub fn kyverno(t: &TeamStore, scope: Scope) -> ClusterPolicy {
                         resources: KyvernoResources {
                             kinds: matched_kinds(t, scope)
                                 .into_iter()
-                                .map(|(kind, _)| format!("external-secrets.io/*/{kind}"))
+                                .map(|(group, kind, _)| format!("{group}/*/{kind}"))
                                 .collect(),
                             namespaces: t.team.namespaces.iter().map(|n| n.to_string()).collect(),
-                            operations: vec!["CREATE".into(), "UPDATE".into()],
+                            operations: operations(),
                         },
                     }],
                 },

@@ -167,6 +167,8 @@ fn global_fingerprint(plan: &Plan) -> Vec<u8> {
         gitops,
         admission,
         eso,
+        // Read only by the admission policies, global files.
+        admission_settings: _,
         // The units themselves and the global files' inputs.
         stores: _,
         namespaces: _,

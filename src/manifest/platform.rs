@@ -351,6 +351,7 @@ fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
     let scope = admission::Scope {
         push_secret: values.install_crds && values.crds.create_push_secret,
         secret_store: values.install_crds && values.crds.create_secret_store,
+        allow_generators: plan.admission_settings.allow_generators,
     };
     match plan.admission {
         Admission::None => return None,

@@ -151,6 +151,11 @@ fn push(store_kind: &str, store: &str, remote_key: &str) -> Value {
                     "data": [{"match": {"secretKey": "k", "remoteRef": {"remoteKey": remote_key}}}]}})
 }
 
+fn password_generator() -> Value {
+    json!({"apiVersion": "generators.external-secrets.io/v1alpha1", "kind": "Password",
+           "metadata": {"name": "pw"}, "spec": {"length": 32}})
+}
+
 /// The near misses every team's rules must deny, and what they must admit,
 /// in namespace `ns` of a team with `prefix` and store `kind`/`store`.
 /// `pushes` says whether the config installs PushSecret at all.
@@ -276,6 +281,7 @@ fn check_team(policies: &[Policy], ns: &str, prefix: &str, kind: &str, store: &s
             "another store kind",
             es(other_kind, store, &[&p("db")], Value::Null),
         ),
+        ("a generator object", password_generator()),
     ];
     if pushes {
         denied.extend([
@@ -290,8 +296,13 @@ fn check_team(policies: &[Policy], ns: &str, prefix: &str, kind: &str, store: &s
             }),
             ("push dataTo", {
                 let mut o = push(kind, store, &p("x"));
-                o["spec"]["dataTo"] =
-                    json!([{"storeRef": {"name": store}, "remoteKey": "other/x"}]);
+                o["spec"]["dataTo"] = json!([{"storeRef": {"name": store}, "remoteKey": "other/x"}]);
+                o
+            }),
+            ("push from a generator", {
+                let mut o = push(kind, store, &p("x"));
+                o["spec"]["selector"] =
+                    json!({"generatorRef": {"apiVersion": "generators.external-secrets.io/v1alpha1", "kind": "Password", "name": "pw"}});
                 o
             }),
         ]);
@@ -395,6 +406,76 @@ fn every_generated_object_is_admitted_by_both_engines() {
     }
 }
 
+/// Issue 13 item 2: generators (objects of `generators.external-secrets.io`,
+/// a PushSecret `selector.generatorRef`, an ExternalSecret generator
+/// `sourceRef`) are refused in team namespaces unless `allow_generators`.
+#[test]
+fn generators_are_refused_unless_allowed() {
+    let text = read(&repo_root().join("examples/aws-secrets-manager/tenants.toml"));
+    let user = Request::create("kubernetes-admin");
+    let generator_ref = json!({"apiVersion": "generators.external-secrets.io/v1alpha1", "kind": "Password", "name": "pw"});
+    let from_generator = in_ns(
+        es(
+            "SecretStore",
+            "sm",
+            &[],
+            json!([{"sourceRef": {"generatorRef": generator_ref}}]),
+        ),
+        "orders",
+    );
+    let mut data_generator = in_ns(
+        es("SecretStore", "sm", &["prod/orders/x"], Value::Null),
+        "orders",
+    );
+    data_generator["spec"]["data"][0]["sourceRef"] = json!({"generatorRef": generator_ref});
+    let mut push_generator = in_ns(push("SecretStore", "sm", "prod/orders/x"), "orders");
+    push_generator["spec"]["selector"] = json!({"generatorRef": generator_ref});
+    let generator = in_ns(password_generator(), "orders");
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&text, engine));
+        for (what, o) in [
+            ("dataFrom generator", &from_generator),
+            ("data generator", &data_generator),
+            ("push from a generator", &push_generator),
+            ("a Password generator", &generator),
+        ] {
+            assert_denied(what, &policies, &defaulted(o), &user);
+        }
+    }
+    let allowed = with_cluster(&text, &[("allow_generators", true.into())]);
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&allowed, engine));
+        for o in [
+            &from_generator,
+            &data_generator,
+            &push_generator,
+            &generator,
+        ] {
+            assert_admitted(&policies, &defaulted(o), &user);
+        }
+        // Still: no ClusterGenerator (shared by every namespace) and no
+        // other store through a sourceRef.
+        let mut cluster_gen = from_generator.clone();
+        cluster_gen["spec"]["dataFrom"][0]["sourceRef"]["generatorRef"]["kind"] =
+            json!("ClusterGenerator");
+        assert_denied(
+            "a ClusterGenerator",
+            &policies,
+            &defaulted(&cluster_gen),
+            &user,
+        );
+        let mut other_store = data_generator.clone();
+        other_store["spec"]["data"][0]["sourceRef"] =
+            json!({"storeRef": {"name": "other", "kind": "SecretStore"}});
+        assert_denied(
+            "another store by sourceRef",
+            &policies,
+            &defaulted(&other_store),
+            &user,
+        );
+    }
+}
+
 /// Issue 13 item 3: a Kyverno policy that matches a kind whose CRD the
 /// generated ESO values do not install is rejected or stays not ready, and
 /// then enforces nothing. Every kind matched (and, alike, every VAP
@@ -464,6 +545,43 @@ fn rules_escape_prefixes_with_quotes() {
         esogen::manifest::admission::cel_string("a'b\\c")
     );
     assert_eq!(model::eval(&expr, &obj, None, &req), Ok(true));
+}
+
+/// The generator kinds refused are the ones ESO v2.9 serves in a namespace:
+/// the ExternalSecret CRD's `generatorRef.kind` values without the
+/// cluster-scoped ClusterGenerator, plus GeneratorState.
+#[test]
+fn generator_kind_list_matches_the_crd() {
+    let Some(schema) = model::eso_schema("ExternalSecret") else {
+        return;
+    };
+    let kinds = &schema["properties"]["spec"]["properties"]["dataFrom"]["items"]["properties"]["sourceRef"]
+        ["properties"]["generatorRef"]["properties"]["kind"]["enum"];
+    let mut crd: Vec<String> = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .filter(|k| k != "ClusterGenerator")
+        .chain(["GeneratorState".to_owned()])
+        .collect();
+    crd.sort();
+    let mut ours: Vec<String> = esogen::manifest::admission::GENERATOR_KINDS
+        .iter()
+        .map(|(k, _)| (*k).to_owned())
+        .collect();
+    ours.sort();
+    assert_eq!(
+        ours, crd,
+        "a generator kind missing from the list could be created unchecked"
+    );
+    for (kind, resource) in esogen::manifest::admission::GENERATOR_KINDS {
+        assert_eq!(*resource, model::plural(kind));
+        assert!(
+            model::KNOWN_KINDS.contains(&("generators.external-secrets.io", kind)),
+            "{kind}"
+        );
+    }
 }
 
 #[test]
