@@ -3,7 +3,10 @@
 //! that ExternalSecrets and PushSecrets in the team's namespaces reference
 //! only keys under the team prefix (`data`, `dataFrom.extract`,
 //! `dataFrom.find.path`, push targets), only the team's store and no
-//! generator, that SecretStores there use only the team's provider, and
+//! generator; that a SecretStore there (Option A) is exactly the one esogen
+//! generates: its name, and its provider block field by field, so a tenant
+//! cannot drop `auth` (ESO would fall back to the controller's own
+//! credentials) or point it at another role, region, server or vault; and
 //! that no generator object is created there (unless `allow_generators`).
 //! The same expressions drive a ValidatingAdmissionPolicy or a Kyverno
 //! ClusterPolicy.
@@ -12,7 +15,9 @@
 //! ([`Scope`]): Kyverno refuses, or never readies, a policy naming a kind
 //! the cluster does not serve, and then enforces nothing of it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
 
 use super::gitops::{
     ClusterPolicy, ClusterPolicySpec, KyvernoCel, KyvernoExpression, KyvernoMatch,
@@ -23,6 +28,7 @@ use super::k8s::{
     ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, Validation, VapBindingSpec,
     VapSpec,
 };
+use super::store_schema::{self, Field, FieldDefault};
 use crate::plan::{StoreScope, TeamPlan};
 
 /// Every `spec.provider` key of ESO v2.9's SecretStore: a team's stores must
@@ -121,6 +127,38 @@ pub fn cel_string(s: &str) -> String {
     out
 }
 
+/// A JSON value as a CEL literal.
+fn cel_literal(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => cel_string(s),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(cel_literal).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", cel_string(k), cel_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn cel_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    format!(
+        "[{}]",
+        items
+            .into_iter()
+            .map(cel_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// What the generated ESO install serves and what the config allows, which
 /// decide what the policies match and admit.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +179,9 @@ pub struct TeamStore<'a> {
     pub team: &'a TeamPlan,
     /// `spec.provider` key and, for AWS, the service.
     pub provider: (&'static str, Option<&'static str>),
+    /// Option A: the generated `spec.provider` of the store in each of the
+    /// team's namespaces; empty for Option B.
+    pub stores: BTreeMap<String, Value>,
 }
 
 /// One rule: CEL and its message.
@@ -150,6 +191,15 @@ pub struct Rule {
     pub expression: String,
     /// Shown on denial.
     pub message: String,
+}
+
+impl Rule {
+    fn new(expression: String, message: String) -> Self {
+        Self {
+            expression,
+            message,
+        }
+    }
 }
 
 fn key_ok(var: &str, prefix: &str) -> String {
@@ -176,17 +226,6 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
     };
     let store = cel_string(t.team.store.as_str());
     let kind_lit = cel_string(kind);
-    let (provider_key, service) = t.provider;
-    let mut provider_check = format!("has(object.spec.provider.{provider_key})");
-    for other in ESO_PROVIDER_KEYS.iter().filter(|k| **k != provider_key) {
-        provider_check.push_str(&format!(" && !has(object.spec.provider.{other})"));
-    }
-    if let Some(s) = service {
-        provider_check.push_str(&format!(
-            " && object.spec.provider.{provider_key}.service == {}",
-            cel_string(s)
-        ));
-    }
     let find_path = format!(
         "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
         p = cel_string(prefix)
@@ -273,15 +312,7 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
         });
     }
     if has_store_rules(t, scope) {
-        out.push(Rule {
-            expression: format!("object.kind != 'SecretStore' || ({provider_check})"),
-            message: format!(
-                "team {team}: SecretStores may use only the `{provider_key}` provider{}",
-                service
-                    .map(|s| format!(" with service {s}"))
-                    .unwrap_or_default()
-            ),
-        });
+        out.extend(store_rules(t));
     }
     if !scope.allow_generators {
         out.push(Rule {
@@ -295,6 +326,167 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
         });
     }
     out
+}
+
+/// The values of a provider block's leaves, by dotted path.
+type Leaves = BTreeMap<String, Value>;
+
+/// The leaves (scalars, arrays, maps without a schema of their own) and
+/// the object nodes of a provider block, by dotted path.
+#[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct BlockShape {
+    objects: BTreeSet<String>,
+    leaves: BTreeSet<String>,
+}
+
+fn flatten(v: &Value, path: &str, fields: &[Field], shape: &mut BlockShape, leaves: &mut Leaves) {
+    let Value::Object(m) = v else { return };
+    for (k, child) in m {
+        let here = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        // An object is a node when the schema lists fields below it.
+        let is_node = child.is_object()
+            && fields
+                .iter()
+                .any(|f| f.path.starts_with(&format!("{here}.")));
+        if is_node {
+            shape.objects.insert(here.clone());
+            flatten(child, &here, fields, shape, leaves);
+        } else {
+            shape.leaves.insert(here.clone());
+            leaves.insert(here, child.clone());
+        }
+    }
+}
+
+fn default_literal(d: FieldDefault) -> String {
+    match d {
+        FieldDefault::Str(s) => cel_string(s),
+        FieldDefault::Bool(b) => b.to_string(),
+    }
+}
+
+/// The provider block of the team's stores, pinned field by field: every
+/// object and leaf esogen generates present and equal (a leaf that differs
+/// between namespaces is looked up by `object.metadata.namespace`), every
+/// other field of the provider's schema absent or at its CRD default.
+fn pinned_block(key: &str, stores: &BTreeMap<String, Value>) -> String {
+    let fields = store_schema::provider_fields(key).unwrap_or(&[]);
+    let base = format!("object.spec.provider.{key}");
+    // Namespaces grouped by the shape of their block (one group unless the
+    // provider sets a field in some namespaces only).
+    let mut groups: BTreeMap<BlockShape, Vec<(&str, Leaves)>> = BTreeMap::new();
+    for (ns, provider) in stores {
+        let mut shape = BlockShape::default();
+        let mut leaves = BTreeMap::new();
+        flatten(&provider[key], "", fields, &mut shape, &mut leaves);
+        groups.entry(shape).or_default().push((ns.as_str(), leaves));
+    }
+    if groups.is_empty() {
+        // No generated store to compare with: admit none.
+        return "false".to_owned();
+    }
+    let single = groups.len() == 1;
+    let mut alternatives = Vec::new();
+    for (shape, members) in &groups {
+        let mut checks = vec![format!("has({base})")];
+        if !single {
+            checks.push(format!(
+                "object.metadata.namespace in {}",
+                cel_list(members.iter().map(|(ns, _)| *ns))
+            ));
+        }
+        let covered = |path: &str| match path.rsplit_once('.') {
+            None => true,
+            Some((parent, _)) => shape.objects.contains(parent),
+        };
+        let mut paths: BTreeSet<&str> = fields.iter().map(|f| f.path).collect();
+        paths.extend(shape.objects.iter().map(String::as_str));
+        paths.extend(shape.leaves.iter().map(String::as_str));
+        for path in paths {
+            if !covered(path) {
+                continue;
+            }
+            let at = format!("{base}.{path}");
+            if shape.objects.contains(path) {
+                checks.push(format!("has({at})"));
+            } else if shape.leaves.contains(path) {
+                let values: BTreeMap<&str, &Value> = members
+                    .iter()
+                    .filter_map(|(ns, leaves)| leaves.get(path).map(|v| (*ns, v)))
+                    .collect();
+                let first = values.values().next().copied();
+                let expected = match first {
+                    Some(v) if values.values().all(|x| *x == v) => cel_literal(v),
+                    _ => format!(
+                        "{{{}}}[object.metadata.namespace]",
+                        values
+                            .iter()
+                            .map(|(ns, v)| format!("{}: {}", cel_string(ns), cel_literal(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                checks.push(format!("has({at}) && {at} == {expected}"));
+            } else {
+                let default = fields
+                    .iter()
+                    .find(|f| f.path == path)
+                    .and_then(|f| f.default);
+                checks.push(match default {
+                    Some(d) => format!("(!has({at}) || {at} == {})", default_literal(d)),
+                    None => format!("!has({at})"),
+                });
+            }
+        }
+        alternatives.push(format!("({})", checks.join(" && ")));
+    }
+    alternatives.join(" || ")
+}
+
+/// The rules on the team's SecretStores (Option A): the generated name, the
+/// generated provider block and nothing else in `spec`.
+fn store_rules(t: &TeamStore) -> Vec<Rule> {
+    let team = t.team.name.as_str();
+    let store = t.team.store.as_str();
+    let provider_key = t.provider.0;
+    let mut others = String::new();
+    for other in ESO_PROVIDER_KEYS.iter().filter(|k| **k != provider_key) {
+        others.push_str(&format!(" && !has(object.spec.provider.{other})"));
+    }
+    let pinned = pinned_block(provider_key, &t.stores);
+    let spec_fields = store_schema::SPEC_FIELDS
+        .iter()
+        .map(|f| format!("!has(object.spec.{f})"))
+        .collect::<Vec<_>>()
+        .join(" && ");
+    vec![
+        Rule::new(
+            format!(
+                "object.kind != 'SecretStore' || object.metadata.name == {}",
+                cel_string(store)
+            ),
+            format!("team {team}: the only SecretStore here is the generated `{store}`"),
+        ),
+        Rule::new(
+            format!(
+                "object.kind != 'SecretStore' || (has(object.spec.provider){others} && ({pinned}))"
+            ),
+            format!(
+                "team {team}: a SecretStore must keep the generated `{provider_key}` provider block field for field (auth, role, region, server, path, vault and project included); change tenants.toml instead"
+            ),
+        ),
+        Rule::new(
+            format!("object.kind != 'SecretStore' || ({spec_fields})"),
+            format!(
+                "team {team}: a SecretStore's spec holds only the generated provider block (no {})",
+                store_schema::SPEC_FIELDS.join(", ")
+            ),
+        ),
+    ]
 }
 
 /// Option A: the team's namespaces hold its SecretStores. In Option B the

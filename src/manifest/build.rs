@@ -248,7 +248,9 @@ fn is_argo(plan: &Plan) -> bool {
     matches!(plan.gitops, crate::config::GitOps::ArgoCd { .. })
 }
 
-fn store_context(store: &StorePlan) -> StoreContext {
+/// What a store's provider block needs from its placement; also read by the
+/// admission rules, which pin the block they generate.
+pub(super) fn store_context(store: &StorePlan) -> StoreContext {
     StoreContext {
         sa_name: store.service_account.name.clone(),
         namespace: match &store.placement {

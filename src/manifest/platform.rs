@@ -338,7 +338,29 @@ fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
                     namespace: None,
                 })
                 .kind_key();
-            Some(TeamStore { team: t, provider })
+            // Option A: the provider block each namespace's SecretStore gets,
+            // exactly as the overlays render it, for the admission rules to
+            // pin.
+            let stores = t
+                .namespaces
+                .iter()
+                .filter_map(|n| {
+                    let s = index.get(&(t.store.as_str(), n.as_str()))?;
+                    let StorePlacement::Namespace(_) = s.placement else {
+                        return None;
+                    };
+                    let block = s.backend.store_provider(&super::build::store_context(s));
+                    // Plain strings and booleans: cannot fail. Were it to, a
+                    // null block pins nothing and admits no store.
+                    let block = serde_json::to_value(block).unwrap_or(serde_json::Value::Null);
+                    Some((n.to_string(), block))
+                })
+                .collect();
+            Some(TeamStore {
+                team: t,
+                provider,
+                stores,
+            })
         })
         .collect()
 }

@@ -7,12 +7,16 @@
 
 mod model;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
 use esogen::tree::OutputTree;
 use serde_json::{Value, json};
 
-use crate::common::{all_good_configs, kubectl, kustomize, parse_yaml_docs, repo_root, write_tree};
+use crate::common::{
+    all_good_configs, kubectl, kustomize, parse_yaml_docs, repo_root, shared_dir, write_tree,
+};
 use model::{Engine, Policy, Request, Verdict, admit, defaulted, policies};
 
 /// Runs the pure pipeline on a config text; panics with the diagnostics.
@@ -53,8 +57,31 @@ fn generate_for(text: &str, engine: Engine) -> OutputTree {
 }
 
 /// Every object `kubectl kustomize overlays/<ns>` renders, with the CRD
-/// defaults the API server would add.
+/// defaults the API server would add. Rendered once per tree and test
+/// binary: several tests read the same configs.
 fn overlay_objects(kubectl: &Path, tree: &OutputTree) -> Vec<Value> {
+    static RENDERED: OnceLock<Mutex<HashMap<Vec<u8>, Vec<Value>>>> = OnceLock::new();
+    let key: Vec<u8> = tree
+        .iter()
+        .filter(|(p, _)| p.starts_with("overlays/") || p.starts_with("bases/tenant/"))
+        .flat_map(|(p, b)| {
+            p.as_bytes()
+                .iter()
+                .chain(b.iter())
+                .copied()
+                .collect::<Vec<u8>>()
+        })
+        .collect();
+    let cache = RENDERED.get_or_init(Default::default);
+    if let Some(objects) = cache.lock().unwrap().get(&key) {
+        return objects.clone();
+    }
+    let objects = render_overlays(kubectl, tree);
+    cache.lock().unwrap().insert(key, objects.clone());
+    objects
+}
+
+fn render_overlays(kubectl: &Path, tree: &OutputTree) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     write_tree(tree, dir.path());
     let mut out = Vec::new();
@@ -406,6 +433,362 @@ fn every_generated_object_is_admitted_by_both_engines() {
     }
 }
 
+/// What a tenant could write into its own SecretStore, from the CRD: every
+/// field of the provider block changed, removed or added (with a value that
+/// differs from the CRD default), another provider, another spec field and
+/// another name. Mutations that the API server's defaulting turns back into
+/// the generated store are dropped.
+fn store_mutations(store: &Value) -> Vec<(String, Value)> {
+    let schema = model::eso_schema("SecretStore").expect("the SecretStore CRD");
+    let provider = store["spec"]["provider"].as_object().unwrap();
+    assert_eq!(provider.len(), 1, "one provider block: {store}");
+    let key = provider.keys().next().unwrap().clone();
+    let block_schema = &schema["properties"]["spec"]["properties"]["provider"]["properties"][&key];
+    let mut out = Vec::new();
+    mutate_block(
+        &store["spec"]["provider"][&key],
+        block_schema,
+        &format!("spec.provider.{key}"),
+        &mut |path, new_block| {
+            let mut s = store.clone();
+            s["spec"]["provider"][&key] = new_block;
+            out.push((path, s));
+        },
+    );
+    let mut add = |what: &str, f: &dyn Fn(&mut Value)| {
+        let mut s = store.clone();
+        f(&mut s);
+        out.push((what.to_owned(), s));
+    };
+    add("another provider beside it", &|s| {
+        s["spec"]["provider"]["webhook"] = json!({"url": "https://evil.example.com"})
+    });
+    add("another name", &|s| s["metadata"]["name"] = json!("other"));
+    add("spec.controller", &|s| {
+        s["spec"]["controller"] = json!("other")
+    });
+    add("spec.conditions", &|s| {
+        s["spec"]["conditions"] = json!([{"namespaces": ["x"]}])
+    });
+    add("spec.refreshInterval", &|s| {
+        s["spec"]["refreshInterval"] = json!(5)
+    });
+    add("spec.retrySettings", &|s| {
+        s["spec"]["retrySettings"] = json!({"maxRetries": 1})
+    });
+    let original = defaulted(store);
+    out.into_iter()
+        .map(|(w, s)| (w, defaulted(&s)))
+        .filter(|(_, s)| *s != original)
+        .collect()
+}
+
+/// A value for a field of `schema` that differs from `current` and from the
+/// field's default.
+fn other_value(schema: &Value, current: Option<&Value>) -> Value {
+    let avoid = |v: &Value| Some(v) == current || Some(v) == schema.get("default");
+    if let Some(e) = schema.get("enum").and_then(|e| e.as_array())
+        && let Some(v) = e.iter().find(|v| !avoid(v))
+    {
+        return v.clone();
+    }
+    match schema["type"].as_str() {
+        Some("string") => {
+            let base = current.and_then(|c| c.as_str()).unwrap_or("evil");
+            json!(format!("{base}x"))
+        }
+        Some("boolean") => json!(
+            !current
+                .or(schema.get("default"))
+                .and_then(|b| b.as_bool())
+                .unwrap_or(false)
+        ),
+        Some("integer") => json!(current.and_then(|c| c.as_i64()).unwrap_or(0) + 7),
+        Some("array") => {
+            let mut a = current
+                .and_then(|c| c.as_array())
+                .cloned()
+                .unwrap_or_default();
+            a.push(other_value(&schema["items"], None));
+            json!(a)
+        }
+        Some("object") if schema.get("properties").is_some() => {
+            let mut m = serde_json::Map::new();
+            for (k, sub) in schema["properties"].as_object().unwrap() {
+                if sub.get("default").is_none() {
+                    m.insert(k.clone(), other_value(sub, None));
+                }
+            }
+            Value::Object(m)
+        }
+        Some("object") => json!({"k": "v"}),
+        _ => json!(7),
+    }
+}
+
+fn mutate_block(block: &Value, schema: &Value, path: &str, emit: &mut dyn FnMut(String, Value)) {
+    let Some(props) = schema.get("properties").and_then(|p| p.as_object()) else {
+        return;
+    };
+    for (k, sub) in props {
+        let here = format!("{path}.{k}");
+        let current = block.get(k);
+        match current {
+            None => {
+                let mut b = block.clone();
+                b[k] = other_value(sub, None);
+                emit(format!("{here} added"), b);
+            }
+            Some(v) => {
+                let mut b = block.clone();
+                b.as_object_mut().unwrap().remove(k);
+                emit(format!("{here} removed"), b);
+                if v.is_object() && sub.get("properties").is_some() {
+                    mutate_block(v, sub, &here, &mut |p, child| {
+                        let mut b = block.clone();
+                        b[k] = child;
+                        emit(p, b);
+                    });
+                } else {
+                    let mut b = block.clone();
+                    b[k] = other_value(sub, Some(v));
+                    emit(format!("{here} changed"), b);
+                }
+            }
+        }
+    }
+}
+
+/// Issue 13 item 2: in a team namespace the only SecretStore admitted is the
+/// generated one, field for field, after CRD defaulting; any other value,
+/// missing field or extra field (another role, region, server, mount, vault
+/// URL, project, tenant, an extra auth method, no auth at all) is denied.
+#[test]
+fn team_stores_are_pinned_field_by_field() {
+    let Some(kubectl) = kubectl() else { return };
+    if shared_dir().is_none() {
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, path) in all_good_configs() {
+        let text = read(&path);
+        let objects = overlay_objects(&kubectl, &generate_text(&text));
+        for engine in Engine::ALL {
+            let policies = policies(&generate_for(&text, engine));
+            for store in objects.iter().filter(|o| o["kind"] == "SecretStore") {
+                let writer = Request::create(&writer_for(&text, ns_of(store)));
+                assert_admitted(&policies, store, &writer);
+                let key = store["spec"]["provider"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .next()
+                    .unwrap()
+                    .clone();
+                seen.insert(key);
+                for (what, mutated) in store_mutations(store) {
+                    if let Verdict::Admitted { .. } = admit(&policies, &mutated, &writer) {
+                        panic!("{name} {engine:?}: {what} must be denied: {mutated}");
+                    }
+                }
+            }
+        }
+    }
+    for key in ["aws", "gcpsm", "azurekv", "vault"] {
+        assert!(seen.contains(key), "no generated `{key}` store was checked");
+    }
+}
+
+/// Named cases of the issue, on top of the exhaustive mutations above.
+#[test]
+fn stores_without_auth_or_with_other_credentials_are_denied() {
+    let Some(kubectl) = kubectl() else { return };
+    if shared_dir().is_none() {
+        return;
+    }
+    /// A config, a namespace and changes to its store (JSON pointer, value).
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, Value)]);
+    let cases: &[Case] = &[
+        (
+            "tenants.toml",
+            "payments",
+            &[
+                (
+                    "/spec/provider/aws/role",
+                    json!("arn:aws:iam::123456789012:role/admin"),
+                ),
+                (
+                    "/spec/provider/aws/additionalRoles",
+                    json!(["arn:aws:iam::123456789012:role/admin"]),
+                ),
+                ("/spec/provider/aws/region", json!("us-east-1")),
+                ("/spec/provider/aws/service", json!("ParameterStore")),
+                (
+                    "/spec/provider/aws/auth/secretRef",
+                    json!({"accessKeyIDSecretRef": {"name": "k", "key": "id"}, "secretAccessKeySecretRef": {"name": "k", "key": "secret"}}),
+                ),
+                (
+                    "/spec/provider/aws/auth/jwt/serviceAccountRef/name",
+                    json!("default"),
+                ),
+            ],
+        ),
+        (
+            "examples/vault/tenants.toml",
+            "payments",
+            &[
+                (
+                    "/spec/provider/vault/server",
+                    json!("https://evil.example.com:8200"),
+                ),
+                ("/spec/provider/vault/path", json!("other-mount")),
+                (
+                    "/spec/provider/vault/auth/kubernetes/role",
+                    json!("eso-reporting"),
+                ),
+                (
+                    "/spec/provider/vault/auth/kubernetes/mountPath",
+                    json!("other"),
+                ),
+                (
+                    "/spec/provider/vault/auth/tokenSecretRef",
+                    json!({"name": "root-token", "key": "token"}),
+                ),
+            ],
+        ),
+        (
+            "examples/gcp-secret-manager/tenants.toml",
+            "catalog",
+            &[
+                ("/spec/provider/gcpsm/projectID", json!("other-project")),
+                (
+                    "/spec/provider/gcpsm/auth/secretRef",
+                    json!({"secretAccessKeySecretRef": {"name": "k", "key": "k"}}),
+                ),
+            ],
+        ),
+        (
+            "examples/azure-key-vault/tenants.toml",
+            "web",
+            &[
+                (
+                    "/spec/provider/azurekv/vaultUrl",
+                    json!("https://kv-data-prod.vault.azure.net"),
+                ),
+                (
+                    "/spec/provider/azurekv/tenantId",
+                    json!("00000000-0000-4000-8000-000000000000"),
+                ),
+                ("/spec/provider/azurekv/authType", json!("ManagedIdentity")),
+                ("/spec/provider/azurekv/identityId", json!("some-identity")),
+            ],
+        ),
+    ];
+    for (config, ns, changes) in cases {
+        let text = read(&repo_root().join(config));
+        let objects = overlay_objects(&kubectl, &generate_text(&text));
+        let store = objects
+            .iter()
+            .find(|o| o["kind"] == "SecretStore" && ns_of(o) == *ns)
+            .unwrap();
+        let writer = Request::create(&writer_for(&text, ns));
+        let key = store["spec"]["provider"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        for engine in Engine::ALL {
+            let policies = policies(&generate_for(&text, engine));
+            let mut no_auth = store.clone();
+            let block = no_auth["spec"]["provider"][&key].as_object_mut().unwrap();
+            for k in ["auth", "serviceAccountRef", "authType", "authSecretRef"] {
+                block.remove(k);
+            }
+            assert_denied(
+                "a store without auth",
+                &policies,
+                &defaulted(&no_auth),
+                &writer,
+            );
+            for (pointer, value) in *changes {
+                let mut s = store.clone();
+                set_pointer(&mut s, pointer, value.clone());
+                assert_denied(pointer, &policies, &defaulted(&s), &writer);
+            }
+        }
+    }
+}
+
+fn set_pointer(v: &mut Value, pointer: &str, value: Value) {
+    let (parent, last) = pointer.rsplit_once('/').unwrap();
+    let mut cur = v;
+    for part in parent.split('/').skip(1) {
+        if cur.get(part).is_none() {
+            cur[part] = json!({});
+        }
+        cur = cur.get_mut(part).unwrap();
+    }
+    cur[last] = value;
+}
+
+/// Option A stores differ per namespace (a Vault role per namespace): each
+/// namespace admits its own store and not its neighbour's.
+#[test]
+fn stores_are_pinned_per_namespace() {
+    let Some(kubectl) = kubectl() else { return };
+    let text = r#"version = 1
+[cluster]
+name = "c"
+platform = "generic"
+[providers.vault]
+kind = "vault"
+server = "https://vault.example.com:8200"
+[[teams]]
+name = "a"
+provider = "vault"
+prefix = "a/"
+namespaces = ["a1", "a2"]
+[[teams]]
+name = "b"
+provider = "vault"
+prefix = "b/"
+namespaces = ["b1"]
+"#;
+    let objects = overlay_objects(&kubectl, &generate_text(text));
+    let store = |ns: &str| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == "SecretStore" && ns_of(o) == ns)
+            .unwrap()
+            .clone()
+    };
+    let (a1, a2) = (store("a1"), store("a2"));
+    assert_ne!(
+        a1["spec"]["provider"], a2["spec"]["provider"],
+        "the fixture needs stores that differ"
+    );
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(text, engine));
+        let writer = Request::create("kubernetes-admin");
+        assert_admitted(&policies, &a1, &writer);
+        assert_admitted(&policies, &a2, &writer);
+        assert_denied(
+            "a1's store in a2",
+            &policies,
+            &in_ns(a1.clone(), "a2"),
+            &writer,
+        );
+        assert_denied(
+            "a2's store in a1",
+            &policies,
+            &in_ns(a2.clone(), "a1"),
+            &writer,
+        );
+    }
+}
+
 /// Issue 13 item 2: generators (objects of `generators.external-secrets.io`,
 /// a PushSecret `selector.generatorRef`, an ExternalSecret generator
 /// `sourceRef`) are refused in team namespaces unless `allow_generators`.
@@ -580,6 +963,69 @@ fn generator_kind_list_matches_the_crd() {
         assert!(
             model::KNOWN_KINDS.contains(&("generators.external-secrets.io", kind)),
             "{kind}"
+        );
+    }
+}
+
+/// The provider blocks are pinned from field lists kept as data: they must
+/// be the CRD's, defaults included, or a field a new ESO release adds could
+/// be set unchecked.
+#[test]
+fn store_field_lists_match_the_crd() {
+    use esogen::manifest::store_schema::{self, FieldDefault};
+    let Some(schema) = model::eso_schema("SecretStore") else {
+        return;
+    };
+    let spec = &schema["properties"]["spec"];
+    let mut crd_spec: Vec<&str> = spec["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "provider")
+        .collect();
+    crd_spec.sort_unstable();
+    let mut ours = store_schema::SPEC_FIELDS.to_vec();
+    ours.sort_unstable();
+    assert_eq!(ours, crd_spec, "SecretStore spec fields");
+    fn walk(schema: &Value, path: &str, out: &mut Vec<(String, Option<Value>)>) {
+        for (k, sub) in schema["properties"].as_object().into_iter().flatten() {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            out.push((here.clone(), sub.get("default").cloned()));
+            if sub["type"] == "object" && sub.get("properties").is_some() {
+                walk(sub, &here, out);
+            }
+        }
+    }
+    for key in store_schema::PINNED_PROVIDERS {
+        let mut crd = Vec::new();
+        walk(
+            &spec["properties"]["provider"]["properties"][*key],
+            "",
+            &mut crd,
+        );
+        crd.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut ours: Vec<(String, Option<Value>)> = store_schema::provider_fields(key)
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f.path.to_owned(),
+                    f.default.map(|d| match d {
+                        FieldDefault::Str(s) => json!(s),
+                        FieldDefault::Bool(b) => json!(b),
+                    }),
+                )
+            })
+            .collect();
+        ours.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            ours, crd,
+            "spec.provider.{key}: the field list and the CRD disagree"
         );
     }
 }

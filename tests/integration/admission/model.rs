@@ -4,9 +4,12 @@
 //! of every applying CEL expression with `object`, `oldObject` and `request`
 //! bound, by an independent CEL implementation (the `cel` crate).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
-use cel::{Context, Env, Value as CelValue, extensions};
+use cel::{Context, Env, Program, Value as CelValue, extensions};
 use esogen::tree::OutputTree;
 use serde_json::{Value, json};
 
@@ -224,6 +227,37 @@ fn env() -> Arc<Env> {
     .clone()
 }
 
+thread_local! {
+    /// Compiled expressions: the same few are evaluated against many objects.
+    static PROGRAMS: RefCell<HashMap<String, Rc<Program>>> = RefCell::new(HashMap::new());
+}
+
+fn compiled(expr: &str) -> Result<Rc<Program>, String> {
+    if let Some(p) = PROGRAMS.with(|c| c.borrow().get(expr).cloned()) {
+        return Ok(p);
+    }
+    let program = Rc::new(env().compile(expr).map_err(|e| format!("compile: {e:?}"))?);
+    PROGRAMS.with(|c| c.borrow_mut().insert(expr.to_owned(), program.clone()));
+    Ok(program)
+}
+
+/// `object`, `oldObject` and `request` bound for evaluation.
+fn bind(object: &Value, old: Option<&Value>, request: &Value) -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(env());
+    ctx.add_variable("object", object.clone()).unwrap();
+    ctx.add_variable("oldObject", old.cloned().unwrap_or(Value::Null))
+        .unwrap();
+    ctx.add_variable("request", request.clone()).unwrap();
+    ctx
+}
+
+fn run(expr: &str, ctx: &Context) -> Result<bool, String> {
+    match compiled(expr)?.execute(ctx) {
+        Ok(CelValue::Bool(b)) => Ok(b),
+        other => Err(format!("evaluated to {other:?}")),
+    }
+}
+
 /// Evaluates one expression to a boolean, or says why it did not.
 pub fn eval(
     expr: &str,
@@ -231,17 +265,7 @@ pub fn eval(
     old: Option<&Value>,
     request: &Value,
 ) -> Result<bool, String> {
-    let env = env();
-    let program = env.compile(expr).map_err(|e| format!("compile: {e:?}"))?;
-    let mut ctx = Context::with_env(env.clone());
-    ctx.add_variable("object", object.clone()).unwrap();
-    ctx.add_variable("oldObject", old.cloned().unwrap_or(Value::Null))
-        .unwrap();
-    ctx.add_variable("request", request.clone()).unwrap();
-    match program.execute(&ctx) {
-        Ok(CelValue::Bool(b)) => Ok(b),
-        other => Err(format!("evaluated to {other:?}")),
-    }
+    run(expr, &bind(object, old, request))
 }
 
 /// The API group and kind of an object.
@@ -312,6 +336,7 @@ pub fn admit(policies: &[Policy], object: &Value, request: &Request) -> Verdict 
         "name": object["metadata"]["name"],
         "userInfo": {"username": request.username},
     });
+    let ctx = bind(object, request.old.as_ref(), &req);
     let mut matched = 0;
     for p in policies {
         if !p.namespaces.iter().any(|n| n == ns) || !p.kinds.contains(&gk) {
@@ -319,7 +344,7 @@ pub fn admit(policies: &[Policy], object: &Value, request: &Request) -> Verdict 
         }
         matched += 1;
         for (expr, message) in &p.expressions {
-            match eval(expr, object, request.old.as_ref(), &req) {
+            match run(expr, &ctx) {
                 Ok(true) => {}
                 Ok(false) => return Verdict::Denied(format!("{}: {message}", p.origin)),
                 Err(e) => return Verdict::Denied(format!("{}: {expr}: {e}", p.origin)),
