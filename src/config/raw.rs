@@ -84,6 +84,11 @@ pub struct RawCluster {
     /// default false: the admission policies refuse them in team namespaces.
     #[schemars(with = "Option<bool>")]
     pub allow_generators: Option<Spanned<bool>>,
+    /// Kubernetes user names that may create and change SecretStores in
+    /// tenant namespaces; default: the GitOps controller's ServiceAccount
+    /// (none without `gitops`).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub store_writers: Option<Spanned<Vec<SStr>>>,
     /// ESO Helm chart version; default the version esogen is tested with.
     #[schemars(with = "Option<String>")]
     pub eso_chart_version: Option<SStr>,

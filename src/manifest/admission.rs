@@ -29,6 +29,7 @@ use super::k8s::{
     VapSpec,
 };
 use super::store_schema::{self, Field, FieldDefault};
+use crate::config::StoreWriter;
 use crate::plan::{StoreScope, TeamPlan};
 
 /// Every `spec.provider` key of ESO v2.9's SecretStore: a team's stores must
@@ -162,13 +163,16 @@ fn cel_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 /// What the generated ESO install serves and what the config allows, which
 /// decide what the policies match and admit.
 #[derive(Debug, Clone, Copy)]
-pub struct Scope {
+pub struct Scope<'a> {
     /// The PushSecret CRD is installed (something is pushed).
     pub push_secret: bool,
     /// The SecretStore CRD is installed (Option A).
     pub secret_store: bool,
     /// Tenants may use generators (`allow_generators`).
     pub allow_generators: bool,
+    /// Who may create or change SecretStores (`store_writers`); empty: no
+    /// identity check, only the pinning of the store's content.
+    pub store_writers: &'a [StoreWriter],
 }
 
 /// The store a team's objects must reference, and the provider its
@@ -187,10 +191,14 @@ pub struct TeamStore<'a> {
 /// One rule: CEL and its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
-    /// CEL over `object`.
+    /// CEL over `object` (and `oldObject` and `request` when
+    /// [`Rule::reads_request`]).
     pub expression: String,
     /// Shown on denial.
     pub message: String,
+    /// The rule reads `request.userInfo`, which exists only at admission:
+    /// Kyverno must not run it in background scans.
+    pub reads_request: bool,
 }
 
 impl Rule {
@@ -198,6 +206,7 @@ impl Rule {
         Self {
             expression,
             message,
+            reads_request: false,
         }
     }
 }
@@ -217,7 +226,7 @@ fn generator_ref_ok(var: &str) -> String {
 }
 
 /// The CEL rules for one team.
-pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
+pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
     let prefix = t.team.prefix.as_str();
     let team = t.team.name.as_str();
     let kind = match t.team.scope {
@@ -263,31 +272,31 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
         "; no sourceRef (no other store, no generator)"
     };
     let mut out = vec![
-        Rule {
-            expression: format!(
+        Rule::new(
+            format!(
                 "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, {data_item})"
             ),
-            message: format!(
+            format!(
                 "team {team}: every spec.data[].remoteRef.key must lie under `{prefix}` (no `..`, not the prefix itself){sources}"
             ),
-        },
-        Rule {
-            expression: format!(
+        ),
+        Rule::new(
+            format!(
                 "object.kind != 'ExternalSecret' || !has(object.spec.dataFrom) || object.spec.dataFrom.all(d, {data_from_item})"
             ),
-            message: format!(
+            format!(
                 "team {team}: every spec.dataFrom[] extract key and find path must lie under `{prefix}`{sources}"
             ),
-        },
-        Rule {
-            expression: format!(
+        ),
+        Rule::new(
+            format!(
                 "object.kind != 'ExternalSecret' || (has(object.spec.secretStoreRef) && (has(object.spec.secretStoreRef.kind) ? object.spec.secretStoreRef.kind : 'SecretStore') == {kind_lit} && object.spec.secretStoreRef.name == {store})"
             ),
-            message: format!(
+            format!(
                 "team {team}: ExternalSecrets must use the {kind} `{}`",
                 t.team.store
             ),
-        },
+        ),
     ];
     if scope.push_secret {
         let selector = if scope.allow_generators {
@@ -295,12 +304,12 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
         } else {
             "!has(object.spec.selector.generatorRef)"
         };
-        out.push(Rule {
-            expression: format!(
+        out.push(Rule::new(
+            format!(
                 "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && {selector} && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
                 key_ok("d.match.remoteRef.remoteKey", prefix)
             ),
-            message: format!(
+            format!(
                 "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`{}",
                 t.team.store,
                 if scope.allow_generators {
@@ -309,21 +318,22 @@ pub fn rules(t: &TeamStore, scope: Scope) -> Vec<Rule> {
                     ", from a Secret, not a generator"
                 }
             ),
-        });
+        ));
     }
     if has_store_rules(t, scope) {
         out.extend(store_rules(t));
+        if !scope.store_writers.is_empty() {
+            out.push(writer_rule(t, scope.store_writers));
+        }
     }
     if !scope.allow_generators {
-        out.push(Rule {
-            expression: format!(
+        out.push(Rule::new(
+            format!(
                 "!object.apiVersion.startsWith({})",
                 cel_string(&format!("{GENERATOR_GROUP}/"))
             ),
-            message: format!(
-                "team {team}: ESO generators are off in team namespaces (`allow_generators`)"
-            ),
-        });
+            format!("team {team}: ESO generators are off in team namespaces (`allow_generators`)"),
+        ));
     }
     out
 }
@@ -489,20 +499,73 @@ fn store_rules(t: &TeamStore) -> Vec<Rule> {
     ]
 }
 
+/// Who may create or change the team's SecretStores: the second defence,
+/// besides the pinning, so that even a store identical to the generated one
+/// comes only from the identity that applies the tree. An UPDATE that
+/// leaves `spec` alone is anyone's: it is ESO adding or removing its
+/// finalizer (or someone changing a label); the pinning still applies to it.
+fn writer_rule(t: &TeamStore, writers: &[StoreWriter]) -> Rule {
+    let mut users = Vec::new();
+    let mut who = Vec::new();
+    for w in writers {
+        match w {
+            StoreWriter::User(u) => users.push(u.as_str()),
+            StoreWriter::FluxTenantReconciler => who.push(format!(
+                "request.userInfo.username == 'system:serviceaccount:' + object.metadata.namespace + ':' + {}",
+                cel_string(super::platform::FLUX_TENANT_SA)
+            )),
+        }
+    }
+    if !users.is_empty() {
+        who.insert(
+            0,
+            format!(
+                "request.userInfo.username in {}",
+                cel_list(users.iter().copied())
+            ),
+        );
+    }
+    let named: Vec<String> = writers
+        .iter()
+        .map(|w| match w {
+            StoreWriter::User(u) => format!("`{u}`"),
+            StoreWriter::FluxTenantReconciler => format!(
+                "`system:serviceaccount:<namespace>:{}`",
+                super::platform::FLUX_TENANT_SA
+            ),
+        })
+        .collect();
+    Rule {
+        expression: format!(
+            "object.kind != 'SecretStore' || (request.operation == 'UPDATE' && object.spec == oldObject.spec) || {}",
+            who.join(" || ")
+        ),
+        message: format!(
+            "team {}: only {} may create or change SecretStores here (`store_writers`)",
+            t.team.name,
+            named.join(", ")
+        ),
+        reads_request: true,
+    }
+}
+
 /// Option A: the team's namespaces hold its SecretStores. In Option B the
 /// values install no SecretStore CRD (`crds.createSecretStore: false`), and
 /// ExternalSecrets and PushSecrets may name only the ClusterSecretStore, so
 /// a SecretStore there would reach nothing even where the chart installs the
 /// CRD anyway (v2.9.0 gates only the Cluster* and PushSecret CRDs on their
 /// `crds.create*` values, `hack/helm.generate.sh`).
-fn has_store_rules(t: &TeamStore, scope: Scope) -> bool {
+fn has_store_rules(t: &TeamStore, scope: Scope<'_>) -> bool {
     scope.secret_store && t.team.scope == StoreScope::PerNamespace
 }
 
 /// `(API group, kind, resource)` of every kind the team's policies match:
 /// the ESO kinds the generated install serves, and the generators when they
 /// are refused. Kyverno and the VAP match the same list.
-fn matched_kinds(t: &TeamStore, scope: Scope) -> Vec<(&'static str, &'static str, &'static str)> {
+fn matched_kinds(
+    t: &TeamStore,
+    scope: Scope<'_>,
+) -> Vec<(&'static str, &'static str, &'static str)> {
     let eso = "external-secrets.io";
     let mut out = vec![(eso, "ExternalSecret", "externalsecrets")];
     if scope.push_secret {
@@ -545,7 +608,7 @@ fn namespaces_selector(team: &TeamPlan) -> LabelSelector {
 /// The ValidatingAdmissionPolicy and its binding for one team.
 pub fn vap(
     t: &TeamStore,
-    scope: Scope,
+    scope: Scope<'_>,
 ) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding) {
     let meta = || ObjectMeta {
         name: name(t.team),
@@ -600,27 +663,30 @@ pub fn vap(
     (policy, binding)
 }
 
-/// The Kyverno ClusterPolicy for one team: the same CEL rules.
-pub fn kyverno(t: &TeamStore, scope: Scope) -> ClusterPolicy {
+fn cluster_policy(
+    name: String,
+    background: bool,
+    rule: &str,
+    kinds: Vec<String>,
+    t: &TeamStore,
+    rules: Vec<Rule>,
+) -> ClusterPolicy {
     ClusterPolicy {
         api_version: "kyverno.io/v1",
         kind: "ClusterPolicy",
         metadata: ObjectMeta {
-            name: name(t.team),
+            name,
             labels: managed_labels(),
             ..ObjectMeta::default()
         },
         spec: ClusterPolicySpec {
-            background: true,
+            background,
             rules: vec![KyvernoRule {
-                name: "team-prefix-and-store".into(),
+                name: rule.into(),
                 matcher: KyvernoMatch {
                     any: vec![KyvernoResourceFilter {
                         resources: KyvernoResources {
-                            kinds: matched_kinds(t, scope)
-                                .into_iter()
-                                .map(|(group, kind, _)| format!("{group}/*/{kind}"))
-                                .collect(),
+                            kinds,
                             namespaces: t.team.namespaces.iter().map(|n| n.to_string()).collect(),
                             operations: operations(),
                         },
@@ -629,7 +695,7 @@ pub fn kyverno(t: &TeamStore, scope: Scope) -> ClusterPolicy {
                 validate: KyvernoValidate {
                     failure_action: "Enforce",
                     cel: KyvernoCel {
-                        expressions: rules(t, scope)
+                        expressions: rules
                             .into_iter()
                             .map(|r| KyvernoExpression {
                                 expression: r.expression,
@@ -641,4 +707,37 @@ pub fn kyverno(t: &TeamStore, scope: Scope) -> ClusterPolicy {
             }],
         },
     }
+}
+
+/// The Kyverno ClusterPolicies for one team, with the VAP's expressions:
+/// `esogen-<team>` holds every rule on the object (background scans report
+/// existing objects too); `esogen-<team>-store-writers`, when SecretStore
+/// writers are checked, holds the rule that reads `request.userInfo`, which
+/// exists only at admission: Kyverno requires `background: false` for it.
+pub fn kyverno(t: &TeamStore, scope: Scope<'_>) -> Vec<ClusterPolicy> {
+    let (on_request, on_object): (Vec<Rule>, Vec<Rule>) =
+        rules(t, scope).into_iter().partition(|r| r.reads_request);
+    let kinds = matched_kinds(t, scope)
+        .into_iter()
+        .map(|(group, kind, _)| format!("{group}/*/{kind}"))
+        .collect();
+    let mut out = vec![cluster_policy(
+        name(t.team),
+        true,
+        "team-prefix-and-store",
+        kinds,
+        t,
+        on_object,
+    )];
+    if !on_request.is_empty() {
+        out.push(cluster_policy(
+            format!("{}-store-writers", name(t.team)),
+            false,
+            "store-writers",
+            vec!["external-secrets.io/*/SecretStore".into()],
+            t,
+            on_request,
+        ));
+    }
+    out
 }

@@ -374,6 +374,7 @@ fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
         push_secret: values.install_crds && values.crds.create_push_secret,
         secret_store: values.install_crds && values.crds.create_secret_store,
         allow_generators: plan.admission_settings.allow_generators,
+        store_writers: &plan.admission_settings.store_writers,
     };
     match plan.admission {
         Admission::None => return None,
@@ -384,7 +385,7 @@ fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
                 out.push(yaml(
                     format!("bases/admission/{file}"),
                     &format!(
-                        "team {}: keys under `{}` only, through its own store and provider",
+                        "team {}: keys under `{}` only, through its own store and provider; its SecretStores exactly as generated",
                         t.team.name, t.team.prefix
                     ),
                     vec![Object::Vap(Box::new(p)), Object::VapBinding(Box::new(b))],
@@ -398,12 +399,13 @@ fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
                 out.push(yaml(
                     format!("bases/admission/{file}"),
                     &format!(
-                        "team {}: keys under `{}` only, through its own store and provider",
+                        "team {}: keys under `{}` only, through its own store and provider; its SecretStores exactly as generated",
                         t.team.name, t.team.prefix
                     ),
-                    vec![Object::ClusterPolicy(Box::new(admission::kyverno(
-                        &t, scope,
-                    )))],
+                    admission::kyverno(&t, scope)
+                        .into_iter()
+                        .map(|p| Object::ClusterPolicy(Box::new(p)))
+                        .collect(),
                 ));
                 resources.push(file);
             }

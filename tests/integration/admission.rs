@@ -789,6 +789,127 @@ namespaces = ["b1"]
     }
 }
 
+/// Issue 13 item 2, second defence: only the GitOps controller's identity
+/// (configurable with `store_writers`) creates or changes SecretStores in
+/// tenant namespaces; ESO itself may still update the finalizers.
+#[test]
+fn only_the_gitops_identity_writes_stores() {
+    let Some(kubectl) = kubectl() else { return };
+    let tenant = "system:serviceaccount:payments:default";
+    let eso = "system:serviceaccount:external-secrets:external-secrets";
+
+    // Argo CD.
+    let text = read(&repo_root().join("tenants.toml"));
+    let objects = overlay_objects(&kubectl, &generate_text(&text));
+    let store = objects
+        .iter()
+        .find(|o| o["kind"] == "SecretStore" && ns_of(o) == "payments")
+        .unwrap();
+    let argo = "system:serviceaccount:argocd:argocd-application-controller";
+    for engine in Engine::ALL {
+        let tree = generate_for(&text, engine);
+        let policies = policies(&tree);
+        assert_admitted(&policies, store, &Request::create(argo));
+        assert_denied(
+            "a tenant creating the generated store",
+            &policies,
+            store,
+            &Request::create(tenant),
+        );
+        let mut finalized = store.clone();
+        finalized["metadata"]["finalizers"] = json!(["secretstore.externalsecrets.io/finalizer"]);
+        assert_admitted(&policies, &finalized, &Request::update(eso, store));
+        let mut changed = store.clone();
+        changed["spec"]["provider"]["aws"]["region"] = json!("us-east-1");
+        assert_denied(
+            "a tenant changing the spec",
+            &policies,
+            &changed,
+            &Request::update(tenant, store),
+        );
+        if engine == Engine::Kyverno {
+            // `request.userInfo` exists only at admission: the rule that reads
+            // it must not run in background scans.
+            for p in policies.iter().filter(|p| {
+                p.expressions
+                    .iter()
+                    .any(|(e, _)| e.contains("request.userInfo"))
+            }) {
+                assert_eq!(p.background, Some(false), "{}", p.origin);
+            }
+            assert!(
+                policies.iter().any(|p| p.background == Some(true)),
+                "the prefix rules keep their background scans"
+            );
+        }
+    }
+    // A custom list replaces the default.
+    let custom = with_cluster(
+        &text,
+        &[("store_writers", toml_edit::Value::from_iter(["ci-bot"]))],
+    );
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&custom, engine));
+        assert_admitted(&policies, store, &Request::create("ci-bot"));
+        assert_denied(
+            "Argo CD, no longer listed",
+            &policies,
+            store,
+            &Request::create(argo),
+        );
+    }
+
+    // Flux impersonating a per-tenant ServiceAccount.
+    let text = read(&repo_root().join("examples/flux/tenants.toml"));
+    let objects = overlay_objects(&kubectl, &generate_text(&text));
+    let store = objects
+        .iter()
+        .find(|o| o["kind"] == "SecretStore" && ns_of(o) == "web")
+        .unwrap();
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&text, engine));
+        assert_admitted(
+            &policies,
+            store,
+            &Request::create("system:serviceaccount:web:esogen-reconciler"),
+        );
+        assert_denied(
+            "another namespace's reconciler",
+            &policies,
+            store,
+            &Request::create("system:serviceaccount:api:esogen-reconciler"),
+        );
+        assert_denied(
+            "the kustomize-controller itself when it impersonates",
+            &policies,
+            store,
+            &Request::create("system:serviceaccount:flux-system:kustomize-controller"),
+        );
+    }
+    let plain = with_cluster(&text, &[("flux_impersonate", false.into())]);
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&plain, engine));
+        assert_admitted(
+            &policies,
+            store,
+            &Request::create("system:serviceaccount:flux-system:kustomize-controller"),
+        );
+        assert_denied("a tenant", &policies, store, &Request::create(tenant));
+    }
+
+    // Without GitOps only the pinning applies.
+    let text = read(&repo_root().join("examples/vault/tenants.toml"));
+    let objects = overlay_objects(&kubectl, &generate_text(&text));
+    let store = objects
+        .iter()
+        .find(|o| o["kind"] == "SecretStore" && ns_of(o) == "payments")
+        .unwrap();
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&text, engine));
+        assert_admitted(&policies, store, &Request::create(tenant));
+    }
+}
+
 /// Issue 13 item 2: generators (objects of `generators.external-secrets.io`,
 /// a PushSecret `selector.generatorRef`, an ExternalSecret generator
 /// `sourceRef`) are refused in team namespaces unless `allow_generators`.
@@ -884,13 +1005,19 @@ fn policies_match_only_kinds_whose_crds_are_installed() {
                     "{name}: the prefix rules report existing objects too (background scans)"
                 );
             }
-            for p in &policies {
+            let es = (
+                "external-secrets.io".to_owned(),
+                "ExternalSecret".to_owned(),
+            );
+            for ns in policies.iter().flat_map(|p| &p.namespaces) {
                 assert!(
-                    p.kinds
-                        .contains(&("external-secrets.io".into(), "ExternalSecret".into())),
-                    "{name}: {} must cover ExternalSecrets",
-                    p.origin
+                    policies
+                        .iter()
+                        .any(|p| p.namespaces.contains(ns) && p.kinds.contains(&es)),
+                    "{name} {engine:?}: no policy covers ExternalSecrets in {ns}"
                 );
+            }
+            for p in &policies {
                 for (_, kind) in &p.kinds {
                     assert!(
                         installed(kind),
