@@ -8,6 +8,9 @@
 //! cannot drop `auth` (ESO would fall back to the controller's own
 //! credentials) or point it at another role, region, server or vault; and
 //! that no generator object is created there (unless `allow_generators`).
+//! On Azure Key Vault, whose names are case-insensitive and whose find lists
+//! the whole vault, keys are compared with case folded and a find must carry
+//! a name regexp anchored at the escaped prefix.
 //! The same expressions drive a ValidatingAdmissionPolicy or a Kyverno
 //! ClusterPolicy.
 //!
@@ -188,6 +191,13 @@ pub struct TeamStore<'a> {
     pub stores: BTreeMap<String, Value>,
 }
 
+impl TeamStore<'_> {
+    /// Key Vault: names compared with case folded, finds scoped by name.
+    fn is_azure(&self) -> bool {
+        self.provider.0 == "azurekv"
+    }
+}
+
 /// One rule: CEL and its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -211,9 +221,39 @@ impl Rule {
     }
 }
 
-fn key_ok(var: &str, prefix: &str) -> String {
-    let p = cel_string(prefix);
-    format!("({var}.startsWith({p}) && {var} != {p} && {var}.split('/').all(s, s != '..'))")
+/// A key (a CEL string expression) inside the prefix: starts with it, is not
+/// the prefix itself, and has no `..` segment. With `fold`, compared in
+/// lower case on both sides, as Key Vault compares names: `WEB-DB` is the
+/// secret `web-db`, and `WEB-` is the prefix itself.
+fn key_ok(var: &str, prefix: &str, fold: bool) -> String {
+    let (k, p) = if fold {
+        (
+            format!("{var}.lowerAscii()"),
+            cel_string(&prefix.to_ascii_lowercase()),
+        )
+    } else {
+        (var.to_owned(), cel_string(prefix))
+    };
+    format!("({k}.startsWith({p}) && {k} != {p} && {var}.split('/').all(s, s != '..'))")
+}
+
+/// A Go regexp (a CEL string expression) whose every match starts with the
+/// prefix, as the generated Azure find carries it: `^`, then the prefix
+/// escaped as `regex::escape` does it (RE2 reads `\` followed by
+/// punctuation as that character), compared with case folded like the key,
+/// then a rest that cannot widen the match: no `|` anywhere (`^p|.*` is an
+/// alternation at the top level that matches everything; refusing every
+/// `|` is simpler than parsing groups), no quantifier right after the
+/// prefix (`?`, `*`, `+` or `{` would make its last character optional or
+/// repeated), and as many `(` as `)` (an unbalanced group does not compile
+/// in RE2 anyway; refused rather than relied on).
+fn anchored_regexp(var: &str, prefix: &str) -> String {
+    let anchor = format!("^{}", regex::escape(prefix)).to_ascii_lowercase();
+    let rest = format!("{var}.substring({})", anchor.chars().count());
+    format!(
+        "({var}.lowerAscii().startsWith({}) && !{var}.contains('|') && ['?', '*', '+', '{{'].all(q, !{rest}.startsWith(q)) && {var}.split('(').size() == {var}.split(')').size())",
+        cel_string(&anchor)
+    )
 }
 
 /// A `sourceRef` naming a generator in the namespace: not another store,
@@ -235,10 +275,21 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
     };
     let store = cel_string(t.team.store.as_str());
     let kind_lit = cel_string(kind);
-    let find_path = format!(
-        "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
-        p = cel_string(prefix)
-    );
+    let fold = t.is_azure();
+    let find_path = if fold {
+        // ESO's Key Vault find lists the whole vault and filters by name
+        // (and tags) only: `find.path` is ignored, the name regexp is the
+        // only scope (providers/v1/azure/keyvault/keyvault.go).
+        format!(
+            "(has(d.find.name) && has(d.find.name.regexp) && {})",
+            anchored_regexp("d.find.name.regexp", prefix)
+        )
+    } else {
+        format!(
+            "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
+            p = cel_string(prefix)
+        )
+    };
     // A generator's output comes from the generator, not the provider: with
     // `allow_generators` such an entry names one, else it is refused like
     // any other `sourceRef` (which could also name another store).
@@ -246,17 +297,17 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
         format!(
             "(has(d.sourceRef) ? {} : {})",
             generator_ref_ok("d.sourceRef"),
-            key_ok("d.remoteRef.key", prefix)
+            key_ok("d.remoteRef.key", prefix, fold)
         )
     } else {
         format!(
             "(!has(d.sourceRef) && {})",
-            key_ok("d.remoteRef.key", prefix)
+            key_ok("d.remoteRef.key", prefix, fold)
         )
     };
     let provider_source = format!(
         "((has(d.extract) || has(d.find)) && (!has(d.extract) || {}) && (!has(d.find) || {find_path}))",
-        key_ok("d.extract.key", prefix)
+        key_ok("d.extract.key", prefix, fold)
     );
     let data_from_item = if scope.allow_generators {
         format!(
@@ -265,6 +316,14 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
         )
     } else {
         format!("(!has(d.sourceRef) && {provider_source})")
+    };
+    let (key_note, find_note) = if fold {
+        (
+            "; compared case-insensitively, as Key Vault names are",
+            " (keys compared case-insensitively; a find needs `name.regexp` anchored at the escaped prefix, as Key Vault ignores `find.path`)",
+        )
+    } else {
+        ("", "")
     };
     let sources = if scope.allow_generators {
         "; a sourceRef only to a generator in the namespace"
@@ -277,7 +336,7 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
                 "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, {data_item})"
             ),
             format!(
-                "team {team}: every spec.data[].remoteRef.key must lie under `{prefix}` (no `..`, not the prefix itself){sources}"
+                "team {team}: every spec.data[].remoteRef.key must lie under `{prefix}` (no `..`, not the prefix itself{key_note}){sources}"
             ),
         ),
         Rule::new(
@@ -285,7 +344,7 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
                 "object.kind != 'ExternalSecret' || !has(object.spec.dataFrom) || object.spec.dataFrom.all(d, {data_from_item})"
             ),
             format!(
-                "team {team}: every spec.dataFrom[] extract key and find path must lie under `{prefix}`{sources}"
+                "team {team}: every spec.dataFrom[] extract key and find must lie under `{prefix}`{find_note}{sources}"
             ),
         ),
         Rule::new(
@@ -307,7 +366,7 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
         out.push(Rule::new(
             format!(
                 "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && {selector} && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
-                key_ok("d.match.remoteRef.remoteKey", prefix)
+                key_ok("d.match.remoteRef.remoteKey", prefix, fold)
             ),
             format!(
                 "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`{}",

@@ -980,6 +980,110 @@ fn generators_are_refused_unless_allowed() {
     }
 }
 
+/// Issue 13 item 5: Azure ignores `find.path` and lists the whole vault, so
+/// a find must carry `name.regexp` anchored at the escaped prefix with
+/// nothing after it that could widen the match; Key Vault names are
+/// case-insensitive, so the prefix is compared with case folded.
+#[test]
+fn azure_finds_are_anchored_at_the_prefix() {
+    let text = read(&repo_root().join("examples/azure-key-vault/tenants.toml"));
+    let user = Request::create("kubernetes-admin");
+    let prefix = "web-";
+    let escaped = regex::escape(prefix);
+    let find = |regexp: Option<&str>, path: Option<&str>| {
+        let mut f = json!({});
+        if let Some(r) = regexp {
+            f["name"] = json!({"regexp": r});
+        }
+        if let Some(p) = path {
+            f["path"] = json!(p);
+        }
+        defaulted(&in_ns(
+            es("SecretStore", "kv-web", &[], json!([{"find": f}])),
+            "web",
+        ))
+    };
+    let key = |k: &str| {
+        defaulted(&in_ns(
+            es("SecretStore", "kv-web", &[k], Value::Null),
+            "web",
+        ))
+    };
+    for engine in Engine::ALL {
+        let policies = policies(&generate_for(&text, engine));
+        for ok in [
+            find(Some(&format!("^{escaped}")), None),
+            find(Some(&format!("^{escaped}")), Some(prefix)),
+            find(Some(&format!("^{escaped}[a-z]+$")), Some(prefix)),
+            find(Some(&format!("^{}", regex::escape("WEB-"))), None),
+            key("web-session-key"),
+            key("WEB-Session-Key"),
+        ] {
+            assert_admitted(&policies, &ok, &user);
+            // What is admitted matches only names inside the prefix, read
+            // as Key Vault does, case-insensitively (the `regex` crate
+            // agrees with RE2 on these).
+            if let Some(r) = ok["spec"]["dataFrom"][0]["find"]["name"]["regexp"].as_str() {
+                let re = regex::Regex::new(r).unwrap();
+                for name in [
+                    "web-db", "WEB-db", "data-db", "web", "webx-db", "x-web-db", "we-b",
+                ] {
+                    if re.is_match(name) {
+                        assert!(
+                            name.to_lowercase().starts_with(prefix),
+                            "{r} matches {name}"
+                        );
+                    }
+                }
+            }
+        }
+        let denied = [
+            ("no name regexp", find(None, Some(prefix))),
+            ("tags only", {
+                let mut o = find(None, None);
+                o["spec"]["dataFrom"][0]["find"]["tags"] = json!({"team": "web"});
+                o
+            }),
+            ("unanchored", find(Some(&escaped), Some(prefix))),
+            ("unescaped prefix", find(Some("^web-"), None)),
+            ("case trick, unescaped", find(Some("^WEB-"), None)),
+            ("anchored elsewhere", find(Some("^data\\-"), None)),
+            ("match anything", find(Some(".*"), None)),
+            ("alternation", find(Some(&format!("^{escaped}|.*")), None)),
+            (
+                "any alternation",
+                find(Some(&format!("^{escaped}(db|cache)")), None),
+            ),
+            (
+                "nested alternation",
+                find(Some(&format!("^{escaped}(a|.*)")), None),
+            ),
+            (
+                "unbalanced group",
+                find(Some(&format!("^{escaped})|(.*")), None),
+            ),
+            (
+                "quantifier on the prefix",
+                find(Some(&format!("^{escaped}?")), None),
+            ),
+            (
+                "star on the prefix",
+                find(Some(&format!("^{escaped}*")), None),
+            ),
+            (
+                "repeat on the prefix",
+                find(Some(&format!("^{escaped}{{0}}")), None),
+            ),
+            ("key equal to the prefix, other case", key("WEB-")),
+            ("another vault's prefix", key("data-warehouse")),
+            ("object type in the key", key("cert/web-tls")),
+        ];
+        for (what, o) in &denied {
+            assert_denied(what, &policies, o, &user);
+        }
+    }
+}
+
 /// Issue 13 item 3: a Kyverno policy that matches a kind whose CRD the
 /// generated ESO values do not install is rejected or stays not ready, and
 /// then enforces nothing. Every kind matched (and, alike, every VAP
