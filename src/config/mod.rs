@@ -37,6 +37,12 @@ pub const DEFAULT_ARGOCD_NAMESPACE: &str = "argocd";
 pub const DEFAULT_FLUX_NAMESPACE: &str = "flux-system";
 /// Default branch GitOps syncs.
 pub const DEFAULT_REVISION: &str = "main";
+/// The ServiceAccount of Argo CD's application controller, which applies
+/// every Application's objects (in `argocd_namespace`).
+pub const ARGOCD_APPLICATION_CONTROLLER: &str = "argocd-application-controller";
+/// The ServiceAccount of Flux's kustomize-controller (in `flux_namespace`),
+/// which applies Kustomizations that impersonate no one.
+pub const FLUX_KUSTOMIZE_CONTROLLER: &str = "kustomize-controller";
 /// Default namespace of the monitoring agent allowed to scrape ESO.
 pub const DEFAULT_MONITORING_NAMESPACE: &str = "monitoring";
 
@@ -132,6 +138,9 @@ pub struct Cluster {
     pub gitops: GitOps,
     /// In-cluster enforcement of the prefix rule.
     pub admission: Admission,
+    /// What the admission policies let tenants do besides the generated
+    /// objects.
+    pub admission_settings: AdmissionSettings,
     /// How ESO itself is installed and fenced.
     pub eso: EsoInstall,
     /// The `[cluster]` table.
@@ -193,6 +202,36 @@ pub enum Admission {
     Kyverno,
     /// None.
     None,
+}
+
+/// What the admission policies let tenants do besides applying the
+/// generated objects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AdmissionSettings {
+    /// `allow_generators` (default false): tenants may create ESO generators
+    /// (`generators.external-secrets.io`) in their namespaces and reference
+    /// them from ExternalSecrets and PushSecrets. Off by default: several
+    /// generators (ECR, STS, Vault dynamic secrets, ...) authenticate on
+    /// their own, past the team prefix and the provider identity.
+    pub allow_generators: bool,
+    /// `store_writers`: who may create and change SecretStores in tenant
+    /// namespaces. Default: the GitOps controller's identity (Argo CD's
+    /// application controller, Flux's kustomize-controller, or with
+    /// `flux_impersonate` the ServiceAccount Flux impersonates there); empty
+    /// without GitOps, which leaves only the pinning of the store's content.
+    pub store_writers: Vec<StoreWriter>,
+}
+
+/// One identity allowed to write SecretStores in tenant namespaces, as the
+/// API server names it in `request.userInfo.username`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StoreWriter {
+    /// A user name, such as
+    /// `system:serviceaccount:argocd:argocd-application-controller`.
+    User(String),
+    /// The per-tenant ServiceAccount Flux impersonates, in the store's own
+    /// namespace (`flux_impersonate`).
+    FluxTenantReconciler,
 }
 
 /// ESO install settings.

@@ -80,6 +80,15 @@ pub struct RawCluster {
     /// `vap` (default), `kyverno` or `none`.
     #[schemars(with = "Option<String>")]
     pub admission: Option<SStr>,
+    /// Let tenants use ESO generators (`generators.external-secrets.io`);
+    /// default false: the admission policies refuse them in team namespaces.
+    #[schemars(with = "Option<bool>")]
+    pub allow_generators: Option<Spanned<bool>>,
+    /// Kubernetes user names that may create and change SecretStores in
+    /// tenant namespaces; default: the GitOps controller's ServiceAccount
+    /// (none without `gitops`).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub store_writers: Option<Spanned<Vec<SStr>>>,
     /// ESO Helm chart version; default the version esogen is tested with.
     #[schemars(with = "Option<String>")]
     pub eso_chart_version: Option<SStr>,

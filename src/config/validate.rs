@@ -12,11 +12,11 @@ use super::types::{
     ProviderName, RemoteKey, TeamName,
 };
 use super::{
-    Admission, CONFIG_VERSION, Cluster, Config, DEFAULT_ARGOCD_NAMESPACE,
-    DEFAULT_ESO_CHART_VERSION, DEFAULT_ESO_NAMESPACE, DEFAULT_FLUX_NAMESPACE,
-    DEFAULT_MONITORING_NAMESPACE, DEFAULT_REFRESH_INTERVAL, DEFAULT_REVISION, EsoInstall, GitOps,
-    GitSource, Platform, Provider, RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting,
-    Team,
+    ARGOCD_APPLICATION_CONTROLLER, Admission, AdmissionSettings, CONFIG_VERSION, Cluster, Config,
+    DEFAULT_ARGOCD_NAMESPACE, DEFAULT_ESO_CHART_VERSION, DEFAULT_ESO_NAMESPACE,
+    DEFAULT_FLUX_NAMESPACE, DEFAULT_MONITORING_NAMESPACE, DEFAULT_REFRESH_INTERVAL,
+    DEFAULT_REVISION, EsoInstall, FLUX_KUSTOMIZE_CONTROLLER, GitOps, GitSource, Platform, Provider,
+    RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting, StoreWriter, Team,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::naming::{PatternError, VARIABLES};
@@ -491,6 +491,7 @@ impl Validator {
             .map(|l| l.value),
         };
         let eso = self.eso_install(c);
+        let store_writers = self.store_writers(c, gitops.as_ref());
         Some(Cluster {
             name: name?,
             platform: platform?,
@@ -499,6 +500,10 @@ impl Validator {
             eso_namespace: eso_namespace?,
             gitops: gitops?,
             admission: admission?,
+            admission_settings: AdmissionSettings {
+                allow_generators: c.allow_generators.as_ref().is_some_and(|b| *b.get_ref()),
+                store_writers: store_writers?,
+            },
             eso: eso?,
             span: self.span(raw),
         })
@@ -671,6 +676,65 @@ impl Validator {
             }
             Kind::None => Some(GitOps::None),
         }
+    }
+
+    /// `store_writers`, or the identity that applies the tree by default.
+    fn store_writers(
+        &mut self,
+        c: &super::raw::RawCluster,
+        gitops: Option<&GitOps>,
+    ) -> Option<Vec<StoreWriter>> {
+        let Some(list) = &c.store_writers else {
+            let sa = |ns: &NamespaceName, name: &str| {
+                StoreWriter::User(format!("system:serviceaccount:{ns}:{name}"))
+            };
+            return Some(match gitops? {
+                GitOps::None => Vec::new(),
+                GitOps::ArgoCd { namespace, .. } => {
+                    vec![sa(namespace, ARGOCD_APPLICATION_CONTROLLER)]
+                }
+                GitOps::Flux {
+                    impersonate: true, ..
+                } => vec![StoreWriter::FluxTenantReconciler],
+                GitOps::Flux { namespace, .. } => vec![sa(namespace, FLUX_KUSTOMIZE_CONTROLLER)],
+            });
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for w in list.get_ref() {
+            let v = w.get_ref();
+            if v.is_empty() || v.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
+                ok = false;
+                let span = self.span(w);
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        if v.is_empty() {
+                            "an empty string is not a Kubernetes user name".to_owned()
+                        } else {
+                            format!("`{}` is not a Kubernetes user name", shown(v))
+                        },
+                    )
+                    .at(&span)
+                    .help("such as `system:serviceaccount:argocd:argocd-application-controller`"),
+                );
+            } else {
+                out.push(StoreWriter::User(v.clone()));
+            }
+        }
+        if ok && out.is_empty() {
+            let span = self.span(list);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "`store_writers` is empty, so nobody could apply the generated SecretStores",
+                )
+                .at(&span)
+                .help("list the identity that applies the tree, or remove the key for the GitOps controller's own"),
+            );
+            ok = false;
+        }
+        ok.then_some(out)
     }
 
     fn eso_install(&mut self, c: &super::raw::RawCluster) -> Option<EsoInstall> {

@@ -167,6 +167,8 @@ fn global_fingerprint(plan: &Plan) -> Vec<u8> {
         gitops,
         admission,
         eso,
+        // Read only by the admission policies, global files.
+        admission_settings: _,
         // The units themselves and the global files' inputs.
         stores: _,
         namespaces: _,
@@ -246,7 +248,9 @@ fn is_argo(plan: &Plan) -> bool {
     matches!(plan.gitops, crate::config::GitOps::ArgoCd { .. })
 }
 
-fn store_context(store: &StorePlan) -> StoreContext {
+/// What a store's provider block needs from its placement; also read by the
+/// admission rules, which pin the block they generate.
+pub(super) fn store_context(store: &StorePlan) -> StoreContext {
     StoreContext {
         sa_name: store.service_account.name.clone(),
         namespace: match &store.placement {

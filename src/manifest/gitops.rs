@@ -376,6 +376,8 @@ pub struct KyvernoExpression {
 }
 
 /// ESO Helm chart values esogen sets: what the config does not use is off.
+/// Keys as in the chart's `deploy/charts/external-secrets/values.yaml`
+/// (ESO v2.9.0).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct EsoValues {
@@ -394,6 +396,9 @@ pub struct EsoValues {
     pub process_push_secret: bool,
     /// Reconcile SecretStores.
     pub process_secret_store: bool,
+    /// Read ClusterGenerators: always false. A ClusterGenerator serves every
+    /// namespace, with credentials of its own, past the team prefixes.
+    pub process_cluster_generator: bool,
     /// RBAC.
     pub rbac: EsoRbac,
 }
@@ -412,6 +417,9 @@ pub struct EsoCrds {
     pub create_push_secret: bool,
     /// SecretStore CRD.
     pub create_secret_store: bool,
+    /// ClusterGenerator CRD: always false, like `processClusterGenerator`
+    /// (the chart asks for both together).
+    pub create_cluster_generator: bool,
 }
 
 /// `rbac`.
@@ -420,6 +428,14 @@ pub struct EsoCrds {
 pub struct EsoRbac {
     /// Always false: token creation is granted per ServiceAccount instead.
     pub service_account_token_create: bool,
+    /// Always false. The chart's default labels a ClusterRole with write
+    /// access to every ESO kind (stores and generators included) for
+    /// aggregation into the built-in `edit` role, so anyone who may edit a
+    /// namespace could write its SecretStore (`templates/rbac.yaml`).
+    pub aggregate_to_edit: bool,
+    /// Always false, for the same reason: the same ClusterRole is also
+    /// aggregated into `admin`, the role namespace owners usually get.
+    pub aggregate_to_admin: bool,
 }
 
 /// Labels every esogen object carries.

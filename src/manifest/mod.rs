@@ -11,6 +11,7 @@ pub mod k8s;
 pub mod kustomize;
 pub mod platform;
 pub mod policy;
+pub mod store_schema;
 
 use serde::Serialize;
 

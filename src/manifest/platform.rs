@@ -33,6 +33,11 @@ pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 
 /// Helm values: reconcilers and CRDs the config does not use are off, and
 /// token creation is granted per ServiceAccount instead of cluster-wide.
+/// Tenants get no write access to ESO kinds through the built-in `edit` and
+/// `admin` roles: the GitOps controller applies what esogen generates, and
+/// the admission policies check it. Keys and defaults checked against the
+/// ESO v2.9.0 chart (`deploy/charts/external-secrets/values.yaml`,
+/// `templates/rbac.yaml`).
 pub fn eso_values(plan: &Plan) -> EsoValues {
     let cluster = plan.scope.scope == StoreScope::Cluster;
     let push = plan.uses_push();
@@ -44,14 +49,18 @@ pub fn eso_values(plan: &Plan) -> EsoValues {
             create_cluster_push_secret: false,
             create_push_secret: push,
             create_secret_store: !cluster,
+            create_cluster_generator: false,
         },
         process_cluster_store: cluster,
         process_cluster_external_secret: false,
         process_cluster_push_secret: false,
         process_push_secret: push,
         process_secret_store: !cluster,
+        process_cluster_generator: false,
         rbac: EsoRbac {
             service_account_token_create: false,
+            aggregate_to_edit: false,
+            aggregate_to_admin: false,
         },
     }
 }
@@ -329,7 +338,29 @@ fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
                     namespace: None,
                 })
                 .kind_key();
-            Some(TeamStore { team: t, provider })
+            // Option A: the provider block each namespace's SecretStore gets,
+            // exactly as the overlays render it, for the admission rules to
+            // pin.
+            let stores = t
+                .namespaces
+                .iter()
+                .filter_map(|n| {
+                    let s = index.get(&(t.store.as_str(), n.as_str()))?;
+                    let StorePlacement::Namespace(_) = s.placement else {
+                        return None;
+                    };
+                    let block = s.backend.store_provider(&super::build::store_context(s));
+                    // Plain strings and booleans: cannot fail. Were it to, a
+                    // null block pins nothing and admits no store.
+                    let block = serde_json::to_value(block).unwrap_or(serde_json::Value::Null);
+                    Some((n.to_string(), block))
+                })
+                .collect();
+            Some(TeamStore {
+                team: t,
+                provider,
+                stores,
+            })
         })
         .collect()
 }
@@ -337,16 +368,24 @@ fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
 fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
     let mut out = Vec::new();
     let mut resources = Vec::new();
+    // The policies match only what the generated install serves.
+    let values = eso_values(plan);
+    let scope = admission::Scope {
+        push_secret: values.install_crds && values.crds.create_push_secret,
+        secret_store: values.install_crds && values.crds.create_secret_store,
+        allow_generators: plan.admission_settings.allow_generators,
+        store_writers: &plan.admission_settings.store_writers,
+    };
     match plan.admission {
         Admission::None => return None,
         Admission::Vap => {
             for t in team_stores(plan) {
                 let file = format!("vap-{}.yaml", t.team.name);
-                let (p, b) = admission::vap(&t);
+                let (p, b) = admission::vap(&t, scope);
                 out.push(yaml(
                     format!("bases/admission/{file}"),
                     &format!(
-                        "team {}: keys under `{}` only, through its own store and provider",
+                        "team {}: keys under `{}` only, through its own store and provider; its SecretStores exactly as generated",
                         t.team.name, t.team.prefix
                     ),
                     vec![Object::Vap(Box::new(p)), Object::VapBinding(Box::new(b))],
@@ -360,10 +399,13 @@ fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
                 out.push(yaml(
                     format!("bases/admission/{file}"),
                     &format!(
-                        "team {}: keys under `{}` only, through its own store and provider",
+                        "team {}: keys under `{}` only, through its own store and provider; its SecretStores exactly as generated",
                         t.team.name, t.team.prefix
                     ),
-                    vec![Object::ClusterPolicy(Box::new(admission::kyverno(&t)))],
+                    admission::kyverno(&t, scope)
+                        .into_iter()
+                        .map(|p| Object::ClusterPolicy(Box::new(p)))
+                        .collect(),
                 ));
                 resources.push(file);
             }

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::config::types::{ClusterName, NamespaceName, ObjectName, ProviderName, TeamName};
-use crate::config::{Admission, Config, EsoInstall, GitOps, Platform, SecretSource};
+use crate::config::{
+    Admission, AdmissionSettings, Config, EsoInstall, GitOps, Platform, SecretSource,
+};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::provider::{Backend, Decision, IdentityRequest};
 pub use tenancy::{ScopeDecision, StoreScope};
@@ -37,6 +39,9 @@ pub struct Plan {
     pub gitops: GitOps,
     /// How the prefix rule is enforced in the cluster.
     pub admission: Admission,
+    /// What the admission policies let tenants do besides the generated
+    /// objects.
+    pub admission_settings: AdmissionSettings,
     /// How ESO is installed and fenced.
     pub eso: EsoInstall,
 }
@@ -328,6 +333,7 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
         teams,
         gitops: config.cluster.gitops.clone(),
         admission: config.cluster.admission,
+        admission_settings: config.cluster.admission_settings.clone(),
         eso: config.cluster.eso.clone(),
         source_name: config.source_name.clone(),
         cluster: config.cluster.name.value.clone(),

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::common::{
-    generate, kubectl, kustomization_dirs, kustomize, parse_yaml_docs, repo_root, write_tree,
+    all_good_configs, generate, kubectl, kustomization_dirs, kustomize, parse_yaml_docs, repo_root,
+    write_tree,
 };
 
 fn docs(tree: &esogen::tree::OutputTree, path: &str) -> Vec<Value> {
@@ -147,6 +148,22 @@ fn helm_values_follow_what_the_config_uses() {
     assert_eq!(v["processClusterStore"], true);
     assert_eq!(v["processSecretStore"], false);
     assert_eq!(v["crds"]["createSecretStore"], false);
+}
+
+/// Issue 13 item 2: the chart's defaults aggregate write access to every ESO
+/// kind into the built-in `edit` and `admin` roles, so a tenant could write
+/// its own SecretStore; and ClusterGenerators would serve every namespace.
+/// The generated values turn both off, whatever the config.
+#[test]
+fn helm_values_give_tenants_no_write_access_to_eso_kinds() {
+    for (name, path) in all_good_configs() {
+        let tree = generate(&path);
+        let v = &docs(&tree, "bases/eso/values.yaml")[0];
+        assert_eq!(v["rbac"]["aggregateToEdit"], false, "{name}");
+        assert_eq!(v["rbac"]["aggregateToAdmin"], false, "{name}");
+        assert_eq!(v["processClusterGenerator"], false, "{name}");
+        assert_eq!(v["crds"]["createClusterGenerator"], false, "{name}");
+    }
 }
 
 #[test]
