@@ -285,8 +285,10 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
             anchored_regexp("d.find.name.regexp", prefix)
         )
     } else {
+        // Folder providers (Vault, Parameter Store) get the folder without
+        // its slash, so the prefix's own folder is `prefix` minus `/`.
         format!(
-            "(has(d.find.path) && d.find.path.startsWith({p}) && d.find.path.split('/').all(s, s != '..'))",
+            "(has(d.find.path) && (d.find.path.startsWith({p}) || d.find.path + '/' == {p}) && d.find.path.split('/').all(s, s != '..'))",
             p = cel_string(prefix)
         )
     };
