@@ -360,3 +360,31 @@ pub fn kustomization_dirs(tree: &OutputTree) -> Vec<String> {
         .filter_map(|(p, _)| p.strip_suffix("/kustomization.yaml").map(str::to_owned))
         .collect()
 }
+
+/// Every `path "..." { capabilities = [...] }` block of a Vault policy,
+/// parsed by hcl-rs (an independent HCL parser).
+pub fn vault_policy_paths(text: &str) -> Vec<(String, Vec<String>)> {
+    let body: hcl::Body = hcl::from_str(text).expect("the policy is valid HCL");
+    body.blocks()
+        .map(|b| {
+            assert_eq!(b.identifier(), "path", "only path blocks");
+            let label = b.labels().first().expect("path label").as_str().to_owned();
+            let caps: Vec<String> = b
+                .body()
+                .attributes()
+                .find(|a| a.key() == "capabilities")
+                .map(|a| match a.expr() {
+                    hcl::Expression::Array(items) => items
+                        .iter()
+                        .map(|e| match e {
+                            hcl::Expression::String(s) => s.clone(),
+                            other => panic!("capability {other:?}"),
+                        })
+                        .collect(),
+                    other => panic!("capabilities {other:?}"),
+                })
+                .expect("capabilities");
+            (label, caps)
+        })
+        .collect()
+}

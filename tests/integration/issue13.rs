@@ -528,21 +528,12 @@ fn issue_13_vault_push_can_write_metadata() {
     );
     let (tree, _) = generate(&text).unwrap_or_else(|e| panic!("{e:?}"));
     let hcl = String::from_utf8_lossy(first_file(&tree, "/v.vault-policy.hcl")).into_owned();
-    let body: hcl::Body = hcl::from_str(&hcl).expect("HCL");
+    let paths = crate::common::vault_policy_paths(&hcl);
     let caps = |path: &str| -> Vec<String> {
-        body.blocks()
-            .find(|b| b.labels().first().map(|l| l.as_str()) == Some(path))
-            .and_then(|b| b.body().attributes().find(|a| a.key() == "capabilities"))
-            .map(|a| match a.expr() {
-                hcl::Expression::Array(items) => items
-                    .iter()
-                    .map(|e| match e {
-                        hcl::Expression::String(s) => s.clone(),
-                        other => panic!("{other:?}"),
-                    })
-                    .collect(),
-                other => panic!("{other:?}"),
-            })
+        paths
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, c)| c.clone())
             .unwrap_or_default()
     };
     assert_eq!(

@@ -34,32 +34,7 @@ fn vault_config(version: u8, prefixes: &[&str], extra: &str) -> String {
     s
 }
 
-/// Every `path "..."` block of a Vault policy, parsed by hcl-rs.
-fn policy_paths(text: &str) -> Vec<(String, Vec<String>)> {
-    let body: hcl::Body = hcl::from_str(text).expect("the policy is valid HCL");
-    body.blocks()
-        .map(|b| {
-            assert_eq!(b.identifier(), "path");
-            let label = b.labels().first().expect("path label").as_str().to_owned();
-            let caps: Vec<String> = b
-                .body()
-                .attributes()
-                .find(|a| a.key() == "capabilities")
-                .map(|a| match a.expr() {
-                    hcl::Expression::Array(items) => items
-                        .iter()
-                        .map(|e| match e {
-                            hcl::Expression::String(s) => s.clone(),
-                            other => panic!("capability {other:?}"),
-                        })
-                        .collect(),
-                    other => panic!("capabilities {other:?}"),
-                })
-                .expect("capabilities");
-            (label, caps)
-        })
-        .collect()
-}
+use crate::common::vault_policy_paths as policy_paths;
 
 #[test]
 fn vault_kv2_policy_uses_data_paths_but_keys_do_not() {

@@ -63,29 +63,7 @@ impl Acl {
 
     /// Every `path "..." { capabilities = [...] }` of an HCL policy.
     pub fn parse(text: &str) -> Vec<(String, Vec<String>)> {
-        let body: hcl::Body = hcl::from_str(text).expect("the policy is valid HCL");
-        body.blocks()
-            .map(|b| {
-                assert_eq!(b.identifier(), "path", "only path blocks");
-                let label = b.labels().first().expect("path label").as_str().to_owned();
-                let caps = b
-                    .body()
-                    .attributes()
-                    .find(|a| a.key() == "capabilities")
-                    .map(|a| match a.expr() {
-                        hcl::Expression::Array(items) => items
-                            .iter()
-                            .map(|e| match e {
-                                hcl::Expression::String(s) => s.clone(),
-                                other => panic!("capability {other:?}"),
-                            })
-                            .collect(),
-                        other => panic!("capabilities {other:?}"),
-                    })
-                    .expect("capabilities");
-                (label, caps)
-            })
-            .collect()
+        crate::common::vault_policy_paths(text)
     }
 
     fn non_exact(&self, path: &str) -> Option<(&str, bool, &BTreeSet<String>)> {
