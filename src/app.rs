@@ -404,6 +404,11 @@ fn cache_inputs(opts: &Options) -> Option<Vec<(String, String)>> {
 
 fn generate(opts: Options) -> anyhow::Result<Exit> {
     let phase = Phases::start();
+    // A commit that cannot land where the user expects is refused before
+    // anything is written.
+    if let Mode::Commit(c) = &opts.mode {
+        GitRepo::discover(&opts.out)?.check_commit_target(c.branch.as_deref())?;
+    }
     let inputs = cache_inputs(&opts);
     // Committing to another branch needs every file's bytes (nothing is on
     // disk there): no namespace is kept then.

@@ -57,6 +57,20 @@ pub enum GitError {
     /// The branch moved while esogen was committing to it.
     #[error("branch `{0}` changed while esogen was committing; run again")]
     Raced(String),
+    /// HEAD names no branch, so a commit would land nowhere anyone expects.
+    #[error(
+        "HEAD is detached: check out the branch to commit on (`git switch main`), or commit to another branch with `--branch NAME`"
+    )]
+    DetachedHead,
+    /// `--branch` names something git does not accept as a branch.
+    #[error("`{0}` is not a valid branch name (see `git check-ref-format --branch`)")]
+    InvalidBranch(String),
+    /// `--branch` names the checked-out branch, whose working tree and
+    /// index esogen would leave behind.
+    #[error(
+        "`{0}` is the checked-out branch: run without `--branch` to commit on it (`--branch` is for another branch, such as a separate GitOps branch)"
+    )]
+    BranchCheckedOut(String),
     /// Any other libgit2 failure, with what was being done.
     #[error("git: cannot {action}")]
     Git {
@@ -671,6 +685,29 @@ impl GitRepo {
             id: id.to_string(),
             branch: branch.to_owned(),
         })
+    }
+
+    /// Refuses, before anything is written, a commit that would not land
+    /// where the user expects: a detached HEAD without `--branch`, a branch
+    /// name git rejects, or `--branch` naming the checked-out branch.
+    pub fn check_commit_target(&self, branch: Option<&str>) -> Result<(), GitError> {
+        match branch {
+            None => {
+                if self.repo.head_detached().unwrap_or(false) {
+                    return Err(GitError::DetachedHead);
+                }
+                Ok(())
+            }
+            Some(name) => {
+                if !git2::Branch::name_is_valid(name).unwrap_or(false) || name.starts_with('-') {
+                    return Err(GitError::InvalidBranch(name.to_owned()));
+                }
+                if !self.repo.is_bare() && self.current_branch().as_deref() == Some(name) {
+                    return Err(GitError::BranchCheckedOut(name.to_owned()));
+                }
+                Ok(())
+            }
+        }
     }
 
     /// The current branch name, if HEAD is on one.

@@ -567,3 +567,54 @@ fn commit_outside_a_repository_is_a_clear_error() {
         text(&out.stderr)
     );
 }
+
+/// Issue 14, item 8: a detached HEAD silently committed on `main`; branch
+/// names git refuses (`HEAD`, `-x`) were created; `--branch` naming the
+/// checked-out branch moved it under the working tree. Each is refused
+/// before anything is written or committed.
+#[test]
+fn issue_14_detached_head_bad_branch_names_and_the_checked_out_branch_are_refused() {
+    let r = Repo::new();
+    assert_eq!(r.commit(&[]).status.code(), Some(0));
+    // Something to commit next time.
+    std::fs::write(
+        r.path().join("tenants.toml"),
+        std::fs::read_to_string(r.path().join("tenants.toml"))
+            .unwrap()
+            .replace("refresh_interval = \"15m\"", "refresh_interval = \"20m\""),
+    )
+    .unwrap();
+    r.git(&["add", "tenants.toml"]);
+    r.git(&["commit", "-q", "-m", "tenants: stripe refresh"]);
+    let head = r.git(&["rev-parse", "HEAD"]);
+    let refs_before = r.git(&["for-each-ref"]);
+    r.git(&["checkout", "-q", "--detach"]);
+    for (args, what) in [
+        (vec![], "detached"),
+        (vec!["--branch", "HEAD"], "HEAD"),
+        (vec!["--branch=-x"], "-x"),
+        (vec!["--branch", "a..b"], "a..b"),
+    ] {
+        let out = r.commit(&args);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out.stderr));
+        assert_eq!(
+            r.git(&["for-each-ref"]),
+            refs_before,
+            "{what}: no ref moved"
+        );
+        assert_eq!(r.git(&["rev-parse", "HEAD"]), head, "{what}: HEAD stays");
+    }
+    r.git(&["checkout", "-q", "main"]);
+    let out = r.commit(&["--branch", "main"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("checked-out branch"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(r.git(&["for-each-ref"]), refs_before);
+    assert_eq!(
+        r.git(&["status", "--porcelain", "--untracked-files=no"]),
+        ""
+    );
+}
