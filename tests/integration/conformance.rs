@@ -308,6 +308,28 @@ pub fn note_shared_policies(report: &mut Report, family: &str) {
     }
 }
 
+/// Runs `check` on every store of a provider family (a row, or `vault`
+/// for Vault and OpenBao) in every configuration, then fails with the
+/// report; `min` guards against a family that silently matched nothing.
+pub fn check_family(
+    family: &str,
+    min: usize,
+    what: &str,
+    check: impl Fn(&Generated, &StoreUse, &mut Report),
+) {
+    let mut report = Report::default();
+    let mut stores = 0;
+    for g in all() {
+        for u in g.uses.iter().filter(|u| u.row_family() == family) {
+            stores += 1;
+            check(g, u, &mut report);
+        }
+    }
+    assert!(stores >= min, "{stores} {what} stores");
+    note_shared_policies(&mut report, family);
+    report.finish(what);
+}
+
 /// `<prefix minus last char>x-evil` and a key beside the prefix in its parent.
 pub fn near_misses(prefix: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -7,9 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::vault::requested;
-use super::{
-    Generated, Kind, Report, StoreUse, all, call_label, note_shared_policies, op_for, source, table,
-};
+use super::{Generated, Kind, Report, StoreUse, call_label, op_for, source, table};
 
 /// Built-in roles' data actions, from
 /// <https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/security>
@@ -330,17 +328,7 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
 
 #[test]
 fn conformance_azure_assignments_match_eso_calls() {
-    let mut report = Report::default();
-    let mut stores = 0;
-    for g in all() {
-        for u in g.uses.iter().filter(|u| u.row == "azure-key-vault") {
-            stores += 1;
-            check(g, u, &mut report);
-        }
-    }
-    assert!(stores >= 3, "{stores} Azure stores");
-    note_shared_policies(&mut report, "azure-key-vault");
-    report.finish("Azure Key Vault");
+    super::check_family("azure-key-vault", 3, "Azure Key Vault", check);
 }
 
 #[test]

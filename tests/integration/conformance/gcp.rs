@@ -16,9 +16,7 @@ use cel::{Context, Env, Value as CelValue};
 use serde_json::{Value, json};
 
 use super::vault::requested;
-use super::{
-    Generated, Kind, Report, StoreUse, all, call_label, note_shared_policies, op_for, source, table,
-};
+use super::{Generated, Kind, Report, StoreUse, call_label, op_for, source, table};
 
 /// Predefined roles, from Google's reference
 /// <https://cloud.google.com/iam/docs/roles-permissions/secretmanager> and
@@ -496,17 +494,7 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
 
 #[test]
 fn conformance_gcp_bindings_match_eso_calls() {
-    let mut report = Report::default();
-    let mut stores = 0;
-    for g in all() {
-        for u in g.uses.iter().filter(|u| u.row == "gcp-secret-manager") {
-            stores += 1;
-            check(g, u, &mut report);
-        }
-    }
-    assert!(stores >= 3, "{stores} GCP stores");
-    note_shared_policies(&mut report, "gcp-secret-manager");
-    report.finish("GCP Secret Manager");
+    super::check_family("gcp-secret-manager", 3, "GCP Secret Manager", check);
 }
 
 #[test]

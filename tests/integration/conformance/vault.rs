@@ -22,9 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{
-    Generated, Kind, Report, StoreUse, all, call_label, note_shared_policies, op_for, source, table,
-};
+use super::{Generated, Kind, Report, StoreUse, call_label, op_for, source, table};
 
 #[derive(Debug, Default)]
 pub struct Acl {
@@ -421,17 +419,7 @@ pub fn requested(u: &StoreUse) -> String {
 
 #[test]
 fn conformance_vault_policies_match_eso_paths() {
-    let mut report = Report::default();
-    let mut stores = 0;
-    for g in all() {
-        for u in g.uses.iter().filter(|u| u.row_family() == "vault") {
-            stores += 1;
-            check(g, u, &mut report);
-        }
-    }
-    assert!(stores >= 4, "{stores} Vault/OpenBao stores");
-    note_shared_policies(&mut report, "vault");
-    report.finish("Vault/OpenBao");
+    super::check_family("vault", 4, "Vault/OpenBao", check);
 }
 
 #[test]
