@@ -281,8 +281,9 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     if let Ok(text) = postcard::to_stdvec(&cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));
         let tmp = root.join(".esogen/cache.json.tmp");
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, root.join(CACHE_FILE));
+        if super::fault_point().is_ok() && std::fs::write(&tmp, text).is_ok() {
+            let _ =
+                super::fault_point().and_then(|()| std::fs::rename(&tmp, root.join(CACHE_FILE)));
         }
     }
 }

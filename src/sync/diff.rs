@@ -27,6 +27,16 @@ pub struct ChangeSet {
     /// (outside its layout, or without its marker): never deleted, only
     /// reported. The record is committed, so a pull request can edit it.
     pub untrusted: Vec<String>,
+    /// Temporary files an interrupted run left (`.esogen-*.tmp` in the
+    /// managed directories, leftovers in `.esogen/`): never strays, removed
+    /// by the next run that writes.
+    pub leftovers: Vec<String>,
+    /// The paths of the intent journal an interrupted run left (see
+    /// `sync::journal`); `None` when the last run finished.
+    pub journal: Option<Vec<String>>,
+    /// Journal paths whose files are already gone: their emptied
+    /// directories are pruned.
+    pub vanished: Vec<String>,
     /// Number of files already up to date.
     pub unchanged: usize,
     /// The managed directories' listings, for the local cache.
@@ -40,6 +50,12 @@ impl ChangeSet {
     /// True when writing would change nothing.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+
+    /// True when a run that writes has something to do: a change, or the
+    /// leftovers of an interrupted run to clean up.
+    pub fn needs_write(&self) -> bool {
+        !self.is_empty() || !self.leftovers.is_empty() || self.journal.is_some()
     }
 }
 
@@ -368,11 +384,15 @@ pub fn compute_with(
             .iter()
             .chain(&cs.changed)
             .any(|p| p == OWNERSHIP_FILE);
-    let owned: std::collections::BTreeSet<String> = if record_unchanged {
+    let mut owned: std::collections::BTreeSet<String> = if record_unchanged {
         std::collections::BTreeSet::new()
     } else {
         previous_ownership(root).files.into_iter().collect()
     };
+    // What an interrupted run was about to write or remove is esogen's as
+    // much as what the record lists, under the same checks.
+    cs.journal = super::journal::pending(root).map(|j| j.paths);
+    owned.extend(cs.journal.iter().flatten().cloned());
     for rel in &owned {
         if tree.contains(rel) {
             continue;
@@ -385,16 +405,23 @@ pub fn compute_with(
             continue;
         }
         let path = root.join(rel);
-        if path.is_file() {
-            if carries_marker(&path) {
-                cs.removed.push(rel.clone());
-            } else {
-                cs.untrusted.push(rel.clone());
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {
+                if carries_marker(&path) {
+                    cs.removed.push(rel.clone());
+                } else {
+                    cs.untrusted.push(rel.clone());
+                }
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => cs.vanished.push(rel.clone()),
+            _ => {}
         }
     }
     cs.untrusted.sort();
-    (cs.strays, cs.listings) = strays(root, tree, &owned, known)?;
+    let (found, listings) = strays(root, tree, &owned, known)?;
+    (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
+    cs.leftovers.extend(private_leftovers(root));
+    cs.listings = listings;
     cs.removed.sort();
     Ok(cs)
 }
@@ -496,6 +523,30 @@ fn sort_entries(
             strays.push(rel.clone());
         }
     }
+}
+
+/// True when `rel` names one of esogen's temporary files
+/// (`.esogen-XXXXXX.tmp`, see `sync::write`).
+fn is_temporary(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.starts_with(super::write::TEMP_PREFIX) && name.ends_with(super::write::TEMP_SUFFIX)
+}
+
+/// Temporary files an interrupted run left in `.esogen/` (the record's,
+/// the journal's, the local cache's), relative to `root`. One listing of a
+/// directory of a few entries.
+pub fn private_leftovers(root: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join(".esogen")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| format!(".esogen/{}", e.file_name().to_string_lossy()))
+        .filter(|rel| is_temporary(rel) || rel == ".esogen/cache.json.tmp")
+        .collect();
+    found.sort();
+    found
 }
 
 /// True when `rel` has the shape of a file esogen generates: a YAML, JSON or

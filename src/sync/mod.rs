@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod diff;
 pub mod git;
+pub mod journal;
 pub mod message;
 pub mod write;
 
@@ -34,4 +35,36 @@ pub enum SyncError {
     /// A generated path is unsafe.
     #[error(transparent)]
     UnsafePath(#[from] crate::tree::UnsafePath),
+}
+
+/// One file operation of a run that writes, counted for fault injection.
+///
+/// Debug builds only (the integration tests run the debug binary): with
+/// `ESOGEN_TEST_FAULT=abort:N` the process aborts at the N-th operation, as
+/// under `kill -9` (no destructor, no cleanup); with `enospc:N` that
+/// operation fails with "no space left on device". Every writer thread
+/// counts on the same counter, so each step of the parallel path can be
+/// cut. Release builds compile this to nothing.
+pub(crate) fn fault_point() -> std::io::Result<()> {
+    #[cfg(debug_assertions)]
+    {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static PLAN: OnceLock<Option<(bool, usize)>> = OnceLock::new();
+        static STEP: AtomicUsize = AtomicUsize::new(0);
+        let plan = PLAN.get_or_init(|| {
+            let v = std::env::var("ESOGEN_TEST_FAULT").ok()?;
+            let (kind, n) = v.split_once(':')?;
+            Some((kind == "abort", n.parse().ok()?))
+        });
+        if let Some((abort, at)) = *plan
+            && STEP.fetch_add(1, Ordering::SeqCst) + 1 == at
+        {
+            if abort {
+                std::process::abort();
+            }
+            return Err(rustix::io::Errno::NOSPC.into());
+        }
+    }
+    Ok(())
 }

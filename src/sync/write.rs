@@ -7,11 +7,18 @@
 //! every single step and check that property.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::SyncError;
 use super::diff::{ChangeSet, Stat, check_no_symlink, check_no_symlink_memo, stat_of};
+use super::journal::{JOURNAL_FILE, Journal};
 use crate::tree::{OWNERSHIP_FILE, OutputTree};
+
+/// Temporary files are named `.esogen-XXXXXX.tmp`, next to their target.
+pub const TEMP_PREFIX: &str = ".esogen-";
+/// See [`TEMP_PREFIX`].
+pub const TEMP_SUFFIX: &str = ".tmp";
 
 /// The file operations `apply` performs, one call per step.
 pub trait FileOps {
@@ -30,10 +37,16 @@ pub trait FileOps {
 /// Writes `bytes` to a new temporary file in `dir`; returns its path and
 /// its size and mtime.
 fn write_temp_file(dir: &Path, bytes: &[u8]) -> std::io::Result<(PathBuf, Option<Stat>)> {
+    super::fault_point()?;
+    // Created 0666 less the umask, as git and every editor create files
+    // (tempfile's default, 0600, would make generated files private).
     let mut tmp = tempfile::Builder::new()
-        .prefix(".esogen-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)?;
+    // Cut here, the temporary file stays behind (a killed run's leftover).
+    super::fault_point()?;
     // No fsync per file: the rename keeps readers and crashes of esogen
     // from seeing partial files; durability across power loss is the
     // file system's (and the git commit's) job, and fsyncing 90,000
@@ -51,6 +64,7 @@ pub struct RealFs;
 
 impl FileOps for RealFs {
     fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
+        super::fault_point()?;
         std::fs::create_dir_all(dir)
     }
 
@@ -59,14 +73,17 @@ impl FileOps for RealFs {
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        super::fault_point()?;
         std::fs::rename(from, to)
     }
 
     fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
+        super::fault_point()?;
         std::fs::remove_file(path)
     }
 
     fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
+        super::fault_point()?;
         std::fs::remove_dir(path)
     }
 }
@@ -87,7 +104,7 @@ impl FileOps for RealFsMemo {
         if self.made.contains(dir) {
             return Ok(());
         }
-        std::fs::create_dir_all(dir)?;
+        RealFs.create_dir_all(dir)?;
         self.made.insert(dir.to_path_buf());
         Ok(())
     }
@@ -140,22 +157,20 @@ fn write_atomic(ops: &mut dyn FileOps, path: &Path, bytes: &[u8]) -> Result<(), 
 
 /// Writes added and changed files, then the ownership record, then removes
 /// files that are no longer generated and the directories they leave empty.
-/// Returns the size and mtime of the files written in parallel, for the
-/// local cache.
+/// Before any of it, the intent journal lists every path about to be
+/// touched; it goes only once all of it is done (see `sync::journal`), so a
+/// run stopped at any step is finished or undone by the next one. Returns
+/// the size and mtime of the files written in parallel, for the local
+/// cache.
 pub fn apply(
     root: &Path,
     tree: &OutputTree,
     changes: &ChangeSet,
 ) -> Result<Vec<(String, Stat)>, SyncError> {
-    // Files are independent: write them from all cores first; `apply_with`
-    // then finds them up to date and does the ordered part (the ownership
-    // record last, then removals).
-    let writes: Vec<&String> = changes
-        .added
-        .iter()
-        .chain(&changes.changed)
-        .filter(|p| p.as_str() != OWNERSHIP_FILE)
-        .collect();
+    begin(&mut RealFs, root, changes)?;
+    // Files are independent: write them from all cores; then the ordered
+    // part (the ownership record last, removals, the journal).
+    let writes: Vec<&String> = writes(changes).collect();
     let chunk = writes.len().div_ceil(super::diff::threads()).max(1);
     let written: Vec<Result<Vec<(String, Stat)>, SyncError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = writes
@@ -187,71 +202,118 @@ pub fn apply(
     for part in written {
         stats.extend(part?);
     }
-    let rest = ChangeSet {
-        added: changes
-            .added
-            .iter()
-            .filter(|p| p.as_str() == OWNERSHIP_FILE)
-            .cloned()
-            .collect(),
-        changed: changes
-            .changed
-            .iter()
-            .filter(|p| p.as_str() == OWNERSHIP_FILE)
-            .cloned()
-            .collect(),
-        removed: changes.removed.clone(),
-        strays: Vec::new(),
-        untrusted: Vec::new(),
-        ..ChangeSet::default()
-    };
-    apply_with(&mut RealFs, root, tree, &rest)?;
+    finish(&mut RealFs, root, tree, changes)?;
     Ok(stats)
 }
 
-/// [`apply`] through the given file operations.
+/// [`apply`] through the given file operations, one file at a time.
 pub fn apply_with(
     ops: &mut dyn FileOps,
     root: &Path,
     tree: &OutputTree,
     changes: &ChangeSet,
 ) -> Result<(), SyncError> {
-    let writes: Vec<&String> = changes.added.iter().chain(&changes.changed).collect();
-    // The ownership record goes last: if a run stops early, the old record
-    // still lists every file the old run wrote.
-    for rel in writes.iter().filter(|p| p.as_str() != OWNERSHIP_FILE) {
+    begin(ops, root, changes)?;
+    for rel in writes(changes) {
         check_no_symlink(root, rel)?;
         if let Some(bytes) = tree.get(rel) {
             write_atomic(ops, &root.join(rel), bytes)?;
         }
     }
-    if writes.iter().any(|p| p.as_str() == OWNERSHIP_FILE)
-        && let Some(bytes) = tree.get(OWNERSHIP_FILE)
-    {
+    finish(ops, root, tree, changes)
+}
+
+/// The files to write before the ownership record: every added or changed
+/// one but the record itself.
+fn writes(changes: &ChangeSet) -> impl Iterator<Item = &String> {
+    changes
+        .added
+        .iter()
+        .chain(&changes.changed)
+        .filter(|p| p.as_str() != OWNERSHIP_FILE)
+}
+
+/// Records the intent (every path about to be written or removed, and the
+/// paths an interrupted run's journal still names), then removes the
+/// temporary files an interrupted run left.
+fn begin(ops: &mut dyn FileOps, root: &Path, changes: &ChangeSet) -> Result<(), SyncError> {
+    let paths: Vec<String> = changes
+        .added
+        .iter()
+        .chain(&changes.changed)
+        .chain(&changes.removed)
+        .chain(changes.journal.iter().flatten())
+        .cloned()
+        .collect();
+    check_no_symlink(root, JOURNAL_FILE)?;
+    write_atomic(
+        ops,
+        &root.join(JOURNAL_FILE),
+        &Journal::new(paths).to_bytes(),
+    )?;
+    for rel in &changes.leftovers {
+        check_no_symlink(root, rel)?;
+        remove_file(ops, &root.join(rel))?;
+    }
+    Ok(())
+}
+
+/// Writes the ownership record, removes what is no longer generated (and
+/// the directories left empty, also by an interrupted run), and last the
+/// journal.
+fn finish(
+    ops: &mut dyn FileOps,
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+) -> Result<(), SyncError> {
+    // The ownership record goes after every other file: if a run stops
+    // early, the old record (with the journal) still lists every file.
+    let record = changes
+        .added
+        .iter()
+        .chain(&changes.changed)
+        .any(|p| p.as_str() == OWNERSHIP_FILE);
+    if record && let Some(bytes) = tree.get(OWNERSHIP_FILE) {
         check_no_symlink(root, OWNERSHIP_FILE)?;
         write_atomic(ops, &root.join(OWNERSHIP_FILE), bytes)?;
     }
     for rel in &changes.removed {
         check_no_symlink(root, rel)?;
-        let path = root.join(rel);
-        match ops.remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err("remove", &path)(e)),
-        }
-        let mut dir = path.parent();
-        while let Some(d) = dir {
-            if d == root || !d.starts_with(root) {
-                break;
-            }
-            // Stops at the first directory that still has files.
-            if ops.remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
+        remove_file(ops, &root.join(rel))?;
+        prune_empty_parents(ops, root, rel);
+    }
+    for rel in &changes.vanished {
+        if check_no_symlink(root, rel).is_ok() {
+            prune_empty_parents(ops, root, rel);
         }
     }
-    Ok(())
+    remove_file(ops, &root.join(JOURNAL_FILE))
+}
+
+/// Removes a file; one that is already gone is fine.
+fn remove_file(ops: &mut dyn FileOps, path: &Path) -> Result<(), SyncError> {
+    match ops.remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err("remove", path)(e)),
+    }
+}
+
+/// Removes the directories above `rel` that are empty, up to the root.
+fn prune_empty_parents(ops: &mut dyn FileOps, root: &Path, rel: &str) {
+    let path = root.join(rel);
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) {
+            break;
+        }
+        // Stops at the first directory that still has files.
+        if ops.remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 #[cfg(test)]
@@ -372,7 +434,7 @@ mod tests {
             let mut ops = Faulty { step: 0, fail_at };
             let result = apply_with(&mut ops, dir.path(), &new, &changes);
             for (path, content) in snapshot(dir.path()) {
-                if path.contains(".esogen-") {
+                if path.contains(".esogen-") || path == JOURNAL_FILE {
                     continue;
                 }
                 let was = old
@@ -412,6 +474,18 @@ mod tests {
             let record = std::fs::read_to_string(dir.path().join(OWNERSHIP_FILE)).unwrap();
             if record.contains("three") {
                 assert!(dir.path().join("overlays/c/three.yaml").exists());
+            }
+            // Until the run is done, the journal names every path it touches.
+            let journal =
+                std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap_or_default();
+            if fail_at > 3 {
+                for p in [
+                    "overlays/c/three.yaml",
+                    "overlays/b/two.yaml",
+                    "policies/b/p.json",
+                ] {
+                    assert!(journal.contains(p), "fault at step {fail_at}: {journal}");
+                }
             }
             fail_at += 1;
             assert!(fail_at < 100, "apply never finished");

@@ -11,6 +11,7 @@ mod git;
 mod gitops;
 mod incremental;
 mod init;
+mod interrupted;
 mod issue13;
 mod properties;
 mod providers;
