@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use super::SyncError;
+use super::journal::is_temporary;
 use crate::render::Ownership;
 use crate::tree::{OWNERSHIP_FILE, OutputTree, check_path};
 
@@ -523,13 +524,6 @@ fn sort_entries(
             strays.push(rel.clone());
         }
     }
-}
-
-/// True when `rel` names one of esogen's temporary files
-/// (`.esogen-XXXXXX.tmp`, see `sync::write`).
-fn is_temporary(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.starts_with(super::write::TEMP_PREFIX) && name.ends_with(super::write::TEMP_SUFFIX)
 }
 
 /// Temporary files an interrupted run left in `.esogen/` (the record's,

@@ -19,6 +19,17 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+/// Temporary files are named `.esogen-XXXXXX.tmp`, next to their target.
+pub const TEMP_PREFIX: &str = ".esogen-";
+/// See [`TEMP_PREFIX`].
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// True when `rel` names one of esogen's temporary files.
+pub fn is_temporary(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+}
+
 /// Path of the journal inside the output root.
 pub const JOURNAL_FILE: &str = ".esogen/journal.json";
 

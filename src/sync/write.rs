@@ -12,13 +12,8 @@ use std::path::{Path, PathBuf};
 
 use super::SyncError;
 use super::diff::{ChangeSet, Stat, check_no_symlink, check_no_symlink_memo, stat_of};
-use super::journal::{JOURNAL_FILE, Journal};
+use super::journal::{JOURNAL_FILE, Journal, TEMP_PREFIX, TEMP_SUFFIX};
 use crate::tree::{OWNERSHIP_FILE, OutputTree};
-
-/// Temporary files are named `.esogen-XXXXXX.tmp`, next to their target.
-pub const TEMP_PREFIX: &str = ".esogen-";
-/// See [`TEMP_PREFIX`].
-pub const TEMP_SUFFIX: &str = ".tmp";
 
 /// The file operations `apply` performs, one call per step.
 pub trait FileOps {
