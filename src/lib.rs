@@ -16,6 +16,7 @@ pub mod explain;
 pub mod init;
 pub mod manifest;
 pub mod naming;
+pub mod parallel;
 pub mod pipeline;
 pub mod plan;
 pub mod provider;

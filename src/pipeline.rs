@@ -116,10 +116,6 @@ pub fn generate_incremental(
 }
 
 /// A scoped thread's result; its panic goes on in the caller.
-fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-}
-
 /// What one namespace produced.
 enum UnitFiles {
     /// Kept paths: for the tree, and sorted for the unit (copied on the
@@ -156,37 +152,24 @@ fn render_plan(
 ) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
-    let chunk = plan
-        .namespaces
-        .len()
-        .div_ceil(crate::sync::diff::threads())
-        .max(1);
     type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
-    type Part = Result<Vec<(String, UnitFiles)>, PipelineError>;
     // The shared files are built and rendered next to the namespaces.
-    let (global_files, parts): (Rendered, Vec<Part>) = std::thread::scope(|scope| {
-        let (builder, head) = (&builder, &head);
-        let global = scope.spawn(move || {
+    let (global_files, parts): (Rendered, _) = crate::parallel::join(
+        || {
             builder
                 .global()
                 .into_iter()
-                .map(|a| Ok(render::render_artifact(a, head, source_name)?))
+                .map(|a| Ok(render::render_artifact(a, &head, source_name)?))
                 .collect()
-        });
-        let handles: Vec<_> = plan
-            .namespaces
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|ns| render_namespace(builder, ns, head, source_name, previous))
-                        .collect()
-                })
+        },
+        || {
+            crate::parallel::chunks(&plan.namespaces, |part| {
+                part.iter()
+                    .map(|ns| render_namespace(&builder, ns, &head, source_name, previous))
+                    .collect::<Result<Vec<(String, UnitFiles)>, PipelineError>>()
             })
-            .collect();
-        let parts = handles.into_iter().map(join).collect();
-        (join(global), parts)
-    });
+        },
+    );
     let mut tree = OutputTree::new();
     let mut global = Vec::new();
     for (path, bytes) in global_files? {

@@ -72,16 +72,8 @@ impl<'p> Builder<'p> {
         }
         // One shape per provider, each on its own thread: each one folds
         // every namespace of its provider.
-        let computed: Vec<Result<TenantShape, serde_json::Error>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = namespaced
-                .values()
-                .map(|stores| scope.spawn(move || TenantShape::compute(stores, plan)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
+        let groups: Vec<&Vec<&StorePlan>> = namespaced.values().collect();
+        let computed = crate::parallel::each(&groups, |stores| TenantShape::compute(stores, plan));
         let mut shapes = BTreeMap::new();
         for (provider, shape) in namespaced.keys().zip(computed) {
             shapes.insert(*provider, shape?);

@@ -63,7 +63,7 @@ pub struct Cache {
     /// The output root the cache was read from, open, for stat'ing files
     /// by relative path; not recorded.
     #[serde(skip)]
-    root: Option<std::os::fd::OwnedFd>,
+    root: Option<crate::sync::fsys::Root>,
     /// `units` by namespace; not recorded.
     #[serde(skip)]
     index: HashMap<String, usize>,
@@ -85,8 +85,8 @@ pub struct UnitRecord {
 
 /// The [`Stat`] of `rel` under the open root; `None` unless it is a regular
 /// file.
-fn file_stat(root: &std::os::fd::OwnedFd, rel: &str) -> Option<Stat> {
-    match crate::sync::diff::stat_at(root, rel) {
+fn file_stat(root: &crate::sync::fsys::Root, rel: &str) -> Option<Stat> {
+    match root.stat(rel) {
         Ok(Some((false, stat))) => Some(stat),
         _ => None,
     }
@@ -96,7 +96,7 @@ fn file_stat(root: &std::os::fd::OwnedFd, rel: &str) -> Option<Stat> {
 /// stat'ed by its path relative to the open root: one system call per file
 /// (opening each directory first costs two more per directory, and a system
 /// call costs more than the kernel's walk of a path it has cached).
-fn all_match(root: Option<&std::os::fd::OwnedFd>, files: &[(String, u64, u128)]) -> bool {
+fn all_match(root: Option<&crate::sync::fsys::Root>, files: &[(String, u64, u128)]) -> bool {
     root.is_some_and(|root| {
         files
             .iter()

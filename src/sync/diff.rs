@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use super::SyncError;
+use super::fsys::Root;
 use super::journal::is_temporary;
 use crate::render::Ownership;
 use crate::tree::{OWNERSHIP_FILE, OutputTree, check_path};
@@ -130,20 +131,7 @@ enum Found {
     Different,
 }
 
-/// A file's size and modification time (nanoseconds since the epoch), what
-/// the local cache trusts to say a file is unchanged.
-pub type Stat = (u64, u128);
-
-/// The [`Stat`] of metadata.
-pub fn stat_of(m: &std::fs::Metadata) -> Option<Stat> {
-    let mtime = m
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    Some((m.len(), mtime))
-}
+pub use super::fsys::{Stat, stat_of};
 
 impl<'a> Reader<'a> {
     fn new(root: &'a Path) -> Self {
@@ -185,21 +173,14 @@ impl<'a> Reader<'a> {
 
     fn compare(&mut self, rel: &str, bytes: &[u8]) -> Result<Found, SyncError> {
         use std::io::Read;
-        use std::os::unix::fs::OpenOptionsExt;
         if !self.parents_exist(rel)? {
             return Ok(Found::Missing);
         }
         let path = self.root.join(rel);
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path);
-        let mut file = match file {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                return Err(SyncError::Symlink { path });
-            }
+        let mut file = match super::fsys::open_no_follow(&path) {
+            Ok(super::fsys::Opened::File(f)) => f,
+            Ok(super::fsys::Opened::Missing) => return Ok(Found::Missing),
+            Ok(super::fsys::Opened::Symlink) => return Err(SyncError::Symlink { path }),
             Err(e) => return Err(io("read", &path)(e)),
         };
         // A different size needs no read.
@@ -217,29 +198,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Splits work over the machine's cores.
-pub fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8)
-}
-
-/// Maps `f` over `items` on all cores, keeping the order.
-pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let chunk = items.len().div_ceil(threads()).max(1);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
+// The fan-outs live in `crate::parallel`; these names stay for callers
+// not yet moved.
+pub use crate::parallel::{map as par_map, threads};
 
 /// Computes the changes writing `tree` under `root` would make.
 pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
@@ -335,32 +296,20 @@ pub fn compute_with(
     for (rel, _) in &entries {
         check_path(rel)?;
     }
-    let chunk = entries.len().div_ceil(threads()).max(1);
-    let results: Vec<Result<ChangeSet, SyncError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut reader = Reader::new(root);
-                    let mut cs = ChangeSet::default();
-                    for (rel, bytes) in part {
-                        match reader.compare(rel, bytes)? {
-                            Found::Missing => cs.added.push((*rel).clone()),
-                            Found::Different => cs.changed.push((*rel).clone()),
-                            Found::Same(stat) => {
-                                cs.unchanged += 1;
-                                cs.stats.push(((*rel).clone(), stat));
-                            }
-                        }
-                    }
-                    Ok(cs)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let results = crate::parallel::chunks(&entries, |part| {
+        let mut reader = Reader::new(root);
+        let mut cs = ChangeSet::default();
+        for (rel, bytes) in part {
+            match reader.compare(rel, bytes)? {
+                Found::Missing => cs.added.push((*rel).clone()),
+                Found::Different => cs.changed.push((*rel).clone()),
+                Found::Same(stat) => {
+                    cs.unchanged += 1;
+                    cs.stats.push(((*rel).clone(), stat));
+                }
+            }
+        }
+        Ok::<_, SyncError>(cs)
     });
     // Kept files were just found as the last run left them.
     let mut cs = ChangeSet {
@@ -427,58 +376,24 @@ pub fn compute_with(
     Ok(cs)
 }
 
-/// The size and mtime (ns since the epoch) of `rel` under the open `root`,
-/// and whether it is a directory; a relative lookup that does not follow a
-/// final symlink (no path joined, and the kernel walks only `rel`). `None`
-/// when it does not exist or is neither a regular file nor a directory.
-// The `stat` fields' integer types differ between platforms.
-#[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
-pub(crate) fn stat_at(
-    root: &std::os::fd::OwnedFd,
-    rel: &str,
-) -> std::io::Result<Option<(bool, Stat)>> {
-    use rustix::fs::{AtFlags, FileType, statat};
-    let st = match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(st) => st,
-        Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let is_dir = match FileType::from_raw_mode(st.st_mode) {
-        FileType::Directory => true,
-        FileType::RegularFile => false,
-        _ => return Ok(None),
-    };
-    let stat = u64::try_from(st.st_size)
-        .ok()
-        .zip(u128::try_from(st.st_mtime).ok())
-        .zip(u128::try_from(st.st_mtime_nsec).ok())
-        .map(|((len, s), ns)| (len, s * 1_000_000_000 + ns));
-    Ok(stat.map(|stat| (is_dir, stat)))
-}
-
 /// The mtime of directory `rel` under the open `root`; `None` when it does
 /// not exist or is not a directory.
-fn dir_mtime_at(root: &std::os::fd::OwnedFd, rel: &str) -> std::io::Result<Option<u128>> {
-    Ok(stat_at(root, rel)?.and_then(|(is_dir, (_, mtime))| is_dir.then_some(mtime)))
+fn dir_mtime_at(root: &Root, rel: &str) -> std::io::Result<Option<u128>> {
+    Ok(root
+        .stat(rel)?
+        .and_then(|(is_dir, (_, mtime))| is_dir.then_some(mtime)))
 }
 
-/// Opens `root` for relative lookups only (a path-only handle: it grants
-/// nothing but looking up names).
-pub(crate) fn open_root(root: &Path) -> Result<std::os::fd::OwnedFd, SyncError> {
-    use rustix::fs::{Mode, OFlags};
-    rustix::fs::open(
-        root,
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| io("open", root)(e.into()))
+/// Opens `root` for relative lookups.
+pub(crate) fn open_root(root: &Path) -> Result<Root, SyncError> {
+    Root::open(root).map_err(io("open", root))
 }
 
 /// Lists one directory, or reuses its recorded listing when its mtime
 /// (read first, so a change during listing shows next time) is unchanged.
 fn listing(
     root: &Path,
-    root_fd: &std::os::fd::OwnedFd,
+    root_fd: &Root,
     rel: &str,
     known: Option<&dyn Listings>,
 ) -> Result<Option<Listing>, SyncError> {
@@ -613,30 +528,17 @@ fn strays(
         sort_entries(dir, &l, &stray, &mut jobs, &mut out);
         listings.push(l);
     }
-    let chunk = jobs.len().div_ceil(threads()).max(1);
-    type Found = Result<(Vec<String>, Vec<Listing>), SyncError>;
-    let found: Vec<Found> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let (mut out, mut listings) = (Vec::new(), Vec::new());
-                    let mut pending: Vec<String> = part.to_vec();
-                    while let Some(dir) = pending.pop() {
-                        let Some(l) = listing(root, root_fd, &dir, known)? else {
-                            continue;
-                        };
-                        sort_entries(&dir, &l, &stray, &mut pending, &mut out);
-                        listings.push(l);
-                    }
-                    Ok((out, listings))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let found = crate::parallel::chunks(&jobs, |part| {
+        let (mut out, mut listings) = (Vec::new(), Vec::new());
+        let mut pending: Vec<String> = part.to_vec();
+        while let Some(dir) = pending.pop() {
+            let Some(l) = listing(root, root_fd, &dir, known)? else {
+                continue;
+            };
+            sort_entries(&dir, &l, &stray, &mut pending, &mut out);
+            listings.push(l);
+        }
+        Ok::<_, SyncError>((out, listings))
     });
     for part in found {
         let (o, l) = part?;

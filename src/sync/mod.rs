@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod diff;
+pub mod fsys;
 pub mod git;
 pub mod journal;
 pub mod message;
@@ -63,7 +64,10 @@ pub(crate) fn fault_point() -> std::io::Result<()> {
             if abort {
                 std::process::abort();
             }
-            return Err(rustix::io::Errno::NOSPC.into());
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device (injected by ESOGEN_TEST_FAULT)",
+            ));
         }
     }
     Ok(())

@@ -7,7 +7,6 @@
 //! every single step and check that property.
 
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::SyncError;
@@ -27,7 +26,15 @@ pub trait FileOps {
     fn remove_file(&mut self, path: &Path) -> std::io::Result<()>;
     /// Removes an empty directory.
     fn remove_dir(&mut self, path: &Path) -> std::io::Result<()>;
+    /// The size and mtime of the file the last `rename` put in place, when
+    /// known without another lookup (for the local cache).
+    fn renamed_stat(&mut self) -> Option<Stat> {
+        None
+    }
 }
+
+/// Makes the file operations of one writer thread.
+pub type OpsFactory<'a> = &'a (dyn Fn() -> Box<dyn FileOps> + Sync);
 
 /// Writes `bytes` to a new temporary file in `dir`; returns its path and
 /// its size and mtime.
@@ -35,11 +42,12 @@ fn write_temp_file(dir: &Path, bytes: &[u8]) -> std::io::Result<(PathBuf, Option
     super::fault_point()?;
     // Created 0666 less the umask, as git and every editor create files
     // (tempfile's default, 0600, would make generated files private).
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .permissions(std::fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+    if let Some(permissions) = super::fsys::new_file_permissions() {
+        builder.permissions(permissions);
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     // Cut here, the temporary file stays behind (a killed run's leftover).
     super::fault_point()?;
     // No fsync per file: the rename keeps readers and crashes of esogen
@@ -124,6 +132,10 @@ impl FileOps for RealFsMemo {
     fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
         RealFs.remove_dir(path)
     }
+
+    fn renamed_stat(&mut self) -> Option<Stat> {
+        self.last.take()
+    }
 }
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SyncError {
@@ -162,60 +174,44 @@ pub fn apply(
     tree: &OutputTree,
     changes: &ChangeSet,
 ) -> Result<Vec<(String, Stat)>, SyncError> {
-    begin(&mut RealFs, root, changes)?;
+    apply_using(&|| Box::new(RealFsMemo::default()), root, tree, changes)
+}
+
+/// [`apply`] through the file operations `ops` makes, one set per writer
+/// thread and one for the ordered steps: the seam the fault-injection tests
+/// use, on the path production takes.
+pub fn apply_using(
+    ops: OpsFactory<'_>,
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+) -> Result<Vec<(String, Stat)>, SyncError> {
+    let mut serial = ops();
+    begin(serial.as_mut(), root, changes)?;
     // Files are independent: write them from all cores; then the ordered
     // part (the ownership record last, removals, the journal).
     let writes: Vec<&String> = writes(changes).collect();
-    let chunk = writes.len().div_ceil(super::diff::threads()).max(1);
-    let written: Vec<Result<Vec<(String, Stat)>, SyncError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = writes
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut fs = RealFsMemo::default();
-                    let mut real = std::collections::HashSet::new();
-                    let mut stats = Vec::with_capacity(part.len());
-                    for rel in part {
-                        check_no_symlink_memo(root, rel, &mut real)?;
-                        if let Some(bytes) = tree.get(rel) {
-                            write_atomic(&mut fs, &root.join(rel.as_str()), bytes)?;
-                            if let Some(stat) = fs.last.take() {
-                                stats.push(((*rel).clone(), stat));
-                            }
-                        }
-                    }
-                    Ok(stats)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let written = crate::parallel::chunks(&writes, |part| {
+        let mut fs = ops();
+        let mut real = std::collections::HashSet::new();
+        let mut stats = Vec::with_capacity(part.len());
+        for rel in part {
+            check_no_symlink_memo(root, rel, &mut real)?;
+            if let Some(bytes) = tree.get(rel) {
+                write_atomic(fs.as_mut(), &root.join(rel.as_str()), bytes)?;
+                if let Some(stat) = fs.renamed_stat() {
+                    stats.push(((*rel).clone(), stat));
+                }
+            }
+        }
+        Ok::<_, SyncError>(stats)
     });
     let mut stats = Vec::new();
     for part in written {
         stats.extend(part?);
     }
-    finish(&mut RealFs, root, tree, changes)?;
+    finish(serial.as_mut(), root, tree, changes)?;
     Ok(stats)
-}
-
-/// [`apply`] through the given file operations, one file at a time.
-pub fn apply_with(
-    ops: &mut dyn FileOps,
-    root: &Path,
-    tree: &OutputTree,
-    changes: &ChangeSet,
-) -> Result<(), SyncError> {
-    begin(ops, root, changes)?;
-    for rel in writes(changes) {
-        check_no_symlink(root, rel)?;
-        if let Some(bytes) = tree.get(rel) {
-            write_atomic(ops, &root.join(rel), bytes)?;
-        }
-    }
-    finish(ops, root, tree, changes)
 }
 
 /// The files to write before the ownership record: every added or changed
@@ -316,17 +312,18 @@ mod tests {
     use super::*;
     use crate::sync::diff;
 
-    /// Real operations that fail at step `fail_at`; a failing temp write
-    /// leaves a half-written temporary file, like a full disk would.
+    /// Real operations that fail at step `fail_at`, counted across every
+    /// writer thread; a failing temp write leaves a half-written temporary
+    /// file, like a full disk would.
     struct Faulty {
-        step: usize,
+        step: std::sync::Arc<std::sync::atomic::AtomicUsize>,
         fail_at: usize,
     }
 
     impl Faulty {
         fn tick(&mut self) -> std::io::Result<()> {
-            self.step += 1;
-            if self.step == self.fail_at {
+            let step = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if step == self.fail_at {
                 Err(std::io::Error::other("injected fault"))
             } else {
                 Ok(())
@@ -342,9 +339,11 @@ mod tests {
         fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
             if let Err(e) = self.tick() {
                 let half = tempfile::Builder::new()
-                    .prefix(".esogen-")
+                    .prefix(TEMP_PREFIX)
+                    .suffix(TEMP_SUFFIX)
                     .tempfile_in(dir)?;
                 std::fs::write(half.path(), &bytes[..bytes.len() / 2])?;
+                half.keep().map_err(|e| e.error)?;
                 return Err(e);
             }
             RealFs.write_temp(dir, bytes)
@@ -426,8 +425,18 @@ mod tests {
             }
             let mut changes = diff::compute(dir.path(), &new).unwrap();
             changes.removed = vec!["overlays/b/two.yaml".into(), "policies/b/p.json".into()];
-            let mut ops = Faulty { step: 0, fail_at };
-            let result = apply_with(&mut ops, dir.path(), &new, &changes);
+            let step = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let result = apply_using(
+                &|| {
+                    Box::new(Faulty {
+                        step: step.clone(),
+                        fail_at,
+                    })
+                },
+                dir.path(),
+                &new,
+                &changes,
+            );
             for (path, content) in snapshot(dir.path()) {
                 if path.contains(".esogen-") || path == JOURNAL_FILE {
                     continue;

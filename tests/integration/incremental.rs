@@ -33,6 +33,42 @@ fn run(dir: &Path, config: &str) -> std::process::Output {
     esogen(&["generate"], dir)
 }
 
+/// [`run`] with the portable file-system implementation (`sync::fsys`)
+/// when `portable`, the one macOS and Windows builds use.
+fn run_with(dir: &Path, config: &str, portable: bool) -> std::process::Output {
+    if !portable {
+        return run(dir, config);
+    }
+    std::fs::write(dir.join("tenants.toml"), config).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_esogen"))
+        .arg("generate")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("ESOGEN_PORTABLE_FS", "1")
+        .output()
+        .unwrap()
+}
+
+/// Runs each of the focused checks below on the Linux and the portable
+/// file-system path.
+macro_rules! on_both_file_system_paths {
+    ($($name:ident),*) => {
+        mod linux_fs {
+            $(#[test] fn $name() { super::$name(false) })*
+        }
+        mod portable_fs {
+            $(#[test] fn $name() { super::$name(true) })*
+        }
+    };
+}
+
+on_both_file_system_paths!(
+    a_one_team_change_writes_only_that_teams_files,
+    a_hand_edit_in_a_kept_namespace_is_still_repaired,
+    a_removed_file_in_a_kept_namespace_is_written_again,
+    stray_files_are_reported_on_every_run_with_cached_listings
+);
+
 #[derive(Debug, Clone)]
 struct Team {
     provider: usize,
@@ -208,16 +244,19 @@ fn mtime(p: &Path) -> std::time::SystemTime {
     std::fs::metadata(p).unwrap().modified().unwrap()
 }
 
-#[test]
-fn a_one_team_change_writes_only_that_teams_files() {
+fn a_one_team_change_writes_only_that_teams_files(portable: bool) {
     let ws = tempfile::tempdir().unwrap();
-    assert_eq!(run(ws.path(), TWO_TEAMS).status.code(), Some(0));
+    assert_eq!(
+        run_with(ws.path(), TWO_TEAMS, portable).status.code(),
+        Some(0)
+    );
     let other = ws.path().join("overlays/pay/externalsecret-db.yaml");
     let policy = ws.path().join("policies/pay/aws.iam-policy.json");
     let (other_before, policy_before) = (mtime(&other), mtime(&policy));
-    let out = run(
+    let out = run_with(
         ws.path(),
         &TWO_TEAMS.replace("search/os", "search/opensearch"),
+        portable,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
@@ -232,18 +271,21 @@ fn a_one_team_change_writes_only_that_teams_files() {
     assert!(es.contains("search/opensearch"), "{es}");
 }
 
-#[test]
-fn a_hand_edit_in_a_kept_namespace_is_still_repaired() {
+fn a_hand_edit_in_a_kept_namespace_is_still_repaired(portable: bool) {
     let ws = tempfile::tempdir().unwrap();
-    assert_eq!(run(ws.path(), TWO_TEAMS).status.code(), Some(0));
+    assert_eq!(
+        run_with(ws.path(), TWO_TEAMS, portable).status.code(),
+        Some(0)
+    );
     let f = ws.path().join("overlays/pay/externalsecret-db.yaml");
     let original = std::fs::read_to_string(&f).unwrap();
     std::fs::write(&f, original.replace("pay/db", "search/os")).unwrap();
     // Another team changes: `pay` would be kept, but its file no longer
     // matches the cache, so it is rendered and compared again.
-    let out = run(
+    let out = run_with(
         ws.path(),
         &TWO_TEAMS.replace("search/os", "search/opensearch"),
+        portable,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
@@ -254,16 +296,19 @@ fn a_hand_edit_in_a_kept_namespace_is_still_repaired() {
     assert_eq!(std::fs::read_to_string(&f).unwrap(), original);
 }
 
-#[test]
-fn a_removed_file_in_a_kept_namespace_is_written_again() {
+fn a_removed_file_in_a_kept_namespace_is_written_again(portable: bool) {
     let ws = tempfile::tempdir().unwrap();
-    assert_eq!(run(ws.path(), TWO_TEAMS).status.code(), Some(0));
+    assert_eq!(
+        run_with(ws.path(), TWO_TEAMS, portable).status.code(),
+        Some(0)
+    );
     let f = ws.path().join("policies/pay-batch/aws.iam-policy.json");
     let original = std::fs::read(&f).unwrap();
     std::fs::remove_file(&f).unwrap();
-    let out = run(
+    let out = run_with(
         ws.path(),
         &TWO_TEAMS.replace("search/os", "search/opensearch"),
+        portable,
     );
     assert!(
         text(&out.stdout).contains("1 added, 1 changed, 0 removed"),
@@ -273,10 +318,12 @@ fn a_removed_file_in_a_kept_namespace_is_written_again() {
     assert_eq!(std::fs::read(&f).unwrap(), original);
 }
 
-#[test]
-fn stray_files_are_reported_on_every_run_with_cached_listings() {
+fn stray_files_are_reported_on_every_run_with_cached_listings(portable: bool) {
     let ws = tempfile::tempdir().unwrap();
-    assert_eq!(run(ws.path(), TWO_TEAMS).status.code(), Some(0));
+    assert_eq!(
+        run_with(ws.path(), TWO_TEAMS, portable).status.code(),
+        Some(0)
+    );
     std::fs::write(ws.path().join("overlays/pay/notes.md"), "mine").unwrap();
     std::fs::create_dir(ws.path().join("overlays/search/extra")).unwrap();
     std::fs::write(ws.path().join("overlays/search/extra/a.yaml"), "x").unwrap();
@@ -286,7 +333,7 @@ fn stray_files_are_reported_on_every_run_with_cached_listings() {
             // alone; it must still be found.
             std::fs::write(ws.path().join("overlays/search/extra/b.yaml"), "y").unwrap();
         }
-        let out = run(ws.path(), &TWO_TEAMS.replace("search/os", edit));
+        let out = run_with(ws.path(), &TWO_TEAMS.replace("search/os", edit), portable);
         assert_eq!(out.status.code(), Some(0));
         let err = text(&out.stderr);
         assert!(

@@ -47,6 +47,11 @@ fn generate(dir: &Path, config: &str, fault: Option<String>, umask: &str) -> std
         .env("NO_COLOR", "1")
         .env_remove("ESOGEN_TEST_FAULT");
     if let Some(f) = fault {
+        // The out-of-space runs also take the portable file-system path
+        // (`sync::fsys`), the one macOS and Windows builds use.
+        if f.starts_with("enospc") {
+            cmd.env("ESOGEN_PORTABLE_FS", "1");
+        }
         cmd.env("ESOGEN_TEST_FAULT", f);
     }
     cmd.output().unwrap()
