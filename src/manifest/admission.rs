@@ -573,7 +573,7 @@ fn writer_rule(t: &TeamStore, writers: &[StoreWriter]) -> Rule {
             StoreWriter::User(u) => users.push(u.as_str()),
             StoreWriter::FluxTenantReconciler => who.push(format!(
                 "request.userInfo.username == 'system:serviceaccount:' + object.metadata.namespace + ':' + {}",
-                cel_string(super::platform::FLUX_TENANT_SA)
+                cel_string(super::gitops::FLUX_TENANT_SA)
             )),
         }
     }
@@ -592,7 +592,7 @@ fn writer_rule(t: &TeamStore, writers: &[StoreWriter]) -> Rule {
             StoreWriter::User(u) => format!("`{u}`"),
             StoreWriter::FluxTenantReconciler => format!(
                 "`system:serviceaccount:<namespace>:{}`",
-                super::platform::FLUX_TENANT_SA
+                super::gitops::FLUX_TENANT_SA
             ),
         })
         .collect();

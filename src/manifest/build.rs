@@ -21,7 +21,6 @@ use super::kustomize::{Kustomization, LabelSet, Patch};
 use super::{Artifact, Content, Object, platform};
 use crate::config::SecretSource;
 use crate::plan::{ExternalSecretPlan, NamespacePlan, Plan, StorePlacement, StorePlan};
-use crate::provider::StoreContext;
 
 /// Builds every artifact of the plan, sorted by path.
 pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
@@ -240,20 +239,6 @@ fn is_argo(plan: &Plan) -> bool {
     matches!(plan.gitops, crate::config::GitOps::ArgoCd { .. })
 }
 
-/// What a store's provider block needs from its placement; also read by the
-/// admission rules, which pin the block they generate.
-pub(super) fn store_context(store: &StorePlan) -> StoreContext {
-    StoreContext {
-        sa_name: store.service_account.name.clone(),
-        namespace: match &store.placement {
-            StorePlacement::Namespace(_) => None,
-            // A ClusterSecretStore must say where its ServiceAccount and any
-            // credentials Secret live (ESO guide, common pitfall 1).
-            StorePlacement::Cluster { .. } => Some(store.service_account.namespace.to_string()),
-        },
-    }
-}
-
 fn service_account(store: &StorePlan, namespace: Option<String>, argo: bool) -> ServiceAccount {
     let mut annotations = store.backend.service_account_annotations();
     annotations.extend(wave(argo, "-1"));
@@ -285,7 +270,7 @@ fn secret_store(store: &StorePlan, argo: bool) -> eso::SecretStore {
         },
         spec: eso::SecretStoreSpec {
             conditions,
-            provider: store.backend.store_provider(&store_context(store)),
+            provider: store.backend.store_provider(&store.context()),
         },
     }
 }

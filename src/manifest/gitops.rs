@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use super::k8s::ObjectMeta;
 
+/// The Flux reconciler ServiceAccount in each tenant namespace.
+pub const FLUX_TENANT_SA: &str = "esogen-reconciler";
+
 /// An Argo CD AppProject.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,9 +10,9 @@ use super::admission::{self, TeamStore};
 use super::gitops::{
     AppProject, AppProjectSpec, AppSource, AppTemplate, Application, ApplicationSet,
     ApplicationSetSpec, ApplicationSpec, Automated, DependsOn, Destination, EsoCrds, EsoRbac,
-    EsoValues, FluxKustomization, FluxKustomizationSpec, Generator, GitDirectory, GitGenerator,
-    GitRef, GitRepository, GitRepositorySpec, GroupKind, HelmSource, SourceRef, SyncPolicy,
-    managed_labels,
+    EsoValues, FLUX_TENANT_SA, FluxKustomization, FluxKustomizationSpec, Generator, GitDirectory,
+    GitGenerator, GitRef, GitRepository, GitRepositorySpec, GroupKind, HelmSource, SourceRef,
+    SyncPolicy, managed_labels,
 };
 use super::k8s::{
     IpBlock, LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
@@ -349,7 +349,7 @@ fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
                     let StorePlacement::Namespace(_) = s.placement else {
                         return None;
                     };
-                    let block = s.backend.store_provider(&super::build::store_context(s));
+                    let block = s.backend.store_provider(&s.context());
                     // Plain strings and booleans: cannot fail. Were it to, a
                     // null block pins nothing and admits no store.
                     let block = serde_json::to_value(block).unwrap_or(serde_json::Value::Null);
@@ -627,9 +627,6 @@ fn manage_rule(group: &str, resources: &[&str], extra: &[&str]) -> PolicyRule {
             .collect(),
     }
 }
-
-/// The Flux reconciler ServiceAccount in each tenant namespace.
-pub const FLUX_TENANT_SA: &str = "esogen-reconciler";
 
 fn flux(plan: &Plan, source: &GitSource, flux_ns: &str, impersonate: bool) -> Vec<Artifact> {
     let repo = GitRepository {

@@ -103,6 +103,20 @@ pub struct StorePlan {
 }
 
 impl StorePlan {
+    /// What the store's provider block needs from its placement; read by
+    /// the store builder and by the admission rules, which pin the block.
+    pub fn context(&self) -> crate::provider::StoreContext {
+        crate::provider::StoreContext {
+            sa_name: self.service_account.name.clone(),
+            namespace: match &self.placement {
+                StorePlacement::Namespace(_) => None,
+                // A ClusterSecretStore must say where its ServiceAccount and
+                // any credentials Secret live (ESO guide, common pitfall 1).
+                StorePlacement::Cluster { .. } => Some(self.service_account.namespace.to_string()),
+            },
+        }
+    }
+
     /// The decisions taken for this store, with their reasons: its scope,
     /// then its identity. Made on demand (for `explain`), not kept for
     /// 10,000 stores.
