@@ -797,9 +797,26 @@ fn commit(
                 .map(|p| prefixed(&prefix, p))
                 .chain(config_in_repo.iter().map(|(rel, _)| rel.clone()))
                 .collect();
+            let previous = repo
+                .head_tree()?
+                .map(|t| repo.read_in_tree(t, &prefixed(&prefix, OWNERSHIP_FILE)))
+                .transpose()?
+                .flatten()
+                .and_then(|b| Ownership::parse(&b))
+                .unwrap_or_default();
+            // A file an interrupted run already deleted from disk is still
+            // in HEAD: it goes from the commit too when HEAD's record says
+            // esogen generated it.
+            let committed: BTreeSet<&str> = previous.files.iter().map(String::as_str).collect();
             let removed: Vec<String> = changes
                 .removed
                 .iter()
+                .chain(
+                    changes
+                        .vanished
+                        .iter()
+                        .filter(|p| committed.contains(p.as_str())),
+                )
                 .map(|p| prefixed(&prefix, p))
                 .collect();
             let mut allowed: BTreeSet<String> = all.iter().cloned().collect();
@@ -817,13 +834,6 @@ fn commit(
                     staged
                 }
             };
-            let previous = repo
-                .head_tree()?
-                .map(|t| repo.read_in_tree(t, &prefixed(&prefix, OWNERSHIP_FILE)))
-                .transpose()?
-                .flatten()
-                .and_then(|b| Ownership::parse(&b))
-                .unwrap_or_default();
             let written = if !changes.needs_write() {
                 Vec::new()
             } else {

@@ -227,3 +227,99 @@ fn written_files_keep_the_users_umask() {
         0o640
     );
 }
+
+/// `generate --commit` cut at a file operation: the next `--commit` (of
+/// the new config, or of the old one) leaves a clean working tree and a
+/// HEAD tree identical to the one a clean run commits.
+#[test]
+fn a_commit_killed_at_any_step_converges_on_the_next_commit() {
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+        text(&out.stdout).trim().to_owned()
+    };
+    let commit = |dir: &Path, config: &str, fault: Option<String>| {
+        std::fs::write(dir.join("tenants.toml"), config).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_esogen"));
+        cmd.args(["generate", "--commit", "--author", "CI <ci@example.com>"])
+            .args(["--committer", "CI <ci@example.com>"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env_remove("ESOGEN_TEST_FAULT");
+        if let Some(f) = fault {
+            cmd.env("ESOGEN_TEST_FAULT", f);
+        }
+        cmd.output().unwrap()
+    };
+    let fresh_repo = |config: &str| {
+        let ws = tempfile::tempdir().unwrap();
+        git(ws.path(), &["init", "-q", "-b", "main"]);
+        let out = commit(ws.path(), config, None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        ws
+    };
+    let after = after();
+    let tree_of = |config: &str| {
+        let ws = fresh_repo(config);
+        git(ws.path(), &["rev-parse", "HEAD^{tree}"])
+    };
+    let (clean_before, clean_after) = (tree_of(BEFORE), tree_of(&after));
+    let base = fresh_repo(BEFORE);
+    let mut step = 1;
+    loop {
+        let ws = tempfile::tempdir().unwrap();
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(base.path().join("."))
+            .arg(ws.path())
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let cut = commit(ws.path(), &after, Some(format!("abort:{step}")));
+        if cut.status.success() {
+            assert_eq!(git(ws.path(), &["rev-parse", "HEAD^{tree}"]), clean_after);
+            break;
+        }
+        assert_eq!(
+            cut.status.signal(),
+            Some(6),
+            "step {step}: {}",
+            text(&cut.stderr)
+        );
+        let (config, want) = if step % 2 == 0 {
+            (after.as_str(), &clean_after)
+        } else {
+            (BEFORE, &clean_before)
+        };
+        let next = commit(ws.path(), config, None);
+        assert_eq!(
+            next.status.code(),
+            Some(0),
+            "step {step}: {}",
+            text(&next.stderr)
+        );
+        assert_eq!(
+            &git(ws.path(), &["rev-parse", "HEAD^{tree}"]),
+            want,
+            "step {step}: {}",
+            text(&next.stdout)
+        );
+        assert_eq!(
+            git(
+                ws.path(),
+                &["status", "--porcelain", "--untracked-files=all"]
+            ),
+            "",
+            "step {step}: the working tree is clean"
+        );
+        // Every third operation (the file-level tests above cut at every
+        // one); the parity of the step alternates the next config.
+        step += 3;
+        assert!(step < 2000, "the run never finished");
+    }
+    assert!(step > 40, "only {step} steps");
+}
