@@ -854,7 +854,7 @@ fn commit(
                 );
                 phase.done("cache recorded");
             }
-            let branch = repo.current_branch().unwrap_or_else(|| "HEAD".into());
+            let branch = repo.checked_out_branch()?;
             (outcome, branch, msg)
         }
     };

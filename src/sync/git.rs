@@ -59,9 +59,16 @@ pub enum GitError {
     Raced(String),
     /// HEAD names no branch, so a commit would land nowhere anyone expects.
     #[error(
-        "HEAD is detached: check out the branch to commit on (`git switch main`), or commit to another branch with `--branch NAME`"
+        "HEAD is detached: check out the branch to commit on (`git switch BRANCH`), or commit to another branch with `--branch NAME`"
     )]
     DetachedHead,
+    /// HEAD is a symbolic reference to something other than a branch
+    /// (`git symbolic-ref HEAD refs/remotes/origin/x`): a commit would move
+    /// that reference, or a branch nobody checked out.
+    #[error(
+        "HEAD points at `{0}`, which is not a branch: check out the branch to commit on (`git switch BRANCH`), or commit to another branch with `--branch NAME`"
+    )]
+    HeadNotOnBranch(String),
     /// `--branch` names something git does not accept as a branch.
     #[error("`{0}` is not a valid branch name (see `git check-ref-format --branch`)")]
     InvalidBranch(String),
@@ -71,6 +78,19 @@ pub enum GitError {
         "`{0}` is the checked-out branch: run without `--branch` to commit on it (`--branch` is for another branch, such as a separate GitOps branch)"
     )]
     BranchCheckedOut(String),
+    /// `--branch` names a branch checked out in another working tree of the
+    /// repository (`git worktree add`), whose index would then stage the
+    /// deletion of everything esogen commits.
+    #[error(
+        "`{branch}` is checked out in the working tree `{}`: commit there without `--branch`, or name another branch",
+        .worktree.display()
+    )]
+    BranchCheckedOutElsewhere {
+        /// The branch.
+        branch: String,
+        /// The working tree that has it checked out.
+        worktree: PathBuf,
+    },
     /// Any other libgit2 failure, with what was being done.
     #[error("git: cannot {action}")]
     Git {
@@ -512,7 +532,9 @@ impl GitRepo {
         let Some(commit) = outcome else {
             return Ok((CommitOutcome::Unchanged, message));
         };
-        let branch = self.current_branch().unwrap_or_else(|| "main".into());
+        // HEAD was checked before anything was written; this only fails if
+        // someone detached it since, and then nothing is moved.
+        let branch = self.checked_out_branch()?;
         let refname = format!("refs/heads/{branch}");
         let log = message.lines().next().unwrap_or("esogen");
         match &head {
@@ -688,33 +710,87 @@ impl GitRepo {
     }
 
     /// Refuses, before anything is written, a commit that would not land
-    /// where the user expects: a detached HEAD without `--branch`, a branch
-    /// name git rejects, or `--branch` naming the checked-out branch.
+    /// where the user expects: without `--branch`, a HEAD that names no
+    /// branch (detached, or pointing at a tag or remote-tracking ref); with
+    /// it, a branch name git rejects, or a branch checked out in this or
+    /// another working tree of the repository. An unborn branch (a
+    /// repository without commits) is fine: the commit creates it.
     pub fn check_commit_target(&self, branch: Option<&str>) -> Result<(), GitError> {
-        match branch {
-            None => {
-                if self.repo.head_detached().unwrap_or(false) {
-                    return Err(GitError::DetachedHead);
-                }
-                Ok(())
-            }
-            Some(name) => {
-                if !git2::Branch::name_is_valid(name).unwrap_or(false) || name.starts_with('-') {
-                    return Err(GitError::InvalidBranch(name.to_owned()));
-                }
-                if !self.repo.is_bare() && self.current_branch().as_deref() == Some(name) {
-                    return Err(GitError::BranchCheckedOut(name.to_owned()));
-                }
-                Ok(())
-            }
+        let Some(name) = branch else {
+            return self.checked_out_branch().map(drop);
+        };
+        if !git2::Branch::name_is_valid(name).unwrap_or(false) || name.starts_with('-') {
+            return Err(GitError::InvalidBranch(name.to_owned()));
+        }
+        if !self.repo.is_bare() && self.current_branch().as_deref() == Some(name) {
+            return Err(GitError::BranchCheckedOut(name.to_owned()));
+        }
+        if let Some(worktree) = self.worktree_on_branch(name)? {
+            return Err(GitError::BranchCheckedOutElsewhere {
+                branch: name.to_owned(),
+                worktree,
+            });
+        }
+        Ok(())
+    }
+
+    /// The branch HEAD names, born or not: the one a commit without
+    /// `--branch` goes to. Never a guess: a detached HEAD, or one pointing
+    /// outside `refs/heads/`, is an error.
+    pub fn checked_out_branch(&self) -> Result<String, GitError> {
+        let head = self.repo.find_reference("HEAD").map_err(git("read HEAD"))?;
+        let Some(target) = head.symbolic_target_bytes() else {
+            return Err(GitError::DetachedHead);
+        };
+        // A name that is not UTF-8 could not be written back unchanged.
+        let lossy = || GitError::HeadNotOnBranch(String::from_utf8_lossy(target).into_owned());
+        let target = std::str::from_utf8(target).map_err(|_| lossy())?;
+        match target.strip_prefix("refs/heads/") {
+            Some(branch) => Ok(branch.to_owned()),
+            None => Err(lossy()),
         }
     }
 
     /// The current branch name, if HEAD is on one.
     pub fn current_branch(&self) -> Option<String> {
-        let head = self.repo.find_reference("HEAD").ok()?;
-        let target = head.symbolic_target().ok().flatten()?;
-        target.strip_prefix("refs/heads/").map(str::to_owned)
+        current_branch_of(&self.repo)
+    }
+
+    /// Another working tree of this repository (the main one, or one added
+    /// with `git worktree add`) that has `branch` checked out. Linked
+    /// working trees whose directory is gone are skipped, as `git worktree
+    /// prune` would drop them.
+    fn worktree_on_branch(&self, branch: &str) -> Result<Option<PathBuf>, GitError> {
+        // From a linked working tree, the main one is the common directory's.
+        let opened;
+        let main = if self.repo.is_worktree() {
+            opened = Repository::open(self.repo.commondir())
+                .map_err(git("open the repository's main working tree"))?;
+            &opened
+        } else {
+            &self.repo
+        };
+        let here = self.repo.path().canonicalize().ok();
+        let is_here = |r: &Repository| r.path().canonicalize().ok() == here;
+        if !main.is_bare() && !is_here(main) && current_branch_of(main).as_deref() == Some(branch) {
+            // Without the trailing `/` libgit2 keeps on a working directory.
+            return Ok(main.workdir().map(|d| d.components().collect()));
+        }
+        let names = main.worktrees().map_err(git("list the working trees"))?;
+        for name in names.iter().flatten().flatten() {
+            let worktree = main
+                .find_worktree(name)
+                .map_err(git(format!("read the working tree `{name}`")))?;
+            if worktree.validate().is_err() {
+                continue;
+            }
+            let repo = Repository::open_from_worktree(&worktree)
+                .map_err(git(format!("open the working tree `{name}`")))?;
+            if !is_here(&repo) && current_branch_of(&repo).as_deref() == Some(branch) {
+                return Ok(Some(worktree.path().to_path_buf()));
+            }
+        }
+        Ok(None)
     }
 
     /// Pushes `branch` to `remote` (a remote name or a URL) without forcing.
@@ -790,6 +866,13 @@ impl GitRepo {
             }
         })
     }
+}
+
+/// The branch `repo`'s HEAD names, if it names one.
+fn current_branch_of(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    let target = head.symbolic_target().ok().flatten()?;
+    target.strip_prefix("refs/heads/").map(str::to_owned)
 }
 
 fn index_time(t: i64, ns: i64) -> git2::IndexTime {
