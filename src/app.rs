@@ -869,7 +869,11 @@ fn commit(
         }
     }
     if let Some(remote) = &c.push {
-        repo.push(remote, &branch, &env_var)?;
+        // What the remote said on success (a hook's notice, a link to open
+        // a pull request), as `git push` shows it.
+        for line in repo.push(remote, &branch, &env_var)? {
+            eprintln!("remote: {}", esogen::redact::url_credentials(&line));
+        }
         println!(
             "pushed `{branch}` to `{}`",
             esogen::redact::url_credentials(&remote.to_string())

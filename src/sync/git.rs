@@ -2,7 +2,8 @@
 //! Stages exactly the generated paths (and the tenants files), commits with
 //! a given message, or commits a tree built in memory to another branch
 //! without touching the working tree or the index, and pushes without ever
-//! forcing.
+//! forcing (`push`: remotes on this machine through `git push`, so their
+//! hooks run).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ pub use git2::Oid;
 use git2::{Repository, Signature, build::TreeUpdateBuilder};
 
 use crate::tree::OutputTree;
+
+mod push;
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,16 +47,54 @@ pub enum GitError {
     /// An `--author`-style value is malformed.
     #[error("`{0}` is not an identity of the form \"Name <email>\"")]
     BadIdentity(String),
-    /// The remote refused the push.
+    /// The push is not a fast-forward: the remote branch has commits the
+    /// local one lacks.
     #[error(
-        "the remote rejected `{reference}`: {message}; fetch and merge (or rebase), regenerate, then push again; esogen never forces"
+        "the remote rejected `{reference}`: not a fast-forward (the remote branch has commits this one lacks); fetch and merge (or rebase), regenerate, then push again; esogen never forces"
     )]
-    PushRejected {
+    NotFastForward {
         /// The reference pushed.
         reference: String,
-        /// What the remote said.
-        message: String,
     },
+    /// The remote refused the update for its own reasons: a pre-receive or
+    /// update hook, a protected branch, a size limit. Its messages are the
+    /// only useful advice, so they are shown as it sent them.
+    #[error(
+        "the remote rejected `{reference}` ({reason}); the commit stays on the local branch: push it again once the remote accepts it{}",
+        indented(.said, "remote: ")
+    )]
+    RemoteRejected {
+        /// The reference pushed.
+        reference: String,
+        /// The remote's reason, as reported for the reference
+        /// ("pre-receive hook declined").
+        reason: String,
+        /// The remote's own messages (its `remote:` lines), control
+        /// characters escaped.
+        said: Vec<String>,
+    },
+    /// The remote is a repository on this machine and the `git` command is
+    /// not available: libgit2 would copy the objects itself and run none of
+    /// the remote's hooks, so esogen does not push at all.
+    #[error(
+        "`{remote}` is a repository on this machine, and pushing to it without the `git` command would skip its hooks (pre-receive, update): install git, or push yourself with `git push`; the commit stays on the local branch"
+    )]
+    LocalPushNeedsGit {
+        /// The remote as given.
+        remote: String,
+    },
+    /// `git push` to a local remote failed for a reason other than a
+    /// rejected reference (no such repository, a permission error).
+    #[error("`git push` to `{remote}` failed{}", indented(.said, ""))]
+    PushFailed {
+        /// The remote as given.
+        remote: String,
+        /// What git printed, control characters escaped.
+        said: Vec<String>,
+    },
+    /// The `git` command could not be run.
+    #[error("cannot run `git push`")]
+    RunGit(#[source] std::io::Error),
     /// The branch moved while esogen was committing to it.
     #[error("branch `{0}` changed while esogen was committing; run again")]
     Raced(String),
@@ -100,6 +141,12 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+}
+
+/// Lines a remote (or git) printed, each on its own indented line after
+/// the message, behind `prefix`.
+fn indented(said: &[String], prefix: &str) -> String {
+    said.iter().map(|l| format!("\n  {prefix}{l}")).collect()
 }
 
 fn git(action: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
@@ -791,80 +838,6 @@ impl GitRepo {
             }
         }
         Ok(None)
-    }
-
-    /// Pushes `branch` to `remote` (a remote name or a URL) without forcing.
-    /// Credentials: an SSH agent, then a token from `ESOGEN_GIT_TOKEN` (or
-    /// `GIT_TOKEN`), then git's credential helpers.
-    pub fn push(
-        &self,
-        remote: &str,
-        branch: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<(), GitError> {
-        let mut remote_obj = match self.repo.find_remote(remote) {
-            Ok(r) => r,
-            Err(_) => self
-                .repo
-                .remote_anonymous(remote)
-                .map_err(git(format!("use remote `{remote}`")))?,
-        };
-        let token = env("ESOGEN_GIT_TOKEN").or_else(|| env("GIT_TOKEN"));
-        let config = self.repo.config().ok();
-        let mut tried_agent = false;
-        let mut tried_token = false;
-        let mut callbacks = git2::RemoteCallbacks::new();
-        callbacks.credentials(move |url, username, allowed| {
-            if allowed.contains(git2::CredentialType::SSH_KEY) && !tried_agent {
-                tried_agent = true;
-                return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-            }
-            if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
-                if let Some(t) = &token
-                    && !tried_token
-                {
-                    tried_token = true;
-                    return git2::Cred::userpass_plaintext(username.unwrap_or("x-access-token"), t);
-                }
-                if let Some(c) = &config {
-                    return git2::Cred::credential_helper(c, url, username);
-                }
-            }
-            Err(git2::Error::from_str(
-                "no usable credentials (SSH agent, ESOGEN_GIT_TOKEN or a credential helper)",
-            ))
-        });
-        let rejection: std::rc::Rc<std::cell::RefCell<Option<(String, String)>>> =
-            Default::default();
-        let seen = rejection.clone();
-        callbacks.push_update_reference(move |reference, status| {
-            if let Some(msg) = status {
-                *seen.borrow_mut() = Some((reference.to_owned(), msg.to_owned()));
-            }
-            Ok(())
-        });
-        let mut opts = git2::PushOptions::new();
-        opts.remote_callbacks(callbacks);
-        // No leading `+`: a non-fast-forward update is refused, never forced.
-        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
-        let result = remote_obj.push(&[refspec.as_str()], Some(&mut opts));
-        if let Some((reference, message)) = rejection.borrow_mut().take() {
-            return Err(GitError::PushRejected { reference, message });
-        }
-        result.map_err(|e| {
-            let msg = e.message().to_owned();
-            if msg.contains("fast-forward")
-                || msg.contains("fast forward")
-                || e.code() == git2::ErrorCode::NotFastForward
-            {
-                GitError::PushRejected {
-                    reference: format!("refs/heads/{branch}"),
-                    message: msg,
-                }
-            } else {
-                git(format!("push to `{remote}`"))(e)
-            }
-        })
     }
 }
 

@@ -452,6 +452,7 @@ fn push_to_a_bare_remote_over_file_url_and_refuse_non_fast_forward() {
         "{err}"
     );
     assert!(err.contains("never forces"), "{err}");
+    assert!(err.contains("fetch and merge"), "{err}");
     assert_eq!(
         git_in(
             remote.path(),
@@ -473,6 +474,40 @@ impl Drop for Daemon {
     }
 }
 
+/// A `git daemon` on 127.0.0.1 serving (and accepting pushes to) the
+/// repositories under `base`, and its port.
+fn start_daemon(base: &Path, home: &Path) -> (Daemon, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new("git");
+    base_env(&mut cmd, home);
+    let child = cmd
+        .args([
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            &format!("--port={port}"),
+            &format!("--base-path={}", base.display()),
+        ])
+        .arg(base)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("git daemon starts");
+    let daemon = Daemon(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "git daemon did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (daemon, port)
+}
+
 #[test]
 fn push_to_a_real_git_daemon_on_loopback() {
     let r = Repo::new();
@@ -482,34 +517,7 @@ fn push_to_a_real_git_daemon_on_loopback() {
         r.home.path(),
         &["init", "-q", "--bare", "-b", "main", "gitops.git"],
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new("git");
-    base_env(&mut cmd, r.home.path());
-    let child = cmd
-        .args([
-            "daemon",
-            "--reuseaddr",
-            "--export-all",
-            "--enable=receive-pack",
-            "--listen=127.0.0.1",
-            &format!("--port={port}"),
-            &format!("--base-path={}", base.path().display()),
-        ])
-        .arg(base.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("git daemon starts");
-    let _daemon = Daemon(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "git daemon did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_daemon, port) = start_daemon(base.path(), r.home.path());
     let url = format!("git://127.0.0.1:{port}/gitops.git");
     let out = r.commit(&["--push", &url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -838,4 +846,147 @@ fn issue_14_branch_checked_out_in_another_worktree_is_refused() {
         ),
         ""
     );
+}
+
+/// A bare repository `<dir>/gitops.git` whose pre-receive hook prints a
+/// line on stdout and one on stderr and refuses every push.
+fn bare_with_refusing_hook(dir: &Path, home: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    git_in(
+        dir,
+        home,
+        &["init", "-q", "--bare", "-b", "main", "gitops.git"],
+    );
+    let bare = dir.join("gitops.git");
+    let hook = bare.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'policy: pushes to main need ticket ESO-1'\necho 'ask #platform' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bare
+}
+
+fn assert_hook_refusal(out: &Output) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pre-receive hook declined"), "{err}");
+    assert!(
+        err.contains("remote: policy: pushes to main need ticket ESO-1")
+            && err.contains("remote: ask #platform"),
+        "the hook's own words: {err}"
+    );
+    assert!(!err.contains("fetch and merge"), "{err}");
+    assert!(!err.contains("fast-forward"), "{err}");
+}
+
+/// Issue 14, item 9: libgit2's local transport runs none of the remote's
+/// hooks, so a push to a `file://` remote (or a path, or a remote whose URL
+/// is one) its pre-receive hook refuses succeeded. Such pushes go through
+/// `git push`: refused, with the hook's words; accepted once the hook
+/// allows it, with what the remote said.
+#[test]
+fn issue_14_push_to_a_local_remote_runs_its_hooks() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = Repo::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = bare_with_refusing_hook(dir.path(), r.home.path());
+    r.git(&["remote", "add", "origin", &bare.display().to_string()]);
+    let url = format!("file://{}", bare.display());
+    for remote in [url.as_str(), &bare.display().to_string(), "origin"] {
+        let out = r.commit(&["--push", remote]);
+        assert_hook_refusal(&out);
+        assert_eq!(refs(&bare, r.home.path()), "", "{remote}: nothing pushed");
+        assert_eq!(r.count("main"), 1, "{remote}: the commit stays");
+    }
+    std::fs::remove_file(bare.join("hooks/pre-receive")).unwrap();
+    let notice = bare.join("hooks/post-receive");
+    std::fs::write(&notice, "#!/bin/sh\necho 'deploy queued'\n").unwrap();
+    std::fs::set_permissions(&notice, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = r.commit(&["--push", "origin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("remote: deploy queued"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        refs(&bare, r.home.path()),
+        format!("refs/heads/main {}", r.git(&["rev-parse", "HEAD"]))
+    );
+    fsck(&bare, r.home.path());
+}
+
+/// Issue 14, item 9: without the `git` command a push to a local remote
+/// would skip its hooks, so esogen refuses it (the commit is kept). The
+/// refusal names the remote without the credential its URL carries.
+#[test]
+fn issue_14_push_to_a_local_remote_without_git_is_refused() {
+    let r = Repo::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = bare_with_refusing_hook(dir.path(), r.home.path());
+    let url = format!("file://someone:s3cr3t-T0KEN@{}", bare.display());
+    let empty = tempfile::tempdir().unwrap();
+    let out = r.esogen_in(
+        r.path(),
+        &[
+            "generate",
+            "--commit",
+            "--author",
+            "CI Bot <ci@example.com>",
+            "--push",
+            &url,
+        ],
+        &[("PATH", empty.path())],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("would skip its hooks"), "{err}");
+    assert!(err.contains("install git"), "{err}");
+    assert!(!err.contains("s3cr3t-T0KEN"), "{err}");
+    assert_eq!(refs(&bare, r.home.path()), "", "nothing pushed");
+    assert_eq!(r.count("main"), 1, "the commit stays");
+}
+
+/// Issue 14, item 9: a `git://` push refused by the remote's pre-receive
+/// hook was reported with "fetch and merge"; now with the hook's words.
+/// A push that is not a fast-forward still gets that advice.
+#[test]
+fn issue_14_git_daemon_hook_rejection_says_what_the_remote_said() {
+    let r = Repo::new();
+    let base = tempfile::tempdir().unwrap();
+    let bare = bare_with_refusing_hook(base.path(), r.home.path());
+    let (_daemon, port) = start_daemon(base.path(), r.home.path());
+    let url = format!("git://127.0.0.1:{port}/gitops.git");
+    let out = r.commit(&["--push", &url]);
+    assert_hook_refusal(&out);
+    assert_eq!(refs(&bare, r.home.path()), "", "nothing pushed");
+
+    std::fs::remove_file(bare.join("hooks/pre-receive")).unwrap();
+    let out = r.commit(&["--push", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Someone else pushes first: the next push is not a fast-forward.
+    let other = tempfile::tempdir().unwrap();
+    git_in(other.path(), r.home.path(), &["clone", "-q", &url, "."]);
+    std::fs::write(other.path().join("x"), "x\n").unwrap();
+    git_in(other.path(), r.home.path(), &["add", "x"]);
+    git_in(
+        other.path(),
+        r.home.path(),
+        &["commit", "-q", "-m", "other"],
+    );
+    git_in(
+        other.path(),
+        r.home.path(),
+        &["push", "-q", "origin", "main"],
+    );
+    let remote_tip = refs(&bare, r.home.path());
+    shrink_search(&r);
+    let out = r.commit(&["--push", &url]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a fast-forward"), "{err}");
+    assert!(err.contains("fetch and merge"), "{err}");
+    assert_eq!(refs(&bare, r.home.path()), remote_tip, "remote untouched");
 }
