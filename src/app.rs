@@ -884,7 +884,7 @@ fn commit(
                 );
                 phase.done("cache recorded");
             }
-            let branch = repo.current_branch().unwrap_or_else(|| "HEAD".into());
+            let branch = repo.checked_out_branch()?;
             (outcome, branch, msg)
         }
     };
@@ -899,7 +899,11 @@ fn commit(
         }
     }
     if let Some(remote) = &c.push {
-        repo.push(remote, &branch, &env_var)?;
+        // What the remote said on success (a hook's notice, a link to open
+        // a pull request), as `git push` shows it.
+        for line in repo.push(remote, &branch, &env_var)? {
+            eprintln!("remote: {}", esogen::redact::url_credentials(&line));
+        }
         println!(
             "pushed `{branch}` to `{}`",
             esogen::redact::url_credentials(&remote.to_string())

@@ -2,7 +2,8 @@
 //! Stages exactly the generated paths (and the tenants files), commits with
 //! a given message, or commits a tree built in memory to another branch
 //! without touching the working tree or the index, and pushes without ever
-//! forcing.
+//! forcing (`push`: remotes on this machine through `git push`, so their
+//! hooks run).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ pub use git2::Oid;
 use git2::{Repository, Signature, build::TreeUpdateBuilder};
 
 use crate::tree::OutputTree;
+
+mod push;
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,24 +47,69 @@ pub enum GitError {
     /// An `--author`-style value is malformed.
     #[error("`{0}` is not an identity of the form \"Name <email>\"")]
     BadIdentity(String),
-    /// The remote refused the push.
+    /// The push is not a fast-forward: the remote branch has commits the
+    /// local one lacks.
     #[error(
-        "the remote rejected `{reference}`: {message}; fetch and merge (or rebase), regenerate, then push again; esogen never forces"
+        "the remote rejected `{reference}`: not a fast-forward (the remote branch has commits this one lacks); fetch and merge (or rebase), regenerate, then push again; esogen never forces"
     )]
-    PushRejected {
+    NotFastForward {
         /// The reference pushed.
         reference: String,
-        /// What the remote said.
-        message: String,
     },
+    /// The remote refused the update for its own reasons: a pre-receive or
+    /// update hook, a protected branch, a size limit. Its messages are the
+    /// only useful advice, so they are shown as it sent them.
+    #[error(
+        "the remote rejected `{reference}` ({reason}); the commit stays on the local branch: push it again once the remote accepts it{}",
+        indented(.said, "remote: ")
+    )]
+    RemoteRejected {
+        /// The reference pushed.
+        reference: String,
+        /// The remote's reason, as reported for the reference
+        /// ("pre-receive hook declined").
+        reason: String,
+        /// The remote's own messages (its `remote:` lines), control
+        /// characters escaped.
+        said: Vec<String>,
+    },
+    /// The remote is a repository on this machine and the `git` command is
+    /// not available: libgit2 would copy the objects itself and run none of
+    /// the remote's hooks, so esogen does not push at all.
+    #[error(
+        "`{remote}` is a repository on this machine, and pushing to it without the `git` command would skip its hooks (pre-receive, update): install git, or push yourself with `git push`; the commit stays on the local branch"
+    )]
+    LocalPushNeedsGit {
+        /// The remote as given.
+        remote: String,
+    },
+    /// `git push` to a local remote failed for a reason other than a
+    /// rejected reference (no such repository, a permission error).
+    #[error("`git push` to `{remote}` failed{}", indented(.said, ""))]
+    PushFailed {
+        /// The remote as given.
+        remote: String,
+        /// What git printed, control characters escaped.
+        said: Vec<String>,
+    },
+    /// The `git` command could not be run.
+    #[error("cannot run `git push`")]
+    RunGit(#[source] std::io::Error),
     /// The branch moved while esogen was committing to it.
     #[error("branch `{0}` changed while esogen was committing; run again")]
     Raced(String),
     /// HEAD names no branch, so a commit would land nowhere anyone expects.
     #[error(
-        "HEAD is detached: check out the branch to commit on (`git switch main`), or commit to another branch with `--branch NAME`"
+        "HEAD is detached: check out the branch to commit on (`git switch BRANCH`), or commit to another branch with `--branch NAME`"
     )]
     DetachedHead,
+    /// HEAD is a symbolic reference to something other than a branch
+    /// (`git symbolic-ref HEAD refs/remotes/origin/x`): a commit would move
+    /// that reference, or a branch nobody checked out.
+    #[error(
+        "HEAD points at `{0}`, which is not a branch: check out the branch to commit on (`git switch BRANCH`), or commit to another branch with `--branch NAME`"
+    )]
+    HeadNotOnBranch(String),
     /// `--branch` names something git does not accept as a branch.
     #[error("`{0}` is not a valid branch name (see `git check-ref-format --branch`)")]
     InvalidBranch(String),
@@ -71,6 +119,19 @@ pub enum GitError {
         "`{0}` is the checked-out branch: run without `--branch` to commit on it (`--branch` is for another branch, such as a separate GitOps branch)"
     )]
     BranchCheckedOut(String),
+    /// `--branch` names a branch checked out in another working tree of the
+    /// repository (`git worktree add`), whose index would then stage the
+    /// deletion of everything esogen commits.
+    #[error(
+        "`{branch}` is checked out in the working tree `{}`: commit there without `--branch`, or name another branch",
+        .worktree.display()
+    )]
+    BranchCheckedOutElsewhere {
+        /// The branch.
+        branch: String,
+        /// The working tree that has it checked out.
+        worktree: PathBuf,
+    },
     /// Any other libgit2 failure, with what was being done.
     #[error("git: cannot {action}")]
     Git {
@@ -80,6 +141,12 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+}
+
+/// Lines a remote (or git) printed, each on its own indented line after
+/// the message, behind `prefix`.
+fn indented(said: &[String], prefix: &str) -> String {
+    said.iter().map(|l| format!("\n  {prefix}{l}")).collect()
 }
 
 fn git(action: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
@@ -512,7 +579,9 @@ impl GitRepo {
         let Some(commit) = outcome else {
             return Ok((CommitOutcome::Unchanged, message));
         };
-        let branch = self.current_branch().unwrap_or_else(|| "main".into());
+        // HEAD was checked before anything was written; this only fails if
+        // someone detached it since, and then nothing is moved.
+        let branch = self.checked_out_branch()?;
         let refname = format!("refs/heads/{branch}");
         let log = message.lines().next().unwrap_or("esogen");
         match &head {
@@ -688,108 +757,95 @@ impl GitRepo {
     }
 
     /// Refuses, before anything is written, a commit that would not land
-    /// where the user expects: a detached HEAD without `--branch`, a branch
-    /// name git rejects, or `--branch` naming the checked-out branch.
+    /// where the user expects: without `--branch`, a HEAD that names no
+    /// branch (detached, or pointing at a tag or remote-tracking ref); with
+    /// it, a branch name git rejects, or a branch checked out in this or
+    /// another working tree of the repository. An unborn branch (a
+    /// repository without commits) is fine: the commit creates it.
     pub fn check_commit_target(&self, branch: Option<&str>) -> Result<(), GitError> {
-        match branch {
-            None => {
-                if self.repo.head_detached().unwrap_or(false) {
-                    return Err(GitError::DetachedHead);
-                }
-                Ok(())
-            }
-            Some(name) => {
-                if !git2::Branch::name_is_valid(name).unwrap_or(false) || name.starts_with('-') {
-                    return Err(GitError::InvalidBranch(name.to_owned()));
-                }
-                if !self.repo.is_bare() && self.current_branch().as_deref() == Some(name) {
-                    return Err(GitError::BranchCheckedOut(name.to_owned()));
-                }
-                Ok(())
-            }
+        let Some(name) = branch else {
+            return self.checked_out_branch().map(drop);
+        };
+        if !git2::Branch::name_is_valid(name).unwrap_or(false) || name.starts_with('-') {
+            return Err(GitError::InvalidBranch(name.to_owned()));
+        }
+        if !self.repo.is_bare() && self.current_branch().as_deref() == Some(name) {
+            return Err(GitError::BranchCheckedOut(name.to_owned()));
+        }
+        if let Some(worktree) = self.worktree_on_branch(name)? {
+            return Err(GitError::BranchCheckedOutElsewhere {
+                branch: name.to_owned(),
+                worktree,
+            });
+        }
+        Ok(())
+    }
+
+    /// The branch HEAD names, born or not: the one a commit without
+    /// `--branch` goes to. Never a guess: a detached HEAD, or one pointing
+    /// outside `refs/heads/`, is an error.
+    pub fn checked_out_branch(&self) -> Result<String, GitError> {
+        let head = self.repo.find_reference("HEAD").map_err(git("read HEAD"))?;
+        let Some(target) = head.symbolic_target_bytes() else {
+            return Err(GitError::DetachedHead);
+        };
+        // A name that is not UTF-8 could not be written back unchanged.
+        let lossy = || GitError::HeadNotOnBranch(String::from_utf8_lossy(target).into_owned());
+        let target = std::str::from_utf8(target).map_err(|_| lossy())?;
+        match target.strip_prefix("refs/heads/") {
+            Some(branch) => Ok(branch.to_owned()),
+            None => Err(lossy()),
         }
     }
 
     /// The current branch name, if HEAD is on one.
     pub fn current_branch(&self) -> Option<String> {
-        let head = self.repo.find_reference("HEAD").ok()?;
-        let target = head.symbolic_target().ok().flatten()?;
-        target.strip_prefix("refs/heads/").map(str::to_owned)
+        current_branch_of(&self.repo)
     }
 
-    /// Pushes `branch` to `remote` (a remote name or a URL) without forcing.
-    /// Credentials: an SSH agent, then a token from `ESOGEN_GIT_TOKEN` (or
-    /// `GIT_TOKEN`), then git's credential helpers.
-    pub fn push(
-        &self,
-        remote: &str,
-        branch: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<(), GitError> {
-        let mut remote_obj = match self.repo.find_remote(remote) {
-            Ok(r) => r,
-            Err(_) => self
-                .repo
-                .remote_anonymous(remote)
-                .map_err(git(format!("use remote `{remote}`")))?,
+    /// Another working tree of this repository (the main one, or one added
+    /// with `git worktree add`) that has `branch` checked out. Linked
+    /// working trees whose directory is gone are skipped, as `git worktree
+    /// prune` would drop them.
+    fn worktree_on_branch(&self, branch: &str) -> Result<Option<PathBuf>, GitError> {
+        // From a linked working tree, the main one is the common directory's.
+        let opened;
+        let main = if self.repo.is_worktree() {
+            opened = Repository::open(self.repo.commondir())
+                .map_err(git("open the repository's main working tree"))?;
+            &opened
+        } else {
+            &self.repo
         };
-        let token = env("ESOGEN_GIT_TOKEN").or_else(|| env("GIT_TOKEN"));
-        let config = self.repo.config().ok();
-        let mut tried_agent = false;
-        let mut tried_token = false;
-        let mut callbacks = git2::RemoteCallbacks::new();
-        callbacks.credentials(move |url, username, allowed| {
-            if allowed.contains(git2::CredentialType::SSH_KEY) && !tried_agent {
-                tried_agent = true;
-                return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-            }
-            if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
-                if let Some(t) = &token
-                    && !tried_token
-                {
-                    tried_token = true;
-                    return git2::Cred::userpass_plaintext(username.unwrap_or("x-access-token"), t);
-                }
-                if let Some(c) = &config {
-                    return git2::Cred::credential_helper(c, url, username);
-                }
-            }
-            Err(git2::Error::from_str(
-                "no usable credentials (SSH agent, ESOGEN_GIT_TOKEN or a credential helper)",
-            ))
-        });
-        let rejection: std::rc::Rc<std::cell::RefCell<Option<(String, String)>>> =
-            Default::default();
-        let seen = rejection.clone();
-        callbacks.push_update_reference(move |reference, status| {
-            if let Some(msg) = status {
-                *seen.borrow_mut() = Some((reference.to_owned(), msg.to_owned()));
-            }
-            Ok(())
-        });
-        let mut opts = git2::PushOptions::new();
-        opts.remote_callbacks(callbacks);
-        // No leading `+`: a non-fast-forward update is refused, never forced.
-        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
-        let result = remote_obj.push(&[refspec.as_str()], Some(&mut opts));
-        if let Some((reference, message)) = rejection.borrow_mut().take() {
-            return Err(GitError::PushRejected { reference, message });
+        let here = self.repo.path().canonicalize().ok();
+        let is_here = |r: &Repository| r.path().canonicalize().ok() == here;
+        if !main.is_bare() && !is_here(main) && current_branch_of(main).as_deref() == Some(branch) {
+            // Without the trailing `/` libgit2 keeps on a working directory.
+            return Ok(main.workdir().map(|d| d.components().collect()));
         }
-        result.map_err(|e| {
-            let msg = e.message().to_owned();
-            if msg.contains("fast-forward")
-                || msg.contains("fast forward")
-                || e.code() == git2::ErrorCode::NotFastForward
-            {
-                GitError::PushRejected {
-                    reference: format!("refs/heads/{branch}"),
-                    message: msg,
-                }
-            } else {
-                git(format!("push to `{remote}`"))(e)
+        let names = main.worktrees().map_err(git("list the working trees"))?;
+        for name in names.iter().flatten().flatten() {
+            let worktree = main
+                .find_worktree(name)
+                .map_err(git(format!("read the working tree `{name}`")))?;
+            if worktree.validate().is_err() {
+                continue;
             }
-        })
+            let repo = Repository::open_from_worktree(&worktree)
+                .map_err(git(format!("open the working tree `{name}`")))?;
+            if !is_here(&repo) && current_branch_of(&repo).as_deref() == Some(branch) {
+                return Ok(Some(worktree.path().to_path_buf()));
+            }
+        }
+        Ok(None)
     }
+}
+
+/// The branch `repo`'s HEAD names, if it names one.
+fn current_branch_of(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    let target = head.symbolic_target().ok().flatten()?;
+    target.strip_prefix("refs/heads/").map(str::to_owned)
 }
 
 fn index_time(t: i64, ns: i64) -> git2::IndexTime {

@@ -34,11 +34,16 @@ struct Repo {
 
 impl Repo {
     fn new() -> Self {
+        Self::init(&["init", "-q", "-b", "main"])
+    }
+
+    /// A repository made by `git <init>`, with the example tenants file.
+    fn init(init: &[&str]) -> Self {
         let r = Repo {
             dir: tempfile::tempdir().unwrap(),
             home: tempfile::tempdir().unwrap(),
         };
-        r.git(&["init", "-q", "-b", "main"]);
+        r.git(init);
         std::fs::copy(
             repo_root().join("tenants.toml"),
             r.path().join("tenants.toml"),
@@ -56,9 +61,18 @@ impl Repo {
     }
 
     fn esogen(&self, args: &[&str]) -> Output {
+        self.esogen_in(self.path(), args, &[])
+    }
+
+    /// esogen run in `dir` with extra environment variables.
+    fn esogen_in(&self, dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_esogen"));
         base_env(&mut cmd, self.home.path());
-        cmd.args(args).current_dir(self.path()).output().unwrap()
+        cmd.envs(env.iter().copied())
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap()
     }
 
     fn commit(&self, extra: &[&str]) -> Output {
@@ -438,6 +452,7 @@ fn push_to_a_bare_remote_over_file_url_and_refuse_non_fast_forward() {
         "{err}"
     );
     assert!(err.contains("never forces"), "{err}");
+    assert!(err.contains("fetch and merge"), "{err}");
     assert_eq!(
         git_in(
             remote.path(),
@@ -459,6 +474,40 @@ impl Drop for Daemon {
     }
 }
 
+/// A `git daemon` on 127.0.0.1 serving (and accepting pushes to) the
+/// repositories under `base`, and its port.
+fn start_daemon(base: &Path, home: &Path) -> (Daemon, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new("git");
+    base_env(&mut cmd, home);
+    let child = cmd
+        .args([
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            &format!("--port={port}"),
+            &format!("--base-path={}", base.display()),
+        ])
+        .arg(base)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("git daemon starts");
+    let daemon = Daemon(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "git daemon did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (daemon, port)
+}
+
 #[test]
 fn push_to_a_real_git_daemon_on_loopback() {
     let r = Repo::new();
@@ -468,34 +517,7 @@ fn push_to_a_real_git_daemon_on_loopback() {
         r.home.path(),
         &["init", "-q", "--bare", "-b", "main", "gitops.git"],
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new("git");
-    base_env(&mut cmd, r.home.path());
-    let child = cmd
-        .args([
-            "daemon",
-            "--reuseaddr",
-            "--export-all",
-            "--enable=receive-pack",
-            "--listen=127.0.0.1",
-            &format!("--port={port}"),
-            &format!("--base-path={}", base.path().display()),
-        ])
-        .arg(base.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("git daemon starts");
-    let _daemon = Daemon(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "git daemon did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_daemon, port) = start_daemon(base.path(), r.home.path());
     let url = format!("git://127.0.0.1:{port}/gitops.git");
     let out = r.commit(&["--push", &url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -617,4 +639,354 @@ fn issue_14_detached_head_bad_branch_names_and_the_checked_out_branch_are_refuse
         r.git(&["status", "--porcelain", "--untracked-files=no"]),
         ""
     );
+}
+
+/// The refs of `dir`, one `name sha` a line.
+fn refs(dir: &Path, home: &Path) -> String {
+    git_in(
+        dir,
+        home,
+        &["for-each-ref", "--format=%(refname) %(objectname)"],
+    )
+}
+
+/// Issue 14, item 8: esogen commits on whichever branch is checked out,
+/// born or unborn, whatever `init.defaultBranch` named it, and pushes that
+/// branch; it never assumes `main`.
+#[test]
+fn issue_14_commits_and_pushes_the_checked_out_branch_whatever_its_name() {
+    for (init, branch, first_commit) in [
+        (&["init", "-q", "-b", "master"][..], "master", false),
+        (
+            &["-c", "init.defaultBranch=trunk", "init", "-q"],
+            "trunk",
+            false,
+        ),
+        (&["init", "-q", "-b", "trunk"], "trunk", true),
+        (&["init", "-q", "-b", "release/2024"], "release/2024", true),
+    ] {
+        let r = Repo::init(init);
+        if first_commit {
+            std::fs::write(r.path().join("README"), "app\n").unwrap();
+            r.git(&["add", "README"]);
+            r.git(&["commit", "-q", "-m", "app"]);
+        }
+        let out = r.commit(&[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{branch}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains(&format!("on `{branch}`")),
+            "{branch}: {}",
+            text(&out.stdout)
+        );
+        assert_eq!(
+            r.git(&["symbolic-ref", "HEAD"]).trim(),
+            format!("refs/heads/{branch}")
+        );
+        let head = r.git(&["rev-parse", "HEAD"]);
+        assert_eq!(
+            refs(r.path(), r.home.path()),
+            format!("refs/heads/{branch} {head}"),
+            "{branch}: only the checked-out branch, no `main`"
+        );
+        assert_eq!(r.count("HEAD"), 1 + usize::from(first_commit));
+        assert_eq!(r.git(&["status", "--porcelain"]), "", "{branch}");
+
+        let remote = tempfile::tempdir().unwrap();
+        git_in(
+            remote.path(),
+            r.home.path(),
+            &["init", "-q", "--bare", "-b", "main"],
+        );
+        let url = format!("file://{}", remote.path().display());
+        let out = r.commit(&["--push", &url]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{branch}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).contains(&format!("pushed `{branch}`")));
+        assert_eq!(
+            refs(remote.path(), r.home.path()),
+            format!("refs/heads/{branch} {head}")
+        );
+        fsck(r.path(), r.home.path());
+    }
+}
+
+/// Issue 14, item 8: `--branch` in a repository without a single commit
+/// creates that branch and leaves the unborn checked-out branch, the index
+/// and the working tree alone; `--branch` naming the unborn checked-out
+/// branch is refused like a born one.
+#[test]
+fn issue_14_branch_mode_in_a_repository_without_commits() {
+    let r = Repo::init(&["init", "-q", "-b", "master"]);
+    let out = r.commit(&["--branch", "master"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("`master` is the checked-out branch"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(refs(r.path(), r.home.path()), "");
+
+    let out = r.commit(&["--branch", "gitops"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("on `gitops`"));
+    let tip = r.git(&["rev-parse", "gitops"]);
+    assert_eq!(
+        refs(r.path(), r.home.path()),
+        format!("refs/heads/gitops {tip}")
+    );
+    assert_eq!(r.git(&["symbolic-ref", "HEAD"]).trim(), "refs/heads/master");
+    assert!(!r.path().join(".git/index").exists(), "nothing staged");
+    assert!(
+        !r.path().join("overlays").exists(),
+        "working tree untouched"
+    );
+    assert!(
+        r.git(&["show", "gitops:overlays/payments/kustomization.yaml"])
+            .contains("namespace: payments")
+    );
+    fsck(r.path(), r.home.path());
+}
+
+/// Issue 14, item 8: a HEAD that names no branch (detached, or a symbolic
+/// reference to a remote-tracking ref) in a repository without `main` ended
+/// with libgit2's "reference 'refs/heads/main' not found" after writing and
+/// staging the tree. Now it is refused before anything is written, saying
+/// what HEAD points at.
+#[test]
+fn issue_14_a_head_that_names_no_branch_is_refused_before_writing() {
+    let r = Repo::init(&["init", "-q", "-b", "trunk"]);
+    std::fs::write(r.path().join("README"), "app\n").unwrap();
+    r.git(&["add", "README"]);
+    r.git(&["commit", "-q", "-m", "app"]);
+    r.git(&["update-ref", "refs/remotes/origin/x", "HEAD"]);
+    let refs_before = refs(r.path(), r.home.path());
+    for (setup, expected) in [
+        (
+            &["symbolic-ref", "HEAD", "refs/remotes/origin/x"][..],
+            "HEAD points at `refs/remotes/origin/x`, which is not a branch",
+        ),
+        (&["checkout", "-q", "--detach", "trunk"], "HEAD is detached"),
+    ] {
+        r.git(setup);
+        let out = r.commit(&[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("refs/heads/main"), "{err}");
+        assert!(!r.path().join("overlays").exists(), "nothing written");
+        assert_eq!(r.git(&["status", "--porcelain"]), "?? tenants.toml\n");
+        assert_eq!(refs(r.path(), r.home.path()), refs_before);
+    }
+}
+
+/// Issue 14, item 8: a branch checked out in another working tree of the
+/// repository (`git worktree add`) is refused for `--branch` as the current
+/// one is: moving it would leave that working tree's index staging the
+/// deletion of the whole generated tree.
+#[test]
+fn issue_14_branch_checked_out_in_another_worktree_is_refused() {
+    let r = Repo::new();
+    std::fs::write(r.path().join("README"), "app\n").unwrap();
+    r.git(&["add", "README"]);
+    r.git(&["commit", "-q", "-m", "app"]);
+    let other = tempfile::tempdir().unwrap();
+    let linked = other.path().join("linked");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "other",
+        &linked.display().to_string(),
+    ]);
+    std::fs::copy(r.path().join("tenants.toml"), linked.join("tenants.toml")).unwrap();
+    let refs_before = refs(r.path(), r.home.path());
+    let args = |branch| {
+        vec![
+            "generate",
+            "--commit",
+            "--author",
+            "CI Bot <ci@example.com>",
+            "--branch",
+            branch,
+        ]
+    };
+    for (dir, branch) in [(r.path(), "other"), (linked.as_path(), "main")] {
+        let out = r.esogen_in(dir, &args(branch), &[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{branch}: {err}");
+        assert!(
+            err.contains(&format!("`{branch}` is checked out in the working tree")),
+            "{err}"
+        );
+        assert_eq!(refs(r.path(), r.home.path()), refs_before, "{branch}");
+    }
+    // Another branch, from the linked working tree, is fine, and both
+    // working trees stay clean.
+    let out = r.esogen_in(&linked, &args("gitops"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        r.git(&["status", "--porcelain", "--untracked-files=no"]),
+        ""
+    );
+    assert_eq!(
+        git_in(
+            &linked,
+            r.home.path(),
+            &["status", "--porcelain", "--untracked-files=no"]
+        ),
+        ""
+    );
+}
+
+/// A bare repository `<dir>/gitops.git` whose pre-receive hook prints a
+/// line on stdout and one on stderr and refuses every push.
+fn bare_with_refusing_hook(dir: &Path, home: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    git_in(
+        dir,
+        home,
+        &["init", "-q", "--bare", "-b", "main", "gitops.git"],
+    );
+    let bare = dir.join("gitops.git");
+    let hook = bare.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'policy: pushes to main need ticket ESO-1'\necho 'ask #platform' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bare
+}
+
+fn assert_hook_refusal(out: &Output) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("pre-receive hook declined"), "{err}");
+    assert!(
+        err.contains("remote: policy: pushes to main need ticket ESO-1")
+            && err.contains("remote: ask #platform"),
+        "the hook's own words: {err}"
+    );
+    assert!(!err.contains("fetch and merge"), "{err}");
+    assert!(!err.contains("fast-forward"), "{err}");
+}
+
+/// Issue 14, item 9: libgit2's local transport runs none of the remote's
+/// hooks, so a push to a `file://` remote (or a path, or a remote whose URL
+/// is one) its pre-receive hook refuses succeeded. Such pushes go through
+/// `git push`: refused, with the hook's words; accepted once the hook
+/// allows it, with what the remote said.
+#[test]
+fn issue_14_push_to_a_local_remote_runs_its_hooks() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = Repo::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = bare_with_refusing_hook(dir.path(), r.home.path());
+    r.git(&["remote", "add", "origin", &bare.display().to_string()]);
+    let url = format!("file://{}", bare.display());
+    for remote in [url.as_str(), &bare.display().to_string(), "origin"] {
+        let out = r.commit(&["--push", remote]);
+        assert_hook_refusal(&out);
+        assert_eq!(refs(&bare, r.home.path()), "", "{remote}: nothing pushed");
+        assert_eq!(r.count("main"), 1, "{remote}: the commit stays");
+    }
+    std::fs::remove_file(bare.join("hooks/pre-receive")).unwrap();
+    let notice = bare.join("hooks/post-receive");
+    std::fs::write(&notice, "#!/bin/sh\necho 'deploy queued'\n").unwrap();
+    std::fs::set_permissions(&notice, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = r.commit(&["--push", "origin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("remote: deploy queued"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        refs(&bare, r.home.path()),
+        format!("refs/heads/main {}", r.git(&["rev-parse", "HEAD"]))
+    );
+    fsck(&bare, r.home.path());
+}
+
+/// Issue 14, item 9: without the `git` command a push to a local remote
+/// would skip its hooks, so esogen refuses it (the commit is kept). The
+/// refusal names the remote without the credential its URL carries.
+#[test]
+fn issue_14_push_to_a_local_remote_without_git_is_refused() {
+    let r = Repo::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = bare_with_refusing_hook(dir.path(), r.home.path());
+    let url = format!("file://someone:s3cr3t-T0KEN@{}", bare.display());
+    let empty = tempfile::tempdir().unwrap();
+    let out = r.esogen_in(
+        r.path(),
+        &[
+            "generate",
+            "--commit",
+            "--author",
+            "CI Bot <ci@example.com>",
+            "--push",
+            &url,
+        ],
+        &[("PATH", empty.path())],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("would skip its hooks"), "{err}");
+    assert!(err.contains("install git"), "{err}");
+    assert!(!err.contains("s3cr3t-T0KEN"), "{err}");
+    assert_eq!(refs(&bare, r.home.path()), "", "nothing pushed");
+    assert_eq!(r.count("main"), 1, "the commit stays");
+}
+
+/// Issue 14, item 9: a `git://` push refused by the remote's pre-receive
+/// hook was reported with "fetch and merge"; now with the hook's words.
+/// A push that is not a fast-forward still gets that advice.
+#[test]
+fn issue_14_git_daemon_hook_rejection_says_what_the_remote_said() {
+    let r = Repo::new();
+    let base = tempfile::tempdir().unwrap();
+    let bare = bare_with_refusing_hook(base.path(), r.home.path());
+    let (_daemon, port) = start_daemon(base.path(), r.home.path());
+    let url = format!("git://127.0.0.1:{port}/gitops.git");
+    let out = r.commit(&["--push", &url]);
+    assert_hook_refusal(&out);
+    assert_eq!(refs(&bare, r.home.path()), "", "nothing pushed");
+
+    std::fs::remove_file(bare.join("hooks/pre-receive")).unwrap();
+    let out = r.commit(&["--push", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Someone else pushes first: the next push is not a fast-forward.
+    let other = tempfile::tempdir().unwrap();
+    git_in(other.path(), r.home.path(), &["clone", "-q", &url, "."]);
+    std::fs::write(other.path().join("x"), "x\n").unwrap();
+    git_in(other.path(), r.home.path(), &["add", "x"]);
+    git_in(
+        other.path(),
+        r.home.path(),
+        &["commit", "-q", "-m", "other"],
+    );
+    git_in(
+        other.path(),
+        r.home.path(),
+        &["push", "-q", "origin", "main"],
+    );
+    let remote_tip = refs(&bare, r.home.path());
+    shrink_search(&r);
+    let out = r.commit(&["--push", &url]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a fast-forward"), "{err}");
+    assert!(err.contains("fetch and merge"), "{err}");
+    assert_eq!(refs(&bare, r.home.path()), remote_tip, "remote untouched");
 }
