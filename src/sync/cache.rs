@@ -137,7 +137,7 @@ impl Cache {
         }
         // On all cores: this is the whole cost of an unchanged run.
         let root = self.root.as_ref();
-        let fresh = crate::sync::diff::par_map(&self.units, |u| all_match(root, &u.files));
+        let fresh = crate::parallel::map(&self.units, |u| all_match(root, &u.files));
         fresh
             .into_iter()
             .all(|f| f)
@@ -233,7 +233,7 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     let Ok(root_fd) = crate::sync::diff::open_root(root) else {
         return;
     };
-    let stats = crate::sync::diff::par_map(&to_stat, |rel| file_stat(&root_fd, rel));
+    let stats = crate::parallel::map(&to_stat, |rel| file_stat(&root_fd, rel));
     let Some(stats) = to_stat
         .iter()
         .zip(stats)

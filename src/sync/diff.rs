@@ -198,10 +198,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-// The fan-outs live in `crate::parallel`; these names stay for callers
-// not yet moved.
-pub use crate::parallel::{map as par_map, threads};
-
 /// Computes the changes writing `tree` under `root` would make.
 pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
     compute_with(root, tree, None)
@@ -627,7 +623,7 @@ pub fn listings_after_write(
     let root_fd = open_root(root).ok();
     let mut read: BTreeMap<&String, Option<u128>> = touched
         .iter()
-        .zip(par_map(&touched, |d| {
+        .zip(crate::parallel::map(&touched, |d| {
             root_fd
                 .as_ref()
                 .and_then(|r| dir_mtime_at(r, d).ok().flatten())

@@ -13,7 +13,14 @@ use git2::{Repository, Signature, build::TreeUpdateBuilder};
 
 use crate::tree::OutputTree;
 
+mod index;
+mod objects;
 mod push;
+mod tree;
+
+use index::index_entry;
+use objects::{Pack, PackKind, object_id, pack_objects};
+use tree::TreeNode;
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -469,8 +476,7 @@ impl GitRepo {
         // Only paths whose content differs from the staged one need work.
         let mut changed = Vec::new();
         let all: Vec<&(String, &[u8], PathBuf)> = files.iter().chain(&read_back).collect();
-        let ids =
-            crate::sync::diff::par_map(&all, |(_, bytes, _)| object_id(PackKind::Blob, bytes));
+        let ids = crate::parallel::map(&all, |(_, bytes, _)| object_id(PackKind::Blob, bytes));
         for ((path, bytes, abs), id) in all.into_iter().zip(ids) {
             let id = id?;
             // The index holds exactly the staged tree's blobs, and finds one
@@ -848,30 +854,6 @@ fn current_branch_of(repo: &Repository) -> Option<String> {
     target.strip_prefix("refs/heads/").map(str::to_owned)
 }
 
-fn index_time(t: i64, ns: i64) -> git2::IndexTime {
-    git2::IndexTime::new(t as i32, ns as u32)
-}
-
-/// An index entry with the stat data of the file on disk, as `git add`
-/// records it.
-fn index_entry(path: &str, len: usize, meta: &std::fs::Metadata, id: Oid) -> git2::IndexEntry {
-    use std::os::unix::fs::MetadataExt;
-    git2::IndexEntry {
-        ctime: index_time(meta.ctime(), meta.ctime_nsec()),
-        mtime: index_time(meta.mtime(), meta.mtime_nsec()),
-        dev: meta.dev() as u32,
-        ino: meta.ino() as u32,
-        mode: 0o100644,
-        uid: meta.uid(),
-        gid: meta.gid(),
-        file_size: len as u32,
-        id,
-        flags: (path.len().min(0xfff)) as u16,
-        flags_extended: 0,
-        path: path.as_bytes().to_vec(),
-    }
-}
-
 /// HEAD and the index as an esogen commit left them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StagingState {
@@ -881,241 +863,6 @@ pub struct StagingState {
     pub tree: String,
     /// The index file's size and mtime.
     pub index: crate::sync::diff::Stat,
-}
-
-/// A directory of a tree being updated: entries that are not trees with
-/// their mode and id, and subtrees either unchanged (an id) or loaded and
-/// being changed. Names are bytes, as git stores them.
-#[derive(Default)]
-struct TreeNode {
-    leaves: std::collections::BTreeMap<Vec<u8>, (i32, Oid)>,
-    subtrees: std::collections::BTreeMap<Vec<u8>, SubTree>,
-}
-
-enum SubTree {
-    Unchanged(Oid),
-    Changed(TreeNode),
-}
-
-const MODE_BLOB: i32 = 0o100_644;
-const MODE_TREE: i32 = 0o040_000;
-
-impl TreeNode {
-    /// One level of the tree `id`.
-    fn load(repo: &Repository, id: Oid) -> Result<Self, GitError> {
-        let tree = repo.find_tree(id).map_err(git("read a tree"))?;
-        let mut node = Self::default();
-        for e in tree.iter() {
-            let name = e.name_bytes().to_vec();
-            if e.kind() == Some(git2::ObjectType::Tree) {
-                node.subtrees.insert(name, SubTree::Unchanged(e.id()));
-            } else {
-                node.leaves.insert(name, (e.filemode(), e.id()));
-            }
-        }
-        Ok(node)
-    }
-
-    /// The subdirectory `name`, loaded or created (a file of that name is
-    /// replaced).
-    fn dir(&mut self, repo: &Repository, name: &[u8]) -> Result<&mut TreeNode, GitError> {
-        self.leaves.remove(name);
-        let sub = self
-            .subtrees
-            .entry(name.to_vec())
-            .or_insert_with(|| SubTree::Changed(TreeNode::default()));
-        if let SubTree::Unchanged(id) = sub {
-            *sub = SubTree::Changed(TreeNode::load(repo, *id)?);
-        }
-        match sub {
-            SubTree::Changed(node) => Ok(node),
-            SubTree::Unchanged(_) => Err(git("update a tree")(git2::Error::from_str(
-                "a subtree could not be loaded",
-            ))),
-        }
-    }
-
-    /// Sets `path` to the blob `id` (mode 100644).
-    fn upsert(&mut self, repo: &Repository, path: &str, id: Oid) -> Result<(), GitError> {
-        match path.split_once('/') {
-            Some((first, rest)) => self.dir(repo, first.as_bytes())?.upsert(repo, rest, id),
-            None => {
-                self.subtrees.remove(path.as_bytes());
-                self.leaves
-                    .insert(path.as_bytes().to_vec(), (MODE_BLOB, id));
-                Ok(())
-            }
-        }
-    }
-
-    /// Deletes the file `path` if it exists.
-    fn remove(&mut self, repo: &Repository, path: &str) -> Result<(), GitError> {
-        match path.split_once('/') {
-            Some((first, rest)) => {
-                if self.subtrees.contains_key(first.as_bytes()) {
-                    self.dir(repo, first.as_bytes())?.remove(repo, rest)?;
-                }
-                Ok(())
-            }
-            None => {
-                self.leaves.remove(path.as_bytes());
-                Ok(())
-            }
-        }
-    }
-
-    /// Serializes the changed trees bottom-up into `out` and returns this
-    /// tree's id; `None` for an empty directory other than the root (git
-    /// stores no empty trees).
-    fn write(self, out: &mut Vec<(Vec<u8>, Oid)>, root: bool) -> Result<Option<Oid>, GitError> {
-        // (sort key, mode, name, id): git orders a tree's entries by name,
-        // a subtree's name compared as if it ended in `/`.
-        let mut entries: Vec<(Vec<u8>, i32, Vec<u8>, Oid)> = Vec::new();
-        for (name, (mode, id)) in self.leaves {
-            entries.push((name.clone(), mode, name, id));
-        }
-        for (name, sub) in self.subtrees {
-            let id = match sub {
-                SubTree::Unchanged(id) => Some(id),
-                SubTree::Changed(node) => node.write(out, false)?,
-            };
-            if let Some(id) = id {
-                let mut key = name.clone();
-                key.push(b'/');
-                entries.push((key, MODE_TREE, name, id));
-            }
-        }
-        if entries.is_empty() && !root {
-            return Ok(None);
-        }
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut bytes = Vec::with_capacity(entries.len() * 48);
-        for (_, mode, name, id) in &entries {
-            bytes.extend_from_slice(format!("{mode:o} ").as_bytes());
-            bytes.extend_from_slice(name);
-            bytes.push(0);
-            bytes.extend_from_slice(id.as_bytes());
-        }
-        let id = object_id(PackKind::Tree, &bytes)?;
-        out.push((bytes, id));
-        Ok(Some(id))
-    }
-}
-
-/// The object types esogen packs.
-#[derive(Debug, Clone, Copy)]
-enum PackKind {
-    Tree = 2,
-    Blob = 3,
-}
-
-/// The id git gives an object: the SHA-1 of its type, size and content.
-/// Computed with the sha1 crate: libgit2's collision-detecting SHA-1 guards
-/// against crafted objects from elsewhere, not needed for content esogen
-/// has just generated, and is several times slower (a tenth of a one-team
-/// commit went to it).
-fn object_id(kind: PackKind, bytes: &[u8]) -> Result<Oid, GitError> {
-    use sha1::Digest;
-    let name = match kind {
-        PackKind::Tree => "tree",
-        PackKind::Blob => "blob",
-    };
-    let mut h = sha1::Sha1::new();
-    h.update(format!("{name} {}\0", bytes.len()).as_bytes());
-    h.update(bytes);
-    Oid::from_bytes(&h.finalize()).map_err(git("hash an object"))
-}
-
-/// A packfile built in memory and its version-2 index.
-struct Pack {
-    pack: Vec<u8>,
-    idx: Vec<u8>,
-    /// The pack's checksum in hex: its file name.
-    name: String,
-}
-
-/// A version-2 packfile holding `objects` undeltified (the pack header, each
-/// object's type-and-size header and zlib stream, then the SHA-1 trailer)
-/// and its version-2 index (fan-out table, sorted ids, CRC-32s, offsets),
-/// the objects compressed on all cores. Writing the index here spares
-/// libgit2's indexer inflating and hashing every object again.
-fn pack_objects(objects: &[(PackKind, &[u8], Oid)]) -> std::io::Result<Pack> {
-    use sha1::Digest;
-    use std::io::Write;
-    let entries =
-        crate::sync::diff::par_map(objects, |(kind, bytes, _)| -> std::io::Result<Vec<u8>> {
-            let mut out = Vec::with_capacity(bytes.len() / 2 + 16);
-            // The type and the size, seven bits at a time.
-            let mut size = bytes.len();
-            let mut byte = ((*kind as u8) << 4) | (size & 0x0f) as u8;
-            size >>= 4;
-            while size > 0 {
-                out.push(byte | 0x80);
-                byte = (size & 0x7f) as u8;
-                size >>= 7;
-            }
-            out.push(byte);
-            let mut z = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::fast());
-            z.write_all(bytes)?;
-            z.finish()?;
-            Ok(out)
-        });
-    let total: usize = objects.iter().map(|(_, b, _)| b.len()).sum();
-    let mut pack = Vec::with_capacity(total / 2 + 64);
-    pack.extend_from_slice(b"PACK");
-    pack.extend_from_slice(&2u32.to_be_bytes());
-    let count = u32::try_from(objects.len()).map_err(std::io::Error::other)?;
-    pack.extend_from_slice(&count.to_be_bytes());
-    // (id, offset, CRC-32 of the packed object)
-    let mut index: Vec<(Oid, u64, u32)> = Vec::with_capacity(objects.len());
-    for ((_, _, id), entry) in objects.iter().zip(entries) {
-        let entry = entry?;
-        let mut crc = flate2::Crc::new();
-        crc.update(&entry);
-        index.push((*id, pack.len() as u64, crc.sum()));
-        pack.extend_from_slice(&entry);
-    }
-    let checksum = sha1::Sha1::digest(&pack);
-    pack.extend_from_slice(&checksum);
-    index.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut idx = Vec::with_capacity(8 + 1024 + index.len() * 28 + 40);
-    idx.extend_from_slice(b"\xfftOc");
-    idx.extend_from_slice(&2u32.to_be_bytes());
-    let mut fanout = [0u32; 256];
-    for (id, _, _) in &index {
-        fanout[usize::from(id.as_bytes()[0])] += 1;
-    }
-    let mut running = 0u32;
-    for n in fanout {
-        running += n;
-        idx.extend_from_slice(&running.to_be_bytes());
-    }
-    for (id, _, _) in &index {
-        idx.extend_from_slice(id.as_bytes());
-    }
-    for (_, _, crc) in &index {
-        idx.extend_from_slice(&crc.to_be_bytes());
-    }
-    // Offsets past 2 GiB go to a table of 8-byte offsets.
-    let mut large: Vec<u64> = Vec::new();
-    for (_, offset, _) in &index {
-        match u32::try_from(*offset) {
-            Ok(o) if o < 0x8000_0000 => idx.extend_from_slice(&o.to_be_bytes()),
-            _ => {
-                let slot = u32::try_from(large.len()).map_err(std::io::Error::other)?;
-                idx.extend_from_slice(&(0x8000_0000 | slot).to_be_bytes());
-                large.push(*offset);
-            }
-        }
-    }
-    for offset in large {
-        idx.extend_from_slice(&offset.to_be_bytes());
-    }
-    idx.extend_from_slice(&checksum);
-    let own = sha1::Sha1::digest(&idx);
-    idx.extend_from_slice(&own);
-    let name = checksum.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Pack { pack, idx, name })
 }
 
 /// Repo-relative paths of a tree under `prefix`.
@@ -1137,21 +884,6 @@ pub fn tree_files<'a>(prefix: &str, tree: &'a OutputTree) -> Vec<(String, &'a [u
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn object_ids_are_the_ones_libgit2_computes() {
-        for bytes in [&b""[..], b"apiVersion: v1\n", &[0u8, 255, 10][..]] {
-            for (kind, t) in [
-                (PackKind::Blob, git2::ObjectType::Blob),
-                (PackKind::Tree, git2::ObjectType::Tree),
-            ] {
-                assert_eq!(
-                    object_id(kind, bytes).unwrap(),
-                    Oid::hash_object(t, bytes).unwrap()
-                );
-            }
-        }
-    }
 
     #[test]
     fn identities_parse() {
