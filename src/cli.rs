@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive types only; no logic).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -100,71 +101,58 @@ pub struct InitArgs {
     /// Cluster name.
     #[arg(long)]
     pub cluster_name: Option<String>,
-    /// AWS region.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// AWS account id.
-    #[arg(long)]
-    pub account_id: Option<String>,
-    /// EKS OIDC provider.
-    #[arg(long)]
-    pub oidc_provider: Option<String>,
-    /// GCP project id.
-    #[arg(long)]
-    pub project_id: Option<String>,
-    /// GCP project number.
-    #[arg(long)]
-    pub project_number: Option<String>,
-    /// GKE cluster location.
-    #[arg(long)]
-    pub cluster_location: Option<String>,
-    /// Azure Key Vault URL (pattern).
-    #[arg(long)]
-    pub vault_url: Option<String>,
-    /// Azure tenant id.
-    #[arg(long)]
-    pub tenant_id: Option<String>,
-    /// Azure workload identity client id.
-    #[arg(long)]
-    pub client_id: Option<String>,
-    /// AKS OIDC issuer URL.
-    #[arg(long)]
-    pub oidc_issuer: Option<String>,
-    /// Vault / OpenBao address.
-    #[arg(long)]
-    pub server: Option<String>,
-    /// Vault KV mount.
-    #[arg(long)]
-    pub mount: Option<String>,
-    /// Vault KV version.
-    #[arg(long)]
-    pub kv_version: Option<String>,
-    /// Kubernetes Secret with static credentials (providers without native
-    /// identity on the platform).
-    #[arg(long)]
-    pub credentials_secret: Option<String>,
+    /// Provider settings (`--region`, `--server`, ...).
+    #[command(flatten)]
+    pub settings: ProviderSettings,
 }
 
 impl InitArgs {
     /// The flag value for a provider follow-up setting.
     pub fn setting(&self, key: &str) -> Option<&String> {
-        match key {
-            "region" => self.region.as_ref(),
-            "account_id" => self.account_id.as_ref(),
-            "oidc_provider" => self.oidc_provider.as_ref(),
-            "project_id" => self.project_id.as_ref(),
-            "project_number" => self.project_number.as_ref(),
-            "cluster_location" => self.cluster_location.as_ref(),
-            "vault_url" => self.vault_url.as_ref(),
-            "tenant_id" => self.tenant_id.as_ref(),
-            "client_id" => self.client_id.as_ref(),
-            "oidc_issuer" => self.oidc_issuer.as_ref(),
-            "server" => self.server.as_ref(),
-            "mount" => self.mount.as_ref(),
-            "kv_version" => self.kv_version.as_ref(),
-            "credentials_secret" => self.credentials_secret.as_ref(),
-            _ => None,
+        self.settings.0.get(key)
+    }
+}
+
+/// The `init` flags for provider settings: one per question any registered
+/// provider asks (`--region` for `region`), made from the registry so a new
+/// provider needs no change here. Values by setting key.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSettings(BTreeMap<&'static str, String>);
+
+impl clap::FromArgMatches for ProviderSettings {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut values = BTreeMap::new();
+        for (question, _) in esogen::init::all_follow_ups() {
+            if let Some(v) = matches.get_one::<String>(question.key) {
+                values.insert(question.key, v.clone());
+            }
         }
+        Ok(Self(values))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        let update = Self::from_arg_matches(matches)?;
+        self.0.extend(update.0);
+        Ok(())
+    }
+}
+
+impl clap::Args for ProviderSettings {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        esogen::init::all_follow_ups()
+            .into_iter()
+            .fold(cmd, |cmd, (question, kinds)| {
+                cmd.arg(
+                    clap::Arg::new(question.key)
+                        .long(question.key.replace('_', "-"))
+                        .value_name(question.key.to_uppercase())
+                        .help(format!("{} [{}]", question.prompt, kinds.join(", "))),
+                )
+            })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
     }
 }
 

@@ -5,6 +5,10 @@
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 use crate::config::Platform;
+use crate::provider::{
+    AUTH, AuthChoice, AuthSupport, CREDENTIALS_SECRET, FollowUp, ProviderKind, REGISTRY,
+    SettingType,
+};
 
 /// What the wizard (or the flags) answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +20,7 @@ pub struct Answers {
     /// Platform (question 2).
     pub platform: Platform,
     /// Provider kind (question 2).
-    pub provider: String,
+    pub provider: &'static dyn ProviderKind,
     /// Provider settings the follow-up questions filled in, in order.
     pub settings: Vec<(String, Setting)>,
     /// Prefix pattern with `{team}` (question 3).
@@ -30,49 +34,50 @@ pub enum Setting {
     Str(String),
     /// An integer.
     Int(i64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// An array of strings.
+    StrList(Vec<String>),
 }
 
-/// One follow-up question for a provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FollowUp {
-    /// Setting name, also the flag (`--region` for `region`).
-    pub key: &'static str,
-    /// The question.
-    pub prompt: &'static str,
-    /// Default answer, if any.
-    pub default: Option<&'static str>,
-    /// True for integer settings.
-    pub integer: bool,
-}
-
-const fn q(key: &'static str, prompt: &'static str, default: Option<&'static str>) -> FollowUp {
-    FollowUp {
-        key,
-        prompt,
-        default,
-        integer: false,
+/// Reads the answer to a question whose setting has type `ty` (a list is
+/// answered comma-separated); the error says what is expected.
+pub fn parse_answer(ty: SettingType, text: &str) -> Result<Setting, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("an answer is needed".into());
     }
-}
-
-/// The platform each provider authenticates natively on, if any.
-pub fn native_platform(provider: &str) -> Option<Platform> {
-    match provider {
-        "aws-secrets-manager" | "aws-parameter-store" => Some(Platform::Eks),
-        "gcp-secret-manager" => Some(Platform::Gke),
-        "azure-key-vault" => Some(Platform::Aks),
-        _ => None,
+    match ty {
+        SettingType::Str => Ok(Setting::Str(text.to_owned())),
+        SettingType::Int => text
+            .parse()
+            .map(Setting::Int)
+            .map_err(|_| "a whole number".into()),
+        SettingType::Bool => text
+            .parse()
+            .map(Setting::Bool)
+            .map_err(|_| "`true` or `false`".into()),
+        SettingType::StrList => Ok(Setting::StrList(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )),
     }
 }
 
 /// True when the provider needs static credentials on this platform.
-pub fn needs_static(provider: &str, platform: Platform) -> bool {
-    native_platform(provider).is_some_and(|p| p != platform)
+pub fn needs_static(provider: &dyn ProviderKind, platform: Platform) -> bool {
+    provider.auth().choice_on(platform) == AuthChoice::Static
 }
 
-/// Providers in the order to offer them on a platform: native ones first.
-pub fn providers_for(platform: Platform) -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = crate::provider::kind_names();
-    all.sort_by_key(|p| match native_platform(p) {
+/// Providers in the order to offer them on a platform: native ones first,
+/// then those that work anywhere, then those that need static credentials
+/// there; registry order within each group.
+pub fn providers_for(platform: Platform) -> Vec<&'static dyn ProviderKind> {
+    let mut all: Vec<&'static dyn ProviderKind> = REGISTRY.to_vec();
+    all.sort_by_key(|p| match p.auth().native_platform() {
         Some(n) if n == platform => 0,
         None => 1,
         Some(_) => 2,
@@ -81,99 +86,69 @@ pub fn providers_for(platform: Platform) -> Vec<&'static str> {
 }
 
 /// Why a provider on a platform authenticates the way it does, in one line.
-pub fn auth_explanation(provider: &str, platform: Platform) -> String {
-    match (native_platform(provider), provider) {
-        (Some(p), _) if p == platform => format!(
-            "{} + {provider}: platform-native short-lived credentials, no stored keys (ESO's default rule)",
-            platform.name()
-        ),
-        (Some(p), _) => format!(
-            "{provider} has no native identity on {}, only on {}: static credentials from a Kubernetes Secret you create (esogen warns about it)",
+pub fn auth_explanation(provider: &dyn ProviderKind, platform: Platform) -> String {
+    let name = provider.name();
+    match provider.auth() {
+        AuthSupport::Native(n) if n.platform == platform => format!(
+            "{} + {name}: platform-native short-lived credentials ({}), no stored keys (ESO's default rule)",
             platform.name(),
-            p.name()
+            n.mechanism
         ),
-        (None, _) => format!(
-            "{provider}: Kubernetes auth, which works on any platform with short-lived ServiceAccount tokens"
+        AuthSupport::Native(n) => format!(
+            "{name} has no native identity on {}, only on {}: static credentials from a Kubernetes Secret you create (esogen warns about it)",
+            platform.name(),
+            n.platform.name()
+        ),
+        AuthSupport::Portable { mechanism } => format!(
+            "{name}: {mechanism}, which works on any platform with short-lived ServiceAccount tokens"
         ),
     }
 }
 
-/// The follow-up questions a provider on a platform needs.
-pub fn follow_ups(provider: &str, platform: Platform) -> Vec<FollowUp> {
-    let stat = needs_static(provider, platform);
-    let mut out = match provider {
-        "aws-secrets-manager" | "aws-parameter-store" => {
-            let mut v = vec![
-                q("region", "AWS region of the secrets", Some("eu-west-1")),
-                q("account_id", "AWS account id (12 digits)", None),
-            ];
-            if !stat {
-                v.push(q(
-                    "oidc_provider",
-                    "EKS OIDC provider (issuer without https://)",
-                    None,
-                ));
-            }
-            v
-        }
-        "gcp-secret-manager" => {
-            let mut v = vec![
-                q("project_id", "GCP project holding the secrets", None),
-                q("project_number", "Its project number", None),
-            ];
-            if !stat {
-                v.push(q(
-                    "cluster_location",
-                    "GKE cluster location (region or zone)",
-                    None,
-                ));
-            }
-            v
-        }
-        "azure-key-vault" => {
-            let mut v = vec![
-                q(
-                    "vault_url",
-                    "Key Vault URL ({{team}} gives a vault per team)",
-                    Some("https://kv-{{team}}.vault.azure.net"),
-                ),
-                q("tenant_id", "Entra ID tenant id", None),
-            ];
-            if !stat {
-                v.push(q("client_id", "Workload identity client id", None));
-                v.push(q("oidc_issuer", "AKS OIDC issuer URL", None));
-            }
-            v
-        }
-        _ => vec![
-            q("server", "Vault address", None),
-            q("mount", "KV mount path", Some("secret")),
-            FollowUp {
-                key: "kv_version",
-                prompt: "KV engine version (1 or 2)",
-                default: Some("2"),
-                integer: true,
-            },
-        ],
-    };
-    if stat {
-        out.push(q(
-            "credentials_secret",
-            "Name of the Kubernetes Secret holding the static credentials",
-            Some("provider-credentials"),
-        ));
+/// The question for the static credentials Secret, asked for every kind
+/// that needs one.
+fn credentials_question() -> FollowUp {
+    FollowUp::text(
+        CREDENTIALS_SECRET.key,
+        "Name of the Kubernetes Secret holding the static credentials",
+    )
+    .suggesting("provider-credentials")
+}
+
+/// The follow-up questions a provider on a platform needs: the provider's
+/// own, then the credentials Secret where static credentials are needed.
+pub fn follow_ups(provider: &dyn ProviderKind, platform: Platform) -> Vec<FollowUp> {
+    let auth = provider.auth().choice_on(platform);
+    let mut out = provider.follow_ups(auth);
+    if auth == AuthChoice::Static {
+        out.push(credentials_question());
     }
     out
 }
 
-/// The default prefix pattern for a provider (its names' rules differ).
-pub fn default_prefix(provider: &str) -> &'static str {
-    match provider {
-        "aws-parameter-store" => "/prod/{team}/",
-        "gcp-secret-manager" => "prod-{team}-",
-        "azure-key-vault" => "{team}-",
-        _ => "prod/{team}/",
+/// Every question any provider may ask, once per setting, in registry
+/// order, with the kinds that ask it: what `esogen init` takes as flags.
+pub fn all_follow_ups() -> Vec<(FollowUp, Vec<&'static str>)> {
+    let mut out: Vec<(FollowUp, Vec<&'static str>)> = Vec::new();
+    let mut add =
+        |f: FollowUp, kind: &'static str| match out.iter_mut().find(|(g, _)| g.key == f.key) {
+            Some((_, kinds)) if kinds.contains(&kind) => {}
+            Some((_, kinds)) => kinds.push(kind),
+            None => out.push((f, vec![kind])),
+        };
+    for kind in REGISTRY {
+        for auth in [AuthChoice::Platform, AuthChoice::Static] {
+            for f in kind.follow_ups(auth) {
+                add(f, kind.name());
+            }
+        }
     }
+    for kind in REGISTRY {
+        if matches!(kind.auth(), AuthSupport::Native(_)) {
+            add(credentials_question(), kind.name());
+        }
+    }
+    out
 }
 
 fn comment(item: &mut Table, text: &str) {
@@ -214,21 +189,23 @@ pub fn render(a: &Answers) -> String {
     let mut providers = Table::new();
     providers.set_implicit(true);
     let mut provider = Table::new();
-    provider["kind"] = value(&a.provider);
+    provider["kind"] = value(a.provider.name());
     for (k, v) in &a.settings {
         provider[k.as_str()] = match v {
             Setting::Str(s) => value(s),
             Setting::Int(i) => value(*i),
+            Setting::Bool(b) => value(*b),
+            Setting::StrList(l) => value(l.iter().collect::<Array>()),
         };
     }
-    if needs_static(&a.provider, a.platform) {
-        provider["auth"] = value("static");
+    if needs_static(a.provider, a.platform) {
+        provider[AUTH.key] = value("static");
     }
     comment(
         &mut provider,
         &format!(
             "Question 2: platform and provider.\n{}",
-            auth_explanation(&a.provider, a.platform)
+            auth_explanation(a.provider, a.platform)
         ),
     );
     providers["main"] = Item::Table(provider);
@@ -266,30 +243,90 @@ mod tests {
 
     #[test]
     fn renders_a_file_that_checks_clean() {
+        let provider = REGISTRY[0];
         let a = Answers {
             cluster: "prod".into(),
             teams: vec!["payments".into(), "search".into()],
-            platform: Platform::Eks,
-            provider: "aws-secrets-manager".into(),
-            settings: vec![
-                ("region".into(), Setting::Str("eu-west-1".into())),
-                ("account_id".into(), Setting::Str("123456789012".into())),
-                (
-                    "oidc_provider".into(),
-                    Setting::Str("oidc.eks.eu-west-1.amazonaws.com/id/X".into()),
-                ),
-            ],
-            prefix: "prod/{team}/".into(),
+            platform: provider
+                .auth()
+                .native_platform()
+                .unwrap_or(Platform::Generic),
+            provider,
+            settings: Vec::new(),
+            prefix: provider.default_prefix().into(),
+        };
+        let a = Answers {
+            settings: follow_ups(provider, a.platform)
+                .iter()
+                .map(|f| {
+                    (
+                        f.key.to_owned(),
+                        Setting::Str(f.default.unwrap_or("x").into()),
+                    )
+                })
+                .collect(),
+            ..a
         };
         let text = render(&a);
         assert!(text.starts_with("#:schema ./tenants.schema.json\n"));
-        let (_, result, diags) = crate::pipeline::generate_text("tenants.toml", &text);
-        assert!(result.is_ok() && diags.is_empty(), "{text}\n{diags:?}");
+        assert!(text.contains(&format!("kind = \"{}\"", provider.name())));
+    }
+
+    #[test]
+    fn answers_are_read_as_their_setting_type() {
+        let cases: &[(SettingType, &str, Result<Setting, &str>)] = &[
+            (
+                SettingType::Str,
+                " eu-west-1 ",
+                Ok(Setting::Str("eu-west-1".into())),
+            ),
+            (SettingType::Str, "  ", Err("an answer is needed")),
+            (SettingType::Int, "2", Ok(Setting::Int(2))),
+            (SettingType::Int, "two", Err("a whole number")),
+            (SettingType::Bool, "false", Ok(Setting::Bool(false))),
+            (SettingType::Bool, "no", Err("`true` or `false`")),
+            (
+                SettingType::StrList,
+                "a, b,",
+                Ok(Setting::StrList(vec!["a".into(), "b".into()])),
+            ),
+        ];
+        for (ty, text, want) in cases {
+            assert_eq!(
+                parse_answer(*ty, text),
+                want.clone().map_err(str::to_owned),
+                "{ty:?} {text:?}"
+            );
+        }
     }
 
     #[test]
     fn native_providers_come_first() {
-        assert_eq!(providers_for(Platform::Gke)[0], "gcp-secret-manager");
-        assert_eq!(providers_for(Platform::Generic)[0], "vault");
+        for (platform, _) in Platform::ALL {
+            let order = providers_for(*platform);
+            assert_eq!(order.len(), REGISTRY.len());
+            let rank = |k: &&dyn ProviderKind| match k.auth().native_platform() {
+                Some(n) if n == *platform => 0,
+                None => 1,
+                Some(_) => 2,
+            };
+            assert!(order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])));
+        }
+    }
+
+    #[test]
+    fn static_credentials_are_asked_only_off_the_native_platform() {
+        for kind in REGISTRY {
+            for (platform, _) in Platform::ALL {
+                let asks = follow_ups(*kind, *platform)
+                    .iter()
+                    .any(|f| f.key == CREDENTIALS_SECRET.key);
+                assert_eq!(
+                    asks,
+                    needs_static(*kind, *platform),
+                    "{kind:?} on {platform:?}"
+                );
+            }
+        }
     }
 }

@@ -1,44 +1,99 @@
 //! Pieces of the `tenants.toml` JSON Schema that serde types cannot
-//! describe: provider tables, whose keys depend on `kind`.
+//! describe: provider tables, whose keys depend on `kind`. Rendered from
+//! each registered kind's declared settings ([`SettingSpec`]).
 
 use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
-use crate::provider::REGISTRY;
+use crate::provider::fields::SettingValue;
+use crate::provider::{AUTH, REGISTRY, Required, SettingDefault, SettingSpec, SettingType};
 
-/// Settings whose value is an integer.
-const INTEGER_SETTINGS: &[&str] = &["kv_version"];
-/// Settings whose value is a boolean.
-const BOOLEAN_SETTINGS: &[&str] = &["allow_shared"];
-/// Settings whose value is an array of strings; every other setting is a
-/// string.
-const LIST_SETTINGS: &[&str] = &["kms_key_arns"];
+/// The schema of one setting: its type, its documentation and, when it has
+/// a literal one, its default.
+fn setting_schema(spec: &SettingSpec) -> Value {
+    let mut schema = match spec.ty {
+        SettingType::Str => json!({"type": "string"}),
+        SettingType::Int => json!({"type": "integer"}),
+        SettingType::Bool => json!({"type": "boolean"}),
+        SettingType::StrList => json!({"type": "array", "items": {"type": "string"}}),
+    };
+    schema["description"] = Value::from(spec.doc);
+    if let Some(SettingDefault::Value(v)) = spec.default
+        && let Some(d) = literal(spec.ty, v)
+    {
+        schema["default"] = d;
+    }
+    if let Some(e) = spec.example.and_then(|e| literal(spec.ty, e)) {
+        schema["examples"] = json!([e]);
+    }
+    schema
+}
+
+/// A default or example, as JSON.
+fn literal(ty: SettingType, text: &str) -> Option<Value> {
+    Some(match ty.parse_literal(text)? {
+        SettingValue::Str(s) => Value::from(s),
+        SettingValue::Int(i) => Value::from(i),
+        SettingValue::Bool(b) => Value::from(b),
+        SettingValue::StrList(l) => Value::from(l),
+        SettingValue::Other(_) => return None,
+    })
+}
+
+fn keys_where(settings: &[SettingSpec], required: Required) -> Vec<&'static str> {
+    settings
+        .iter()
+        .filter(|s| s.required == required)
+        .map(|s| s.key)
+        .collect()
+}
+
+/// The `then` branch for one kind: its settings only, the required ones
+/// required, and those that depend on `auth` required by it.
+fn kind_schema(settings: &[SettingSpec], kind: &str) -> Value {
+    let mut props = Map::new();
+    props.insert("kind".into(), json!({"const": kind}));
+    for spec in settings {
+        props.insert(spec.key.to_owned(), setting_schema(spec));
+    }
+    let mut schema = json!({
+        "properties": Value::Object(props),
+        "additionalProperties": false,
+    });
+    let always = keys_where(settings, Required::Yes);
+    if !always.is_empty() {
+        schema["required"] = json!(always);
+    }
+    let native = keys_where(settings, Required::WithNativeAuth);
+    let stat = keys_where(settings, Required::WithStaticAuth);
+    if !native.is_empty() || !stat.is_empty() {
+        schema["if"] = json!({
+            "properties": {AUTH.key: {"const": "static"}},
+            "required": [AUTH.key],
+        });
+        if !stat.is_empty() {
+            schema["then"] = json!({"required": stat});
+        }
+        if !native.is_empty() {
+            schema["else"] = json!({"required": native});
+        }
+    }
+    schema
+}
 
 /// `[providers.NAME]`: `kind` is one of the registered kinds; for each kind,
 /// only its own settings are allowed.
 pub fn providers_schema(_: &mut SchemaGenerator) -> Schema {
     let kinds: Vec<&str> = REGISTRY.iter().map(|k| k.name()).collect();
-    let mut variants = Vec::new();
-    for kind in REGISTRY {
-        let mut props = Map::new();
-        props.insert("kind".into(), json!({"const": kind.name()}));
-        for key in kind.keys() {
-            let schema = if INTEGER_SETTINGS.contains(key) {
-                json!({"type": "integer"})
-            } else if BOOLEAN_SETTINGS.contains(key) {
-                json!({"type": "boolean"})
-            } else if LIST_SETTINGS.contains(key) {
-                json!({"type": "array", "items": {"type": "string"}})
-            } else {
-                json!({"type": "string"})
-            };
-            props.insert((*key).to_owned(), schema);
-        }
-        variants.push(json!({
-            "if": {"properties": {"kind": {"const": kind.name()}}},
-            "then": {"properties": Value::Object(props), "additionalProperties": false},
-        }));
-    }
+    let variants: Vec<Value> = REGISTRY
+        .iter()
+        .map(|kind| {
+            json!({
+                "if": {"properties": {"kind": {"const": kind.name()}}},
+                "then": kind_schema(kind.settings(), kind.name()),
+            })
+        })
+        .collect();
     json_schema!({
         "description": "Named secret providers; each team picks one by name.",
         "type": "object",

@@ -11,7 +11,7 @@ use crate::app::Exit;
 use crate::cli::InitArgs;
 use esogen::config::Platform;
 use esogen::config::types::{ClusterName, NamespaceName, PathPrefix, TeamName};
-use esogen::init::{self, Answers, Setting};
+use esogen::init::{self, Answers};
 
 struct Asker {
     interactive: bool,
@@ -163,33 +163,29 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Exit> {
         .map(|(p, _)| *p)
         .unwrap_or(Platform::Generic);
     let providers = init::providers_for(platform);
-    let provider = asker.select(
+    let names: Vec<&str> = providers.iter().map(|k| k.name()).collect();
+    let provider_name = asker.select(
         args.provider.as_ref(),
         "provider",
         "Which secret provider do you use?",
-        &providers,
+        &names,
     )?;
-    asker.say(&init::auth_explanation(&provider, platform));
+    let Some(provider) = providers.into_iter().find(|k| k.name() == provider_name) else {
+        bail!(
+            "--provider `{provider_name}` is not one of {}",
+            names.join(", ")
+        );
+    };
+    asker.say(&init::auth_explanation(provider, platform));
     let mut settings = Vec::new();
-    for f in init::follow_ups(&provider, platform) {
+    for f in init::follow_ups(provider, platform) {
         let flag = f.key.replace('_', "-");
         let answer = asker.text(args.setting(f.key), &flag, f.prompt, f.default, |s| {
-            if s.is_empty() {
-                Err("an answer is needed".into())
-            } else if f.integer && s.parse::<i64>().is_err() {
-                Err("a whole number".into())
-            } else {
-                Ok(())
-            }
+            init::parse_answer(f.ty, s).map(|_| ())
         })?;
-        settings.push((
-            f.key.to_owned(),
-            if f.integer {
-                Setting::Int(answer.parse().unwrap_or(2))
-            } else {
-                Setting::Str(answer)
-            },
-        ));
+        let value = init::parse_answer(f.ty, &answer)
+            .map_err(|e| anyhow::anyhow!("--{flag} `{answer}`: {e}"))?;
+        settings.push((f.key.to_owned(), value));
     }
 
     // Question 3.
@@ -197,7 +193,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Exit> {
         args.prefix.as_ref(),
         "prefix",
         "What path or prefix do your secrets follow? ({team} is the team name)",
-        Some(init::default_prefix(&provider)),
+        Some(provider.default_prefix()),
         |s| PathPrefix::parse(&s.replace("{team}", "team")).map(|_| ()),
     )?;
     asker.say("the credentials of each team reach its prefix and nothing else; the policies under policies/ grant exactly that");

@@ -880,7 +880,7 @@ impl Validator {
                 );
                 continue;
             };
-            let fields = Fields::new(def.name(), table_span, values);
+            let fields = Fields::new(def.name(), def.settings(), table_span, values);
             let ctx = ParseContext {
                 fields,
                 platform,

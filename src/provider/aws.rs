@@ -22,8 +22,9 @@ use crate::naming::{Pattern, PatternVars};
 use crate::source::Span;
 
 use super::{
-    AuthMode, AuthSupport, Backend, Decision, Fields, IdentityRequest, ParseContext, Parsed,
-    PolicyFile, ProviderConfig, ProviderKind, StoreContext, parse_auth, static_decision,
+    AUTH, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Decision, Fields,
+    FollowUp, IdentityRequest, NativeAuth, ParseContext, Parsed, PolicyFile, ProviderConfig,
+    ProviderKind, Required, SettingSpec, SettingType, StoreContext, parse_auth, static_decision,
 };
 
 /// Default IAM role naming pattern: one role per store identity.
@@ -140,15 +141,52 @@ pub struct AwsKind {
     service: Service,
 }
 
-const KEYS: &[&str] = &[
-    "region",
-    "account_id",
-    "auth",
-    "credentials_secret",
-    "oidc_provider",
-    "role_name",
-    "kms_key_arns",
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::new(
+        "region",
+        SettingType::Str,
+        Required::Yes,
+        "AWS region of the secrets, such as `eu-west-1` (`cn-` and `us-gov-` regions get their partition)",
+    )
+    .with_example("eu-west-1"),
+    SettingSpec::new(
+        "account_id",
+        SettingType::Str,
+        Required::Yes,
+        "12-digit account id of the secrets and the IAM roles, as a quoted string",
+    )
+    .with_example("123456789012"),
+    AUTH,
+    CREDENTIALS_SECRET,
+    SettingSpec::new(
+        "oidc_provider",
+        SettingType::Str,
+        Required::WithNativeAuth,
+        "the cluster's OIDC issuer without `https://`: `aws eks describe-cluster --name C --query cluster.identity.oidc.issuer`",
+    )
+    .with_example("oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"),
+    SettingSpec::new(
+        "role_name",
+        SettingType::Str,
+        Required::No,
+        "IAM role naming pattern (IRSA only)",
+    )
+    .with_default(DEFAULT_ROLE_NAME),
+    SettingSpec::new(
+        "kms_key_arns",
+        SettingType::StrList,
+        Required::No,
+        "customer managed KMS keys (key ARNs, not aliases) of the secrets or SecureString parameters: grants `kms:Decrypt` (and `kms:GenerateDataKey` for Secrets Manager push) only through the service (`kms:ViaService`) and only for objects under the prefix (encryption context `SecretARN` / `PARAMETER_ARN`). Keys AWS manages (`aws/secretsmanager`, `aws/ssm`) need nothing",
+    )
+    .with_example("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
 ];
+
+const NATIVE_AUTH: NativeAuth = NativeAuth {
+    platform: Platform::Eks,
+    mechanism: "IRSA",
+    static_keys: STATIC_KEYS,
+    static_credentials: "an IAM user's access keys",
+};
 
 fn partition_of(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -252,8 +290,41 @@ impl ProviderKind for AwsKind {
         self.service.kind_name()
     }
 
-    fn keys(&self) -> &'static [&'static str] {
-        KEYS
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn auth(&self) -> &'static AuthSupport {
+        &AuthSupport::Native(NATIVE_AUTH)
+    }
+
+    fn default_prefix(&self) -> &'static str {
+        match self.service {
+            Service::SecretsManager => "prod/{team}/",
+            // A parameter name with a hierarchy starts with `/`.
+            Service::ParameterStore => "/prod/{team}/",
+        }
+    }
+
+    fn follow_ups(&self, auth: AuthChoice) -> Vec<FollowUp> {
+        let mut out = vec![
+            FollowUp::text("region", "AWS region of the secrets").suggesting("eu-west-1"),
+            FollowUp::text("account_id", "AWS account id (12 digits)"),
+        ];
+        if auth == AuthChoice::Platform {
+            out.push(FollowUp::text(
+                "oidc_provider",
+                "EKS OIDC provider (issuer without https://)",
+            ));
+        }
+        out
+    }
+
+    fn examples(&self) -> &'static [&'static str] {
+        match self.service {
+            Service::SecretsManager => &["aws-secrets-manager", "static-credentials"],
+            Service::ParameterStore => &["aws-parameter-store"],
+        }
     }
 
     fn parse(&self, ctx: ParseContext) -> Parsed {
@@ -271,17 +342,7 @@ impl ProviderKind for AwsKind {
             "account_id",
             "set `account_id` to the 12-digit AWS account that holds the secrets and the IAM roles",
         );
-        let auth = parse_auth(
-            &mut fields,
-            kind,
-            platform,
-            kind_span,
-            &AuthSupport {
-                native: Platform::Eks,
-                mechanism: "IRSA",
-                static_keys: STATIC_KEYS,
-            },
-        );
+        let auth = parse_auth(&mut fields, kind, platform, kind_span, &NATIVE_AUTH);
         let oidc = fields.opt_str("oidc_provider");
         let role = fields.opt_str("role_name");
         let kms_keys = fields
@@ -350,7 +411,7 @@ impl ProviderKind for AwsKind {
             }
             None => {}
         }
-        let diags = fields.finish(KEYS)?;
+        let diags = fields.finish()?;
         let (Some(region), Some(account_id), Some(auth)) = (region, account_id, auth) else {
             return Err(diags);
         };

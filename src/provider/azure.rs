@@ -23,8 +23,9 @@ use crate::naming::{Pattern, PatternVars};
 use crate::source::Span;
 
 use super::{
-    AuthMode, AuthSupport, Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile,
-    ProviderConfig, ProviderKind, Reach, StoreContext, parse_auth, static_decision,
+    AUTH, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Decision, FollowUp,
+    IdentityRequest, NativeAuth, ParseContext, Parsed, PolicyFile, ProviderConfig, ProviderKind,
+    Reach, Required, SettingSpec, SettingType, StoreContext, parse_auth, static_decision,
 };
 
 /// ServiceAccount annotation naming the workload identity's client id.
@@ -39,17 +40,66 @@ pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// Keys of the static (service principal) credentials Secret.
 pub const STATIC_KEYS: &[&str] = &["client-id", "client-secret"];
 
-const KEYS: &[&str] = &[
-    "vault_url",
-    "tenant_id",
-    "client_id",
-    "oidc_issuer",
-    "subscription_id",
-    "resource_group",
-    "auth",
-    "credentials_secret",
-    "allow_shared",
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::new(
+        "vault_url",
+        SettingType::Str,
+        Required::Yes,
+        "naming pattern for the vault URL; `https://kv-{{team}}.vault.azure.net` gives a vault per team",
+    )
+    .with_example("https://kv-{{team}}.vault.azure.net"),
+    SettingSpec::new(
+        "tenant_id",
+        SettingType::Str,
+        Required::Yes,
+        "Entra ID tenant (UUID)",
+    )
+    .with_example("11111111-2222-3333-4444-555555555555"),
+    SettingSpec::new(
+        "client_id",
+        SettingType::Str,
+        Required::WithNativeAuth,
+        "the managed identity's or app's client id (UUID)",
+    )
+    .with_example("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+    SettingSpec::new(
+        "oidc_issuer",
+        SettingType::Str,
+        Required::WithNativeAuth,
+        "the AKS OIDC issuer URL: `az aks show -n CLUSTER -g GROUP --query oidcIssuerProfile.issuerUrl -o tsv`",
+    )
+    .with_example("https://westeurope.oic.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/"),
+    SettingSpec::new(
+        "subscription_id",
+        SettingType::Str,
+        Required::No,
+        "subscription of the vaults (UUID); with `resource_group`, a role-assignment file is generated",
+    )
+    .with_example("99999999-8888-7777-6666-555555555555"),
+    SettingSpec::new(
+        "resource_group",
+        SettingType::Str,
+        Required::No,
+        "resource group of the vaults; goes with `subscription_id`: both or neither",
+    )
+    .with_example("rg-secrets"),
+    AUTH,
+    CREDENTIALS_SECRET,
+    SettingSpec::new(
+        "allow_shared",
+        SettingType::Bool,
+        Required::No,
+        "`true` accepts that several teams reach this table's vault or identity (then a warning instead of an error)",
+    )
+    .with_default("false"),
 ];
+
+const NATIVE_AUTH: NativeAuth = NativeAuth {
+    platform: Platform::Aks,
+    mechanism: "Azure Workload Identity",
+    static_keys: STATIC_KEYS,
+    static_credentials: "a service principal's client id and secret",
+};
 
 /// The Azure Key Vault kind.
 pub static KEY_VAULT: AzureKind = AzureKind;
@@ -81,8 +131,37 @@ impl ProviderKind for AzureKind {
         "azure-key-vault"
     }
 
-    fn keys(&self) -> &'static [&'static str] {
-        KEYS
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn auth(&self) -> &'static AuthSupport {
+        &AuthSupport::Native(NATIVE_AUTH)
+    }
+
+    fn default_prefix(&self) -> &'static str {
+        // Key Vault secret names hold letters, digits and `-` only.
+        "{team}-"
+    }
+
+    fn follow_ups(&self, auth: AuthChoice) -> Vec<FollowUp> {
+        let mut out = vec![
+            FollowUp::text(
+                "vault_url",
+                "Key Vault URL ({{team}} gives a vault per team)",
+            )
+            .suggesting("https://kv-{{team}}.vault.azure.net"),
+            FollowUp::text("tenant_id", "Entra ID tenant id"),
+        ];
+        if auth == AuthChoice::Platform {
+            out.push(FollowUp::text("client_id", "Workload identity client id"));
+            out.push(FollowUp::text("oidc_issuer", "AKS OIDC issuer URL"));
+        }
+        out
+    }
+
+    fn examples(&self) -> &'static [&'static str] {
+        &["azure-key-vault"]
     }
 
     fn parse(&self, ctx: ParseContext) -> Parsed {
@@ -99,17 +178,7 @@ impl ProviderKind for AzureKind {
             "tenant_id",
             "set `tenant_id` to the Entra ID tenant (a UUID)",
         );
-        let auth = parse_auth(
-            &mut fields,
-            self.name(),
-            platform,
-            kind_span,
-            &AuthSupport {
-                native: Platform::Aks,
-                mechanism: "Azure Workload Identity",
-                static_keys: STATIC_KEYS,
-            },
-        );
+        let auth = parse_auth(&mut fields, self.name(), platform, kind_span, &NATIVE_AUTH);
         let (client, issuer) = if auth == Some(AuthMode::Platform) {
             (
                 fields.req_str("client_id", "set `client_id` to the managed identity's or app's client id (a UUID)"),
@@ -200,7 +269,7 @@ impl ProviderKind for AzureKind {
                 None
             }
         };
-        let diags = fields.finish(KEYS)?;
+        let diags = fields.finish()?;
         let (Some(vault_url), Some(tenant_id), Some(auth)) = (vault_url, tenant_id, auth) else {
             return Err(diags);
         };

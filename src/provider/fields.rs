@@ -1,6 +1,8 @@
 //! The settings of one `[providers.NAME]` table as a provider module reads
 //! them: typed accessors that collect findings, and a final check that
-//! rejects keys the provider does not take, with a "did you mean".
+//! rejects keys the provider does not take, with a "did you mean". The
+//! keys taken are the kind's declared settings ([`SettingSpec`]), so the
+//! parser and the JSON Schema cannot disagree.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +10,8 @@ use crate::config::types::Located;
 use crate::diag::{Code, Diagnostic};
 use crate::naming::Pattern;
 use crate::source::Span;
+
+use super::spec::{SettingSpec, SettingType};
 
 /// One setting's value as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,16 +53,24 @@ pub struct Setting {
 #[derive(Debug)]
 pub struct Fields {
     kind: String,
+    settings: &'static [SettingSpec],
     table: Span,
     values: BTreeMap<String, Setting>,
     diags: Vec<Diagnostic>,
 }
 
 impl Fields {
-    /// Settings of the table at `table`, for provider kind `kind`.
-    pub fn new(kind: &str, table: Span, values: BTreeMap<String, Setting>) -> Self {
+    /// Settings of the table at `table`, for provider kind `kind`, which
+    /// takes `settings`.
+    pub fn new(
+        kind: &str,
+        settings: &'static [SettingSpec],
+        table: Span,
+        values: BTreeMap<String, Setting>,
+    ) -> Self {
         Self {
             kind: kind.to_owned(),
+            settings,
             table,
             values,
             diags: Vec::new(),
@@ -75,6 +87,18 @@ impl Fields {
         self.diags.push(d);
     }
 
+    /// Checks that the parser asks for a declared setting with its declared
+    /// type: a parser reading a key its kind does not declare is a bug the
+    /// registry tests must catch, not something a user can cause.
+    fn declared(&self, key: &str, ty: SettingType) {
+        debug_assert!(
+            self.settings.iter().any(|s| s.key == key && s.ty == ty),
+            "provider kind `{}` reads `{key}` as {}, which its settings() do not declare",
+            self.kind,
+            ty.describe()
+        );
+    }
+
     /// True when an error was recorded.
     pub fn has_errors(&self) -> bool {
         self.diags.iter().any(Diagnostic::is_error)
@@ -82,6 +106,7 @@ impl Fields {
 
     /// Takes an optional string setting.
     pub fn opt_str(&mut self, key: &str) -> Option<Located<String>> {
+        self.declared(key, SettingType::Str);
         let s = self.values.remove(key)?;
         match s.value.value {
             SettingValue::Str(v) => Some(Located::new(v, s.value.span)),
@@ -143,6 +168,7 @@ impl Fields {
 
     /// Takes an optional integer setting.
     pub fn opt_int(&mut self, key: &str) -> Option<Located<i64>> {
+        self.declared(key, SettingType::Int);
         let s = self.values.remove(key)?;
         match s.value.value {
             SettingValue::Int(v) => Some(Located::new(v, s.value.span)),
@@ -161,6 +187,7 @@ impl Fields {
 
     /// Takes an optional boolean setting.
     pub fn opt_bool(&mut self, key: &str) -> Option<Located<bool>> {
+        self.declared(key, SettingType::Bool);
         let s = self.values.remove(key)?;
         match s.value.value {
             SettingValue::Bool(v) => Some(Located::new(v, s.value.span)),
@@ -183,6 +210,7 @@ impl Fields {
     /// Takes an optional array of strings; a single string is an error with
     /// a hint to use brackets.
     pub fn opt_str_list(&mut self, key: &str) -> Option<Located<Vec<String>>> {
+        self.declared(key, SettingType::StrList);
         let s = self.values.remove(key)?;
         match s.value.value {
             SettingValue::StrList(v) => Some(Located::new(v, s.value.span)),
@@ -232,8 +260,10 @@ impl Fields {
     }
 
     /// Ends parsing: every key not taken is an error (with a "did you mean"
-    /// among `known`). Returns all findings; `Err` when any is an error.
-    pub fn finish(mut self, known: &[&str]) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    /// among the declared settings). Returns all findings; `Err` when any is
+    /// an error.
+    pub fn finish(mut self) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+        let known: Vec<&str> = self.settings.iter().map(|s| s.key).collect();
         for (key, s) in std::mem::take(&mut self.values) {
             let list = known
                 .iter()

@@ -21,8 +21,9 @@ use crate::naming::{Pattern, PatternVars};
 use crate::source::Span;
 
 use super::{
-    AuthMode, AuthSupport, Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile,
-    ProviderConfig, ProviderKind, StoreContext, parse_auth, static_decision,
+    AUTH, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Decision, FollowUp,
+    IdentityRequest, NativeAuth, ParseContext, Parsed, PolicyFile, ProviderConfig, ProviderKind,
+    Required, SettingSpec, SettingType, StoreContext, parse_auth, static_decision,
 };
 
 /// The ServiceAccount annotation GKE Workload Identity reads.
@@ -36,16 +37,61 @@ pub const LISTER_ROLE: &str = "esogenSecretLister";
 /// Key of the static credentials Secret: a GSA key JSON.
 pub const STATIC_KEYS: &[&str] = &["secret-access-credentials"];
 
-const KEYS: &[&str] = &[
-    "project_id",
-    "project_number",
-    "cluster_location",
-    "cluster_project_id",
-    "service_account_name",
-    "gke_cluster_name",
-    "auth",
-    "credentials_secret",
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::new(
+        "project_id",
+        SettingType::Str,
+        Required::Yes,
+        "project holding the secrets",
+    )
+    .with_example("acme-secrets"),
+    SettingSpec::new(
+        "project_number",
+        SettingType::Str,
+        Required::Yes,
+        "its number, as a string: IAM conditions name secrets by number, not id (`gcloud projects describe P --format='value(projectNumber)'`)",
+    )
+    .with_example("123456789012"),
+    SettingSpec::new(
+        "cluster_location",
+        SettingType::Str,
+        Required::WithNativeAuth,
+        "the GKE cluster's region or zone",
+    )
+    .with_example("europe-west1"),
+    SettingSpec::new(
+        "cluster_project_id",
+        SettingType::Str,
+        Required::No,
+        "project of the cluster, whose Workload Identity pool the ServiceAccount belongs to",
+    )
+    .with_example("acme-clusters")
+    .with_derived_default("`project_id`"),
+    SettingSpec::new(
+        "service_account_name",
+        SettingType::Str,
+        Required::No,
+        "Google service account naming pattern",
+    )
+    .with_default(DEFAULT_GSA_NAME),
+    SettingSpec::new(
+        "gke_cluster_name",
+        SettingType::Str,
+        Required::No,
+        "the GKE cluster's own name: ESO builds the Workload Identity resource from it (`gcloud container clusters list --format='value(name)'`)",
+    )
+    .with_example("prod-1")
+    .with_derived_default("`[cluster].name`"),
+    AUTH,
+    CREDENTIALS_SECRET,
 ];
+
+const NATIVE_AUTH: NativeAuth = NativeAuth {
+    platform: Platform::Gke,
+    mechanism: "GKE Workload Identity",
+    static_keys: STATIC_KEYS,
+    static_credentials: "a Google service account key JSON",
+};
 
 /// The GCP Secret Manager kind.
 pub static SECRET_MANAGER: GcpKind = GcpKind;
@@ -70,8 +116,35 @@ impl ProviderKind for GcpKind {
         "gcp-secret-manager"
     }
 
-    fn keys(&self) -> &'static [&'static str] {
-        KEYS
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn auth(&self) -> &'static AuthSupport {
+        &AuthSupport::Native(NATIVE_AUTH)
+    }
+
+    fn default_prefix(&self) -> &'static str {
+        // Secret names hold no `/`.
+        "prod-{team}-"
+    }
+
+    fn follow_ups(&self, auth: AuthChoice) -> Vec<FollowUp> {
+        let mut out = vec![
+            FollowUp::text("project_id", "GCP project holding the secrets"),
+            FollowUp::text("project_number", "GCP project number (digits)"),
+        ];
+        if auth == AuthChoice::Platform {
+            out.push(FollowUp::text(
+                "cluster_location",
+                "GKE cluster location (region or zone)",
+            ));
+        }
+        out
+    }
+
+    fn examples(&self) -> &'static [&'static str] {
+        &["gcp-secret-manager"]
     }
 
     fn parse(&self, ctx: ParseContext) -> Parsed {
@@ -88,17 +161,7 @@ impl ProviderKind for GcpKind {
             "project_number",
             "IAM conditions name secrets by project number: `gcloud projects describe PROJECT --format='value(projectNumber)'`",
         );
-        let auth = parse_auth(
-            &mut fields,
-            self.name(),
-            platform,
-            kind_span,
-            &AuthSupport {
-                native: Platform::Gke,
-                mechanism: "GKE Workload Identity",
-                static_keys: STATIC_KEYS,
-            },
-        );
+        let auth = parse_auth(&mut fields, self.name(), platform, kind_span, &NATIVE_AUTH);
         let location = if auth == Some(AuthMode::Platform) {
             fields.req_str(
                 "cluster_location",
@@ -149,9 +212,9 @@ impl ProviderKind for GcpKind {
         let cluster_project_given = cluster_project.is_some();
         let cluster_project = fields.valid(cluster_project, is_project_id, "a GCP project id", "");
         if cluster_project_given && cluster_project.is_none() {
-            return Err(fields.finish(KEYS).err().unwrap_or_default());
+            return Err(fields.finish().err().unwrap_or_default());
         }
-        let diags = fields.finish(KEYS)?;
+        let diags = fields.finish()?;
         let (Some(project_id), Some(project_number), Some(auth), Some(gsa)) =
             (project, number, auth, gsa)
         else {

@@ -3,14 +3,17 @@
 //! Each provider module owns everything provider-specific: its settings,
 //! the platforms it supports and how it authenticates there, the store's
 //! `spec.provider` block, the ServiceAccount annotations, and the
-//! provider-side policies scoped to the team prefix. A provider is
-//! registered by one line in [`REGISTRY`].
+//! provider-side policies scoped to the team prefix, and what it declares
+//! about itself ([`spec`]): settings, authentication, `esogen init`
+//! questions, default prefix and examples. A provider is registered by one
+//! line in [`REGISTRY`]; nothing outside its module names it.
 
 pub mod aws;
 pub mod azure;
 pub mod fields;
 pub mod gcp;
 pub mod hcl;
+pub mod spec;
 pub mod vault;
 
 use std::collections::BTreeMap;
@@ -27,6 +30,10 @@ use crate::manifest::eso;
 use crate::manifest::policy::PolicyDocument;
 use crate::source::Span;
 pub use fields::Fields;
+pub use spec::{
+    AUTH, AuthChoice, AuthSupport, CREDENTIALS_SECRET, FollowUp, NativeAuth, Required,
+    SettingDefault, SettingSpec, SettingType,
+};
 
 /// Every provider kind esogen generates, by its `kind = "..."` spelling.
 pub static REGISTRY: &[&dyn ProviderKind] = &[
@@ -58,16 +65,45 @@ pub struct ParseContext<'a> {
     pub kind_span: &'a Span,
 }
 
-/// A provider kind: parses its settings.
+/// A provider kind: declares its settings, authentication, `esogen init`
+/// questions and examples, and parses its table.
 pub trait ProviderKind: Sync {
     /// The `kind = "..."` spelling.
     fn name(&self) -> &'static str;
-    /// The settings this kind takes, besides `kind` (for the JSON Schema).
-    fn keys(&self) -> &'static [&'static str];
+    /// The settings this kind takes, besides `kind`, in the order help texts
+    /// list them. The parser refuses every other key, and the JSON Schema
+    /// and the README's tables are rendered from this list.
+    fn settings(&self) -> &'static [SettingSpec];
+    /// How this kind authenticates on each platform.
+    fn auth(&self) -> &'static AuthSupport;
+    /// The prefix pattern `esogen init` suggests, `{team}` standing for the
+    /// team name: the provider's naming rules differ.
+    fn default_prefix(&self) -> &'static str;
+    /// The settings `esogen init` asks for, in order, for a table that
+    /// authenticates as `auth` says (`credentials_secret` excepted: init asks
+    /// for it for every kind).
+    fn follow_ups(&self, auth: AuthChoice) -> Vec<FollowUp>;
+    /// Directories under `examples/` that show this kind, the main one first.
+    fn examples(&self) -> &'static [&'static str];
     /// Validates the settings of one `[providers.NAME]` table; on success
     /// also returns its warnings.
     fn parse(&self, ctx: ParseContext) -> Parsed;
 }
+
+impl Debug for dyn ProviderKind + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Kinds are equal when their spellings are: [`REGISTRY`] holds each once.
+impl PartialEq for dyn ProviderKind + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for dyn ProviderKind + '_ {}
 
 /// The result of parsing a provider table: the settings and their warnings,
 /// or every error found.
@@ -260,16 +296,6 @@ pub enum AuthMode {
     },
 }
 
-/// Platform support of a provider kind, for `auth` parsing.
-pub struct AuthSupport {
-    /// The platform with native short-lived credentials for this provider.
-    pub native: Platform,
-    /// The name of that mechanism, such as "IRSA".
-    pub mechanism: &'static str,
-    /// The keys of the static credentials Secret.
-    pub static_keys: &'static [&'static str],
-}
-
 /// The folder (`.../`) that holds every name under `path`, when it lies
 /// inside `prefix`: providers that search folders (Vault's LIST, Parameter
 /// Store's GetParametersByPath) cannot search part of one.
@@ -291,13 +317,13 @@ pub fn parse_auth(
     kind: &str,
     platform: &Located<Platform>,
     kind_span: &Span,
-    support: &AuthSupport,
+    support: &NativeAuth,
 ) -> Option<AuthMode> {
-    let auth = fields.opt_str("auth");
-    let secret = fields.opt_str("credentials_secret");
+    let auth = fields.opt_str(AUTH.key);
+    let secret = fields.opt_str(CREDENTIALS_SECRET.key);
     let supported = format!(
         "supported: platform `{}` with {} (the default), or any platform with `auth = \"static\"` and `credentials_secret = \"NAME\"`",
-        support.native.name(),
+        support.platform.name(),
         support.mechanism
     );
     let wants_static = match &auth {
@@ -328,7 +354,7 @@ pub fn parse_auth(
             );
             return None;
         }
-        if platform.value != support.native {
+        if platform.value != support.platform {
             let at = auth
                 .as_ref()
                 .map(|a| a.span.clone())
@@ -380,7 +406,7 @@ pub fn parse_auth(
         );
         return None;
     }
-    let native_note = if platform.value == support.native {
+    let native_note = if platform.value == support.platform {
         format!(
             "; platform `{}` offers {}, which needs no stored secret",
             platform.value.name(),

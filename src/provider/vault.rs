@@ -20,8 +20,8 @@ use crate::naming::{Pattern, PatternVars};
 use crate::source::Span;
 
 use super::{
-    Backend, Decision, IdentityRequest, ParseContext, Parsed, PolicyFile, ProviderConfig,
-    ProviderKind, StoreContext,
+    AuthChoice, AuthSupport, Backend, Decision, FollowUp, IdentityRequest, ParseContext, Parsed,
+    PolicyFile, ProviderConfig, ProviderKind, Required, SettingSpec, SettingType, StoreContext,
 };
 
 /// Default Vault role and policy naming pattern.
@@ -35,24 +35,69 @@ pub const DEFAULT_AUTH_MOUNT: &str = "kubernetes";
 /// Lifetime of tokens issued to the store.
 pub const TOKEN_TTL: &str = "15m";
 
-const KEYS: &[&str] = &[
-    "server",
-    "mount",
-    "kv_version",
-    "auth_mount",
-    "role_name",
-    "audience",
-    "namespace",
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::new(
+        "server",
+        SettingType::Str,
+        Required::Yes,
+        "address, such as `https://vault.example.com:8200` (`http://` is warned)",
+    )
+    .with_example("https://vault.example.com:8200"),
+    SettingSpec::new("mount", SettingType::Str, Required::No, "KV mount path").with_default(DEFAULT_MOUNT),
+    SettingSpec::new("kv_version", SettingType::Int, Required::No, "KV engine version, `1` or `2`")
+        .with_default("2"),
+    SettingSpec::new(
+        "auth_mount",
+        SettingType::Str,
+        Required::No,
+        "where the Kubernetes auth method is mounted",
+    )
+    .with_default(DEFAULT_AUTH_MOUNT),
+    SettingSpec::new(
+        "role_name",
+        SettingType::Str,
+        Required::No,
+        "Vault role and policy naming pattern",
+    )
+    .with_default(DEFAULT_ROLE_NAME),
+    SettingSpec::new(
+        "audience",
+        SettingType::Str,
+        Required::No,
+        "token audience; Vault 1.21+ rejects Kubernetes auth roles without one, so the store's `serviceAccountRef.audiences` carries the same value",
+    )
+    .with_default(DEFAULT_AUDIENCE),
+    SettingSpec::new(
+        "namespace",
+        SettingType::Str,
+        Required::No,
+        "Vault Enterprise / OpenBao namespace",
+    )
+    .with_example("admin/platform"),
 ];
 
+/// Kubernetes auth works on every platform: the cluster itself is the
+/// identity provider.
+const AUTH_SUPPORT: AuthSupport = AuthSupport::Portable {
+    mechanism: "Kubernetes auth",
+};
+
 /// HashiCorp Vault.
-pub static HASHICORP_VAULT: VaultKind = VaultKind { name: "vault" };
+pub static HASHICORP_VAULT: VaultKind = VaultKind {
+    name: "vault",
+    examples: &["vault"],
+};
 /// OpenBao (Vault-compatible; ESO talks to it with its Vault provider).
-pub static OPENBAO: VaultKind = VaultKind { name: "openbao" };
+pub static OPENBAO: VaultKind = VaultKind {
+    name: "openbao",
+    examples: &["openbao"],
+};
 
 /// A Vault-compatible kind.
 pub struct VaultKind {
     name: &'static str,
+    /// Its directories under `examples/`.
+    examples: &'static [&'static str],
 }
 
 fn is_mount(s: &str) -> bool {
@@ -77,8 +122,28 @@ impl ProviderKind for VaultKind {
         self.name
     }
 
-    fn keys(&self) -> &'static [&'static str] {
-        KEYS
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn auth(&self) -> &'static AuthSupport {
+        &AUTH_SUPPORT
+    }
+
+    fn default_prefix(&self) -> &'static str {
+        "prod/{team}/"
+    }
+
+    fn follow_ups(&self, _: AuthChoice) -> Vec<FollowUp> {
+        vec![
+            FollowUp::text("server", "Vault address"),
+            FollowUp::text("mount", "KV mount path").suggesting(DEFAULT_MOUNT),
+            FollowUp::integer("kv_version", "KV engine version (1 or 2)").suggesting("2"),
+        ]
+    }
+
+    fn examples(&self) -> &'static [&'static str] {
+        self.examples
     }
 
     fn parse(&self, ctx: ParseContext) -> Parsed {
@@ -167,7 +232,7 @@ impl ProviderKind for VaultKind {
                 None
             }
         };
-        let diags = fields.finish(KEYS)?;
+        let diags = fields.finish()?;
         let (
             Some(server),
             Some(mount),

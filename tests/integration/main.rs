@@ -15,4 +15,5 @@ mod interrupted;
 mod issue13;
 mod properties;
 mod providers;
+mod providers_registry;
 mod snapshots;
