@@ -348,7 +348,7 @@ fn explain(args: &ExplainArgs, color: ColorChoice) -> anyhow::Result<Exit> {
                 .map(|n| n.namespace.as_str())
                 .collect();
             let wanted = args.namespace.as_deref().unwrap_or_default();
-            let hint = match esogen::config::suggest(wanted, names.iter().copied()) {
+            let hint = match esogen::diag::suggest(wanted, names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? "),
                 None => String::new(),
             };

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use handlebars::{Handlebars, RenderErrorReason};
 use serde::Serialize;
 
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::source::Span;
+
 /// The variables a naming pattern may use. Every field is always present, so
 /// strict mode turns a typo such as `{{namespcae}}` into an error.
 #[derive(Debug, Clone, Serialize)]
@@ -21,23 +24,6 @@ pub struct PatternVars {
     pub namespace: String,
     /// The `[providers.NAME]` table name.
     pub provider: String,
-}
-
-impl PatternVars {
-    /// The variables for one store identity.
-    pub fn for_request(req: &crate::provider::IdentityRequest) -> Self {
-        Self {
-            cluster: req.cluster.to_string(),
-            team: req
-                .teams
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join("-"),
-            namespace: req.sa_namespace.to_string(),
-            provider: req.provider.to_string(),
-        }
-    }
 }
 
 /// The variable names, for help texts.
@@ -151,6 +137,40 @@ impl Pattern {
             // handlebars renders into an 8 KiB buffer; a name kept per store
             // must not hold on to it (80 MB at 10,000 namespaces).
             .map(|name| name.as_str().to_owned())
+    }
+}
+
+/// Turns a naming pattern failure into a diagnostic on the pattern.
+pub fn pattern_diagnostic(e: &PatternError, span: &Span) -> Diagnostic {
+    match e {
+        PatternError::UnknownVariable(name) => {
+            let mut d = Diagnostic::error(
+                Code::PatternVariable,
+                format!("naming pattern uses unknown variable `{name}`"),
+            )
+            .at_labelled(span, "in this pattern");
+            let known = VARIABLES
+                .iter()
+                .map(|v| format!("`{{{{{v}}}}}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            d = match suggest(name, VARIABLES.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{{{{{s}}}}}`? variables: {known}")),
+                None => d.help(format!("variables: {known}")),
+            };
+            d
+        }
+        PatternError::Syntax(msg) => Diagnostic::error(
+            Code::PatternSyntax,
+            format!("naming pattern is not a valid template: {msg}"),
+        )
+        .at(span)
+        .help("patterns are handlebars templates such as `eso-{{namespace}}`"),
+        PatternError::Render(msg) => Diagnostic::error(
+            Code::PatternSyntax,
+            format!("naming pattern failed to render: {msg}"),
+        )
+        .at(span),
     }
 }
 

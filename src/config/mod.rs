@@ -10,7 +10,8 @@ mod validate;
 
 use std::collections::BTreeMap;
 
-pub use validate::{ConfigFile, pattern_diagnostic, suggest, validate};
+pub use types::Platform;
+pub use validate::{ConfigFile, validate};
 
 use crate::naming::Pattern;
 use std::sync::Arc;
@@ -64,41 +65,6 @@ pub struct Config {
     pub providers: BTreeMap<ProviderName, Provider>,
     /// `[[teams]]`, in file order.
     pub teams: Vec<Team>,
-}
-
-/// The platform running the cluster; it decides the auth method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Platform {
-    /// Amazon EKS: IRSA.
-    Eks,
-    /// Google GKE: Workload Identity.
-    Gke,
-    /// Azure AKS: Workload Identity.
-    Aks,
-    /// Red Hat OpenShift.
-    Openshift,
-    /// Any other Kubernetes.
-    Generic,
-}
-
-impl Platform {
-    /// Every platform with its `tenants.toml` spelling.
-    pub const ALL: &'static [(Platform, &'static str)] = &[
-        (Platform::Eks, "eks"),
-        (Platform::Gke, "gke"),
-        (Platform::Aks, "aks"),
-        (Platform::Openshift, "openshift"),
-        (Platform::Generic, "generic"),
-    ];
-
-    /// The `tenants.toml` spelling.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(p, _)| *p == self)
-            .map(|(_, n)| *n)
-            .unwrap_or("generic")
-    }
 }
 
 /// `[cluster] store_scope`: how the store scope is chosen (ESO guide, question 1).

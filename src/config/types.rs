@@ -390,6 +390,41 @@ impl Duration {
     }
 }
 
+/// The platform running the cluster; it decides the auth method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Platform {
+    /// Amazon EKS: IRSA.
+    Eks,
+    /// Google GKE: Workload Identity.
+    Gke,
+    /// Azure AKS: Workload Identity.
+    Aks,
+    /// Red Hat OpenShift.
+    Openshift,
+    /// Any other Kubernetes.
+    Generic,
+}
+
+impl Platform {
+    /// Every platform with its `tenants.toml` spelling.
+    pub const ALL: &'static [(Platform, &'static str)] = &[
+        (Platform::Eks, "eks"),
+        (Platform::Gke, "gke"),
+        (Platform::Aks, "aks"),
+        (Platform::Openshift, "openshift"),
+        (Platform::Generic, "generic"),
+    ];
+
+    /// The `tenants.toml` spelling.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("generic")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,7 @@ use super::{
     DEFAULT_REVISION, EsoInstall, FLUX_KUSTOMIZE_CONTROLLER, GitOps, GitSource, Platform, Provider,
     RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting, StoreWriter, Team,
 };
-use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::naming::{PatternError, VARIABLES};
+use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
 use crate::provider::fields::{Setting, SettingValue};
 use crate::provider::{Fields, ParseContext, kind_named, kind_names};
 use crate::source::{FileId, Span};
@@ -83,50 +82,6 @@ pub struct ConfigFile<'a> {
     pub file: FileId,
     /// Its text.
     pub text: &'a str,
-}
-
-/// Turns a naming pattern failure into a diagnostic on the pattern.
-pub fn pattern_diagnostic(e: &PatternError, span: &Span) -> Diagnostic {
-    match e {
-        PatternError::UnknownVariable(name) => {
-            let mut d = Diagnostic::error(
-                Code::PatternVariable,
-                format!("naming pattern uses unknown variable `{name}`"),
-            )
-            .at_labelled(span, "in this pattern");
-            let known = VARIABLES
-                .iter()
-                .map(|v| format!("`{{{{{v}}}}}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            d = match suggest(name, VARIABLES.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{{{{{s}}}}}`? variables: {known}")),
-                None => d.help(format!("variables: {known}")),
-            };
-            d
-        }
-        PatternError::Syntax(msg) => Diagnostic::error(
-            Code::PatternSyntax,
-            format!("naming pattern is not a valid template: {msg}"),
-        )
-        .at(span)
-        .help("patterns are handlebars templates such as `eso-{{namespace}}`"),
-        PatternError::Render(msg) => Diagnostic::error(
-            Code::PatternSyntax,
-            format!("naming pattern failed to render: {msg}"),
-        )
-        .at(span),
-    }
-}
-
-/// The closest candidate to `word`, if one is close enough to be a typo.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
-        .min()
-        .map(|(_, c)| c)
 }
 
 /// Serde and TOML errors arrive as text; map the known shapes to codes and
@@ -1589,15 +1544,5 @@ mod tests {
                     .is_match(&format!("{path}x"))
             );
         }
-    }
-
-    #[test]
-    fn suggestions() {
-        assert_eq!(suggest("platfrom", ["name", "platform"]), Some("platform"));
-        assert_eq!(
-            suggest("namespcae", ["cluster", "namespace"]),
-            Some("namespace")
-        );
-        assert_eq!(suggest("zzz", ["name", "platform"]), None);
     }
 }

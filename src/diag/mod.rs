@@ -237,3 +237,28 @@ mod tests {
         insta::assert_snapshot!(list.join("\n"));
     }
 }
+
+/// The closest candidate to `word`, if one is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("platfrom", ["name", "platform"]), Some("platform"));
+        assert_eq!(
+            suggest("namespcae", ["cluster", "namespace"]),
+            Some("namespace")
+        );
+        assert_eq!(suggest("zzz", ["name", "platform"]), None);
+    }
+}

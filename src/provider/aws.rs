@@ -12,13 +12,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::Platform;
+use crate::config::types::Platform;
 use crate::config::types::{Located, PathPrefix, Reason, describe_char};
 use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
 use crate::manifest::iam;
 use crate::manifest::policy::PolicyDocument;
-use crate::naming::{Pattern, PatternVars};
+use crate::naming::Pattern;
 use crate::source::Span;
 
 use super::{
@@ -382,7 +382,7 @@ impl ProviderKind for AwsKind {
                     Some(p) => match Pattern::compile(&p.value) {
                         Ok(c) => Some(Located::new(c, p.span)),
                         Err(e) => {
-                            fields.error(crate::config::pattern_diagnostic(&e, &p.span));
+                            fields.error(crate::naming::pattern_diagnostic(&e, &p.span));
                             None
                         }
                     },
@@ -529,10 +529,10 @@ impl ProviderConfig for AwsConfig {
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
         let mut role = None;
         if let Some(irsa) = &self.irsa {
-            let vars = PatternVars::for_request(req);
+            let vars = req.pattern_vars();
             let name =
                 irsa.role_name.value.render(&vars).map_err(|e| {
-                    vec![crate::config::pattern_diagnostic(&e, &irsa.role_name.span)]
+                    vec![crate::naming::pattern_diagnostic(&e, &irsa.role_name.span)]
                 })?;
             if !is_role_name(&name) {
                 return Err(vec![

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::Platform;
+use crate::config::types::Platform;
 use crate::config::types::{Located, PathPrefix, Reason, describe_char};
 use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
@@ -19,7 +19,7 @@ use crate::manifest::policy::{
     AzureFederatedCredential, AzureRoleAssignment, AzureRoleAssignments, AzureRoleDefinition,
     AzureRoleDefinitionInput, PolicyDocument,
 };
-use crate::naming::{Pattern, PatternVars};
+use crate::naming::Pattern;
 use crate::source::Span;
 
 use super::{
@@ -196,7 +196,7 @@ impl ProviderKind for AzureKind {
         let vault_url = vault_url.and_then(|u| match Pattern::compile(&u.value) {
             Ok(p) => Some(Located::new(p, u.span)),
             Err(e) => {
-                fields.error(crate::config::pattern_diagnostic(&e, &u.span));
+                fields.error(crate::naming::pattern_diagnostic(&e, &u.span));
                 None
             }
         });
@@ -336,12 +336,12 @@ impl ProviderConfig for AzureConfig {
     }
 
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>> {
-        let vars = PatternVars::for_request(req);
+        let vars = req.pattern_vars();
         let url = self
             .vault_url
             .value
             .render(&vars)
-            .map_err(|e| vec![crate::config::pattern_diagnostic(&e, &self.vault_url.span)])?;
+            .map_err(|e| vec![crate::naming::pattern_diagnostic(&e, &self.vault_url.span)])?;
         let Some(name) = vault_name(&url) else {
             return Err(vec![
                 Diagnostic::error(

@@ -11,34 +11,8 @@ use crate::diag::{Code, Diagnostic};
 use crate::naming::Pattern;
 use crate::source::Span;
 
+pub use super::spec::SettingValue;
 use super::spec::{SettingSpec, SettingType};
-
-/// One setting's value as written.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SettingValue {
-    /// A string.
-    Str(String),
-    /// An integer.
-    Int(i64),
-    /// A boolean.
-    Bool(bool),
-    /// An array of strings (spans are those of the whole array).
-    StrList(Vec<String>),
-    /// Anything else (table, array, float, date), by type name.
-    Other(&'static str),
-}
-
-impl SettingValue {
-    fn type_name(&self) -> &'static str {
-        match self {
-            Self::Str(_) => "a string",
-            Self::Int(_) => "an integer",
-            Self::Bool(_) => "a boolean",
-            Self::StrList(_) => "an array of strings",
-            Self::Other(t) => t,
-        }
-    }
-}
 
 /// A setting with the spans of its key and value.
 #[derive(Debug, Clone)]
@@ -239,7 +213,7 @@ impl Fields {
                 Ok(c) => Some(Located::new(c, p.span)),
                 Err(e) => {
                     self.diags
-                        .push(crate::config::pattern_diagnostic(&e, &p.span));
+                        .push(crate::naming::pattern_diagnostic(&e, &p.span));
                     None
                 }
             },
@@ -247,7 +221,7 @@ impl Fields {
                 Ok(c) => Some(Located::new(c, self.table.clone())),
                 Err(e) => {
                     self.diags
-                        .push(crate::config::pattern_diagnostic(&e, &self.table));
+                        .push(crate::naming::pattern_diagnostic(&e, &self.table));
                     None
                 }
             },
@@ -270,7 +244,7 @@ impl Fields {
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let help = match crate::config::suggest(&key, known.iter().copied()) {
+            let help = match crate::diag::suggest(&key, known.iter().copied()) {
                 Some(k) => format!("did you mean `{k}`? `{}` takes {list}", self.kind),
                 None => format!("`{}` takes {list}", self.kind),
             };

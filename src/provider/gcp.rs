@@ -10,14 +10,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::Platform;
+use crate::config::types::Platform;
 use crate::config::types::{Located, PathPrefix, Reason, describe_char};
 use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
 use crate::manifest::policy::{
     GcpBinding, GcpBindings, GcpCondition, GcpCustomRole, GcpPrecreate, PolicyDocument,
 };
-use crate::naming::{Pattern, PatternVars};
+use crate::naming::Pattern;
 use crate::source::Span;
 
 use super::{
@@ -285,8 +285,8 @@ impl ProviderConfig for GcpConfig {
         let name = self
             .gsa
             .value
-            .render(&PatternVars::for_request(req))
-            .map_err(|e| vec![crate::config::pattern_diagnostic(&e, &self.gsa.span)])?;
+            .render(&req.pattern_vars())
+            .map_err(|e| vec![crate::naming::pattern_diagnostic(&e, &self.gsa.span)])?;
         if !is_gsa_name(&name) {
             return Err(vec![
                 Diagnostic::error(

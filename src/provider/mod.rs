@@ -21,7 +21,7 @@ use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::config::Platform;
+use crate::config::types::Platform;
 use crate::config::types::{
     ClusterName, Located, NamespaceName, PathPrefix, ProviderName, Reason, TeamName,
 };
@@ -165,6 +165,23 @@ pub struct IdentityRequest<'a> {
     pub reads_keys: bool,
     /// How many teams use this provider table in the whole file.
     pub provider_teams: usize,
+}
+
+impl IdentityRequest<'_> {
+    /// The variables of naming patterns for this identity.
+    pub fn pattern_vars(&self) -> crate::naming::PatternVars {
+        crate::naming::PatternVars {
+            cluster: self.cluster.to_string(),
+            team: self
+                .teams
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join("-"),
+            namespace: self.sa_namespace.to_string(),
+            provider: self.provider.to_string(),
+        }
+    }
 }
 
 /// Facts the store's `spec.provider` block needs from the layout.

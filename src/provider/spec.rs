@@ -4,9 +4,7 @@
 //! unknown-key check, the JSON Schema, `esogen init` and the README tables
 //! all read these declarations, so they cannot disagree with each other.
 
-use crate::config::Platform;
-
-use super::fields::SettingValue;
+use crate::config::types::Platform;
 
 /// The TOML type of a setting's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -259,6 +257,33 @@ impl FollowUp {
         Self {
             default: Some(default),
             ..self
+        }
+    }
+}
+
+/// One setting's value as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingValue {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// An array of strings (spans are those of the whole array).
+    StrList(Vec<String>),
+    /// Anything else (table, array, float, date), by type name.
+    Other(&'static str),
+}
+
+impl SettingValue {
+    pub(super) fn type_name(&self) -> &'static str {
+        match self {
+            Self::Str(_) => "a string",
+            Self::Int(_) => "an integer",
+            Self::Bool(_) => "a boolean",
+            Self::StrList(_) => "an array of strings",
+            Self::Other(t) => t,
         }
     }
 }

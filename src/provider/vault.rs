@@ -16,7 +16,7 @@ use crate::config::types::{Located, PathPrefix, Reason, describe_char};
 use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
 use crate::manifest::policy::{PolicyDocument, VaultPathRule, VaultPolicy, VaultRole};
-use crate::naming::{Pattern, PatternVars};
+use crate::naming::Pattern;
 use crate::source::Span;
 
 use super::{
@@ -380,8 +380,8 @@ impl ProviderConfig for VaultConfig {
         let role = self
             .role
             .value
-            .render(&PatternVars::for_request(req))
-            .map_err(|e| vec![crate::config::pattern_diagnostic(&e, &self.role.span)])?;
+            .render(&req.pattern_vars())
+            .map_err(|e| vec![crate::naming::pattern_diagnostic(&e, &self.role.span)])?;
         if !is_role_name(&role) {
             return Err(vec![
                 Diagnostic::error(
