@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use crate::cli::{CheckArgs, Cli, Color, Command, Deny, ExplainArgs, Format, GenerateArgs};
 use esogen::config::{ConfigFile, TEAMS_DIR};
-use esogen::diag::render::{ColorChoice, render_all};
+use esogen::diag::render::{ColorChoice, Limit, Report, render_report};
 use esogen::diag::{Code, Diagnostic, Diagnostics};
 use esogen::pipeline::{self, Generated};
 use esogen::render::Ownership;
@@ -58,6 +58,7 @@ struct Options {
     out: PathBuf,
     mode: Mode,
     color: ColorChoice,
+    limit: Limit,
 }
 
 fn color_choice(c: Color, stream_is_tty: bool) -> ColorChoice {
@@ -74,8 +75,9 @@ fn color_choice(c: Color, stream_is_tty: bool) -> ColorChoice {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let color = color_choice(cli.color, std::io::stderr().is_terminal());
+    let limit = Limit::from_max(cli.max_diagnostics);
     match cli.command {
-        Command::Generate(args) => generate(options(args, color)),
+        Command::Generate(args) => generate(options(args, color, limit)),
         Command::Diff(args) => {
             let diff_color = color_choice(cli.color, std::io::stdout().is_terminal());
             generate(Options {
@@ -83,10 +85,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 config: args.config.config,
                 mode: Mode::Diff,
                 color: diff_color,
+                limit,
             })
         }
-        Command::Check(args) => check(&args, color),
-        Command::Explain(args) => explain(&args, color),
+        Command::Check(args) => check(&args, color, limit),
+        Command::Explain(args) => explain(&args, color, limit),
         Command::Init(args) => crate::wizard::run(&args),
         Command::Schema => {
             let mut text = serde_json::to_string_pretty(&esogen::config::json_schema())?;
@@ -117,7 +120,7 @@ fn out_dir(config: &Path, out: Option<PathBuf>) -> PathBuf {
     })
 }
 
-fn options(args: GenerateArgs, color: ColorChoice) -> Options {
+fn options(args: GenerateArgs, color: ColorChoice, limit: Limit) -> Options {
     let mode = if args.check {
         Mode::Check
     } else if args.commit {
@@ -136,6 +139,7 @@ fn options(args: GenerateArgs, color: ColorChoice) -> Options {
         config: args.config.config,
         mode,
         color,
+        limit,
     }
 }
 
@@ -282,24 +286,28 @@ fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
     })
 }
 
-fn print_diags(sources: &Sources, diags: &Diagnostics, color: ColorChoice) {
-    let text = render_all(sources, &diags.sorted(), color);
+fn print_diags(sources: &Sources, diags: &Diagnostics, color: ColorChoice, limit: Limit) {
+    print_report(sources, &Report::new(&diags.sorted(), limit), color);
+}
+
+fn print_report(sources: &Sources, report: &Report, color: ColorChoice) {
+    let text = render_report(sources, report, color);
     if !text.is_empty() {
         eprint!("{text}");
     }
 }
 
-fn check(args: &CheckArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+fn check(args: &CheckArgs, color: ColorChoice, limit: Limit) -> anyhow::Result<Exit> {
     let config = &args.config.config;
     let loaded = match load(config) {
         Ok(l) => l,
         Err((sources, d)) => {
-            emit(&sources, &d, args.format, color);
+            emit(&sources, &d, args.format, color, limit);
             return Ok(Exit::Error);
         }
     };
     let (_, diags) = loaded.run(pipeline::check);
-    emit(&loaded.sources, &diags, args.format, color);
+    emit(&loaded.sources, &diags, args.format, color, limit);
     let warnings = diags
         .0
         .iter()
@@ -313,25 +321,32 @@ fn check(args: &CheckArgs, color: ColorChoice) -> anyhow::Result<Exit> {
 
 /// Prints findings in the chosen format: human to standard error, machine
 /// formats to standard output.
-fn emit(sources: &Sources, diags: &Diagnostics, format: Format, color: ColorChoice) {
+fn emit(sources: &Sources, diags: &Diagnostics, format: Format, color: ColorChoice, limit: Limit) {
     let sorted = diags.sorted();
+    let report = Report::new(&sorted, limit);
     match format {
-        Format::Human => print_diags(sources, diags, color),
-        Format::Json => print!("{}", esogen::diag::render::render_json(sources, &sorted)),
-        Format::Github => print!("{}", esogen::diag::render::render_github(sources, &sorted)),
+        Format::Human => print_report(sources, &report, color),
+        Format::Json => print!(
+            "{}",
+            esogen::diag::render::render_json_report(sources, &report)
+        ),
+        Format::Github => print!(
+            "{}",
+            esogen::diag::render::render_github_report(sources, &report)
+        ),
     }
 }
 
-fn explain(args: &ExplainArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+fn explain(args: &ExplainArgs, color: ColorChoice, limit: Limit) -> anyhow::Result<Exit> {
     let loaded = match load(&args.config.config) {
         Ok(l) => l,
         Err((sources, d)) => {
-            print_diags(&sources, &d, color);
+            print_diags(&sources, &d, color, limit);
             return Ok(Exit::Error);
         }
     };
     let (checked, diags) = loaded.run(pipeline::check);
-    print_diags(&loaded.sources, &diags, color);
+    print_diags(&loaded.sources, &diags, color, limit);
     let Some((_, plan)) = checked else {
         eprintln!("fix the errors above; explain needs a valid configuration");
         return Ok(Exit::Error);
@@ -370,12 +385,12 @@ fn build(
     let loaded = match load(&opts.config) {
         Ok(l) => l,
         Err((sources, d)) => {
-            print_diags(&sources, &d, opts.color);
+            print_diags(&sources, &d, opts.color, opts.limit);
             return Err(Exit::Error);
         }
     };
     let (result, diags) = loaded.run(|i| pipeline::generate_incremental(i, previous));
-    print_diags(&loaded.sources, &diags, opts.color);
+    print_diags(&loaded.sources, &diags, opts.color, opts.limit);
     match result {
         Ok(g) => Ok((g, loaded)),
         Err(pipeline::PipelineError::Invalid) => {

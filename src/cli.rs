@@ -19,6 +19,18 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     pub color: Color,
 
+    /// Print at most N findings, errors first, then warnings, then notes;
+    /// the rest are counted: in a last line (human), in `summary.omitted`
+    /// (json; `summary` still counts every finding) or in one last notice
+    /// (github). 0 prints every finding. The exit code does not change.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = esogen::diag::render::DEFAULT_MAX_DIAGNOSTICS,
+        global = true
+    )]
+    pub max_diagnostics: usize,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -118,6 +118,51 @@ impl Sources {
     }
 }
 
+/// Byte ranges in the loaded files, asked whether a range overlaps one of
+/// them in O(log n): a scan of every range per question is quadratic when
+/// a hostile file holds thousands of findings.
+#[derive(Debug, Clone, Default)]
+pub struct RangeSet {
+    /// `(file, start, end)`, sorted.
+    ranges: Vec<(FileId, usize, usize)>,
+    /// The largest `end` among `ranges[..=i]` of the same file.
+    max_end: Vec<usize>,
+}
+
+impl RangeSet {
+    /// The set of `ranges` (half-open; they may overlap each other).
+    pub fn new(ranges: impl IntoIterator<Item = (FileId, Range<usize>)>) -> Self {
+        let mut ranges: Vec<(FileId, usize, usize)> = ranges
+            .into_iter()
+            .map(|(file, r)| (file, r.start, r.end))
+            .collect();
+        ranges.sort_unstable();
+        let mut max_end = Vec::with_capacity(ranges.len());
+        let mut prev: Option<(FileId, usize)> = None;
+        for &(file, _, end) in &ranges {
+            let m = match prev {
+                Some((f, m)) if f == file => m.max(end),
+                _ => end,
+            };
+            max_end.push(m);
+            prev = Some((file, m));
+        }
+        Self { ranges, max_end }
+    }
+
+    /// True when `range` in `file` shares a byte with one of the ranges:
+    /// some `r` with `r.start < range.end && range.start < r.end`.
+    pub fn overlaps(&self, file: FileId, range: &Range<usize>) -> bool {
+        // The ranges of `file` that start before `range` ends; one of them
+        // overlaps when the furthest end among them passes `range.start`.
+        let first = self.ranges.partition_point(|&(f, _, _)| f < file);
+        let past = self
+            .ranges
+            .partition_point(|&(f, start, _)| (f, start) < (file, range.end));
+        past > first && self.max_end[past - 1] > range.start
+    }
+}
+
 /// Control characters other than newline and tab, and the Unicode
 /// bidirectional controls (U+200E, U+200F, U+202A to U+202E, U+2066 to
 /// U+2069): characters that change how a terminal or log shows text.
@@ -150,4 +195,33 @@ pub fn escape_unsafe(text: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_set_finds_overlaps_as_a_scan_would() {
+        let ranges = [
+            (0, 10..20),
+            (0, 12..14),
+            (0, 30..31),
+            (1, 0..100),
+            (0, 5..6),
+        ];
+        let set = RangeSet::new(ranges.iter().cloned());
+        for file in 0..3 {
+            for start in 0..40 {
+                for end in start..40 {
+                    let q = start..end;
+                    let scan = ranges
+                        .iter()
+                        .any(|(f, r)| *f == file && r.start < q.end && q.start < r.end);
+                    assert_eq!(set.overlaps(file, &q), scan, "{file} {q:?}");
+                }
+            }
+        }
+        assert!(!RangeSet::default().overlaps(0, &(0..10)));
+    }
 }

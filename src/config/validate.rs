@@ -914,10 +914,9 @@ impl Validator {
         teams: &[Team],
         providers: &BTreeMap<ProviderName, Provider>,
     ) {
-        // One scope string per team, not one per pair: there are T² pairs.
         // Providers whose names are case-insensitive (Key Vault) compare
         // prefixes folded: `Prod-a-` and `prod-a-x` name the same secrets.
-        let scopes: Vec<Option<(String, PathPrefix)>> = teams
+        let keys: Vec<Option<(String, PathPrefix)>> = teams
             .iter()
             .map(|t| {
                 providers.get(&t.provider.value).map(|p| {
@@ -928,27 +927,16 @@ impl Validator {
                 })
             })
             .collect();
-        for (i, a) in teams.iter().enumerate() {
-            for (j, b) in teams.iter().enumerate().skip(i + 1) {
-                let (Some((scope_a, pa)), Some((scope_b, pb))) = (&scopes[i], &scopes[j]) else {
-                    continue;
-                };
-                if scope_a == scope_b && pa.overlaps(pb) {
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::OverlappingPrefix,
-                            format!(
-                                "prefix `{}` of team `{}` overlaps prefix `{}` of team `{}`",
-                                b.prefix.value, b.name.value, a.prefix.value, a.name.value
-                            ),
-                        )
-                        .at_labelled(&b.prefix.span, "overlaps")
-                        .also(&a.prefix.span, "this prefix")
-                        .help("one team could read the other's secrets; give each team a prefix that is not a string prefix of another's, ending with `/`"),
-                    );
-                }
-            }
-        }
+        let entries: Vec<Option<(&str, &str)>> = keys
+            .iter()
+            .map(|k| {
+                k.as_ref()
+                    .map(|(scope, key)| (scope.as_str(), key.as_str()))
+            })
+            .collect();
+        let overlaps = super::overlap::find(&entries);
+        self.diags
+            .extend(super::overlap::diagnostics(&overlaps, teams));
     }
 
     fn team(

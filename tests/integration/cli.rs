@@ -592,3 +592,113 @@ fn issue_14_encoding_and_type_errors_say_where_and_what() {
     let err = text(&out.stderr);
     assert!(err.contains("date") && !err.contains("map"), "{err}");
 }
+
+/// `count` teams of one namespace each, all with `prefix`.
+fn teams_sharing(count: usize, prefix: &str) -> String {
+    let mut config = crate::common::AWS_HEAD.to_owned();
+    for i in 0..count {
+        config.push_str(&format!(
+            "[[teams]]\nname = \"t{i}\"\nprovider = \"aws\"\nprefix = \"{prefix}\"\nnamespaces = [\"t{i}\"]\n"
+        ));
+    }
+    config
+}
+
+/// Issue 14, item 10: 2,000 teams sharing one prefix made 1,999,000
+/// findings, one per pair (805 MB of standard error, 2.8 GB of memory).
+/// Teams with the same prefix are one finding, in every format.
+#[test]
+fn issue_14_teams_sharing_one_prefix_are_one_finding() {
+    let ws = workspace(&teams_sharing(2000, "prod/shared/"));
+    let out = esogen(&["check"], ws.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.len() < 4096,
+        "{} bytes of standard error",
+        stderr.len()
+    );
+    assert!(
+        stderr.contains(
+            "error[overlapping-prefix]: prefix `prod/shared/` is shared by teams `t0`, `t1`, `t2`, `t3`, `t4` and 1995 more"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("error[").count(), 1, "{stderr}");
+    assert!(stderr.ends_with("1 error, 0 warnings\n"), "{stderr}");
+
+    let out = esogen(&["check", "--format", "json"], ws.path());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["summary"]["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "overlapping-prefix");
+    assert_eq!(d["location"]["line"], 13);
+    // The other teams are labelled, up to a limit.
+    assert_eq!(d["related"].as_array().map(Vec::len), Some(10));
+}
+
+/// Issue 14, item 10: however many findings there are, a run prints at most
+/// `--max-diagnostics` of them (50 by default), errors first, and counts
+/// the rest; `--max-diagnostics 0` prints them all.
+#[test]
+fn issue_14_findings_beyond_the_limit_are_counted_not_printed() {
+    // A note first in the file, then 2,000 invalid namespaces.
+    let mut config = crate::common::AWS_HEAD.to_owned();
+    config.push_str(
+        "[[teams]]\nname = \"w\"\nprovider = \"aws\"\nprefix = \"w/\"\nnamespaces = [\"w\"]\nrefresh_interval = \"0\"\n",
+    );
+    for i in 0..2000 {
+        config.push_str(&format!(
+            "[[teams]]\nname = \"t{i}\"\nprovider = \"aws\"\nprefix = \"t{i}/\"\nnamespaces = [\"T{i}\"]\n"
+        ));
+    }
+    let ws = workspace(&config);
+
+    let out = esogen(&["check"], ws.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("error[invalid-namespace]").count(), 50);
+    assert!(!stderr.contains("note[refresh-once]"), "errors come first");
+    assert!(
+        stderr.contains("… 1950 more errors and 1 note not shown; run with `--max-diagnostics 0` to see all\n2000 errors, 0 warnings\n"),
+        "{}",
+        &stderr[stderr.len().saturating_sub(400)..]
+    );
+    assert!(
+        stderr.len() < 50_000,
+        "{} bytes of standard error",
+        stderr.len()
+    );
+
+    let out = esogen(&["check", "--max-diagnostics", "0"], ws.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("error[invalid-namespace]").count(), 2000);
+    assert_eq!(stderr.matches("note[refresh-once]").count(), 1);
+    assert!(!stderr.contains("not shown"));
+
+    // `generate` prints the same way, and writes nothing.
+    let out = esogen(&["generate", "--max-diagnostics", "3"], ws.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("error[").count(), 3);
+    assert!(
+        stderr.contains("… 1997 more errors and 1 note not shown"),
+        "{stderr}"
+    );
+
+    let out = esogen(&["check", "--format", "json"], ws.path());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(50));
+    assert_eq!(v["summary"]["errors"], 2000);
+    assert_eq!(v["summary"]["notes"], 1);
+    assert_eq!(v["summary"]["omitted"], 1951);
+
+    let out = esogen(&["check", "--format", "github"], ws.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.matches("::error ").count(), 50);
+    assert!(
+        stdout.ends_with("::notice title=esogen::1950 more errors and 1 note not shown; run esogen check with `--max-diagnostics 0` to see all\n"),
+        "{}",
+        &stdout[stdout.len().saturating_sub(400)..]
+    );
+}

@@ -176,3 +176,154 @@ proptest! {
         prop_assert_eq!(&again.unwrap().tree, &tree);
     }
 }
+
+/// A prefix from a tiny alphabet, so that equal and nested prefixes are
+/// common.
+fn small_prefix() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(prop_oneof![Just("a"), Just("b"), Just("ab")], 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(segs, slash)| {
+            let mut p = segs.join("/");
+            if slash {
+                p.push('/');
+            }
+            p
+        })
+}
+
+/// Every overlapping pair `(i, j)`, `i < j`, the way the check worked
+/// before issue 14: each pair of teams compared.
+fn pairwise(entries: &[Option<(&str, &str)>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (i, a) in entries.iter().enumerate() {
+        for (j, b) in entries.iter().enumerate().skip(i + 1) {
+            if let (Some((sa, pa)), Some((sb, pb))) = (a, b)
+                && sa == sb
+                && (pa.starts_with(pb) || pb.starts_with(pa))
+            {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
+
+/// Three provider tables: `one` and `same` read the same account and
+/// region (one overlap scope), `other` another account.
+const THREE_PROVIDERS: &str = r#"version = 1
+[cluster]
+name = "prop"
+platform = "eks"
+[providers.one]
+kind = "aws-secrets-manager"
+region = "eu-west-1"
+account_id = "111111111111"
+oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/P"
+[providers.same]
+kind = "aws-secrets-manager"
+region = "eu-west-1"
+account_id = "111111111111"
+oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/P"
+[providers.other]
+kind = "aws-secrets-manager"
+region = "eu-west-1"
+account_id = "222222222222"
+oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/P"
+"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, .. ProptestConfig::default() })]
+
+    /// Issue 14, item 10: the sorted, grouped overlap check finds exactly
+    /// the pairs that comparing every pair finds.
+    #[test]
+    fn grouped_overlaps_are_exactly_the_pairwise_overlaps(
+        entries in prop::collection::vec(
+            prop::option::weighted(0.9, (prop_oneof![Just("s"), Just("t")], small_prefix())),
+            0..40,
+        ),
+    ) {
+        let entries: Vec<Option<(&str, &str)>> = entries
+            .iter()
+            .map(|e| e.as_ref().map(|(s, p)| (*s, p.as_str())))
+            .collect();
+        let overlaps = esogen::config::overlap::find(&entries);
+        prop_assert_eq!(overlaps.pairs(), pairwise(&entries));
+        // Each team is in one group, and nothing is reported twice.
+        let mut seen: Vec<usize> = overlaps.groups.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        let with_scope: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].is_some()).collect();
+        prop_assert_eq!(seen, with_scope);
+        let pairs = overlaps.pairs();
+        let mut unique = pairs.clone();
+        unique.dedup();
+        prop_assert_eq!(unique.len(), pairs.len());
+    }
+
+    /// The same through `check`: the `overlapping-prefix` findings (a
+    /// group of teams sharing a prefix; a group inside enclosing prefixes)
+    /// name exactly the pairs of teams whose prefixes overlap in one
+    /// account, across provider tables.
+    #[test]
+    fn overlap_findings_name_exactly_the_overlapping_teams(
+        teams in prop::collection::vec(
+            (prop_oneof![Just("one"), Just("same"), Just("other")], small_prefix()),
+            1..8,
+        ),
+    ) {
+        let mut text = THREE_PROVIDERS.to_owned();
+        // Where each team's prefix string starts in the file.
+        let mut at: BTreeMap<usize, usize> = BTreeMap::new();
+        for (i, (provider, prefix)) in teams.iter().enumerate() {
+            text.push_str(&format!("[[teams]]\nname = \"t{i}\"\nprovider = \"{provider}\"\nprefix = "));
+            at.insert(text.len(), i);
+            text.push_str(&format!("{prefix:?}\nnamespaces = [\"n{i}\"]\n"));
+        }
+        let (_, _, diags) = pipeline::generate_text("tenants.toml", &text);
+        let team_at = |l: &esogen::diag::Label| at.get(&l.span.range.start).copied();
+        let found: Vec<&esogen::diag::Diagnostic> = diags
+            .0
+            .iter()
+            .filter(|d| d.code.name() == "overlapping-prefix")
+            .collect();
+        // Teams sharing a prefix: the primary and every label.
+        let mut group_of: Vec<Vec<usize>> = (0..teams.len()).map(|i| vec![i]).collect();
+        let mut expected_shared = Vec::new();
+        for d in found.iter().filter(|d| d.message.contains("is shared by")) {
+            let group: Vec<usize> = d.primary.iter().chain(&d.secondary).filter_map(team_at).collect();
+            for &i in &group {
+                group_of[i] = group.clone();
+            }
+            expected_shared.push(group);
+        }
+        let mut pairs = Vec::new();
+        for group in &expected_shared {
+            for (k, &i) in group.iter().enumerate() {
+                for &j in &group[k + 1..] {
+                    pairs.push((i.min(j), i.max(j)));
+                }
+            }
+        }
+        // A prefix inside others: its group against each enclosing group.
+        for d in found.iter().filter(|d| d.message.contains("overlaps")) {
+            let inner = d.primary.as_ref().and_then(team_at);
+            prop_assert!(inner.is_some(), "{}", d.message);
+            for outer in d.secondary.iter().filter_map(team_at) {
+                for &i in &group_of[inner.unwrap_or_default()] {
+                    for &j in &group_of[outer] {
+                        pairs.push((i.min(j), i.max(j)));
+                    }
+                }
+            }
+        }
+        pairs.sort_unstable();
+        let scope = |p: &str| if p == "other" { "222" } else { "111" };
+        let entries: Vec<Option<(&str, &str)>> = teams
+            .iter()
+            .map(|(p, prefix)| Some((scope(p), prefix.as_str())))
+            .collect();
+        prop_assert_eq!(pairs, pairwise(&entries), "{}", text);
+    }
+}
