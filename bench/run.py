@@ -64,7 +64,7 @@ def bench(n, fs_dir, runs, py):
         # The floor copies the generated tree, not esogen's local cache.
         copy = os.path.join(work, "copy")
         shutil.rmtree(copy, ignore_errors=True)
-        cache, aside = os.path.join(out, ".esogen", "cache.json"), os.path.join(work, "cache.json")
+        cache, aside = os.path.join(out, ".esogen", "cache.bin"), os.path.join(work, "cache.bin")
         os.rename(cache, aside)
         t, _, _ = timed(["cp", "-r", out, copy])
         os.rename(aside, cache)

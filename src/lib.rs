@@ -1,6 +1,6 @@
-//! esogen: turns `tenants.toml` into a Kustomize tree, provider policies and
-//! (later) GitOps objects for running External Secrets Operator safely on a
-//! shared cluster. The pipeline runs one way:
+//! esogen: turns `tenants.toml` into a Kustomize tree, provider policies,
+//! admission policies and the Argo CD or Flux objects that deliver them, for
+//! running External Secrets Operator safely on a shared cluster. The pipeline runs one way:
 //! `config` → `plan` → `manifest` → `render` (an in-memory `tree`) → `sync`.
 
 // Library code never prints (the binary does) and never panics on input.

@@ -135,7 +135,7 @@ impl Pattern {
                 other => PatternError::Render(other.to_string()),
             })
             // handlebars renders into an 8 KiB buffer; a name kept per store
-            // must not hold on to it (80 MB at 10,000 namespaces).
+            // must not hold on to it (BENCHMARKS.md, "Memory").
             .map(|name| name.as_str().to_owned())
     }
 }

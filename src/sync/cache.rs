@@ -14,8 +14,8 @@
 //!   building, rendering and comparing them again: [`Cache`] implements
 //!   `pipeline::Previous`.
 //!
-//! The cache lives in `.esogen/cache.json` (a compact binary encoding,
-//! postcard, despite the name kept for existing `.gitignore` files: it is
+//! The cache lives in `.esogen/cache.bin` (postcard, a compact binary
+//! encoding: it is
 //! read and written on every run and holds 100,000 entries at 10,000
 //! namespaces), is never committed (the tree
 //! includes a `.esogen/.gitignore` for it) and never affects output bytes.
@@ -32,7 +32,7 @@ use crate::sync::diff::{Listing, Listings};
 use crate::sync::git::StagingState;
 
 /// Path of the cache inside the output root.
-pub const CACHE_FILE: &str = ".esogen/cache.json";
+pub const CACHE_FILE: &str = ".esogen/cache.bin";
 
 pub use crate::sync::diff::Stat;
 
@@ -280,10 +280,14 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     };
     if let Ok(text) = postcard::to_stdvec(&cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));
-        let tmp = root.join(".esogen/cache.json.tmp");
+        let tmp = root.join(".esogen/cache.bin.tmp");
         if super::fault_point().is_ok() && std::fs::write(&tmp, text).is_ok() {
             let _ =
                 super::fault_point().and_then(|()| std::fs::rename(&tmp, root.join(CACHE_FILE)));
+        }
+        // The cache of esogen versions before it was named `cache.bin`.
+        for legacy in [".esogen/cache.json", ".esogen/cache.json.tmp"] {
+            let _ = std::fs::remove_file(root.join(legacy));
         }
     }
 }

@@ -448,7 +448,7 @@ pub fn private_leftovers(root: &Path) -> Vec<String> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| format!(".esogen/{}", e.file_name().to_string_lossy()))
-        .filter(|rel| is_temporary(rel) || rel == ".esogen/cache.json.tmp")
+        .filter(|rel| is_temporary(rel) || rel == ".esogen/cache.bin.tmp")
         .collect();
     found.sort();
     found

@@ -330,7 +330,7 @@ fn secret_values_are_located_but_never_echoed() {
 fn the_local_cache_skips_unchanged_runs_but_never_hides_an_edit() {
     let ws = workspace(&example());
     assert_eq!(esogen(&["generate"], ws.path()).status.code(), Some(0));
-    assert!(ws.path().join(".esogen/cache.json").is_file());
+    assert!(ws.path().join(".esogen/cache.bin").is_file());
     let again = esogen(&["generate"], ws.path());
     assert!(
         text(&again.stdout).contains("unchanged since the last run"),
@@ -349,7 +349,7 @@ fn the_local_cache_skips_unchanged_runs_but_never_hides_an_edit() {
     assert_eq!(std::fs::read_to_string(&f).unwrap(), original);
     // The cache is never committed.
     let ignore = std::fs::read_to_string(ws.path().join(".esogen/.gitignore")).unwrap();
-    assert!(ignore.contains("/cache.json"));
+    assert!(ignore.contains("/cache.bin"));
 }
 
 /// Issue 14, item 1: `.esogen/owned-files.json` is committed, so a pull
@@ -404,7 +404,7 @@ fn issue_14_a_tampered_ownership_record_deletes_nothing_esogen_did_not_generate(
     );
     assert_ne!(smaller, example());
     std::fs::write(root.join("tenants.toml"), &smaller).unwrap();
-    let _ = std::fs::remove_file(root.join(".esogen/cache.json"));
+    let _ = std::fs::remove_file(root.join(".esogen/cache.bin"));
     let out = esogen(&["generate"], root);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for v in victims.iter().filter(|v| !v.starts_with("..")) {

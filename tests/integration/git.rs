@@ -219,7 +219,7 @@ fn unrelated_staged_changes_are_refused_and_nothing_changes() {
 fn a_second_commit_from_the_cache_is_incremental_and_still_refuses_new_staging() {
     let r = Repo::new();
     assert_eq!(r.commit(&[]).status.code(), Some(0));
-    assert!(r.path().join(".esogen/cache.json").is_file());
+    assert!(r.path().join(".esogen/cache.bin").is_file());
     // One team changes: its namespaces are rendered, the rest kept from the
     // cache and staged from the index; the commit holds only that change.
     let cfg = std::fs::read_to_string(r.path().join("tenants.toml")).unwrap();

@@ -24,7 +24,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .into_owned();
             (rel, std::fs::read(e.path()).unwrap())
         })
-        .filter(|(rel, _)| rel != ".esogen/cache.json")
+        .filter(|(rel, _)| rel != ".esogen/cache.bin")
         .collect()
 }
 

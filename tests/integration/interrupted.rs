@@ -33,7 +33,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .into_owned();
             (rel, std::fs::read(e.path()).unwrap_or_default())
         })
-        .filter(|(rel, _)| rel != ".esogen/cache.json")
+        .filter(|(rel, _)| rel != ".esogen/cache.bin")
         .collect()
 }
 

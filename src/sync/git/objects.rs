@@ -16,8 +16,7 @@ pub(super) enum PackKind {
 /// The id git gives an object: the SHA-1 of its type, size and content.
 /// Computed with the sha1 crate: libgit2's collision-detecting SHA-1 guards
 /// against crafted objects from elsewhere, not needed for content esogen
-/// has just generated, and is several times slower (a tenth of a one-team
-/// commit went to it).
+/// has just generated, and slower (BENCHMARKS.md, "Commit").
 pub(super) fn object_id(kind: PackKind, bytes: &[u8]) -> Result<Oid, GitError> {
     use sha1::Digest;
     let name = match kind {
