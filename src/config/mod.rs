@@ -249,13 +249,22 @@ pub struct Secret {
     pub target_type: Option<String>,
     /// Resolved refresh interval (secret, else team, else cluster).
     pub refresh_interval: Duration,
-    /// Namespaces that get this secret (all the team's unless limited).
+    /// Namespaces that get this secret (all the team's unless limited),
+    /// sorted.
     pub namespaces: Vec<NamespaceName>,
     /// What to read from the provider.
     pub source: SecretSource,
     /// Set when the secret is pushed (PushSecret) rather than read: where
     /// `push = true` was written.
     pub push: Option<Span>,
+}
+
+impl Secret {
+    /// True when namespace `ns` gets this secret (a binary search: a team
+    /// may have thousands of namespaces).
+    pub fn goes_to(&self, ns: &NamespaceName) -> bool {
+        self.namespaces.binary_search(ns).is_ok()
+    }
 }
 
 /// What a secret reads from the provider.

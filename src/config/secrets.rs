@@ -106,11 +106,9 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
         // Only strings written with an escape can hide a value from the
         // scan of the text as written.
         strings.retain(|(_, span)| text.get(span.clone()).is_some_and(|raw| raw.contains('\\')));
+        let found = crate::source::RangeSet::new(spans.iter().map(|(_, r)| (file, r.clone())));
         for (decoded, span) in strings {
-            let covered = spans
-                .iter()
-                .any(|(_, r)| r.start < span.end && span.start < r.end);
-            if covered {
+            if found.overlaps(file, &span) {
                 continue;
             }
             if let Some((what, _)) = looks_like_secret(&decoded) {

@@ -33,6 +33,8 @@ pub fn validate(
     let mut v = Validator {
         file: main.file,
         diags: Diagnostics::default(),
+        scanned: 0,
+        saw_error: false,
     };
     v.diags.extend(super::secrets::scan(main.file, main.text));
     let parsed: Result<RawConfig, _> = toml::from_str(main.text);
@@ -246,9 +248,72 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_owned()
 }
 
+/// "provider `x` is not defined", with the nearest defined name.
+fn unknown_provider(
+    name: &str,
+    span: &Span,
+    providers: &BTreeMap<ProviderName, Provider>,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::UnknownProvider,
+        format!("provider `{name}` is not defined"),
+    )
+    .at(span);
+    let names: Vec<&str> = providers.keys().map(|k| k.as_str()).collect();
+    match suggest(name, names.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None if names.is_empty() => d.help("define it in a `[providers.NAME]` table".to_owned()),
+        None => d.help(format!("defined providers: {}", names.join(", "))),
+    }
+}
+
 struct Validator {
     file: FileId,
     diags: Diagnostics,
+    /// How many of `diags` [`Validator::has_errors`] has looked at, and
+    /// whether one of them was an error: asked once per team, a scan from
+    /// the start each time is quadratic.
+    scanned: usize,
+    saw_error: bool,
+}
+
+/// Namespaces listed by one team name in a help, at most.
+const MAX_LISTED_NAMESPACES: usize = 10;
+
+/// A team's namespaces: as listed, and sorted for lookups (a team may list
+/// thousands, and each secret names some of them).
+struct TeamNamespaces<'a> {
+    listed: &'a [Located<NamespaceName>],
+    sorted: Vec<NamespaceName>,
+}
+
+impl<'a> TeamNamespaces<'a> {
+    fn new(listed: &'a [Located<NamespaceName>]) -> Self {
+        let mut sorted: Vec<NamespaceName> = listed.iter().map(|n| n.value.clone()).collect();
+        sorted.sort();
+        Self { listed, sorted }
+    }
+
+    fn get(&self, name: &str) -> Option<&NamespaceName> {
+        self.sorted
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .ok()
+            .and_then(|i| self.sorted.get(i))
+    }
+
+    /// The first few namespaces, in file order, and how many more.
+    fn listed(&self) -> String {
+        let names: Vec<&str> = self
+            .listed
+            .iter()
+            .take(MAX_LISTED_NAMESPACES)
+            .map(|n| n.value.as_str())
+            .collect();
+        match self.listed.len() - names.len() {
+            0 => names.join(", "),
+            more => format!("{} and {more} more", names.join(", ")),
+        }
+    }
 }
 
 /// Parses a closed set of spellings, with a hint on a near miss.
@@ -287,6 +352,17 @@ fn parse_enum<T: Copy>(
 impl Validator {
     fn span<T>(&self, s: &Spanned<T>) -> Span {
         Span::new(self.file, s.span())
+    }
+
+    /// True when an error was found so far, looking at each finding once
+    /// over the whole run.
+    fn has_errors(&mut self) -> bool {
+        if !self.saw_error {
+            let new = self.diags.0.get(self.scanned..).unwrap_or_default();
+            self.saw_error = new.iter().any(Diagnostic::is_error);
+            self.scanned = self.diags.0.len();
+        }
+        self.saw_error
     }
 
     fn newtype<T>(
@@ -959,21 +1035,11 @@ impl Validator {
         {
             Some((n, p)) => Some((Located::new(n, provider_span), p)),
             None => {
-                let mut d = Diagnostic::error(
-                    Code::UnknownProvider,
-                    format!("provider `{}` is not defined", t.provider.get_ref()),
-                )
-                .at(&provider_span);
-                let names: Vec<&str> = providers.keys().map(|k| k.as_str()).collect();
-                d = match suggest(t.provider.get_ref(), names.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None if names.is_empty() => {
-                        d.help("define it in a `[providers.NAME]` table".to_owned())
-                    }
-                    None => d.help(format!("defined providers: {}", names.join(", "))),
-                };
-                // A provider table with errors was already reported; don't pile on.
-                if !self.diags.has_errors() || names.contains(&t.provider.get_ref().as_str()) {
+                // A provider table with errors was already reported; don't
+                // pile on. (Asked per team: the message, with its
+                // suggestion among every provider, only when shown.)
+                if !self.has_errors() {
+                    let d = unknown_provider(t.provider.get_ref(), &provider_span, providers);
                     self.diags.push(d);
                 }
                 None
@@ -1017,6 +1083,7 @@ impl Validator {
             );
         }
         let namespaces = self.namespaces(t, cluster);
+        let team_namespaces = TeamNamespaces::new(&namespaces);
         let team_refresh = t.refresh_interval.as_ref().and_then(|r| self.duration(r));
         let default_refresh = team_refresh.or_else(|| cluster.map(|c| c.refresh_interval.clone()));
 
@@ -1028,7 +1095,7 @@ impl Validator {
             let Some(secret) = self.secret(
                 s,
                 &prefix,
-                &namespaces,
+                &team_namespaces,
                 default_refresh.as_ref(),
                 t.push.as_ref(),
             ) else {
@@ -1096,6 +1163,9 @@ impl Validator {
             );
         }
         let mut out: Vec<Located<NamespaceName>> = Vec::new();
+        // Where each namespace was first listed: a scan of `out` per entry
+        // is quadratic in a team's namespaces.
+        let mut first: BTreeMap<NamespaceName, usize> = BTreeMap::new();
         for ns in t.namespaces.get_ref() {
             let Some(n) = self.newtype(
                 ns,
@@ -1119,17 +1189,18 @@ impl Validator {
                 );
                 continue;
             }
-            if let Some(first) = out.iter().find(|o| o.value == n.value) {
+            if let Some(at) = first.get(&n.value).and_then(|&i| out.get(i)) {
                 self.diags.push(
                     Diagnostic::error(
                         Code::DuplicateNamespace,
                         format!("namespace `{}` is listed twice", n.value),
                     )
                     .at_labelled(&n.span, "listed again here")
-                    .also(&first.span, "first listed here"),
+                    .also(&at.span, "first listed here"),
                 );
                 continue;
             }
+            first.insert(n.value.clone(), out.len());
             out.push(n);
         }
         out
@@ -1186,7 +1257,7 @@ impl Validator {
         &mut self,
         s: &Spanned<RawSecret>,
         prefix: &Located<PathPrefix>,
-        team_namespaces: &[Located<NamespaceName>],
+        team_namespaces: &TeamNamespaces,
         default_refresh: Option<&Duration>,
         team_push: Option<&Spanned<bool>>,
     ) -> Option<Secret> {
@@ -1254,7 +1325,7 @@ impl Validator {
         };
         let source = self.secret_source(s, prefix);
         let namespaces = match &r.namespaces {
-            None => Some(team_namespaces.iter().map(|n| n.value.clone()).collect()),
+            None => Some(team_namespaces.sorted.clone()),
             Some(list) => {
                 if list.get_ref().is_empty() {
                     let span = self.span(list);
@@ -1271,17 +1342,13 @@ impl Validator {
                 let mut ok = true;
                 for ns in list.get_ref() {
                     let span = self.span(ns);
-                    match team_namespaces
-                        .iter()
-                        .find(|n| n.value.as_str() == ns.get_ref())
-                    {
+                    match team_namespaces.get(ns.get_ref()) {
                         Some(n) => {
-                            out.insert(n.value.clone());
+                            out.insert(n.clone());
                         }
                         None => {
                             ok = false;
-                            let owned: Vec<&str> =
-                                team_namespaces.iter().map(|n| n.value.as_str()).collect();
+                            let owned = team_namespaces.listed();
                             self.diags.push(
                                 Diagnostic::error(
                                     Code::NamespaceNotInTeam,
@@ -1291,7 +1358,7 @@ impl Validator {
                                     ),
                                 )
                                 .at(&span)
-                                .help(format!("the team owns: {}", owned.join(", "))),
+                                .help(format!("the team owns: {owned}")),
                             );
                         }
                     }

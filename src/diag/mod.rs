@@ -198,13 +198,16 @@ impl Diagnostics {
     /// The findings, in a stable order: by file, position, then code.
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut v: Vec<&Diagnostic> = self.0.iter().collect();
-        v.sort_by_key(|d| {
+        // Compared by reference: a key that clones the message would copy
+        // it at every comparison.
+        let key = |d: &&Diagnostic| {
             let pos = d
                 .primary
                 .as_ref()
                 .map(|l| (l.span.file, l.span.range.start, l.span.range.end));
-            (pos, d.code, d.message.clone())
-        });
+            (pos, d.code)
+        };
+        v.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message)));
         v
     }
 }

@@ -294,13 +294,13 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
                     provider_teams: teams.len(),
                 };
                 if scope.is_shared && teams.len() > 1 {
-                    let names: Vec<&str> = teams.iter().map(|t| t.name.value.as_str()).collect();
+                    let names =
+                        some_teams(teams.iter().map(|t| t.name.value.to_string()), teams.len());
                     diags.push(
                         Diagnostic::warning(
                             Code::SharedClusterStore,
                             format!(
-                                "ClusterSecretStore `{provider}` is shared by teams {}: one credential reads every one of their prefixes",
-                                names.join(", ")
+                                "ClusterSecretStore `{provider}` is shared by teams {names}: one credential reads every one of their prefixes"
                             ),
                         )
                         .at(&config.cluster.store_scope.span)
@@ -423,6 +423,9 @@ fn check_unscoped_reach(stores: &[StorePlan], diags: &mut Diagnostics) {
     struct Group<'a> {
         teams: BTreeSet<&'a TeamName>,
         spans: Vec<(crate::source::Span, bool)>,
+        /// `spans` as `(file, start, end)`, to skip a repeated span without
+        /// a scan per store.
+        seen: BTreeSet<(crate::source::FileId, usize, usize)>,
     }
     let mut groups: BTreeMap<(&'static str, String), Group> = BTreeMap::new();
     for s in stores {
@@ -430,9 +433,12 @@ fn check_unscoped_reach(stores: &[StorePlan], diags: &mut Diagnostics) {
             let g = groups.entry((r.what, r.key)).or_insert_with(|| Group {
                 teams: BTreeSet::new(),
                 spans: Vec::new(),
+                seen: BTreeSet::new(),
             });
             g.teams.extend(s.teams.iter());
-            if !g.spans.iter().any(|(sp, _)| *sp == r.span) {
+            if g.seen
+                .insert((r.span.file, r.span.range.start, r.span.range.end))
+            {
                 g.spans.push((r.span, r.accepted));
             }
         }
@@ -441,12 +447,7 @@ fn check_unscoped_reach(stores: &[StorePlan], diags: &mut Diagnostics) {
         if g.teams.len() < 2 {
             continue;
         }
-        let teams = g
-            .teams
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let teams = some_teams(g.teams.iter().map(|t| format!("`{t}`")), g.teams.len());
         let accepted = g.spans.iter().all(|(_, a)| *a);
         let message = format!(
             "teams {teams} share the {what} `{key}`, which the provider cannot limit to a prefix: each team can read the others' secrets"
@@ -464,10 +465,25 @@ fn check_unscoped_reach(stores: &[StorePlan], diags: &mut Diagnostics) {
         if let Some((first, _)) = spans.next() {
             d = d.at_labelled(first, "shared here");
         }
-        for (other, _) in spans {
+        for (other, _) in spans.take(MAX_LABELS) {
             d = d.also(other, "and here");
         }
         diags.push(d);
+    }
+}
+
+/// Teams named in one message, at most; the rest are counted, so a finding
+/// about 100,000 teams stays one line.
+const MAX_NAMED_TEAMS: usize = 10;
+/// Secondary labels on one finding, at most.
+const MAX_LABELS: usize = 10;
+
+/// The first few of `names` (of `total`), then how many more.
+fn some_teams(names: impl Iterator<Item = String>, total: usize) -> String {
+    let named: Vec<String> = names.take(MAX_NAMED_TEAMS).collect();
+    match total.saturating_sub(named.len()) {
+        0 => named.join(", "),
+        more => format!("{} and {more} more", named.join(", ")),
     }
 }
 
@@ -479,7 +495,7 @@ fn spans_in<'a>(
 ) -> Vec<&'a crate::source::Span> {
     team.secrets
         .iter()
-        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter(|s| ns.is_none_or(|n| s.goes_to(n)))
         .filter_map(pick)
         .collect()
 }
@@ -492,7 +508,7 @@ fn finds_in<'a>(
 ) -> Vec<&'a crate::config::types::Located<String>> {
     team.secrets
         .iter()
-        .filter(|s| ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter(|s| ns.is_none_or(|n| s.goes_to(n)))
         .filter_map(|s| match &s.source {
             SecretSource::Find { path, .. } => Some(path),
             _ => None,
@@ -513,7 +529,7 @@ fn push_keys_in(team: &crate::config::Team, ns: Option<&NamespaceName>) -> Vec<S
     let mut keys: Vec<String> = team
         .secrets
         .iter()
-        .filter(|s| s.push.is_some() && ns.is_none_or(|n| s.namespaces.contains(n)))
+        .filter(|s| s.push.is_some() && ns.is_none_or(|n| s.goes_to(n)))
         .filter_map(|s| match &s.source {
             SecretSource::Properties { key, .. } | SecretSource::Extract { key } => {
                 Some(key.value.as_str().to_owned())
@@ -530,13 +546,13 @@ fn push_keys_in(team: &crate::config::Team, ns: Option<&NamespaceName>) -> Vec<S
 fn reads_keys_in(team: &crate::config::Team, ns: Option<&NamespaceName>) -> bool {
     team.secrets.iter().any(|s| {
         s.push.is_none()
-            && ns.is_none_or(|n| s.namespaces.contains(n))
+            && ns.is_none_or(|n| s.goes_to(n))
             && !matches!(s.source, SecretSource::Find { .. })
     })
 }
 
 /// Each secret of the team once, sorted by name, with the namespaces it
-/// goes to.
+/// goes to (sorted).
 fn external_secrets_of<'a>(
     team: &'a crate::config::Team,
     provider: Option<&dyn crate::provider::ProviderConfig>,
@@ -596,7 +612,7 @@ fn external_secrets_for(
 ) -> Vec<Arc<ExternalSecretPlan>> {
     secrets
         .iter()
-        .filter(|(namespaces, _)| namespaces.contains(ns))
+        .filter(|(namespaces, _)| namespaces.binary_search(ns).is_ok())
         .map(|(_, es)| Arc::clone(es))
         .collect()
 }

@@ -557,6 +557,21 @@ impl ProviderConfig for AwsConfig {
                 oidc_provider: irsa.oidc_provider.clone(),
             });
         }
+        // Each find lies under its team's prefix, and the prefixes of one
+        // provider table never overlap (validate refuses it), so a find's
+        // prefix is the greatest prefix sorting before it: a binary search,
+        // not a scan of every team per find in a shared ClusterSecretStore.
+        let mut sorted: Vec<&str> = req.prefixes.iter().map(|p| p.value.as_str()).collect();
+        sorted.sort_unstable();
+        let prefix_of = |find: &str| -> Option<&str> {
+            let before = sorted.partition_point(|p| *p <= find);
+            sorted
+                .get(..before)
+                .and_then(<[&str]>::last)
+                .filter(|p| find.starts_with(**p))
+                .or_else(|| sorted.iter().find(|p| find.starts_with(**p)))
+                .copied()
+        };
         let resources = req
             .prefixes
             .iter()
@@ -583,11 +598,8 @@ impl ProviderConfig for AwsConfig {
                 .finds
                 .iter()
                 .filter_map(|f| {
-                    let prefix = req
-                        .prefixes
-                        .iter()
-                        .find(|p| f.value.starts_with(p.value.as_str()))?;
-                    let path = self.find_path(prefix.value.as_str(), &f.value).ok()??;
+                    let prefix = prefix_of(&f.value)?;
+                    let path = self.find_path(prefix, &f.value).ok()??;
                     Some(Located::new(path, f.span.clone()))
                 })
                 .collect(),

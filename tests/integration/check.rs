@@ -547,3 +547,62 @@ fn explain_gives_reasons_and_commands() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("did you mean `payments`"));
 }
+
+/// Issue 14, item 10: a finding about many teams or namespaces names a few
+/// and counts the rest, so one finding about 100,000 teams is not a
+/// megabyte long.
+#[test]
+fn issue_14_findings_about_many_teams_name_a_few_and_count_the_rest() {
+    let message = |text: &str, code: &str| -> String {
+        let (_, _, diags) = pipeline::generate_text("tenants.toml", text);
+        let d = diags
+            .0
+            .iter()
+            .find(|d| d.code.name() == code)
+            .unwrap_or_else(|| panic!("no {code}: {diags:?}"));
+        format!("{} {}", d.message, d.help.clone().unwrap_or_default())
+    };
+    let many = |provider: &str, prefix: &str| -> String {
+        (0..100)
+            .map(|i| {
+                format!(
+                    "[[teams]]\nname = \"t{i}\"\nprovider = \"{provider}\"\nprefix = \"{prefix}{i}-\"\nnamespaces = [\"t{i}\"]\n"
+                )
+            })
+            .collect()
+    };
+
+    // One ClusterSecretStore forced on 100 teams.
+    let cluster = format!(
+        "{}{}",
+        HEAD.replace(
+            "platform = \"eks\"",
+            "platform = \"eks\"\nstore_scope = \"cluster\""
+        ),
+        many("aws", "prod/t")
+    );
+    let m = message(&cluster, "shared-cluster-store");
+    assert!(m.contains("t0, t1, ") && m.contains(" and 90 more"), "{m}");
+    assert!(m.len() < 1000, "{m}");
+
+    // One Key Vault and identity for 100 teams.
+    let azure = format!(
+        "version = 1\n[cluster]\nname = \"c\"\nplatform = \"aks\"\n[providers.kv]\nkind = \"azure-key-vault\"\ntenant_id = \"6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b\"\nclient_id = \"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\"\noidc_issuer = \"https://issuer.example/\"\nvault_url = \"https://kv-shared.vault.azure.net\"\n{}",
+        many("kv", "t")
+    );
+    let m = message(&azure, "unscoped-provider");
+    assert!(m.contains(" and 90 more"), "{m}");
+    assert!(m.len() < 1000, "{m}");
+
+    // A secret limited to a namespace its team of 100 does not own.
+    let namespaces: Vec<String> = (0..100).map(|i| format!("\"n{i}\"")).collect();
+    let team = format!(
+        "{HEAD}[[teams]]\nname = \"a\"\nprovider = \"aws\"\nprefix = \"prod/a/\"\nnamespaces = [{}]\nsecrets = [{{ name = \"s\", key = \"prod/a/s\", namespaces = [\"other\"] }}]\n",
+        namespaces.join(", ")
+    );
+    let m = message(&team, "namespace-not-in-team");
+    assert!(
+        m.contains("the team owns: n0, n1, ") && m.contains(" and 90 more"),
+        "{m}"
+    );
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Writes a tenants.toml with N teams of one namespace each, for timing
+`esogen check` on many teams (bench/gen_config.py scales namespaces).
+
+usage: gen_teams.py N OUT_DIR [--shared] [--namespaces K] [--secrets S]
+Without --shared every team has its own prefix (`prod/t<i>/`), so the
+configuration is valid; with --shared every team has `prod/shared/`, so
+every pair of teams overlaps (the hostile case of issue 14, item 10).
+--namespaces K gives each team K namespaces (default 1) and --secrets S
+gives it S secrets (default 0), every other one limited to the team's
+namespaces by an explicit `namespaces` list."""
+import os
+import sys
+
+
+def main():
+    n = int(sys.argv[1])
+    out = sys.argv[2]
+    shared = "--shared" in sys.argv
+    per_team = int(sys.argv[sys.argv.index("--namespaces") + 1]) if "--namespaces" in sys.argv else 1
+    secrets = int(sys.argv[sys.argv.index("--secrets") + 1]) if "--secrets" in sys.argv else 0
+    lines = [
+        "version = 1",
+        "[cluster]",
+        'name = "bench"',
+        'platform = "eks"',
+        'store_scope = "namespace"',
+        "",
+        "[providers.aws]",
+        'kind = "aws-secrets-manager"',
+        'region = "eu-west-1"',
+        'account_id = "111111111111"',
+        'oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/BENCH"',
+        'role_name = "eso-{{cluster}}-{{namespace}}"',
+        "",
+    ]
+    for t in range(n):
+        prefix = "prod/shared/" if shared else f"prod/t{t}/"
+        ns = ", ".join(f'"t{t}-{j}"' for j in range(per_team)) if per_team > 1 else f'"t{t}"'
+        lines += [
+            "[[teams]]",
+            f'name = "t{t}"',
+            'provider = "aws"',
+            f'prefix = "{prefix}"',
+            f"namespaces = [{ns}]",
+            "",
+        ]
+        for k in range(secrets):
+            lines += ["[[teams.secrets]]", f'name = "s{k}"', f'key = "{prefix}s{k}"']
+            if k % 2 == 1:
+                lines.append(f"namespaces = [{ns}]")
+            lines.append("")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "tenants.toml"), "w") as f:
+        f.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
