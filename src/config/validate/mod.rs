@@ -1,0 +1,520 @@
+//! `RawConfig` → `Config`. Runs every check it can and collects all findings,
+//! so a user fixes every problem in one pass; returns a `Config` only when no
+//! finding is an error.
+
+mod cluster;
+mod gitops;
+mod providers;
+mod secrets;
+mod teams;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use toml::Spanned;
+
+use super::types::{
+    ClusterName, Duration, KeyProblem, Located, NamespaceName, ObjectName, PathPrefix,
+    ProviderName, RemoteKey, TeamName,
+};
+use super::{
+    ARGOCD_APPLICATION_CONTROLLER, Admission, AdmissionSettings, CONFIG_VERSION, Cluster, Config,
+    DEFAULT_ARGOCD_NAMESPACE, DEFAULT_ESO_CHART_VERSION, DEFAULT_ESO_NAMESPACE,
+    DEFAULT_FLUX_NAMESPACE, DEFAULT_MONITORING_NAMESPACE, DEFAULT_REFRESH_INTERVAL,
+    DEFAULT_REVISION, EsoInstall, FLUX_KUSTOMIZE_CONTROLLER, GitOps, GitSource, Platform, Provider,
+    RESERVED_NAMESPACES, Secret, SecretSource, StoreScopeSetting, StoreWriter, Team,
+};
+use crate::config::raw::{RawConfig, RawSecret, RawTeam, RawTeamFile, SStr};
+use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
+use crate::provider::fields::{Setting, SettingValue};
+use crate::provider::{Fields, ParseContext, kind_named, kind_names};
+use crate::source::{FileId, Span};
+
+/// Parses and validates one `tenants.toml`. `source_name` is the file name
+/// written into generated headers.
+pub fn validate(
+    main: ConfigFile,
+    team_files: &[ConfigFile],
+    source_name: &str,
+) -> (Option<Config>, Diagnostics) {
+    let mut v = Validator {
+        file: main.file,
+        diags: Diagnostics::default(),
+        scanned: 0,
+        saw_error: false,
+    };
+    v.diags.extend(super::secrets::scan(main.file, main.text));
+    let parsed: Result<RawConfig, _> = toml::from_str(main.text);
+    // Team files are parsed even when the main file is broken, so every
+    // syntax error is reported in one pass.
+    let mut extra = Vec::new();
+    for f in team_files {
+        v.diags.extend(super::secrets::scan(f.file, f.text));
+        match toml::from_str::<RawTeamFile>(f.text) {
+            Ok(t) => {
+                if let Some(ver) = &t.version
+                    && *ver.get_ref() != CONFIG_VERSION
+                {
+                    v.diags.push(
+                        Diagnostic::error(
+                            Code::UnsupportedVersion,
+                            format!("`version = {}` is not supported", ver.get_ref()),
+                        )
+                        .at(&Span::new(f.file, ver.span()))
+                        .help(format!("this esogen reads `version = {CONFIG_VERSION}`")),
+                    );
+                }
+                extra.push((f.file, t.teams));
+            }
+            Err(e) => v.diags.push(toml_error(f.file, f.text, &e)),
+        }
+    }
+    let raw = match parsed {
+        Ok(raw) => raw,
+        Err(e) => {
+            v.diags.push(toml_error(main.file, main.text, &e));
+            return (None, v.diags);
+        }
+    };
+    let config = v.config(raw, &extra, source_name);
+    if v.diags.has_errors() {
+        (None, v.diags)
+    } else {
+        (config, v.diags)
+    }
+}
+
+/// One loaded file: its id in `Sources` and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    /// The file's id.
+    pub file: FileId,
+    /// Its text.
+    pub text: &'a str,
+}
+
+/// Serde and TOML errors arrive as text; map the known shapes to codes and
+/// add a "did you mean" for unknown keys.
+fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let span = Span::new(file, e.span().unwrap_or(0..0));
+    let msg = e.message();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest
+            .split_once(", expected")
+            .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`"))
+            .at_labelled(&span, "not a key of this table");
+        let list = expected
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        d = match suggest(key, expected.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`? expected one of {list}")),
+            None if !expected.is_empty() => d.help(format!("expected one of {list}")),
+            None => d,
+        };
+        return d;
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        return Diagnostic::error(Code::MissingKey, format!("missing key `{key}`"))
+            .at_labelled(&span, "in this table")
+            .help(format!(
+                "add `{key} = ...`; see the README's tenants.toml reference"
+            ));
+    }
+    // TOML dates and times reach serde as a table with one private key.
+    let at = text.get(span.range.clone()).unwrap_or_default();
+    if msg.starts_with("invalid type: map")
+        && at.starts_with(|c: char| c.is_ascii_digit())
+        && toml::from_str::<toml::Table>(&format!("v = {at}"))
+            .is_ok_and(|t| t.get("v").is_some_and(toml::Value::is_datetime))
+    {
+        let expected = msg.split_once(", expected ").map_or("a string", |(_, e)| e);
+        return Diagnostic::error(
+            Code::InvalidValue,
+            format!(
+                "invalid type: a date or time, expected {}",
+                first_line(expected)
+            ),
+        )
+        .at(&span)
+        .help(format!("quote it: `\"{at}\"`"));
+    }
+    if msg.starts_with("invalid type")
+        || msg.starts_with("invalid value")
+        || msg.starts_with("invalid length")
+    {
+        return Diagnostic::error(Code::InvalidValue, first_line(msg)).at(&span);
+    }
+    Diagnostic::error(
+        Code::TomlSyntax,
+        format!("invalid TOML: {}", first_line(msg)),
+    )
+    .at(&span)
+}
+
+fn setting_value(v: &toml::Value) -> SettingValue {
+    match v {
+        toml::Value::String(s) => SettingValue::Str(s.clone()),
+        toml::Value::Integer(i) => SettingValue::Int(*i),
+        toml::Value::Boolean(b) => SettingValue::Bool(*b),
+        toml::Value::Float(_) => SettingValue::Other("a float"),
+        toml::Value::Datetime(_) => SettingValue::Other("a date"),
+        toml::Value::Array(items) => {
+            let strings: Option<Vec<String>> = items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect();
+            match strings {
+                Some(list) => SettingValue::StrList(list),
+                None => SettingValue::Other("an array that is not all strings"),
+            }
+        }
+        toml::Value::Table(_) => SettingValue::Other("a table"),
+    }
+}
+
+/// True when every name `re` can match starts with `path`: the expression
+/// is a plain sequence that begins with `^` (not multi-line) followed by
+/// literal text starting with `path`. Anything else (no anchor, a top-level
+/// `|`, a case-insensitive flag, a class in the literal part) could match
+/// outside the path on a provider that lists a whole vault or account
+/// (Key Vault ignores `find.path` entirely), so it is refused.
+fn regex_anchored_under(re: &str, path: &str) -> bool {
+    use regex_syntax::hir::{HirKind, Look};
+    let Ok(hir) = regex_syntax::Parser::new().parse(re) else {
+        return false;
+    };
+    let HirKind::Concat(parts) = hir.kind() else {
+        return false;
+    };
+    let mut parts = parts.iter();
+    if !matches!(
+        parts.next().map(|h| h.kind()),
+        Some(HirKind::Look(Look::Start))
+    ) {
+        return false;
+    }
+    let mut literal = Vec::new();
+    for h in parts {
+        match h.kind() {
+            HirKind::Literal(l) => literal.extend_from_slice(&l.0),
+            _ => break,
+        }
+    }
+    literal.starts_with(path.as_bytes())
+}
+
+/// The `find.name.regexp` esogen emits when the file gives none: the find
+/// path, escaped and anchored. ESO's AWS, Parameter Store and GCP `find`
+/// refuse a search with neither a name nor tags ("unexpected find
+/// operator": `providers/v1/aws/secretsmanager/secretsmanager.go`
+/// `GetAllSecrets`, `providers/v1/aws/parameterstore/parameterstore.go`
+/// `GetAllSecrets`, `providers/v1/gcp/secretmanager/client.go`
+/// `GetAllSecrets`), and Key Vault filters by this expression alone.
+pub fn default_find_regexp(path: &str) -> String {
+    format!("^{}", regex::escape(path))
+}
+
+/// A user value for a message: control and invisible characters escaped,
+/// cut to a readable length.
+fn shown(s: &str) -> String {
+    const MAX: usize = 80;
+    let escaped: String = s.escape_debug().collect();
+    if escaped.chars().count() <= MAX {
+        return escaped;
+    }
+    let cut: String = escaped.chars().take(MAX).collect();
+    format!("{cut}… ({} characters)", s.chars().count())
+}
+
+fn is_cidr(s: &str) -> bool {
+    let Some((addr, len)) = s.split_once('/') else {
+        return false;
+    };
+    // As Go's net.ParseCIDR, which Kubernetes uses: decimal digits only, no
+    // sign, no leading zero.
+    let plain = !len.is_empty()
+        && len.bytes().all(|b| b.is_ascii_digit())
+        && (len == "0" || !len.starts_with('0'));
+    if !plain {
+        return false;
+    }
+    match (addr.parse::<std::net::IpAddr>(), len.parse::<u8>()) {
+        (Ok(std::net::IpAddr::V4(_)), Ok(l)) => l <= 32,
+        (Ok(std::net::IpAddr::V6(_)), Ok(l)) => l <= 128,
+        _ => false,
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// "provider `x` is not defined", with the nearest defined name.
+fn unknown_provider(
+    name: &str,
+    span: &Span,
+    providers: &BTreeMap<ProviderName, Provider>,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::UnknownProvider,
+        format!("provider `{name}` is not defined"),
+    )
+    .at(span);
+    let names: Vec<&str> = providers.keys().map(|k| k.as_str()).collect();
+    match suggest(name, names.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None if names.is_empty() => d.help("define it in a `[providers.NAME]` table".to_owned()),
+        None => d.help(format!("defined providers: {}", names.join(", "))),
+    }
+}
+
+struct Validator {
+    file: FileId,
+    diags: Diagnostics,
+    /// How many of `diags` [`Validator::has_errors`] has looked at, and
+    /// whether one of them was an error: asked once per team, a scan from
+    /// the start each time is quadratic.
+    scanned: usize,
+    saw_error: bool,
+}
+
+/// Namespaces listed by one team name in a help, at most.
+const MAX_LISTED_NAMESPACES: usize = 10;
+
+/// A team's namespaces: as listed, and sorted for lookups (a team may list
+/// thousands, and each secret names some of them).
+struct TeamNamespaces<'a> {
+    listed: &'a [Located<NamespaceName>],
+    sorted: Vec<NamespaceName>,
+}
+
+impl<'a> TeamNamespaces<'a> {
+    fn new(listed: &'a [Located<NamespaceName>]) -> Self {
+        let mut sorted: Vec<NamespaceName> = listed.iter().map(|n| n.value.clone()).collect();
+        sorted.sort();
+        Self { listed, sorted }
+    }
+
+    fn get(&self, name: &str) -> Option<&NamespaceName> {
+        self.sorted
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .ok()
+            .and_then(|i| self.sorted.get(i))
+    }
+
+    /// The first few namespaces, in file order, and how many more.
+    fn listed(&self) -> String {
+        let names: Vec<&str> = self
+            .listed
+            .iter()
+            .take(MAX_LISTED_NAMESPACES)
+            .map(|n| n.value.as_str())
+            .collect();
+        match self.listed.len() - names.len() {
+            0 => names.join(", "),
+            more => format!("{} and {more} more", names.join(", ")),
+        }
+    }
+}
+
+/// Parses a closed set of spellings, with a hint on a near miss.
+fn parse_enum<T: Copy>(
+    value: &SStr,
+    all: &[(T, &'static str)],
+    what: &str,
+    file: FileId,
+) -> Result<Located<T>, Box<Diagnostic>> {
+    let span = Span::new(file, value.span());
+    match all.iter().find(|(_, n)| *n == value.get_ref().as_str()) {
+        Some((t, _)) => Ok(Located::new(*t, span)),
+        None => {
+            let names: Vec<&str> = all.iter().map(|(_, n)| *n).collect();
+            let list = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let help = match suggest(value.get_ref(), names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? expected one of {list}"),
+                None => format!("expected one of {list}"),
+            };
+            Err(Box::new(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a valid {what}", shown(value.get_ref())),
+                )
+                .at(&span)
+                .help(help),
+            ))
+        }
+    }
+}
+
+impl Validator {
+    fn span<T>(&self, s: &Spanned<T>) -> Span {
+        Span::new(self.file, s.span())
+    }
+
+    /// True when an error was found so far, looking at each finding once
+    /// over the whole run.
+    fn has_errors(&mut self) -> bool {
+        if !self.saw_error {
+            let new = self.diags.0.get(self.scanned..).unwrap_or_default();
+            self.saw_error = new.iter().any(Diagnostic::is_error);
+            self.scanned = self.diags.0.len();
+        }
+        self.saw_error
+    }
+
+    fn newtype<T>(
+        &mut self,
+        raw: &SStr,
+        parse: impl Fn(&str) -> Result<T, String>,
+        code: Code,
+        what: &str,
+        help: &str,
+    ) -> Option<Located<T>> {
+        let span = self.span(raw);
+        match parse(raw.get_ref()) {
+            Ok(v) => Some(Located::new(v, span)),
+            Err(reason) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        code,
+                        format!("`{}` is not a valid {what}: {reason}", shown(raw.get_ref())),
+                    )
+                    .at(&span)
+                    .help(help.to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, raw: &SStr) -> Option<Duration> {
+        let span = self.span(raw);
+        match Duration::parse(raw.get_ref()) {
+            Ok(d) => {
+                if d.is_zero() {
+                    self.diags.push(
+                        Diagnostic::note(
+                            Code::RefreshOnce,
+                            format!(
+                                "refresh interval `{}` makes ESO sync once and never refresh",
+                                raw.get_ref()
+                            ),
+                        )
+                        .at(&span)
+                        .help("rotated values will not reach the cluster; use a duration such as `1h` unless that is intended"),
+                    );
+                }
+                Some(d)
+            }
+            Err(reason) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidDuration,
+                        format!(
+                            "`{}` is not a valid refresh interval: {reason}",
+                            shown(raw.get_ref())
+                        ),
+                    )
+                    .at(&span)
+                    .help("use a Go duration such as `1h`, `30m` or `1h30m`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn config(
+        &mut self,
+        raw: RawConfig,
+        extra: &[(FileId, Vec<Spanned<RawTeam>>)],
+        source_name: &str,
+    ) -> Option<Config> {
+        if *raw.version.get_ref() != CONFIG_VERSION {
+            let span = self.span(&raw.version);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnsupportedVersion,
+                    format!("`version = {}` is not supported", raw.version.get_ref()),
+                )
+                .at(&span)
+                .help(format!("this esogen reads `version = {CONFIG_VERSION}`")),
+            );
+        }
+        let cluster = self.cluster(&raw.cluster);
+        let providers = match &cluster {
+            Some(c) => self.providers(&raw.providers, &c.platform),
+            None => BTreeMap::new(),
+        };
+        let main = self.file;
+        let all: Vec<(FileId, &Spanned<RawTeam>)> = raw
+            .teams
+            .iter()
+            .map(|t| (main, t))
+            .chain(
+                extra
+                    .iter()
+                    .flat_map(|(f, ts)| ts.iter().map(move |t| (*f, t))),
+            )
+            .collect();
+        let teams = self.teams(&all, &providers, cluster.as_ref());
+        self.file = main;
+        if all.is_empty() {
+            let span = self.span(&raw.cluster);
+            self.diags.push(
+                Diagnostic::error(Code::NoTeams, "the file defines no teams")
+                    .at(&Span::new(self.file, span.range.start..span.range.start))
+                    .help("add a `[[teams]]` table with `name`, `provider`, `prefix` and `namespaces`, here or in `tenants.d/<team>.toml`"),
+            );
+        }
+        let cluster = cluster?;
+        if self.diags.has_errors() {
+            return None;
+        }
+        Some(Config {
+            source_name: source_name.to_owned(),
+            cluster,
+            providers,
+            teams,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_regexes_must_stay_under_the_path() {
+        assert!(regex_anchored_under("^prod/pay/[a-z]+$", "prod/pay/"));
+        assert!(regex_anchored_under("^prod/pay/x?", "prod/pay/"));
+        assert!(regex_anchored_under(r"^prod/pay/a\.b", "prod/pay/"));
+        // Shorter than the path, unanchored, another path, alternation at
+        // the top, flags that change what the literal matches.
+        assert!(!regex_anchored_under("^prod/", "prod/pay/"));
+        assert!(!regex_anchored_under("db-.*", "prod/pay/"));
+        assert!(!regex_anchored_under("^prod/other/.*", "prod/pay/"));
+        assert!(!regex_anchored_under("^prod/pay/|x", "prod/pay/"));
+        assert!(!regex_anchored_under("(?i)^prod/pay/", "prod/pay/"));
+        assert!(!regex_anchored_under("(?m)^prod/pay/", "prod/pay/"));
+        assert!(!regex_anchored_under("^prod/pa?y/", "prod/pay/"));
+        // The default expression is always accepted and matches literally.
+        for path in ["prod/pay/", "/prod/a.b+c/", "kv-(x)-"] {
+            let re = default_find_regexp(path);
+            assert!(regex_anchored_under(&re, path), "{re}");
+            assert!(
+                regex::Regex::new(&re)
+                    .unwrap()
+                    .is_match(&format!("{path}x"))
+            );
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `[providers.NAME]`: each table parsed by its provider kind.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+impl Validator {
+    pub(super) fn providers(
+        &mut self,
+        raw: &BTreeMap<SStr, Spanned<BTreeMap<SStr, Spanned<toml::Value>>>>,
+        platform: &Located<Platform>,
+    ) -> BTreeMap<ProviderName, Provider> {
+        let mut out = BTreeMap::new();
+        for (name, table) in raw {
+            let name = self.newtype(
+                name,
+                ProviderName::parse,
+                Code::InvalidName,
+                "provider name",
+                "provider names become store names: lowercase letters, digits and `-`",
+            );
+            let table_span = self.span(table);
+            let mut values = BTreeMap::new();
+            let mut kind = None;
+            for (key, value) in table.get_ref() {
+                let setting = Setting {
+                    key_span: self.span(key),
+                    value: Located::new(setting_value(value.get_ref()), self.span(value)),
+                };
+                if key.get_ref() == "kind" {
+                    kind = Some(setting);
+                } else {
+                    values.insert(key.get_ref().clone(), setting);
+                }
+            }
+            let Some(kind) = kind else {
+                self.diags.push(
+                    Diagnostic::error(Code::MissingKey, "missing key `kind`")
+                        .at_labelled(&table_span, "in this provider table")
+                        .help(format!(
+                            "add `kind = \"...\"`, one of {}",
+                            kind_names().join(", ")
+                        )),
+                );
+                continue;
+            };
+            let kind_span = kind.value.span.clone();
+            let SettingValue::Str(kind_name) = kind.value.value else {
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidValue, "`kind` must be a string").at(&kind_span),
+                );
+                continue;
+            };
+            let Some(def) = kind_named(&kind_name) else {
+                let names = kind_names();
+                let list = names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let help = match suggest(&kind_name, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? expected one of {list}"),
+                    None => format!("expected one of {list}"),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnsupportedProvider,
+                        format!(
+                            "`{}` is not a provider kind esogen knows",
+                            shown(&kind_name)
+                        ),
+                    )
+                    .at(&kind_span)
+                    .help(help),
+                );
+                continue;
+            };
+            let fields = Fields::new(def.name(), def.settings(), table_span, values);
+            let ctx = ParseContext {
+                fields,
+                platform,
+                kind_span: &kind_span,
+            };
+            match def.parse(ctx) {
+                Ok((settings, warnings)) => {
+                    self.diags.extend(warnings);
+                    if let Some(name) = name {
+                        out.insert(
+                            name.value.clone(),
+                            Provider {
+                                name,
+                                kind_span,
+                                settings,
+                            },
+                        );
+                    }
+                }
+                Err(ds) => self.diags.extend(ds),
+            }
+        }
+        out
+    }
+}
