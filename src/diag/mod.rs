@@ -23,7 +23,7 @@ macro_rules! codes {
         /// deprecate it. `esogen` prints them as `error[code]`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
-            $( $(#[$doc])* $variant, )*
+            $( $(#[$doc])* #[doc = $desc] $variant, )*
         }
 
         impl Code {

@@ -657,7 +657,7 @@ fn namespaces_selector(team: &TeamPlan) -> LabelSelector {
     // `kubernetes.io/metadata.name` is set by the API server and cannot be
     // changed, unlike labels a namespace editor controls.
     LabelSelector {
-        match_labels: Default::default(),
+        match_labels: BTreeMap::default(),
         match_expressions: vec![SelectorRequirement {
             key: "kubernetes.io/metadata.name".into(),
             operator: "In",

@@ -298,7 +298,7 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
     match &plan.gitops {
         GitOps::None => {}
         GitOps::ArgoCd { source, namespace } => {
-            out.extend(argocd(plan, source, namespace.as_str()))
+            out.extend(argocd(plan, source, namespace.as_str()));
         }
         GitOps::Flux {
             source,

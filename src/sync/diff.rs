@@ -137,8 +137,8 @@ impl<'a> Reader<'a> {
     fn new(root: &'a Path) -> Self {
         Self {
             root,
-            checked: Default::default(),
-            missing: Default::default(),
+            checked: std::collections::HashSet::default(),
+            missing: std::collections::HashSet::default(),
         }
     }
 

@@ -394,9 +394,10 @@ impl GitRepo {
             // removed, without comparing 20,000 trees.
             let mut tc = TreeChanges::default();
             for (path, _, _, _) in &changed {
-                match entries.contains_key(path.as_bytes()) {
-                    true => tc.modified.push((*path).clone()),
-                    false => tc.added.push((*path).clone()),
+                if entries.contains_key(path.as_bytes()) {
+                    tc.modified.push((*path).clone());
+                } else {
+                    tc.added.push((*path).clone());
                 }
             }
             tc.deleted = remove

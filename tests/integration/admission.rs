@@ -114,7 +114,7 @@ fn writer_for(text: &str, ns: &str) -> String {
             "system:serviceaccount:{}:argocd-application-controller",
             s("argocd_namespace", "argocd")
         ),
-        "flux" if c.get("flux_impersonate").and_then(|v| v.as_bool()) == Some(true) => {
+        "flux" if c.get("flux_impersonate").and_then(toml::Value::as_bool) == Some(true) => {
             format!("system:serviceaccount:{ns}:esogen-reconciler")
         }
         "flux" => format!(
@@ -421,7 +421,7 @@ fn every_generated_object_is_admitted_by_both_engines() {
                 for request in [Request::create(&writer), Request::update(&writer, obj)] {
                     match admit(&policies, obj, &request) {
                         Verdict::Admitted { matched } => {
-                            assert!(matched > 0, "{name} {engine:?}: no policy applies to {obj}")
+                            assert!(matched > 0, "{name} {engine:?}: no policy applies to {obj}");
                         }
                         Verdict::Denied(why) => {
                             panic!("{name} {engine:?}: generated object denied by {why}: {obj}")
@@ -461,20 +461,20 @@ fn store_mutations(store: &Value) -> Vec<(String, Value)> {
         out.push((what.to_owned(), s));
     };
     add("another provider beside it", &|s| {
-        s["spec"]["provider"]["webhook"] = json!({"url": "https://evil.example.com"})
+        s["spec"]["provider"]["webhook"] = json!({"url": "https://evil.example.com"});
     });
     add("another name", &|s| s["metadata"]["name"] = json!("other"));
     add("spec.controller", &|s| {
-        s["spec"]["controller"] = json!("other")
+        s["spec"]["controller"] = json!("other");
     });
     add("spec.conditions", &|s| {
-        s["spec"]["conditions"] = json!([{"namespaces": ["x"]}])
+        s["spec"]["conditions"] = json!([{"namespaces": ["x"]}]);
     });
     add("spec.refreshInterval", &|s| {
-        s["spec"]["refreshInterval"] = json!(5)
+        s["spec"]["refreshInterval"] = json!(5);
     });
     add("spec.retrySettings", &|s| {
-        s["spec"]["retrySettings"] = json!({"maxRetries": 1})
+        s["spec"]["retrySettings"] = json!({"maxRetries": 1});
     });
     let original = defaulted(store);
     out.into_iter()
@@ -500,10 +500,10 @@ fn other_value(schema: &Value, current: Option<&Value>) -> Value {
         Some("boolean") => json!(
             !current
                 .or(schema.get("default"))
-                .and_then(|b| b.as_bool())
+                .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false)
         ),
-        Some("integer") => json!(current.and_then(|c| c.as_i64()).unwrap_or(0) + 7),
+        Some("integer") => json!(current.and_then(serde_json::Value::as_i64).unwrap_or(0) + 7),
         Some("array") => {
             let mut a = current
                 .and_then(|c| c.as_array())

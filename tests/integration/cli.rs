@@ -534,7 +534,7 @@ fn issue_14_unreadable_team_files_are_errors_and_prune_nothing() {
             .unwrap();
         match case {
             "symlink" => {
-                std::os::unix::fs::symlink(elsewhere.path().join("search.toml"), &link).unwrap()
+                std::os::unix::fs::symlink(elsewhere.path().join("search.toml"), &link).unwrap();
             }
             "dangling" => std::os::unix::fs::symlink(root.join("gone.toml"), &link).unwrap(),
             _ => std::fs::create_dir(&link).unwrap(),

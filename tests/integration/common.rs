@@ -158,8 +158,7 @@ pub fn kustomize(kubectl: &Path, dir: &Path) -> Vec<Value> {
 /// `../shared`, or `None` when missing and not required.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var("ESOGEN_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join("../shared"));
+        .map_or_else(|_| repo_root().join("../shared"), PathBuf::from);
     if dir.join("crds").is_dir() {
         return Some(dir);
     }

@@ -381,10 +381,10 @@ fn normalize(path: &str) -> String {
 }
 
 fn docs(files: &BTreeMap<String, String>, path: &str) -> Vec<Value> {
-    files
-        .get(path)
-        .map(|t| parse_yaml_docs(t))
-        .unwrap_or_else(|| panic!("{path} is referenced but not generated"))
+    files.get(path).map_or_else(
+        || panic!("{path} is referenced but not generated"),
+        |t| parse_yaml_docs(t),
+    )
 }
 
 fn provider_row(store: &Value, cfg: &toml::Table) -> &'static str {
@@ -755,12 +755,11 @@ pub fn load_text(name: &str, text: &str) -> Generated {
             } else {
                 files
                     .keys()
-                    .filter_map(|f| {
+                    .find_map(|f| {
                         let rest = f.strip_prefix("policies/")?;
                         let (dir, file) = rest.split_once('/')?;
                         file.starts_with(&format!("{sn}.")).then(|| dir.to_owned())
                     })
-                    .next()
                     .unwrap_or_else(|| sa_namespace.clone())
             };
             uses.push(StoreUse {

@@ -137,7 +137,7 @@ secrets = [{ name = "s", key = "b/s" }]
 "#;
     let (_, diags, _) = run(&format!("{HEAD}{body}"));
     let mut codes: Vec<&str> = diags.0.iter().map(|d| d.code.name()).collect();
-    codes.sort();
+    codes.sort_unstable();
     assert_eq!(
         codes,
         [

@@ -57,11 +57,7 @@ fn argocd_project_admits_exactly_what_the_overlays_contain() {
         let ns = k.trim_start_matches("overlays/").to_owned();
         for o in kustomize(&kubectl, &dir.path().join(&k)) {
             let api = o["apiVersion"].as_str().unwrap();
-            let group = api
-                .rsplit_once('/')
-                .map(|(g, _)| g)
-                .unwrap_or("")
-                .to_owned();
+            let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_owned();
             let kind = o["kind"].as_str().unwrap().to_owned();
             assert!(
                 allowed.contains(&(group.clone(), kind.clone())),

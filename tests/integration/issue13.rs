@@ -375,10 +375,10 @@ fn issue_13_vault_find_path_has_no_trailing_slash() {
 }
 
 fn first_file<'a>(tree: &'a OutputTree, suffix: &str) -> &'a [u8] {
-    tree.iter()
-        .find(|(p, _)| p.ends_with(suffix))
-        .map(|(_, b)| b.as_slice())
-        .unwrap_or_else(|| panic!("a file ending in {suffix}"))
+    tree.iter().find(|(p, _)| p.ends_with(suffix)).map_or_else(
+        || panic!("a file ending in {suffix}"),
+        |(_, b)| b.as_slice(),
+    )
 }
 
 /// Every (action, condition JSON) pair of an IAM policy.

@@ -85,9 +85,9 @@ oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/P"
                 format!("{}{suffix}", t.prefix)
             };
             let entry = match shape {
-                0 => format!("{{ name = \"s{j}\", key = {key:?} }}"),
                 1 => format!("{{ name = \"s{j}\", key = {key:?}, data = {{ k = \"p\" }} }}"),
                 2 => format!("{{ name = \"s{j}\", find = {{ path = {key:?} }} }}"),
+                // 0, and 3 (a key outside the prefix).
                 _ => format!("{{ name = \"s{j}\", key = {key:?} }}"),
             };
             s.push_str(&format!(

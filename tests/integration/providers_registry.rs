@@ -463,10 +463,10 @@ fn providers_registry_json_schema_has_every_setting_typed_and_documented() {
             match s.required {
                 Required::Yes => assert!(required(&then), "{kind:?}: `{}` required", s.key),
                 Required::WithStaticAuth => {
-                    assert!(required(&then["then"]), "{kind:?}: `{}`", s.key)
+                    assert!(required(&then["then"]), "{kind:?}: `{}`", s.key);
                 }
                 Required::WithNativeAuth => {
-                    assert!(required(&then["else"]), "{kind:?}: `{}`", s.key)
+                    assert!(required(&then["else"]), "{kind:?}: `{}`", s.key);
                 }
                 Required::No => assert!(!required(&then), "{kind:?}: `{}` optional", s.key),
             }

@@ -21,7 +21,7 @@ pub(super) fn index_entry(
         mtime: stat.mtime,
         dev: stat.dev,
         ino: stat.ino,
-        mode: 0o100644,
+        mode: 0o100_644,
         uid: stat.uid,
         gid: stat.gid,
         file_size: len as u32,
@@ -100,7 +100,7 @@ mod tests {
             .unwrap();
         assert_eq!(e.mtime.seconds() as u64, mtime.as_secs());
         assert_eq!(e.mtime.nanoseconds(), mtime.subsec_nanos());
-        assert_eq!((e.file_size, e.mode, e.id), (5, 0o100644, id));
+        assert_eq!((e.file_size, e.mode, e.id), (5, 0o100_644, id));
         assert_eq!(usize::from(e.flags), "overlays/a/f.yaml".len());
         assert_eq!(e.path, b"overlays/a/f.yaml");
     }

@@ -95,8 +95,10 @@ fn kind_of_resource(group: &str, resource: &str) -> String {
     KNOWN_KINDS
         .iter()
         .find(|(g, k)| *g == group && plural(k) == resource)
-        .map(|(_, k)| (*k).to_owned())
-        .unwrap_or_else(|| panic!("unknown resource {group}/{resource}"))
+        .map_or_else(
+            || panic!("unknown resource {group}/{resource}"),
+            |(_, k)| (*k).to_owned(),
+        )
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -271,7 +273,7 @@ pub fn eval(
 /// The API group and kind of an object.
 pub fn group_kind(object: &Value) -> (String, String) {
     let api = object["apiVersion"].as_str().expect("apiVersion");
-    let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
     (
         group.to_owned(),
         object["kind"].as_str().expect("kind").to_owned(),

@@ -299,22 +299,23 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
         }
         let perms: Vec<String> = match PREDEFINED.iter().find(|(r, _)| *r == role) {
             Some((_, p)) => p.iter().map(|s| (*s).to_owned()).collect(),
-            None => match custom.iter().find(|c| c["name"] == role.as_str()) {
-                Some(c) => c["includedPermissions"]
-                    .as_array()
-                    .or(c["permissions"].as_array())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p.as_str().map(str::to_owned))
-                    .collect(),
-                None => {
+            None => {
+                if let Some(c) = custom.iter().find(|c| c["name"] == role.as_str()) {
+                    c["includedPermissions"]
+                        .as_array()
+                        .or(c["permissions"].as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| p.as_str().map(str::to_owned))
+                        .collect()
+                } else {
                     report.add(
-                        Kind::Error,
-                        format!("{label}: role {role} is neither predefined (known here) nor defined in {path}"),
-                    );
+                    Kind::Error,
+                    format!("{label}: role {role} is neither predefined (known here) nor defined in {path}"),
+                );
                     continue;
                 }
-            },
+            }
         };
         bindings.push(Binding {
             resource: b["resource"].as_str().expect("resource").to_owned(),

@@ -264,15 +264,14 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
         );
         return;
     };
-    let role: Value = match g.file(&format!("{}vault-role.json", u.policy_base)) {
-        Some(t) => serde_json::from_str(t).expect("the Vault role is JSON"),
-        None => {
-            report.add(
-                Kind::Error,
-                format!("{label}: {}vault-role.json is not generated", u.policy_base),
-            );
-            Value::Null
-        }
+    let role: Value = if let Some(t) = g.file(&format!("{}vault-role.json", u.policy_base)) {
+        serde_json::from_str(t).expect("the Vault role is JSON")
+    } else {
+        report.add(
+            Kind::Error,
+            format!("{label}: {}vault-role.json is not generated", u.policy_base),
+        );
+        Value::Null
     };
     let v = &u.store["spec"]["provider"]["vault"];
     let mount = v["path"].as_str().unwrap_or("secret");
@@ -348,10 +347,10 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
             for path in paths.resolve(&c.resource, &key) {
                 report.checked += 1;
                 if !acl.allows(&c.action, &path) && !c.tolerated {
-                    let rule = acl
-                        .decide(&c.action, &path)
-                        .map(|(p, caps)| format!("rule {p:?} gives {caps:?}"))
-                        .unwrap_or_else(|| "no rule matches".into());
+                    let rule = acl.decide(&c.action, &path).map_or_else(
+                        || "no rule matches".into(),
+                        |(p, caps)| format!("rule {p:?} gives {caps:?}"),
+                    );
                     report.add(
                         Kind::Missing,
                         format!(
