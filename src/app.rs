@@ -64,11 +64,10 @@ struct Options {
 fn color_choice(c: Color, stream_is_tty: bool) -> ColorChoice {
     match c {
         Color::Always => ColorChoice::Always,
-        Color::Never => ColorChoice::Never,
         Color::Auto if stream_is_tty && std::env::var_os("NO_COLOR").is_none() => {
             ColorChoice::Always
         }
-        Color::Auto => ColorChoice::Never,
+        Color::Never | Color::Auto => ColorChoice::Never,
     }
 }
 
@@ -921,7 +920,7 @@ fn commit(
         }
         println!(
             "pushed `{branch}` to `{}`",
-            esogen::redact::url_credentials(&remote.to_string())
+            esogen::redact::url_credentials(remote)
         );
     }
     Ok(Exit::Ok)
