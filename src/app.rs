@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{CheckArgs, Cli, Color, Command, Deny, ExplainArgs, Format, GenerateArgs};
+use esogen::cli::{CheckArgs, Cli, Color, Command, Deny, ExplainArgs, Format, GenerateArgs};
 use esogen::config::{ConfigFile, TEAMS_DIR};
 use esogen::diag::render::{ColorChoice, Limit, Report, render_report};
 use esogen::diag::{Code, Diagnostic, Diagnostics};

@@ -1,7 +1,6 @@
 //! The `esogen` binary: parse arguments, run, map the result to an exit code.
 
 mod app;
-mod cli;
 mod wizard;
 
 use std::process::ExitCode;
@@ -60,7 +59,7 @@ fn main() -> ExitCode {
         libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
     }
     release_freed_memory_promptly();
-    let cli = cli::Cli::parse();
+    let cli = esogen::cli::Cli::parse();
     match app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use dialoguer::{Input, Select};
 
 use crate::app::Exit;
-use crate::cli::InitArgs;
+use esogen::cli::InitArgs;
 use esogen::config::Platform;
 use esogen::config::types::{ClusterName, NamespaceName, PathPrefix, TeamName};
 use esogen::init::{self, Answers};
