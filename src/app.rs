@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use esogen::cli::{CheckArgs, Cli, Color, Command, Deny, ExplainArgs, Format, GenerateArgs};
-use esogen::config::{ConfigFile, TEAMS_DIR};
+use esogen::diag::Diagnostics;
 use esogen::diag::render::{ColorChoice, Limit, Report, render_report};
-use esogen::diag::{Code, Diagnostic, Diagnostics};
+use esogen::load::{Loaded, load};
 use esogen::pipeline::{self, Generated};
 use esogen::render::Ownership;
 use esogen::source::Sources;
@@ -143,149 +143,6 @@ fn options(args: GenerateArgs, color: ColorChoice, limit: Limit) -> Options {
     }
 }
 
-/// The tenants files of one run, as read from disk.
-struct Loaded {
-    sources: Sources,
-    main: (usize, String),
-    teams: Vec<(usize, String)>,
-    /// Every tenants file read, for `--commit` to stage.
-    paths: Vec<PathBuf>,
-    source_name: String,
-}
-
-impl Loaded {
-    fn run<T>(&self, f: impl FnOnce(pipeline::Inputs) -> T) -> T {
-        let teams: Vec<ConfigFile> = self
-            .teams
-            .iter()
-            .map(|(file, text)| ConfigFile { file: *file, text })
-            .collect();
-        f(pipeline::Inputs {
-            main: ConfigFile {
-                file: self.main.0,
-                text: &self.main.1,
-            },
-            teams: &teams,
-            source_name: &self.source_name,
-        })
-    }
-}
-
-fn read_text(path: &Path, sources: &mut Sources) -> Result<(usize, String), Box<Diagnostic>> {
-    let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok((sources.add(name, text.clone()), text)),
-            Err(e) => {
-                // Locate the first invalid byte: the text before it is valid.
-                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                let valid = std::str::from_utf8(valid).unwrap_or_default();
-                let line = valid.matches('\n').count() + 1;
-                let column = valid
-                    .rsplit('\n')
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .count()
-                    + 1;
-                Err(Box::new(
-                    Diagnostic::error(
-                        Code::Io,
-                        format!(
-                            "`{name}` is not UTF-8 text: invalid byte at line {line}, column {column}"
-                        ),
-                    )
-                    .help("save the file as UTF-8"),
-                ))
-            }
-        },
-        Err(e) => Err(Box::new(
-            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
-                .help("pass the tenants file with `--config FILE`"),
-        )),
-    }
-}
-
-/// Reads the main file and `tenants.d/*.toml` beside it, in file-name order;
-/// an unreadable file becomes an `io` diagnostic.
-fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
-    let mut sources = Sources::new();
-    let source_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let main =
-        read_text(path, &mut sources).map_err(|d| (Sources::new(), Diagnostics(vec![*d])))?;
-    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(parent) => parent.join(TEAMS_DIR),
-        None => PathBuf::from(TEAMS_DIR),
-    };
-    let mut paths = vec![path.to_path_buf()];
-    let mut teams = Vec::new();
-    let mut errors = Diagnostics::default();
-    if dir.is_dir() {
-        // Every `*.toml` entry must be read, or the run stops: a team file
-        // skipped would make its team disappear and its files be pruned.
-        let mut files: Vec<PathBuf> = Vec::new();
-        for entry in walkdir::WalkDir::new(&dir).min_depth(1).max_depth(1) {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    errors.push(
-                        Diagnostic::error(
-                            Code::Io,
-                            format!("cannot list `{}`: {e}", dir.display()),
-                        )
-                        .help("every team file there must be readable; nothing was written"),
-                    );
-                    continue;
-                }
-            };
-            let is_toml = entry.path().extension().is_some_and(|x| x == "toml");
-            if !is_toml {
-                continue;
-            }
-            let what = if entry.path_is_symlink() {
-                Some("a symbolic link")
-            } else if !entry.file_type().is_file() {
-                Some("not a regular file")
-            } else {
-                None
-            };
-            match what {
-                None => files.push(entry.path().to_path_buf()),
-                Some(what) => errors.push(
-                    Diagnostic::error(
-                        Code::Io,
-                        format!("`{}` is {what}", entry.path().display()),
-                    )
-                    .help("team files in tenants.d/ must be regular files in the repository (a link could bring a team in from elsewhere, or lose one); nothing was written"),
-                ),
-            }
-        }
-        files.sort();
-        for f in files {
-            match read_text(&f, &mut sources) {
-                Ok(t) => {
-                    teams.push(t);
-                    paths.push(f);
-                }
-                Err(d) => errors.push(*d),
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err((sources, errors));
-    }
-    Ok(Loaded {
-        sources,
-        main,
-        teams,
-        paths,
-        source_name,
-    })
-}
-
 fn print_diags(sources: &Sources, diags: &Diagnostics, color: ColorChoice, limit: Limit) {
     print_report(sources, &Report::new(&diags.sorted(), limit), color);
 }
@@ -406,15 +263,7 @@ fn build(
 
 fn cache_inputs(opts: &Options) -> Option<Vec<(String, String)>> {
     // Read the tenants files only; parsing is part of what the cache skips.
-    let loaded = load(&opts.config).ok()?;
-    let mut inputs = vec![(
-        loaded.paths.first()?.display().to_string(),
-        loaded.main.1.clone(),
-    )];
-    for (p, (_, text)) in loaded.paths.iter().skip(1).zip(&loaded.teams) {
-        inputs.push((p.display().to_string(), text.clone()));
-    }
-    Some(inputs)
+    load(&opts.config).ok().map(|l| l.cache_inputs())
 }
 
 fn generate(opts: Options) -> anyhow::Result<Exit> {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod diag;
 pub mod explain;
 pub mod init;
+pub mod load;
 pub mod manifest;
 pub mod naming;
 pub mod parallel;
