@@ -1,6 +1,5 @@
 //! Command-line arguments: clap derive types only, no logic. The binary
-//! parses them; they live in the library so that the code that acts on
-//! them, and its tests, can name them.
+//! parses them; `command` turns them into typed requests.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
