@@ -1,4 +1,5 @@
-//! Command-line arguments (clap derive types only; no logic).
+//! Command-line arguments: clap derive types only, no logic. The binary
+//! parses them; `command` turns them into typed requests.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = esogen::diag::render::DEFAULT_MAX_DIAGNOSTICS,
+        default_value_t = crate::diag::render::DEFAULT_MAX_DIAGNOSTICS,
         global = true
     )]
     pub max_diagnostics: usize,
@@ -134,7 +135,7 @@ pub struct ProviderSettings(BTreeMap<&'static str, String>);
 impl clap::FromArgMatches for ProviderSettings {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
         let mut values = BTreeMap::new();
-        for (question, _) in esogen::init::all_follow_ups() {
+        for (question, _) in crate::init::all_follow_ups() {
             if let Some(v) = matches.get_one::<String>(question.key) {
                 values.insert(question.key, v.clone());
             }
@@ -151,7 +152,7 @@ impl clap::FromArgMatches for ProviderSettings {
 
 impl clap::Args for ProviderSettings {
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        esogen::init::all_follow_ups()
+        crate::init::all_follow_ups()
             .into_iter()
             .fold(cmd, |cmd, (question, kinds)| {
                 cmd.arg(

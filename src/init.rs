@@ -1,5 +1,6 @@
 //! `esogen init`: the answers to ESO's three questions, and the commented
-//! `tenants.toml` they produce. Pure: the prompting lives in the binary.
+//! `tenants.toml` they produce. Pure: the questions are asked by
+//! `command::init`, on the binary's terminal.
 //! The file is built with `toml_edit`, so every value is escaped properly.
 
 use toml_edit::{Array, DocumentMut, Item, Table, value};

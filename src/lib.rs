@@ -1,7 +1,9 @@
 //! esogen: turns `tenants.toml` into a Kustomize tree, provider policies,
 //! admission policies and the Argo CD or Flux objects that deliver them, for
 //! running External Secrets Operator safely on a shared cluster. The pipeline runs one way:
-//! `config` → `plan` → `manifest` → `render` (an in-memory `tree`) → `sync`.
+//! `load` → `config` → `plan` → `manifest` → `render` (an in-memory `tree`)
+//! → `sync`. `command` wires it per subcommand, from the `cli` arguments to
+//! a typed report the binary prints.
 
 // Library code never prints (the binary does) and never panics on input.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
@@ -10,10 +12,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod cli;
+pub mod command;
 pub mod config;
 pub mod diag;
 pub mod explain;
 pub mod init;
+pub mod load;
 pub mod manifest;
 pub mod naming;
 pub mod parallel;
@@ -25,4 +30,5 @@ pub mod render;
 pub mod schema;
 pub mod source;
 pub mod sync;
+pub mod timing;
 pub mod tree;

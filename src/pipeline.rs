@@ -1,5 +1,5 @@
 //! The pure part of the pipeline in one call: config text → validated config
-//! → plan → manifests → output tree. No I/O; `app` and the tests use it.
+//! → plan → manifests → output tree. No I/O; `command` and the tests use it.
 
 use crate::config::{self, Config, ConfigFile};
 use crate::diag::Diagnostics;

@@ -28,7 +28,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::{Previous, Unit};
-use crate::sync::diff::{Listing, Listings};
+use crate::sync::diff::{ChangeSet, Listing, Listings};
 use crate::sync::git::StagingState;
 
 /// Path of the cache inside the output root.
@@ -192,6 +192,56 @@ pub struct Run<'a> {
     /// HEAD and the index after a commit; `None` keeps the previous record
     /// (a run that only writes files leaves both alone).
     pub staging: Option<StagingState>,
+}
+
+/// What a run that wrote `changes` to disk knows, for [`record_after_write`].
+#[derive(Debug)]
+pub struct AfterWrite<'a> {
+    /// The tenants files read.
+    pub inputs: &'a [(String, String)],
+    /// The files outside the namespace units (`pipeline::Generated::global`).
+    pub global: &'a [String],
+    /// Its namespace units.
+    pub units: &'a [Unit],
+    /// What the run compared and wrote.
+    pub changes: ChangeSet,
+    /// The size and mtime of the files written.
+    pub written: &'a [(String, Stat)],
+    /// HEAD and the index after a commit; `None` keeps the previous record.
+    pub staging: Option<StagingState>,
+}
+
+/// Records the cache after a run that wrote its changes: the listings
+/// taken while comparing, updated for what was written, and the sizes and
+/// mtimes of the files compared and written (already known, not stat'ed
+/// again).
+pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cache>) {
+    let AfterWrite {
+        inputs,
+        global,
+        units,
+        mut changes,
+        written,
+        staging,
+    } = run;
+    let listings = crate::sync::diff::listings_after_write(
+        root,
+        std::mem::take(&mut changes.listings),
+        &changes,
+    );
+    let known = changes.stats.iter().chain(written);
+    record(
+        root,
+        Run {
+            inputs,
+            global,
+            units,
+            listings,
+            known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
+            staging,
+        },
+        previous,
+    );
 }
 
 /// Records the state after a run that left its tree on disk under `root`.

@@ -730,6 +730,13 @@ pub struct StagingState {
     pub index: crate::sync::diff::Stat,
 }
 
+impl StagingState {
+    /// The staged tree's id.
+    pub fn tree_id(&self) -> Result<Oid, GitError> {
+        Oid::from_str(&self.tree).map_err(git("read the recorded staged tree"))
+    }
+}
+
 /// Repo-relative paths of a tree under `prefix`.
 pub fn prefixed(prefix: &str, rel: &str) -> String {
     if prefix.is_empty() {

@@ -13,6 +13,7 @@ mod incremental;
 mod init;
 mod interrupted;
 mod issue13;
+mod library;
 mod properties;
 mod providers;
 mod providers_registry;

@@ -1,0 +1,634 @@
+//! `esogen generate` in each of its modes (`--check`, `diff`, write,
+//! `--commit`): loads the tenants files, proves the output up to date from
+//! the local cache when it can, runs the pipeline keeping the namespaces
+//! the cache vouches for, then compares, writes or commits, and records the
+//! cache for the next run. Consumes a [`GenerateRequest`]; produces a
+//! [`GenerateReport`].
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::{Exit, MemoryHints};
+use crate::cli::{DiffArgs, GenerateArgs};
+use crate::diag::Diagnostics;
+use crate::diag::render::ColorChoice;
+use crate::load::{Loaded, load};
+use crate::pipeline::{self, Generated, PipelineError};
+use crate::source::Sources;
+use crate::sync::cache::{self, AfterWrite, Cache};
+use crate::sync::commit::{
+    Commit, CommitError, CommitOptions, Committer, Content, OtherStaged, process_env,
+};
+use crate::sync::diff::{self, ChangeSet, DiffColor, Stat};
+use crate::sync::git::{GitError, GitRepo};
+use crate::sync::{Note, SyncError, journal, message, write};
+use crate::timing::Timeline;
+use crate::tree::OutputTree;
+
+/// What to generate from which tenants file, and what to do with it.
+#[derive(Debug, Clone)]
+pub struct GenerateRequest {
+    /// The main tenants file.
+    pub config: PathBuf,
+    /// The output root.
+    pub out: PathBuf,
+    /// What to do with the tree.
+    pub mode: Mode,
+    /// Whether the diff of a stale tree is coloured.
+    pub color: ColorChoice,
+}
+
+/// What `generate` does with the tree.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Compare only, for a summary and a diff (`generate --check`).
+    Check,
+    /// Compare only, for a diff (`diff`).
+    Diff,
+    /// Write the changes.
+    Write,
+    /// Write and commit on the checked-out branch, or commit to another
+    /// branch.
+    Commit(CommitOptions),
+}
+
+impl GenerateRequest {
+    /// `generate` with its flags; `color` is standard error's.
+    pub fn from_generate(args: GenerateArgs, color: ColorChoice) -> Self {
+        let mode = if args.check {
+            Mode::Check
+        } else if args.commit {
+            Mode::Commit(CommitOptions {
+                branch: args.branch,
+                push: args.push,
+                author: args.author,
+                committer: args.committer,
+                other_staged: if args.allow_staged {
+                    OtherStaged::Include
+                } else {
+                    OtherStaged::Refuse
+                },
+                env: process_env,
+            })
+        } else {
+            Mode::Write
+        };
+        Self {
+            out: out_dir(&args.config.config, args.out),
+            config: args.config.config,
+            mode,
+            color,
+        }
+    }
+
+    /// `diff` with its flags; `color` is standard output's.
+    pub fn from_diff(args: DiffArgs, color: ColorChoice) -> Self {
+        Self {
+            out: out_dir(&args.config.config, args.out),
+            config: args.config.config,
+            mode: Mode::Diff,
+            color,
+        }
+    }
+}
+
+/// The output root: `out`, else the directory holding the config file.
+pub fn out_dir(config: &Path, out: Option<PathBuf>) -> PathBuf {
+    out.unwrap_or_else(|| {
+        config
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+}
+
+/// What a `generate` run found and did.
+#[derive(Debug)]
+pub struct GenerateReport {
+    /// The tenants files read, for rendering `diagnostics`.
+    pub sources: Sources,
+    /// Every finding about the tenants files (none when the cache proved
+    /// the output up to date: the files were not checked again).
+    pub diagnostics: Diagnostics,
+    /// What the run noticed about the output root and left alone.
+    pub notes: Vec<Note>,
+    /// When each phase ended, for `ESOGEN_TIMINGS`.
+    pub phases: Vec<(&'static str, Duration)>,
+    /// The outcome, or why the run stopped.
+    pub outcome: Result<Outcome, GenerateError>,
+}
+
+impl GenerateReport {
+    /// The exit code this run ends with.
+    pub fn exit(&self) -> Exit {
+        match &self.outcome {
+            Err(_)
+            | Ok(
+                Outcome::Unreadable
+                | Outcome::Invalid
+                | Outcome::Committed {
+                    push: Some(Push { result: Err(_), .. }),
+                    ..
+                },
+            ) => Exit::Error,
+            Ok(Outcome::Stale(_)) => Exit::Findings,
+            Ok(_) => Exit::Ok,
+        }
+    }
+}
+
+/// How a run ended, when it did not fail. `Display` gives the line shown
+/// for it (the summary lines for [`Outcome::Stale`]).
+#[derive(Debug)]
+pub enum Outcome {
+    /// A tenants file could not be read; the diagnostics say which.
+    Unreadable,
+    /// The configuration has errors; nothing was written.
+    Invalid,
+    /// The local cache proves every file up to date: inputs unchanged and
+    /// every file as the last run left it. Nothing was compared.
+    Fresh {
+        /// Files proved up to date.
+        files: usize,
+        /// The main tenants file.
+        config: PathBuf,
+    },
+    /// Compared (`--check`, `diff`): the output matches.
+    Matches {
+        /// Files up to date.
+        files: usize,
+        /// The main tenants file.
+        config: PathBuf,
+    },
+    /// Compared (`--check`, `diff`): the output differs.
+    Stale(Stale),
+    /// Nothing needed writing.
+    Unchanged {
+        /// Files up to date.
+        files: usize,
+    },
+    /// Nothing changed, but an interrupted run's leftovers were cleaned up.
+    Recovered {
+        /// Files up to date.
+        files: usize,
+    },
+    /// The changes were written.
+    Written(Written),
+    /// Committed (or nothing to commit), and pushed when asked.
+    Committed {
+        /// The commit.
+        commit: Commit,
+        /// The push, when `--push` was given.
+        push: Option<Push>,
+    },
+}
+
+/// What differs between the tree and the output root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// The main tenants file.
+    pub config: PathBuf,
+    /// Files to add.
+    pub added: Vec<String>,
+    /// Files to change.
+    pub changed: Vec<String>,
+    /// Files to remove.
+    pub removed: Vec<String>,
+    /// The unified diff of all of them.
+    pub diff: String,
+}
+
+/// What a run that wrote changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Tenant namespaces generated.
+    pub namespaces: usize,
+    /// Files added.
+    pub added: usize,
+    /// Files changed.
+    pub changed: usize,
+    /// Files removed.
+    pub removed: usize,
+    /// Files already up to date.
+    pub unchanged: usize,
+}
+
+/// A push of the committed branch.
+#[derive(Debug)]
+pub struct Push {
+    /// The remote as given (may carry credentials: shown redacted).
+    pub remote: String,
+    /// The branch pushed.
+    pub branch: String,
+    /// What the remote said (its `remote:` lines), or why the push failed.
+    pub result: Result<Vec<String>, GitError>,
+}
+
+/// Why a `generate` run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The commit target was refused, before anything was written.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// Committing failed.
+    #[error(transparent)]
+    Commit(#[from] CommitError),
+    /// Building or serializing the tree failed (a bug).
+    #[error("generating the output tree failed")]
+    Pipeline(#[source] PipelineError),
+    /// Comparing the tree with the output root failed.
+    #[error("comparing with `{}`", out.display())]
+    Compare {
+        /// The output root.
+        out: PathBuf,
+        /// Cause.
+        #[source]
+        source: SyncError,
+    },
+    /// Writing the tree failed.
+    #[error("writing to `{}`", out.display())]
+    Write {
+        /// The output root.
+        out: PathBuf,
+        /// Cause.
+        #[source]
+        source: SyncError,
+    },
+}
+
+/// Runs `generate` as `req` says. Never prints; `hints` tell the
+/// allocator what the run is about to do.
+pub fn generate(req: &GenerateRequest, hints: &dyn MemoryHints) -> GenerateReport {
+    let mut timeline = Timeline::start();
+    let mut report = GenerateReport {
+        sources: Sources::new(),
+        diagnostics: Diagnostics::default(),
+        notes: Vec::new(),
+        phases: Vec::new(),
+        outcome: Ok(Outcome::Unreadable),
+    };
+    report.outcome = run(req, hints, &mut report, &mut timeline);
+    report.phases = timeline.into_phases();
+    report
+}
+
+/// A run past the fast path: what its later steps share.
+struct Prepared<'a> {
+    req: &'a GenerateRequest,
+    loaded: Loaded,
+    /// The tenants files' paths and texts, for the cache.
+    inputs: Vec<(String, String)>,
+    /// What the last run left, when it can be trusted.
+    cache: Option<Cache>,
+}
+
+fn run(
+    req: &GenerateRequest,
+    hints: &dyn MemoryHints,
+    report: &mut GenerateReport,
+    timeline: &mut Timeline,
+) -> Result<Outcome, GenerateError> {
+    // A commit that cannot land where the user expects is refused before
+    // anything is written.
+    if let Mode::Commit(c) = &req.mode {
+        GitRepo::discover(&req.out)?.check_commit_target(c.branch.as_deref())?;
+    }
+    let mut loaded = match load(&req.config) {
+        Ok(l) => l,
+        Err((sources, diagnostics)) => {
+            report.sources = sources;
+            report.diagnostics = diagnostics;
+            return Ok(Outcome::Unreadable);
+        }
+    };
+    report.sources = std::mem::take(&mut loaded.sources);
+    let inputs = loaded.cache_inputs();
+    let cache = previous_run(req);
+    if !matches!(req.mode, Mode::Commit(_))
+        && let Some(files) = cache.as_ref().and_then(|c| c.is_fresh(&inputs))
+    {
+        return Ok(Outcome::Fresh {
+            files,
+            config: req.config.clone(),
+        });
+    }
+    timeline.mark("cache loaded");
+    let Some(generated) = build(&loaded, cache.as_ref(), hints, &mut report.diagnostics)? else {
+        return Ok(Outcome::Invalid);
+    };
+    // What is freed from here on (the plan, written bytes) is not needed
+    // again.
+    hints.release_promptly();
+    let prepared = Prepared {
+        req,
+        loaded,
+        inputs,
+        cache,
+    };
+    match &req.mode {
+        Mode::Commit(options) => commit(prepared, options, generated, report, timeline),
+        Mode::Check | Mode::Diff | Mode::Write => {
+            timeline.mark("generated (read, checked, built, rendered)");
+            sync_tree(prepared, generated, report, timeline)
+        }
+    }
+}
+
+/// The local cache, when this run may use it. Committing to another branch
+/// needs every file's bytes (nothing is on disk there): no namespace is
+/// kept then. After an interrupted run (its journal or temporary files are
+/// still there) nothing the cache says is trusted: the full path finishes
+/// or undoes that run.
+fn previous_run(req: &GenerateRequest) -> Option<Cache> {
+    let interrupted =
+        journal::pending(&req.out).is_some() || !diff::private_leftovers(&req.out).is_empty();
+    match &req.mode {
+        Mode::Commit(c) if c.branch.is_some() => None,
+        _ if interrupted => None,
+        _ => Cache::load(&req.out),
+    }
+}
+
+/// Runs the pure pipeline, keeping the namespaces `cache` vouches for;
+/// `None` when the configuration has errors (the diagnostics say which).
+fn build(
+    loaded: &Loaded,
+    cache: Option<&Cache>,
+    hints: &dyn MemoryHints,
+    diagnostics: &mut Diagnostics,
+) -> Result<Option<Generated>, GenerateError> {
+    let watched = cache.map(|c| {
+        hints.reuse_freed();
+        Watched::new(c, hints)
+    });
+    let previous = watched.as_ref().map(|w| w as &dyn pipeline::Previous);
+    let (result, diags) = loaded.run(|i| pipeline::generate_incremental(i, previous));
+    *diagnostics = diags;
+    match result {
+        Ok(g) => Ok(Some(g)),
+        Err(PipelineError::Invalid) => Ok(None),
+        Err(e) => Err(GenerateError::Pipeline(e)),
+    }
+}
+
+/// Compares (`--check`, `diff`) or writes the tree, then records the cache.
+fn sync_tree(
+    prepared: Prepared<'_>,
+    generated: Generated,
+    report: &mut GenerateReport,
+    timeline: &mut Timeline,
+) -> Result<Outcome, GenerateError> {
+    let req = prepared.req;
+    // Only the files are needed from here: the plan goes, so the peak
+    // memory is the tree, not the tree and the plan.
+    let Generated {
+        plan,
+        tree,
+        units,
+        global,
+    } = generated;
+    let namespaces = plan.namespaces.len();
+    drop(plan);
+    let changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
+    report.notes = Note::from_changes(&changes);
+    if let Mode::Check | Mode::Diff = req.mode {
+        return Ok(compared(req, &tree, changes));
+    }
+    timeline.mark("compared");
+    let (outcome, written) = write_tree(&req.out, &tree, namespaces, &changes)?;
+    timeline.mark("written");
+    // The bytes are on disk now.
+    drop(tree);
+    let run = AfterWrite {
+        inputs: &prepared.inputs,
+        global: &global,
+        units: &units,
+        changes,
+        written: &written,
+        staging: None,
+    };
+    cache::record_after_write(&req.out, run, prepared.cache);
+    timeline.mark("cache recorded");
+    Ok(outcome)
+}
+
+fn compare(
+    out: &Path,
+    tree: &OutputTree,
+    cache: Option<&Cache>,
+) -> Result<ChangeSet, GenerateError> {
+    let known = cache.map(|c| c as &dyn diff::Listings);
+    diff::compute_with(out, tree, known).map_err(|source| GenerateError::Compare {
+        out: out.to_path_buf(),
+        source,
+    })
+}
+
+/// The outcome of a comparison only (`--check`, `diff`).
+fn compared(req: &GenerateRequest, tree: &OutputTree, mut changes: ChangeSet) -> Outcome {
+    let config = req.config.clone();
+    if changes.is_empty() {
+        return Outcome::Matches {
+            files: changes.unchanged,
+            config,
+        };
+    }
+    let color = match req.color {
+        ColorChoice::Always => DiffColor::Ansi,
+        ColorChoice::Never => DiffColor::Plain,
+    };
+    let diff = diff::render_changes(&req.out, tree, &changes, color);
+    Outcome::Stale(Stale {
+        config,
+        added: std::mem::take(&mut changes.added),
+        changed: std::mem::take(&mut changes.changed),
+        removed: std::mem::take(&mut changes.removed),
+        diff,
+    })
+}
+
+/// Writes the changes; returns the outcome and the size and mtime of the
+/// files written.
+fn write_tree(
+    out: &Path,
+    tree: &OutputTree,
+    namespaces: usize,
+    changes: &ChangeSet,
+) -> Result<(Outcome, Vec<(String, Stat)>), GenerateError> {
+    let files = changes.unchanged;
+    if !changes.needs_write() {
+        return Ok((Outcome::Unchanged { files }, Vec::new()));
+    }
+    let written = write::apply(out, tree, changes).map_err(|source| GenerateError::Write {
+        out: out.to_path_buf(),
+        source,
+    })?;
+    let outcome = if changes.is_empty() {
+        Outcome::Recovered { files }
+    } else {
+        Outcome::Written(Written {
+            namespaces,
+            added: changes.added.len(),
+            changed: changes.changed.len(),
+            removed: changes.removed.len(),
+            unchanged: files,
+        })
+    };
+    Ok((outcome, written))
+}
+
+/// Commits the tree (see `sync::commit`), records the cache after a commit
+/// on the checked-out branch, and pushes when asked.
+fn commit(
+    prepared: Prepared<'_>,
+    options: &CommitOptions,
+    generated: Generated,
+    report: &mut GenerateReport,
+    timeline: &mut Timeline,
+) -> Result<Outcome, GenerateError> {
+    let Prepared {
+        req,
+        loaded,
+        inputs,
+        cache,
+    } = prepared;
+    let committer = Committer::open(&req.out, options, &loaded.paths)?;
+    let teams: message::Teams = generated
+        .plan
+        .namespaces
+        .iter()
+        .map(|n| (n.namespace.to_string(), n.team.to_string()))
+        .collect();
+    let content = Content {
+        tree: &generated.tree,
+        teams: &teams,
+        source_name: &loaded.source_name,
+    };
+    let commit = match &options.branch {
+        Some(branch) => committer.to_branch(branch, &content)?,
+        None => {
+            let changes = compare(&req.out, &generated.tree, cache.as_ref())?;
+            report.notes = Note::from_changes(&changes);
+            timeline.mark("compared");
+            let (commit, written) =
+                committer.in_worktree(&content, &changes, cache.as_ref(), timeline)?;
+            let run = AfterWrite {
+                inputs: &inputs,
+                global: &generated.global,
+                units: &generated.units,
+                changes,
+                written: &written,
+                staging: committer.staging_state()?,
+            };
+            cache::record_after_write(&req.out, run, cache);
+            timeline.mark("cache recorded");
+            commit
+        }
+    };
+    let push = options.push.as_ref().map(|remote| Push {
+        remote: remote.clone(),
+        branch: commit.branch.clone(),
+        result: committer.push(remote, &commit.branch),
+    });
+    Ok(Outcome::Committed { commit, push })
+}
+
+/// The local cache as what the last run left, watching how much of the tree
+/// it cannot vouch for: once a tenth of the namespaces must be rendered
+/// again (a renamed cluster, a changed provider), the run is a full one and
+/// gives freed memory back promptly, so its peak stays that of a full run.
+struct Watched<'a> {
+    cache: &'a Cache,
+    hints: &'a dyn MemoryHints,
+    misses: AtomicUsize,
+    limit: usize,
+}
+
+impl<'a> Watched<'a> {
+    fn new(cache: &'a Cache, hints: &'a dyn MemoryHints) -> Self {
+        Self {
+            cache,
+            hints,
+            misses: AtomicUsize::new(0),
+            limit: (cache.units.len() / 10).max(1),
+        }
+    }
+}
+
+impl pipeline::Previous for Watched<'_> {
+    fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
+        let kept = self.cache.unchanged(namespace, fingerprint);
+        if kept.is_none() && self.misses.fetch_add(1, Ordering::Relaxed) + 1 == self.limit {
+            self.hints.release_now();
+        }
+        kept
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Unreadable => Ok(()),
+            Outcome::Invalid => f.write_str("nothing was written"),
+            Outcome::Fresh { files, config } => write!(
+                f,
+                "up to date: {files} files match {} (unchanged since the last run)",
+                config.display()
+            ),
+            Outcome::Matches { files, config } => {
+                write!(f, "up to date: {files} files match {}", config.display())
+            }
+            Outcome::Stale(stale) => stale.fmt(f),
+            Outcome::Unchanged { files } => {
+                write!(f, "up to date: {files} files, nothing written")
+            }
+            Outcome::Recovered { files } => write!(
+                f,
+                "up to date: {files} files; cleaned up after the interrupted run"
+            ),
+            Outcome::Written(w) => write!(
+                f,
+                "generated {} namespaces: {} added, {} changed, {} removed, {} unchanged",
+                w.namespaces, w.added, w.changed, w.removed, w.unchanged
+            ),
+            Outcome::Committed { commit, .. } => commit.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Display for Stale {
+    /// The summary: a count line, then one line per file (no final newline).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stale: the generated files do not match {} ({} to add, {} to change, {} to remove)",
+            self.config.display(),
+            self.added.len(),
+            self.changed.len(),
+            self.removed.len()
+        )?;
+        for (label, paths) in [
+            ("add   ", &self.added),
+            ("change", &self.changed),
+            ("remove", &self.removed),
+        ] {
+            for p in paths {
+                write!(f, "\n  {label}  {p}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Push {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pushed `{}` to `{}`",
+            self.branch,
+            crate::redact::url_credentials(&self.remote)
+        )
+    }
+}

@@ -1,0 +1,63 @@
+//! The subcommands as library calls, one module each: a typed request in
+//! (built once from the parsed `cli` arguments), the stages wired
+//! (load → pipeline → sync), a typed report out. Nothing here prints: the
+//! binary renders the report's diagnostics and lines, picks the streams,
+//! and exits with [`Exit`] as the report says. So every decision a run
+//! makes can be tested by calling it, without spawning the program.
+
+pub mod check;
+pub mod explain;
+pub mod generate;
+pub mod init;
+
+use crate::cli::Color;
+use crate::diag::render::ColorChoice;
+
+/// Process exit codes; documented in `--help` and the README, stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success, or up to date.
+    Ok = 0,
+    /// Findings (`check`) or drift (`generate --check`, `diff`).
+    Findings = 1,
+    /// Configuration, usage, I/O or git error.
+    Error = 2,
+}
+
+/// Hints to the memory allocator, which the binary owns (the library has
+/// no allocator dependency and no `unsafe`). A run that keeps most of the
+/// tree from the last run holds little and reuses what it frees; a run that
+/// renders most of it should give freed memory back promptly, so its peak
+/// stays that of a full run (BENCHMARKS.md).
+pub trait MemoryHints: Sync {
+    /// Keep freed memory for reuse a while (an incremental run starts).
+    fn reuse_freed(&self);
+    /// Give freed memory back soon (what is freed from now on is not
+    /// needed again).
+    fn release_promptly(&self);
+    /// Give back at once what waits for the longer delay, and soon from
+    /// then on (an incremental run turned out to render most of the tree).
+    fn release_now(&self);
+}
+
+/// [`MemoryHints`] that do nothing: for tests and other embedders.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHints;
+
+impl MemoryHints for NoHints {
+    fn reuse_freed(&self) {}
+    fn release_promptly(&self) {}
+    fn release_now(&self) {}
+}
+
+/// Whether output for a stream is coloured: `--color auto` colours a
+/// terminal unless `NO_COLOR` is set.
+pub fn color_choice(color: Color, stream_is_tty: bool) -> ColorChoice {
+    match color {
+        Color::Always => ColorChoice::Always,
+        Color::Auto if stream_is_tty && std::env::var_os("NO_COLOR").is_none() => {
+            ColorChoice::Always
+        }
+        Color::Never | Color::Auto => ColorChoice::Never,
+    }
+}

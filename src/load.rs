@@ -1,0 +1,176 @@
+//! The load stage: reads `tenants.toml` and `tenants.d/*.toml` beside it
+//! into [`Sources`] (for diagnostics) and texts the pure pipeline takes. The
+//! only input I/O of a run; an unreadable file becomes an `io` diagnostic.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigFile, TEAMS_DIR};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::pipeline::Inputs;
+use crate::source::{FileId, Sources};
+
+/// The tenants files of one run, as read from disk.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Every file read, for rendering diagnostics.
+    pub sources: Sources,
+    /// The main file: its id in `sources` and its text.
+    main: (FileId, String),
+    /// The team files, in file-name order.
+    teams: Vec<(FileId, String)>,
+    /// Every tenants file read, the main file first (for `--commit` to
+    /// stage them).
+    pub paths: Vec<PathBuf>,
+    /// The main file's name, written into generated headers.
+    pub source_name: String,
+}
+
+impl Loaded {
+    /// Runs `f` (a pure pipeline entry point) on the texts read.
+    pub fn run<T>(&self, f: impl FnOnce(Inputs) -> T) -> T {
+        let teams: Vec<ConfigFile> = self
+            .teams
+            .iter()
+            .map(|(file, text)| ConfigFile { file: *file, text })
+            .collect();
+        f(Inputs {
+            main: ConfigFile {
+                file: self.main.0,
+                text: &self.main.1,
+            },
+            teams: &teams,
+            source_name: &self.source_name,
+        })
+    }
+
+    /// Every file's path (as given) and exact text, the main file first:
+    /// what the local cache compares to prove a run unchanged.
+    pub fn cache_inputs(&self) -> Vec<(String, String)> {
+        let texts = std::iter::once(&self.main.1).chain(self.teams.iter().map(|(_, t)| t));
+        self.paths
+            .iter()
+            .zip(texts)
+            .map(|(p, text)| (p.display().to_string(), text.clone()))
+            .collect()
+    }
+}
+
+/// Reads the main file and `tenants.d/*.toml` beside it, in file-name order.
+/// Any file that cannot be read fails the whole load with its `io`
+/// diagnostics (and the files read so far, for rendering them).
+pub fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
+    let mut sources = Sources::new();
+    let source_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let main =
+        read_text(path, &mut sources).map_err(|d| (Sources::new(), Diagnostics(vec![*d])))?;
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => parent.join(TEAMS_DIR),
+        None => PathBuf::from(TEAMS_DIR),
+    };
+    let mut paths = vec![path.to_path_buf()];
+    let mut teams = Vec::new();
+    let mut errors = Diagnostics::default();
+    if dir.is_dir() {
+        for f in team_files(&dir, &mut errors) {
+            match read_text(&f, &mut sources) {
+                Ok(t) => {
+                    teams.push(t);
+                    paths.push(f);
+                }
+                Err(d) => errors.push(*d),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err((sources, errors));
+    }
+    Ok(Loaded {
+        sources,
+        main,
+        teams,
+        paths,
+        source_name,
+    })
+}
+
+/// The `*.toml` regular files directly in `dir`, sorted. Every one must be
+/// read, or the run stops: a team file skipped would make its team
+/// disappear and its files be pruned. Entries that cannot be listed, links
+/// and other non-files become errors.
+fn team_files(dir: &Path, errors: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).max_depth(1) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(
+                    Diagnostic::error(Code::Io, format!("cannot list `{}`: {e}", dir.display()))
+                        .help("every team file there must be readable; nothing was written"),
+                );
+                continue;
+            }
+        };
+        let is_toml = entry.path().extension().is_some_and(|x| x == "toml");
+        if !is_toml {
+            continue;
+        }
+        let what = if entry.path_is_symlink() {
+            Some("a symbolic link")
+        } else if !entry.file_type().is_file() {
+            Some("not a regular file")
+        } else {
+            None
+        };
+        match what {
+            None => files.push(entry.path().to_path_buf()),
+            Some(what) => errors.push(
+                Diagnostic::error(
+                    Code::Io,
+                    format!("`{}` is {what}", entry.path().display()),
+                )
+                .help("team files in tenants.d/ must be regular files in the repository (a link could bring a team in from elsewhere, or lose one); nothing was written"),
+            ),
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Reads one tenants file as UTF-8 and registers it in `sources`.
+fn read_text(path: &Path, sources: &mut Sources) -> Result<(FileId, String), Box<Diagnostic>> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Box::new(
+            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+                .help("pass the tenants file with `--config FILE`"),
+        )
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((sources.add(name, text.clone()), text)),
+        Err(e) => {
+            // Locate the first invalid byte: the text before it is valid.
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
+            Err(Box::new(
+                Diagnostic::error(
+                    Code::Io,
+                    format!(
+                        "`{name}` is not UTF-8 text: invalid byte at line {line}, column {column}"
+                    ),
+                )
+                .help("save the file as UTF-8"),
+            ))
+        }
+    }
+}

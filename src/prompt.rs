@@ -1,0 +1,42 @@
+//! The terminal side of `esogen init`: dialoguer prompts on standard error.
+
+use std::io::IsTerminal;
+
+use dialoguer::{Input, Select};
+use esogen::command::init::{PromptError, Prompter};
+
+/// Prompts on the terminal.
+struct Terminal;
+
+/// The terminal to ask on: only when standard input and standard error
+/// both are one.
+pub fn terminal() -> Option<&'static dyn Prompter> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    interactive.then_some(&Terminal)
+}
+
+impl Prompter for Terminal {
+    fn text(
+        &self,
+        prompt: &str,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String, PromptError> {
+        let mut input = Input::<String>::new().with_prompt(prompt);
+        if let Some(d) = default {
+            input = input.default(d.to_owned());
+        }
+        Ok(input
+            .validate_with(|s: &String| check(s.trim()))
+            .interact_text()?)
+    }
+
+    fn select(&self, prompt: &str, items: &[&str]) -> Result<usize, PromptError> {
+        let select = Select::new().with_prompt(prompt).items(items).default(0);
+        Ok(select.interact()?)
+    }
+
+    fn say(&self, text: &str) {
+        eprintln!("  → {text}");
+    }
+}
