@@ -133,7 +133,7 @@ fn check_mode_reports_what_is_stale_and_writes_nothing() {
     };
     assert_eq!(w.changed, stale.changed.len());
     // Without the cache the comparison reads the files.
-    std::fs::remove_file(ws.path().join(".esogen/cache.json")).unwrap();
+    std::fs::remove_file(ws.path().join(".esogen/cache.bin")).unwrap();
     let report = run(ws.path(), Mode::Check);
     assert!(
         matches!(report.outcome, Ok(Outcome::Matches { files, .. }) if files == example_files()),
