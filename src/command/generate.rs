@@ -140,7 +140,8 @@ impl GenerateReport {
 }
 
 /// How a run ended, when it did not fail. `Display` gives the line shown
-/// for it (the summary lines for [`Outcome::Stale`]).
+/// for it: the summary lines for [`Outcome::Stale`] (its diff is apart),
+/// nothing for [`Outcome::Unreadable`] (the diagnostics say it all).
 #[derive(Debug)]
 pub enum Outcome {
     /// A tenants file could not be read; the diagnostics say which.
