@@ -102,6 +102,20 @@ fn after() -> String {
         )
 }
 
+/// A copy of `dir` with its mtimes (`cp -a`), so the local cache in it still
+/// vouches for its files.
+fn copy_of(dir: &Path) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(dir.join("."))
+        .arg(ws.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    ws
+}
+
 fn clean_tree(config: &str) -> BTreeMap<String, Vec<u8>> {
     let ws = tempfile::tempdir().unwrap();
     let out = generate(ws.path(), config, None, "022");
@@ -132,14 +146,7 @@ fn converges_after_a_fault(mode: &str) {
     {
         let mut step = 1;
         loop {
-            let ws = tempfile::tempdir().unwrap();
-            let copied = Command::new("cp")
-                .arg("-a")
-                .arg(base.path().join("."))
-                .arg(ws.path())
-                .status()
-                .unwrap();
-            assert!(copied.success());
+            let ws = copy_of(base.path());
             let cut = generate(ws.path(), &after, Some(format!("{mode}:{step}")), "022");
             if cut.status.success() {
                 // The run has fewer steps than `step`: every one was cut.
@@ -271,14 +278,7 @@ fn a_commit_killed_at_any_step_converges_on_the_next_commit() {
     let base = fresh_repo(BEFORE);
     let mut step = 1;
     loop {
-        let ws = tempfile::tempdir().unwrap();
-        let copied = Command::new("cp")
-            .arg("-a")
-            .arg(base.path().join("."))
-            .arg(ws.path())
-            .status()
-            .unwrap();
-        assert!(copied.success());
+        let ws = copy_of(base.path());
         let cut = commit(ws.path(), &after, Some(format!("abort:{step}")));
         if cut.status.success() {
             assert_eq!(git(ws.path(), &["rev-parse", "HEAD^{tree}"]), clean_after);
