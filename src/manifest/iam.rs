@@ -42,8 +42,11 @@ pub struct Statement {
     pub resource: Vec<String>,
     /// Condition operator → key → value(s).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub condition: BTreeMap<String, BTreeMap<String, ConditionValue>>,
+    pub condition: Conditions,
 }
+
+/// Condition operator → key → value(s).
+pub type Conditions = BTreeMap<String, BTreeMap<String, ConditionValue>>;
 
 /// The value of one condition key: IAM takes a string or a list (any of
 /// which may match).
