@@ -265,14 +265,47 @@ fn generator_ref_ok(var: &str) -> String {
     )
 }
 
-/// The CEL rules for one team.
-pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
-    let prefix = t.team.prefix.as_str();
-    let team = t.team.name.as_str();
-    let kind = match t.team.scope {
+/// The kind of the team's store.
+fn store_kind(t: &TeamStore) -> &'static str {
+    match t.team.scope {
         StoreScope::PerNamespace => "SecretStore",
         StoreScope::Cluster => "ClusterSecretStore",
-    };
+    }
+}
+
+/// The CEL rules for one team.
+pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
+    let mut out = external_secret_rules(t, scope);
+    if scope.push_secret {
+        out.push(push_secret_rule(t, scope));
+    }
+    if has_store_rules(t, scope) {
+        out.extend(store_rules(t));
+        if !scope.store_writers.is_empty() {
+            out.push(writer_rule(t, scope.store_writers));
+        }
+    }
+    if !scope.allow_generators {
+        out.push(Rule::new(
+            format!(
+                "!object.apiVersion.startsWith({})",
+                cel_string(&format!("{GENERATOR_GROUP}/"))
+            ),
+            format!(
+                "team {}: ESO generators are off in team namespaces (`allow_generators`)",
+                t.team.name
+            ),
+        ));
+    }
+    out
+}
+
+/// ExternalSecrets: keys and finds under the prefix, through the team's
+/// store only.
+fn external_secret_rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
+    let prefix = t.team.prefix.as_str();
+    let team = t.team.name.as_str();
+    let kind = store_kind(t);
     let store = cel_string(t.team.store.as_str());
     let kind_lit = cel_string(kind);
     let fold = t.is_azure();
@@ -332,7 +365,7 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
     } else {
         "; no sourceRef (no other store, no generator)"
     };
-    let mut out = vec![
+    vec![
         Rule::new(
             format!(
                 "object.kind != 'ExternalSecret' || !has(object.spec.data) || object.spec.data.all(d, {data_item})"
@@ -358,45 +391,38 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
                 t.team.store
             ),
         ),
-    ];
-    if scope.push_secret {
-        let selector = if scope.allow_generators {
-            "(!has(object.spec.selector.generatorRef) || object.spec.selector.generatorRef.kind != 'ClusterGenerator')"
-        } else {
-            "!has(object.spec.selector.generatorRef)"
-        };
-        out.push(Rule::new(
-            format!(
-                "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && {selector} && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
-                key_ok("d.match.remoteRef.remoteKey", prefix, fold)
-            ),
-            format!(
-                "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`{}",
-                t.team.store,
-                if scope.allow_generators {
-                    ""
-                } else {
-                    ", from a Secret, not a generator"
-                }
-            ),
-        ));
-    }
-    if has_store_rules(t, scope) {
-        out.extend(store_rules(t));
-        if !scope.store_writers.is_empty() {
-            out.push(writer_rule(t, scope.store_writers));
-        }
-    }
-    if !scope.allow_generators {
-        out.push(Rule::new(
-            format!(
-                "!object.apiVersion.startsWith({})",
-                cel_string(&format!("{GENERATOR_GROUP}/"))
-            ),
-            format!("team {team}: ESO generators are off in team namespaces (`allow_generators`)"),
-        ));
-    }
-    out
+    ]
+}
+
+/// PushSecrets: written only under the prefix, through the team's store,
+/// from a Secret (or a namespace generator with `allow_generators`).
+fn push_secret_rule(t: &TeamStore, scope: Scope<'_>) -> Rule {
+    let prefix = t.team.prefix.as_str();
+    let team = t.team.name.as_str();
+    let kind = store_kind(t);
+    let store = cel_string(t.team.store.as_str());
+    let kind_lit = cel_string(kind);
+    let fold = t.is_azure();
+    let selector = if scope.allow_generators {
+        "(!has(object.spec.selector.generatorRef) || object.spec.selector.generatorRef.kind != 'ClusterGenerator')"
+    } else {
+        "!has(object.spec.selector.generatorRef)"
+    };
+    Rule::new(
+        format!(
+            "object.kind != 'PushSecret' || (!has(object.spec.dataTo) && {selector} && (!has(object.spec.data) || object.spec.data.all(d, {})) && object.spec.secretStoreRefs.all(r, !has(r.labelSelector) && has(r.name) && (has(r.kind) ? r.kind : 'SecretStore') == {kind_lit} && r.name == {store}))",
+            key_ok("d.match.remoteRef.remoteKey", prefix, fold)
+        ),
+        format!(
+            "team {team}: PushSecrets may write only under `{prefix}` through the {kind} `{}`{}",
+            t.team.store,
+            if scope.allow_generators {
+                ""
+            } else {
+                ", from a Secret, not a generator"
+            }
+        ),
+    )
 }
 
 /// The values of a provider block's leaves, by dotted path.
