@@ -221,6 +221,8 @@ pub struct Provider {
     pub kind_span: Span,
     /// Validated, kind-specific settings.
     pub settings: Arc<dyn ProviderConfig>,
+    /// How the provider side is applied (`delivery`, default `files`).
+    pub delivery: Located<crate::provider::Delivery>,
 }
 
 /// One team.

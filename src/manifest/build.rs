@@ -18,9 +18,11 @@ use serde_json::{Map, Value};
 use super::eso::{self, StoreKind};
 use super::k8s::{ObjectMeta, ServiceAccount};
 use super::kustomize::{Kustomization, LabelSet, Patch};
+use super::terraform::{self, TfFile};
 use super::{Artifact, Content, Object, platform};
 use crate::config::SecretSource;
 use crate::plan::{ExternalSecretPlan, NamespacePlan, Plan, StorePlacement, StorePlan};
+use crate::provider::{AccessContext, Delivery};
 
 /// Builds every artifact of the plan, sorted by path.
 pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
@@ -95,8 +97,9 @@ impl<'p> Builder<'p> {
             out.extend(shape.base_artifacts(provider));
         }
         for store in &self.cluster {
-            out.extend(policy_artifacts(store));
+            out.extend(policy_artifacts(store, self.plan));
         }
+        out.extend(access_index(self.plan));
         if !self.cluster.is_empty() {
             out.extend(cluster_base(&self.cluster, self.plan));
         }
@@ -108,7 +111,9 @@ impl<'p> Builder<'p> {
     /// of its own store under `policies/<ns>/`.
     pub fn namespace(&self, ns: &NamespacePlan) -> Result<Vec<Artifact>, serde_json::Error> {
         let store = self.by_namespace.get(ns.namespace.as_str()).copied();
-        let mut out: Vec<Artifact> = store.map(policy_artifacts).unwrap_or_default();
+        let mut out: Vec<Artifact> = store
+            .map(|s| policy_artifacts(s, self.plan))
+            .unwrap_or_default();
         let shape = store.and_then(|s| self.shapes.get(s.name.as_str()).map(|sh| (s, sh)));
         out.extend(overlay(ns, shape, self.argo)?);
         Ok(out)
@@ -131,13 +136,14 @@ impl<'p> Builder<'p> {
                 placement,
                 service_account,
                 backend,
+                delivery,
                 teams,
                 // Only the base's comment reads it (a global file); it also
                 // counts all teams, which would make every namespace dirty
                 // whenever a team is added.
                 scope_reason: _,
             } = store;
-            (name, placement, service_account, teams).hash(&mut h);
+            (name, placement, service_account, delivery, teams).hash(&mut h);
             backend.fingerprint(&mut h);
             if let Some(shape) = self.shapes.get(name.as_str()) {
                 h.write(&shape.digest);
@@ -756,17 +762,120 @@ fn push_secret(
     }
 }
 
-fn policy_artifacts(store: &StorePlan) -> Vec<Artifact> {
-    store
-        .backend
-        .policy_files(store.name.as_str())
-        .into_iter()
-        .map(|f| Artifact {
-            path: format!("policies/{}/{}", store.home_namespace(), f.file_name),
-            reason: Some(f.purpose),
-            content: Content::Policy(f.document),
-        })
-        .collect()
+/// Where a store's provider-side objects live and what they are called.
+fn access_context<'a>(store: &'a StorePlan, plan: &'a Plan) -> AccessContext<'a> {
+    AccessContext {
+        cluster: plan.cluster.as_str(),
+        store_name: store.name.as_str(),
+        home_namespace: store.home_namespace().as_str(),
+        access_namespace: plan.eso_namespace.as_str(),
+    }
+}
+
+/// The file of a store's controller objects, under `bases/access/`.
+fn access_file(ctx: &AccessContext) -> String {
+    format!("{}.yaml", ctx.object_name())
+}
+
+/// The file of a store's Terraform resources, under `terraform/`.
+fn terraform_file(ctx: &AccessContext) -> String {
+    format!("{}.tf.json", ctx.object_name())
+}
+
+/// The provider side of one store, as its delivery applies it: documents
+/// under `policies/<ns>/`, controller objects under `bases/access/`, or
+/// Terraform resources under `terraform/`.
+fn policy_artifacts(store: &StorePlan, plan: &Plan) -> Vec<Artifact> {
+    let ctx = access_context(store, plan);
+    match store.delivery {
+        Delivery::Files => store
+            .backend
+            .policy_files(store.name.as_str())
+            .into_iter()
+            .map(|f| Artifact {
+                path: format!("policies/{}/{}", store.home_namespace(), f.file_name),
+                reason: Some(f.purpose),
+                content: Content::Policy(f.document),
+            })
+            .collect(),
+        Delivery::Terraform => {
+            let fragment = store.backend.terraform(&ctx);
+            vec![Artifact {
+                path: format!("{}/{}", terraform::DIR, terraform_file(&ctx)),
+                reason: Some(format!(
+                    "the provider side of store `{}` in namespace `{}`: {}",
+                    ctx.store_name,
+                    ctx.home_namespace,
+                    fragment
+                        .resources
+                        .iter()
+                        .map(terraform::TfResource::address)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                content: Content::Terraform(TfFile::resources(String::new(), fragment.resources)),
+            }]
+        }
+        delivery => {
+            let objects = store.backend.access_objects(delivery, &ctx);
+            vec![Artifact {
+                path: format!("bases/access/{}", access_file(&ctx)),
+                reason: Some(format!(
+                    "the provider side of store `{}` in namespace `{}`, reconciled by {delivery}; platform-owned, pruned with the namespace",
+                    ctx.store_name, ctx.home_namespace
+                )),
+                content: Content::Yaml(
+                    objects
+                        .into_iter()
+                        .map(|o| Object::Access(Box::new(o)))
+                        .collect(),
+                ),
+            }]
+        }
+    }
+}
+
+/// The files that gather every store's provider side:
+/// `bases/access/kustomization.yaml` when a controller applies some, and
+/// `terraform/main.tf.json` (versions, provider configurations, variables)
+/// when Terraform does.
+fn access_index(plan: &Plan) -> Vec<Artifact> {
+    let mut access = Vec::new();
+    let mut fragments = Vec::new();
+    for store in &plan.stores {
+        let ctx = access_context(store, plan);
+        match store.delivery {
+            Delivery::Files => {}
+            Delivery::Terraform => fragments.push(store.backend.terraform(&ctx)),
+            _ => access.push(access_file(&ctx)),
+        }
+    }
+    let mut out = Vec::new();
+    if !access.is_empty() {
+        access.sort();
+        let mut k = Kustomization::new(access);
+        k.labels = vec![LabelSet {
+            pairs: super::gitops::managed_labels(),
+            include_selectors: false,
+        }];
+        out.push(Artifact {
+            path: "bases/access/kustomization.yaml".into(),
+            reason: Some(
+                "provider-side access applied by controllers: delivered by the platform's GitOps objects, never by a tenant overlay".into(),
+            ),
+            content: Content::Yaml(vec![Object::Kustomization(k)]),
+        });
+    }
+    if !fragments.is_empty() {
+        out.push(Artifact {
+            path: format!("{}/main.tf.json", terraform::DIR),
+            reason: Some(
+                "Terraform version, provider configurations and inputs of the provider side".into(),
+            ),
+            content: Content::Terraform(TfFile::main(String::new(), &fragments)),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and provider policies. Consumes a `Plan`; `build` produces `Artifact`s
 //! (a relative path plus typed content) that `render` serializes.
 
+pub mod access;
 pub mod admission;
 pub mod build;
 pub mod eso;
@@ -12,6 +13,7 @@ pub mod kustomize;
 pub mod platform;
 pub mod policy;
 pub mod store_schema;
+pub mod terraform;
 
 use serde::Serialize;
 
@@ -51,6 +53,8 @@ pub enum Object {
     FluxKustomization(Box<gitops::FluxKustomization>),
     /// A Kyverno ClusterPolicy.
     ClusterPolicy(Box<gitops::ClusterPolicy>),
+    /// A provider-side object a controller reconciles (`bases/access/`).
+    Access(Box<access::AccessObject>),
     /// Helm values (not a Kubernetes object).
     HelmValues(Box<gitops::EsoValues>),
     /// A computed object: a Kustomize base shape or patch, derived from the
@@ -65,6 +69,8 @@ pub enum Content {
     Yaml(Vec<Object>),
     /// A provider-side policy document.
     Policy(policy::PolicyDocument),
+    /// A Terraform JSON file.
+    Terraform(terraform::TfFile),
 }
 
 /// One file to generate.

@@ -96,6 +96,8 @@ pub struct StorePlan {
     pub service_account: ServiceAccountPlan,
     /// The provider identity behind the ServiceAccount.
     pub backend: Arc<dyn Backend>,
+    /// How the identity's provider side is applied.
+    pub delivery: crate::provider::Delivery,
     /// Teams served.
     pub teams: Vec<TeamName>,
     /// Why the store scope was chosen (shared by every store).
@@ -371,6 +373,15 @@ fn plan_store(
     match provider.settings.plan_identity(req) {
         Ok(backend) => {
             diags.extend(backend.findings());
+            let delivery_errors = backend.delivery_findings(provider.delivery.value);
+            if !delivery_errors.is_empty() {
+                diags.extend(
+                    delivery_errors
+                        .into_iter()
+                        .map(|d| d.at_labelled(&provider.delivery.span, "delivery chosen here")),
+                );
+                return None;
+            }
             Some(StorePlan {
                 name: req.provider.clone(),
                 placement,
@@ -379,6 +390,7 @@ fn plan_store(
                     namespace: req.sa_namespace.clone(),
                 },
                 backend,
+                delivery: provider.delivery.value,
                 teams: req.teams.iter().map(|t| (*t).clone()).collect(),
                 scope_reason: Arc::clone(&scope.reason),
             })

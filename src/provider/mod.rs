@@ -10,6 +10,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod delivery;
 pub mod fields;
 pub mod gcp;
 pub mod hcl;
@@ -29,6 +30,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
 use crate::manifest::policy::PolicyDocument;
 use crate::source::Span;
+pub use delivery::{AccessContext, Delivery};
 pub use fields::Fields;
 pub use spec::{
     AUTH, AuthChoice, AuthSupport, CREDENTIALS_SECRET, FollowUp, NativeAuth, Required,
@@ -83,6 +85,12 @@ pub trait ProviderKind: Sync {
     /// authenticates as `auth` says (`credentials_secret` excepted: init asks
     /// for it for every kind).
     fn follow_ups(&self, auth: AuthChoice) -> Vec<FollowUp>;
+    /// How the provider side of this kind can be delivered besides
+    /// [`Delivery::Files`]: Terraform and the controllers whose objects the
+    /// kind generates.
+    fn deliveries(&self) -> &'static [Delivery] {
+        &[]
+    }
     /// Directories under `examples/` that show this kind, the main one first.
     fn examples(&self) -> &'static [&'static str];
     /// Validates the settings of one `[providers.NAME]` table; on success
@@ -285,6 +293,35 @@ pub trait Backend: Debug + Send + Sync + Fingerprint {
     /// The resources or paths the identity's read grants cover, in the
     /// provider's own notation, for tests asserting nothing escapes the prefix.
     fn granted_resources(&self) -> Vec<String>;
+    /// The objects `delivery` (a controller its kind declares) reconciles
+    /// into this identity's provider side: the same documents as
+    /// [`Backend::policy_files`], in the controller's kinds.
+    fn access_objects(
+        &self,
+        delivery: Delivery,
+        ctx: &AccessContext,
+    ) -> Vec<crate::manifest::access::AccessObject> {
+        let _ = (delivery, ctx);
+        Vec::new()
+    }
+    /// This identity's provider side as Terraform resources: the same
+    /// documents as [`Backend::policy_files`].
+    fn terraform(&self, ctx: &AccessContext) -> crate::manifest::terraform::TfFragment {
+        let _ = ctx;
+        crate::manifest::terraform::TfFragment::default()
+    }
+    /// Errors when `delivery` cannot express this identity (a controller
+    /// without a kind for one of its documents, say).
+    fn delivery_findings(&self, delivery: Delivery) -> Vec<Diagnostic> {
+        let _ = delivery;
+        Vec::new()
+    }
+    /// How to check, on the cluster or in Terraform's state, that
+    /// `delivery` applied this identity (for `explain`).
+    fn delivery_checks(&self, delivery: Delivery, ctx: &AccessContext) -> Vec<String> {
+        let _ = (delivery, ctx);
+        Vec::new()
+    }
 }
 
 /// One thing an identity reaches as a whole, without a prefix limit.

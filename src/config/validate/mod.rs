@@ -26,7 +26,7 @@ use super::{
 use crate::config::raw::{RawConfig, RawSecret, RawTeam, RawTeamFile, SStr};
 use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
 use crate::provider::fields::{Setting, SettingValue};
-use crate::provider::{Fields, ParseContext, kind_named, kind_names};
+use crate::provider::{Delivery, Fields, ParseContext, kind_named, kind_names};
 use crate::source::{FileId, Span};
 
 /// Parses and validates one `tenants.toml`. `source_name` is the file name

@@ -74,6 +74,7 @@ impl Validator {
                 );
                 continue;
             };
+            let delivery = self.delivery(def, values.remove("delivery"), &table_span);
             let fields = Fields::new(def.name(), def.settings(), table_span, values);
             let ctx = ParseContext {
                 fields,
@@ -90,6 +91,7 @@ impl Validator {
                                 name,
                                 kind_span,
                                 settings,
+                                delivery,
                             },
                         );
                     }
@@ -98,5 +100,60 @@ impl Validator {
             }
         }
         out
+    }
+
+    /// Reads `delivery`: `files` when absent; otherwise one of the kind's
+    /// deliveries. An error leaves `files`, so that the rest of the table is
+    /// still checked.
+    fn delivery(
+        &mut self,
+        def: &dyn crate::provider::ProviderKind,
+        setting: Option<Setting>,
+        table_span: &Span,
+    ) -> Located<Delivery> {
+        let Some(setting) = setting else {
+            return Located::new(Delivery::Files, table_span.clone());
+        };
+        let span = setting.value.span;
+        let allowed: Vec<Delivery> = std::iter::once(Delivery::Files)
+            .chain(def.deliveries().iter().copied())
+            .collect();
+        let list = allowed
+            .iter()
+            .map(|d| format!("`{d}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let SettingValue::Str(text) = setting.value.value else {
+            self.diags.push(
+                Diagnostic::error(Code::InvalidValue, "`delivery` must be a string")
+                    .at(&span)
+                    .help(format!("one of {list}")),
+            );
+            return Located::new(Delivery::Files, span);
+        };
+        match Delivery::parse(&text) {
+            Some(d) if allowed.contains(&d) => Located::new(d, span),
+            known => {
+                let message = match known {
+                    Some(d) => format!(
+                        "provider kind `{}` cannot be delivered by `{d}`",
+                        def.name()
+                    ),
+                    None => format!("`{}` is not a delivery esogen knows", shown(&text)),
+                };
+                let help = match suggest(&text, allowed.iter().map(|d| d.name())) {
+                    Some(s) if known.is_none() => {
+                        format!("did you mean `{s}`? for `{}`: {list}", def.name())
+                    }
+                    _ => format!("for `{}`: {list}", def.name()),
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::InvalidValue, message)
+                        .at(&span)
+                        .help(help),
+                );
+                Located::new(Delivery::Files, span)
+            }
+        }
     }
 }

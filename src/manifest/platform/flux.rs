@@ -40,12 +40,14 @@ fn source_ref(flux_ns: &str) -> SourceRef {
     }
 }
 
-/// Every Flux artifact.
+/// Every Flux artifact; with `access`, the Kustomization of the
+/// provider-side objects too, which every tenant Kustomization waits for.
 pub(super) fn artifacts(
     plan: &Plan,
     source: &GitSource,
     flux_ns: &str,
     impersonate: bool,
+    access: bool,
 ) -> Vec<Artifact> {
     let repo = GitRepository {
         api_version: "source.toolkit.fluxcd.io/v1",
@@ -77,6 +79,11 @@ pub(super) fn artifacts(
         Object::GitRepository(Box::new(repo)),
         Object::FluxKustomization(Box::new(platform)),
     ];
+    if access {
+        objects.push(Object::FluxKustomization(Box::new(access_kustomization(
+            source, flux_ns,
+        ))));
+    }
     let mut tenant_rbac = Vec::new();
     for ns in &plan.namespaces {
         let n = ns.namespace.as_str();
@@ -85,6 +92,7 @@ pub(super) fn artifacts(
             flux_ns,
             n,
             impersonate,
+            access,
         ))));
         if impersonate {
             tenant_rbac.extend(tenant_reconciler(n));
@@ -121,8 +129,19 @@ fn tenant_kustomization(
     flux_ns: &str,
     n: &str,
     impersonate: bool,
+    access: bool,
 ) -> FluxKustomization {
     let home = if impersonate { n } else { flux_ns };
+    let mut depends_on = vec![DependsOn {
+        name: "esogen-platform".into(),
+        namespace: flux_ns.to_owned(),
+    }];
+    if access {
+        depends_on.push(DependsOn {
+            name: "esogen-access".into(),
+            namespace: flux_ns.to_owned(),
+        });
+    }
     FluxKustomization {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
@@ -133,11 +152,31 @@ fn tenant_kustomization(
             prune: true,
             wait: true,
             source_ref: source_ref(flux_ns),
+            depends_on,
+            service_account_name: impersonate.then(|| FLUX_TENANT_SA.to_owned()),
+        },
+    }
+}
+
+/// `bases/access`: the provider-side objects, pruned when a team or
+/// namespace leaves; `wait` holds the tenants back until the controllers
+/// report the identities Ready.
+fn access_kustomization(source: &GitSource, flux_ns: &str) -> FluxKustomization {
+    FluxKustomization {
+        api_version: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: meta("esogen-access", flux_ns, None),
+        spec: FluxKustomizationSpec {
+            interval: "10m".into(),
+            path: format!("./{}", source.join("bases/access")),
+            prune: true,
+            wait: true,
+            source_ref: source_ref(flux_ns),
             depends_on: vec![DependsOn {
                 name: "esogen-platform".into(),
                 namespace: flux_ns.to_owned(),
             }],
-            service_account_name: impersonate.then(|| FLUX_TENANT_SA.to_owned()),
+            service_account_name: None,
         },
     }
 }

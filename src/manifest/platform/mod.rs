@@ -7,7 +7,7 @@
 mod argocd;
 mod flux;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::admission::{self, TeamStore};
 use super::gitops::{EsoCrds, EsoRbac, EsoValues, managed_labels};
@@ -257,6 +257,44 @@ fn kustomization(dir: &str, reason: &str, resources: Vec<String>) -> Artifact {
     )
 }
 
+/// The kinds of the provider-side objects controllers apply, split by
+/// scope: what the access application may deploy, and nothing else.
+#[derive(Debug, Default)]
+pub struct AccessKinds {
+    /// Namespaced `(group, kind)` pairs (in the access namespace).
+    pub namespaced: BTreeSet<(&'static str, &'static str)>,
+    /// Cluster-scoped `(group, kind)` pairs.
+    pub cluster: BTreeSet<(&'static str, &'static str)>,
+}
+
+/// The kinds of every store's controller objects; `None` when no store's
+/// provider side is applied by a controller.
+pub fn access_kinds(plan: &Plan) -> Option<AccessKinds> {
+    let mut out = AccessKinds::default();
+    let mut any = false;
+    for store in &plan.stores {
+        if !store.delivery.is_controller() {
+            continue;
+        }
+        any = true;
+        let ctx = crate::provider::AccessContext {
+            cluster: plan.cluster.as_str(),
+            store_name: store.name.as_str(),
+            home_namespace: store.home_namespace().as_str(),
+            access_namespace: plan.eso_namespace.as_str(),
+        };
+        for o in store.backend.access_objects(store.delivery, &ctx) {
+            let key = (o.group(), o.kind);
+            if o.metadata.namespace.is_some() {
+                out.namespaced.insert(key);
+            } else {
+                out.cluster.insert(key);
+            }
+        }
+    }
+    any.then_some(out)
+}
+
 /// Every platform artifact.
 pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
     let mut out = vec![
@@ -295,7 +333,13 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
     match &plan.gitops {
         GitOps::None => {}
         GitOps::ArgoCd { source, namespace } => {
-            out.extend(argocd::artifacts(plan, source, namespace.as_str()));
+            let access = access_kinds(plan);
+            out.extend(argocd::artifacts(
+                plan,
+                source,
+                namespace.as_str(),
+                access.as_ref(),
+            ));
         }
         GitOps::Flux {
             source,
@@ -306,6 +350,7 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
             source,
             namespace.as_str(),
             *impersonate,
+            access_kinds(plan).is_some(),
         )),
     }
     out

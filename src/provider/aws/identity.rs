@@ -9,7 +9,9 @@ use crate::manifest::eso;
 use crate::manifest::policy::PolicyDocument;
 use crate::source::Span;
 
-use super::super::{AuthMode, Backend, Decision, PolicyFile, StoreContext, static_decision};
+use super::super::{
+    AccessContext, AuthMode, Backend, Decision, Delivery, PolicyFile, StoreContext, static_decision,
+};
 use super::{ROLE_ARN_ANNOTATION, STATIC_KEYS, STS_AUDIENCE, Service};
 
 /// The IAM role of an IRSA identity.
@@ -207,5 +209,28 @@ impl Backend for AwsIdentity {
 
     fn granted_resources(&self) -> Vec<String> {
         self.resources.clone()
+    }
+
+    fn access_objects(
+        &self,
+        delivery: Delivery,
+        ctx: &AccessContext,
+    ) -> Vec<crate::manifest::access::AccessObject> {
+        match delivery {
+            Delivery::Ack => self.ack_objects(ctx),
+            _ => Vec::new(),
+        }
+    }
+
+    fn terraform(&self, ctx: &AccessContext) -> crate::manifest::terraform::TfFragment {
+        self.terraform_fragment(ctx)
+    }
+
+    fn delivery_findings(&self, delivery: Delivery) -> Vec<Diagnostic> {
+        self.check_delivery(delivery)
+    }
+
+    fn delivery_checks(&self, delivery: Delivery, ctx: &AccessContext) -> Vec<String> {
+        self.checks(delivery, ctx)
     }
 }

@@ -12,6 +12,7 @@
 //! This file reads the provider table and plans identities;
 //! [`identity`] is one planned identity, [`policy`] its IAM documents.
 
+mod access;
 mod identity;
 mod policy;
 
@@ -25,9 +26,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::naming::Pattern;
 
 use super::{
-    AUTH, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Fields, FollowUp,
-    IdentityRequest, NativeAuth, ParseContext, Parsed, ProviderConfig, ProviderKind, Required,
-    SettingSpec, SettingType, parse_auth,
+    AUTH, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Delivery, Fields,
+    FollowUp, IdentityRequest, NativeAuth, ParseContext, Parsed, ProviderConfig, ProviderKind,
+    Required, SettingSpec, SettingType, parse_auth,
 };
 
 /// Default IAM role naming pattern: one role per store identity.
@@ -321,6 +322,10 @@ impl ProviderKind for AwsKind {
             ));
         }
         out
+    }
+
+    fn deliveries(&self) -> &'static [Delivery] {
+        &[Delivery::Terraform, Delivery::Ack]
     }
 
     fn examples(&self) -> &'static [&'static str] {
