@@ -635,10 +635,13 @@ pub fn load_text(name: &str, text: &str) -> Generated {
             )
         ),
     };
-    let files: BTreeMap<String, String> = tree
+    let mut files: BTreeMap<String, String> = tree
         .iter()
         .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
         .collect();
+    // Stores delivered by a controller or Terraform: their documents, where
+    // the checks below read them (`policies/<home>/<store>.*`).
+    crate::delivery::add_delivered_documents(&mut files);
     let cfg: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let providers = cfg
         .get("providers")
