@@ -285,6 +285,7 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
             out.push(writer_rule(t, scope.store_writers));
         }
     }
+    out.push(access_rule(t));
     if !scope.allow_generators {
         out.push(Rule::new(
             format!(
@@ -298,6 +299,24 @@ pub fn rules(t: &TeamStore, scope: Scope<'_>) -> Vec<Rule> {
         ));
     }
     out
+}
+
+/// Objects that grant provider-side access (an ACK IAM Role, a Config
+/// Connector binding, a vault-config-operator role) are platform-owned: in
+/// a team namespace one would let the team grant itself any access.
+fn access_rule(t: &TeamStore) -> Rule {
+    let groups = super::access::access_groups()
+        .into_iter()
+        .map(|g| cel_string(&format!("{g}/")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Rule::new(
+        format!("![{groups}].exists(g, object.apiVersion.startsWith(g))"),
+        format!(
+            "team {}: objects that grant cloud or Vault access (IAM roles, bindings, identities, Vault policies) are platform-owned; esogen delivers them from bases/access/",
+            t.team.name
+        ),
+    )
 }
 
 /// ExternalSecrets: keys and finds under the prefix, through the team's
@@ -668,6 +687,7 @@ fn matched_kinds(
                 .map(|(kind, resource)| (GENERATOR_GROUP, *kind, *resource)),
         );
     }
+    out.extend(super::access::ACCESS_KINDS.iter().copied());
     out
 }
 

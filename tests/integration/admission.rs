@@ -1284,3 +1284,101 @@ fn provider_key_list_matches_the_crd() {
         "a provider missing from the list could slip past the SecretStore rule"
     );
 }
+
+/// Issue 16 item 2: objects that grant provider-side access are
+/// platform-owned. A team cannot create an ACK IAM Role, a Config Connector
+/// binding, an Azure role assignment or a vault-config-operator role in its
+/// own namespace (it would grant itself any access), with either engine,
+/// whatever the delivery; the same object in the platform's access
+/// namespace is not the team policies' business.
+#[test]
+fn access_objects_are_refused_in_team_namespaces() {
+    let user = Request::create("kubernetes-admin");
+    let objects = [
+        json!({"apiVersion": "iam.services.k8s.aws/v1alpha1", "kind": "Role",
+               "metadata": {"name": "mine"},
+               "spec": {"name": "admin", "assumeRolePolicyDocument": "{}"}}),
+        json!({"apiVersion": "iam.cnrm.cloud.google.com/v1beta1", "kind": "IAMPolicyMember",
+               "metadata": {"name": "mine"}, "spec": {}}),
+        json!({"apiVersion": "authorization.azure.com/v1api20220401", "kind": "RoleAssignment",
+               "metadata": {"name": "mine"}, "spec": {}}),
+        json!({"apiVersion": "redhatcop.redhat.io/v1alpha1", "kind": "KubernetesAuthEngineRole",
+               "metadata": {"name": "mine"}, "spec": {}}),
+    ];
+    for example in ["aws-secrets-manager", "aws-ack"] {
+        let text = read(&repo_root().join(format!("examples/{example}/tenants.toml")));
+        for engine in Engine::ALL {
+            let policies = policies(&generate_for(&text, engine));
+            for o in &objects {
+                let what = format!("{example} {engine:?}: a {} in a team namespace", o["kind"]);
+                assert_denied(&what, &policies, &in_ns(o.clone(), "orders"), &user);
+                assert_admitted(&policies, &in_ns(o.clone(), "external-secrets"), &user);
+            }
+        }
+    }
+}
+
+/// Every namespaced kind the access objects use is in the list admission
+/// refuses in team namespaces.
+#[test]
+fn every_generated_access_kind_is_refused_in_team_namespaces() {
+    for (name, path) in all_good_configs() {
+        let tree = generate_text(&read(&path));
+        for (p, bytes) in tree.iter() {
+            if !p.starts_with("bases/access/") || p.ends_with("kustomization.yaml") {
+                continue;
+            }
+            for o in parse_yaml_docs(&String::from_utf8_lossy(bytes)) {
+                let api = o["apiVersion"].as_str().unwrap();
+                let group = api.rsplit_once('/').unwrap().0;
+                let kind = o["kind"].as_str().unwrap();
+                assert!(
+                    esogen::manifest::access::ACCESS_KINDS
+                        .iter()
+                        .any(|(g, k, _)| *g == group && *k == kind)
+                        || o["metadata"]["namespace"].is_null(),
+                    "{name}: {p}: {api} {kind} is not in ACCESS_KINDS"
+                );
+            }
+        }
+    }
+}
+
+/// The resource names admission matches the access kinds by are the CRDs'
+/// own plurals, for every access kind whose CRD is in `shared/crds/`.
+#[test]
+fn access_kind_plurals_are_the_crds() {
+    let Some(shared) = crate::common::shared_dir() else {
+        return;
+    };
+    let mut checked = 0;
+    for entry in walk(&shared.join("crds")) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let Ok(crd) = serde_saphyr::from_str::<Value>(&text) else {
+            continue;
+        };
+        let group = crd["spec"]["group"].as_str().unwrap_or_default();
+        let kind = crd["spec"]["names"]["kind"].as_str().unwrap_or_default();
+        let plural = crd["spec"]["names"]["plural"].as_str().unwrap_or_default();
+        for (g, k, r) in esogen::manifest::access::ACCESS_KINDS {
+            if *g == group && *k == kind {
+                assert_eq!(*r, plural, "{group}/{kind}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} access kinds have a CRD here");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "yaml") {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -51,22 +51,116 @@ impl AccessObject {
     }
 }
 
-/// The API groups whose objects grant provider-side access: platform-owned,
-/// so tenants may never create or change them in their namespaces, whatever
-/// this cluster's delivery. Each is listed with its resources (plural) and
-/// the kinds esogen generates in it.
-pub const ACCESS_GROUPS: &[&str] = &[
+/// The namespaced kinds that grant provider-side access (cloud IAM, Vault
+/// policies and roles): platform-owned, so tenants may never create or
+/// change them in their namespaces, whatever this cluster's delivery. Each
+/// is `(group, kind, resource)`; the CRDs esogen validates against are in
+/// `shared/crds/`, the rest from the controllers' published API references.
+pub const ACCESS_KINDS: &[(&str, &str, &str)] = &[
     // AWS: ACK IAM controller.
-    "iam.services.k8s.aws",
+    ("iam.services.k8s.aws", "Role", "roles"),
+    ("iam.services.k8s.aws", "Policy", "policies"),
+    ("iam.services.k8s.aws", "User", "users"),
+    ("iam.services.k8s.aws", "Group", "groups"),
+    (
+        "iam.services.k8s.aws",
+        "OpenIDConnectProvider",
+        "openidconnectproviders",
+    ),
+    (
+        "iam.services.k8s.aws",
+        "InstanceProfile",
+        "instanceprofiles",
+    ),
     // GCP: Config Connector IAM.
-    "iam.cnrm.cloud.google.com",
+    (
+        "iam.cnrm.cloud.google.com",
+        "IAMPolicyMember",
+        "iampolicymembers",
+    ),
+    (
+        "iam.cnrm.cloud.google.com",
+        "IAMPartialPolicy",
+        "iampartialpolicies",
+    ),
+    ("iam.cnrm.cloud.google.com", "IAMPolicy", "iampolicies"),
+    (
+        "iam.cnrm.cloud.google.com",
+        "IAMServiceAccount",
+        "iamserviceaccounts",
+    ),
+    (
+        "iam.cnrm.cloud.google.com",
+        "IAMServiceAccountKey",
+        "iamserviceaccountkeys",
+    ),
+    (
+        "iam.cnrm.cloud.google.com",
+        "IAMCustomRole",
+        "iamcustomroles",
+    ),
     // Azure Service Operator: identities and role assignments.
-    "managedidentity.azure.com",
-    "authorization.azure.com",
+    (
+        "managedidentity.azure.com",
+        "UserAssignedIdentity",
+        "userassignedidentities",
+    ),
+    (
+        "managedidentity.azure.com",
+        "FederatedIdentityCredential",
+        "federatedidentitycredentials",
+    ),
+    (
+        "authorization.azure.com",
+        "RoleAssignment",
+        "roleassignments",
+    ),
+    (
+        "authorization.azure.com",
+        "RoleDefinition",
+        "roledefinitions",
+    ),
     // vault-config-operator.
-    "redhatcop.redhat.io",
-    // Crossplane v2's namespaced variants of the AWS and Vault providers.
-    "iam.aws.m.upbound.io",
-    "vault.vault.m.upbound.io",
-    "kubernetes.vault.m.upbound.io",
+    ("redhatcop.redhat.io", "Policy", "policies"),
+    (
+        "redhatcop.redhat.io",
+        "KubernetesAuthEngineRole",
+        "kubernetesauthengineroles",
+    ),
+    (
+        "redhatcop.redhat.io",
+        "KubernetesAuthEngineConfig",
+        "kubernetesauthengineconfigs",
+    ),
+    (
+        "redhatcop.redhat.io",
+        "SecretEngineMount",
+        "secretenginemounts",
+    ),
+    ("redhatcop.redhat.io", "AuthEngineMount", "authenginemounts"),
+    // Crossplane v2's namespaced variants of the AWS and Vault providers
+    // (the v1 kinds esogen writes are cluster-scoped: out of a tenant's
+    // reach by RBAC alone).
+    ("iam.aws.m.upbound.io", "Role", "roles"),
+    ("iam.aws.m.upbound.io", "RolePolicy", "rolepolicies"),
+    ("iam.aws.m.upbound.io", "Policy", "policies"),
+    (
+        "iam.aws.m.upbound.io",
+        "RolePolicyAttachment",
+        "rolepolicyattachments",
+    ),
+    ("vault.vault.m.upbound.io", "Policy", "policies"),
+    (
+        "kubernetes.vault.m.upbound.io",
+        "AuthBackendRole",
+        "authbackendroles",
+    ),
 ];
+
+/// The groups of [`ACCESS_KINDS`], each once, sorted.
+pub fn access_groups() -> Vec<&'static str> {
+    let mut out: Vec<&str> = ACCESS_KINDS.iter().map(|(g, _, _)| *g).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
