@@ -164,3 +164,70 @@ fn delivered_documents_equal_the_files_delivery() {
     }
     assert!(checked > 0, "no example delivers its provider side as code");
 }
+
+/// Terraform itself reads every generated root module: `terraform
+/// providers` parses the configuration (JSON syntax) and resolves the
+/// provider requirements without downloading them. Each provider a store
+/// file uses is configured in `main.tf.json`.
+#[test]
+fn terraform_parses_every_generated_module() {
+    let ok = std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("ESOGEN_REQUIRE_TOOLS").is_none(),
+            "terraform is required (ESOGEN_REQUIRE_TOOLS=1) but does not run"
+        );
+        eprintln!("SKIP: terraform not found");
+        return;
+    }
+    let mut checked = 0;
+    for (case, path) in all_good_configs() {
+        let tree = crate::common::generate(&path);
+        if tree.get("terraform/main.tf.json").is_none() {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        crate::common::write_tree(&tree, dir.path());
+        let out = std::process::Command::new("terraform")
+            .arg(format!("-chdir={}", dir.path().join("terraform").display()))
+            .arg("providers")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{case}: terraform providers failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let main: Value =
+            serde_json::from_slice(tree.get("terraform/main.tf.json").unwrap()).unwrap();
+        for (p, bytes) in tree.iter() {
+            if !p.starts_with("terraform/") || p.ends_with("main.tf.json") {
+                continue;
+            }
+            let file: Value = serde_json::from_slice(bytes).unwrap();
+            for resources in file["resource"].as_object().unwrap().values() {
+                for body in resources.as_object().unwrap().values() {
+                    let (name, alias) = body["provider"].as_str().unwrap().split_once('.').unwrap();
+                    assert!(
+                        main["provider"][name]
+                            .as_array()
+                            .is_some_and(|a| a.iter().any(|c| c["alias"] == alias)),
+                        "{case}: {p}: provider {name}.{alias} is not configured"
+                    );
+                    let source = main["terraform"]["required_providers"][name]["source"]
+                        .as_str()
+                        .unwrap();
+                    assert!(stdout.contains(source), "{case}: {source} not required");
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no example delivers with Terraform");
+}
