@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::config::raw::RawFind;
 
 impl Validator {
     pub(super) fn remote_key(
@@ -94,27 +95,7 @@ impl Validator {
             None => name.as_ref().map(|n| n.value.clone()),
         };
         let target_type = match &r.secret_type {
-            Some(t) => {
-                let v = t.get_ref();
-                let ok = !v.is_empty()
-                    && v.len() <= 253
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "./-_".contains(c));
-                if !ok {
-                    let span = self.span(t);
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::InvalidValue,
-                            format!("`{}` is not a Kubernetes Secret type", shown(v)),
-                        )
-                        .at(&span)
-                        .help("for example `Opaque`, `kubernetes.io/dockerconfigjson` or `kubernetes.io/tls`"),
-                    );
-                    None
-                } else {
-                    Some(Some(v.clone()))
-                }
-            }
+            Some(t) => self.secret_type(t).map(Some),
             None => Some(None),
         };
         let refresh = match &r.refresh_interval {
@@ -124,45 +105,7 @@ impl Validator {
         let source = self.secret_source(s, prefix);
         let namespaces = match &r.namespaces {
             None => Some(team_namespaces.sorted.clone()),
-            Some(list) => {
-                if list.get_ref().is_empty() {
-                    let span = self.span(list);
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::NamespaceNotInTeam,
-                            "`namespaces` is empty, so the secret would go nowhere",
-                        )
-                        .at(&span)
-                        .help("remove `namespaces` to deliver the secret to all the team's namespaces"),
-                    );
-                }
-                let mut out = BTreeSet::new();
-                let mut ok = true;
-                for ns in list.get_ref() {
-                    let span = self.span(ns);
-                    match team_namespaces.get(ns.get_ref()) {
-                        Some(n) => {
-                            out.insert(n.clone());
-                        }
-                        None => {
-                            ok = false;
-                            let owned = team_namespaces.listed();
-                            self.diags.push(
-                                Diagnostic::error(
-                                    Code::NamespaceNotInTeam,
-                                    format!(
-                                        "namespace `{}` does not belong to this team",
-                                        ns.get_ref()
-                                    ),
-                                )
-                                .at(&span)
-                                .help(format!("the team owns: {owned}")),
-                            );
-                        }
-                    }
-                }
-                ok.then(|| out.into_iter().collect())
-            }
+            Some(list) => self.secret_namespaces(list, team_namespaces),
         };
         Some(Secret {
             name: name?,
@@ -173,6 +116,76 @@ impl Validator {
             source: source?,
             push,
         })
+    }
+
+    /// A secret's `type`: any Kubernetes Secret type spelling (letters,
+    /// digits, `.`, `/`, `-`, `_`, at most 253), or `None` after reporting.
+    fn secret_type(&mut self, t: &SStr) -> Option<String> {
+        let v = t.get_ref();
+        let ok = !v.is_empty()
+            && v.len() <= 253
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "./-_".contains(c));
+        if !ok {
+            let span = self.span(t);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a Kubernetes Secret type", shown(v)),
+                )
+                .at(&span)
+                .help(
+                    "for example `Opaque`, `kubernetes.io/dockerconfigjson` or `kubernetes.io/tls`",
+                ),
+            );
+            None
+        } else {
+            Some(v.clone())
+        }
+    }
+
+    /// A secret's own `namespaces` list: each must be one of the team's.
+    /// Reports every stranger (and an empty list) before giving up, so all
+    /// are fixed in one pass; the result is sorted.
+    fn secret_namespaces(
+        &mut self,
+        list: &Spanned<Vec<SStr>>,
+        team_namespaces: &TeamNamespaces,
+    ) -> Option<Vec<NamespaceName>> {
+        if list.get_ref().is_empty() {
+            let span = self.span(list);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::NamespaceNotInTeam,
+                    "`namespaces` is empty, so the secret would go nowhere",
+                )
+                .at(&span)
+                .help("remove `namespaces` to deliver the secret to all the team's namespaces"),
+            );
+        }
+        let mut out = BTreeSet::new();
+        let mut ok = true;
+        for ns in list.get_ref() {
+            let span = self.span(ns);
+            match team_namespaces.get(ns.get_ref()) {
+                Some(n) => {
+                    out.insert(n.clone());
+                }
+                None => {
+                    ok = false;
+                    let owned = team_namespaces.listed();
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::NamespaceNotInTeam,
+                            format!("namespace `{}` does not belong to this team", ns.get_ref()),
+                        )
+                        .at(&span)
+                        .help(format!("the team owns: {owned}")),
+                    );
+                }
+            }
+        }
+        ok.then(|| out.into_iter().collect())
     }
 
     pub(super) fn secret_source(
@@ -211,54 +224,8 @@ impl Validator {
                 match &r.data {
                     None => Some(SecretSource::Extract { key: key? }),
                     Some(data) => {
-                        let mut out = BTreeMap::new();
-                        if data.get_ref().is_empty() {
-                            let span = self.span(data);
-                            self.diags.push(
-                                Diagnostic::error(Code::InvalidValue, "`data` is empty")
-                                    .at(&span)
-                                    .help("map Secret keys to properties, or remove `data` to copy every property"),
-                            );
-                        }
-                        for (k, v) in data.get_ref() {
-                            let kspan = self.span(k);
-                            let valid = !k.get_ref().is_empty()
-                                && k.get_ref().len() <= 253
-                                && k.get_ref()
-                                    .chars()
-                                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
-                            if !valid {
-                                self.diags.push(
-                                    Diagnostic::error(
-                                        Code::InvalidName,
-                                        format!(
-                                            "`{}` is not a valid Kubernetes Secret key",
-                                            shown(k.get_ref())
-                                        ),
-                                    )
-                                    .at(&kspan)
-                                    .help("Secret keys use letters, digits, `-`, `_` and `.`"),
-                                );
-                                continue;
-                            }
-                            if v.get_ref().trim().is_empty() || v.get_ref().trim() != v.get_ref() {
-                                let vspan = self.span(v);
-                                self.diags.push(
-                                    Diagnostic::error(
-                                        Code::InvalidValue,
-                                        format!("property `{}` is empty or has surrounding space", shown(v.get_ref())),
-                                    )
-                                    .at(&vspan)
-                                    .help("name the JSON property of the remote secret, such as `password`"),
-                                );
-                                continue;
-                            }
-                            out.insert(k.get_ref().clone(), v.get_ref().clone());
-                        }
-                        Some(SecretSource::Properties {
-                            key: key?,
-                            data: out,
-                        })
+                        let data = self.secret_data(data);
+                        Some(SecretSource::Properties { key: key?, data })
                     }
                 }
             }
@@ -272,98 +239,163 @@ impl Validator {
                     );
                     return None;
                 }
-                let f = find.get_ref();
-                let path = match &f.path {
-                    None => Some(Located::new(prefix.value.to_string(), self.span(find))),
-                    Some(p) => {
-                        let span = self.span(p);
-                        match PathPrefix::parse(p.get_ref()) {
-                            Err(reason) => {
-                                self.diags.push(
-                                    Diagnostic::error(
-                                        Code::InvalidKey,
-                                        format!(
-                                            "`{}` is not a valid find path: {reason}",
-                                            shown(p.get_ref())
-                                        ),
-                                    )
-                                    .at(&span),
-                                );
-                                None
-                            }
-                            Ok(path) if !path.as_str().starts_with(prefix.value.as_str()) => {
-                                self.diags.push(
-                                    Diagnostic::error(
-                                        Code::KeyOutsidePrefix,
-                                        format!(
-                                            "find path `{}` is outside the team prefix `{}`",
-                                            path, prefix.value
-                                        ),
-                                    )
-                                    .at(&span)
-                                    .also(&prefix.span, "team prefix")
-                                    .help(format!(
-                                        "a find path must start with `{}`",
-                                        prefix.value
-                                    )),
-                                );
-                                None
-                            }
-                            Ok(path) => Some(Located::new(path.to_string(), span)),
-                        }
-                    }
-                };
-                let name_regex = match (&f.name, &path) {
-                    (None, Some(p)) => Some(default_find_regexp(&p.value)),
-                    (None, None) => None,
-                    (Some(n), path) => match regex::Regex::new(n.get_ref()) {
-                        Ok(_) => {
-                            let under = path
-                                .as_ref()
-                                .map_or(prefix.value.as_str(), |p| p.value.as_str());
-                            if regex_anchored_under(n.get_ref(), under) {
-                                Some(n.get_ref().clone())
-                            } else {
-                                let span = self.span(n);
-                                self.diags.push(
-                                    Diagnostic::error(
-                                        Code::KeyOutsidePrefix,
-                                        format!(
-                                            "find name `{}` may match secrets outside the find path `{under}`",
-                                            shown(n.get_ref())
-                                        ),
-                                    )
-                                    .at(&span)
-                                    .also(&prefix.span, "team prefix")
-                                    .help(format!(
-                                        "start the expression with `^` and the path, such as `{}`, with no top-level `|`; some providers (Key Vault) search the whole vault by this expression alone",
-                                        default_find_regexp(under)
-                                    )),
-                                );
-                                None
-                            }
-                        }
-                        Err(e) => {
-                            let span = self.span(n);
-                            self.diags.push(
-                                Diagnostic::error(
-                                    Code::InvalidValue,
-                                    format!(
-                                        "`{}` is not a valid regular expression",
-                                        shown(n.get_ref())
-                                    ),
-                                )
-                                .at(&span)
-                                .help(first_line(&e.to_string())),
-                            );
-                            None
-                        }
-                    },
-                };
+                let path = self.find_path(find, prefix);
+                let name_regex =
+                    self.find_name_regex(find.get_ref().name.as_ref(), path.as_ref(), prefix);
                 Some(SecretSource::Find {
                     path: path?,
                     name_regex: name_regex?,
                 })
+            }
+        }
+    }
+
+    /// A `data` table: Kubernetes Secret key → JSON property of the remote
+    /// secret. Invalid entries are reported and left out; the rest are kept.
+    fn secret_data(&mut self, data: &Spanned<BTreeMap<SStr, SStr>>) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if data.get_ref().is_empty() {
+            let span = self.span(data);
+            self.diags.push(
+                Diagnostic::error(Code::InvalidValue, "`data` is empty")
+                    .at(&span)
+                    .help("map Secret keys to properties, or remove `data` to copy every property"),
+            );
+        }
+        for (k, v) in data.get_ref() {
+            let kspan = self.span(k);
+            let valid = !k.get_ref().is_empty()
+                && k.get_ref().len() <= 253
+                && k.get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+            if !valid {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        format!(
+                            "`{}` is not a valid Kubernetes Secret key",
+                            shown(k.get_ref())
+                        ),
+                    )
+                    .at(&kspan)
+                    .help("Secret keys use letters, digits, `-`, `_` and `.`"),
+                );
+                continue;
+            }
+            if v.get_ref().trim().is_empty() || v.get_ref().trim() != v.get_ref() {
+                let vspan = self.span(v);
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "property `{}` is empty or has surrounding space",
+                            shown(v.get_ref())
+                        ),
+                    )
+                    .at(&vspan)
+                    .help("name the JSON property of the remote secret, such as `password`"),
+                );
+                continue;
+            }
+            out.insert(k.get_ref().clone(), v.get_ref().clone());
+        }
+        out
+    }
+
+    /// `find.path`: a valid prefix inside the team prefix, or the team
+    /// prefix itself when absent (then located at the `find` table).
+    fn find_path(
+        &mut self,
+        find: &Spanned<RawFind>,
+        prefix: &Located<PathPrefix>,
+    ) -> Option<Located<String>> {
+        let Some(p) = &find.get_ref().path else {
+            return Some(Located::new(prefix.value.to_string(), self.span(find)));
+        };
+        let span = self.span(p);
+        match PathPrefix::parse(p.get_ref()) {
+            Err(reason) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidKey,
+                        format!(
+                            "`{}` is not a valid find path: {reason}",
+                            shown(p.get_ref())
+                        ),
+                    )
+                    .at(&span),
+                );
+                None
+            }
+            Ok(path) if !path.as_str().starts_with(prefix.value.as_str()) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::KeyOutsidePrefix,
+                        format!(
+                            "find path `{}` is outside the team prefix `{}`",
+                            path, prefix.value
+                        ),
+                    )
+                    .at(&span)
+                    .also(&prefix.span, "team prefix")
+                    .help(format!("a find path must start with `{}`", prefix.value)),
+                );
+                None
+            }
+            Ok(path) => Some(Located::new(path.to_string(), span)),
+        }
+    }
+
+    /// `find.name`: a regular expression that can only match names under
+    /// the find path (the team prefix when the path was invalid), or the
+    /// anchored default for `path` when absent. `None` after reporting, or
+    /// when there is neither a name nor a valid path.
+    fn find_name_regex(
+        &mut self,
+        name: Option<&SStr>,
+        path: Option<&Located<String>>,
+        prefix: &Located<PathPrefix>,
+    ) -> Option<String> {
+        let Some(n) = name else {
+            return path.map(|p| default_find_regexp(&p.value));
+        };
+        match regex::Regex::new(n.get_ref()) {
+            Ok(_) => {
+                let under = path.map_or(prefix.value.as_str(), |p| p.value.as_str());
+                if regex_anchored_under(n.get_ref(), under) {
+                    Some(n.get_ref().clone())
+                } else {
+                    let span = self.span(n);
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::KeyOutsidePrefix,
+                            format!(
+                                "find name `{}` may match secrets outside the find path `{under}`",
+                                shown(n.get_ref())
+                            ),
+                        )
+                        .at(&span)
+                        .also(&prefix.span, "team prefix")
+                        .help(format!(
+                            "start the expression with `^` and the path, such as `{}`, with no top-level `|`; some providers (Key Vault) search the whole vault by this expression alone",
+                            default_find_regexp(under)
+                        )),
+                    );
+                    None
+                }
+            }
+            Err(e) => {
+                let span = self.span(n);
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a valid regular expression", shown(n.get_ref())),
+                    )
+                    .at(&span)
+                    .help(first_line(&e.to_string())),
+                );
+                None
             }
         }
     }

@@ -95,8 +95,43 @@ impl Validator {
             "team name",
             "team names are DNS-1123 labels: lowercase letters, digits and `-`",
         );
+        let provider = self.team_provider(t, providers);
+        let prefix = self.team_prefix(t, provider.as_ref().map(|(_, p)| *p));
+        let namespaces = self.namespaces(t, cluster);
+        let team_namespaces = TeamNamespaces::new(&namespaces);
+        let team_refresh = t.refresh_interval.as_ref().and_then(|r| self.duration(r));
+        let default_refresh = team_refresh.or_else(|| cluster.map(|c| c.refresh_interval.clone()));
+
+        let (name, prefix, (provider, _)) = (name?, prefix?, provider?);
+        let secrets = self.team_secrets(
+            t,
+            &name,
+            &prefix,
+            &team_namespaces,
+            default_refresh.as_ref(),
+        );
+        if namespaces.is_empty() {
+            return None;
+        }
+        Some(Team {
+            name,
+            provider,
+            prefix,
+            namespaces,
+            secrets,
+        })
+    }
+
+    /// The team's `provider`: a name defined in `[providers]`, with its
+    /// table. An unknown name is reported only when no error was found so
+    /// far, since a provider table with errors is not defined either.
+    fn team_provider<'p>(
+        &mut self,
+        t: &RawTeam,
+        providers: &'p BTreeMap<ProviderName, Provider>,
+    ) -> Option<(Located<ProviderName>, &'p Provider)> {
         let provider_span = self.span(&t.provider);
-        let provider = match ProviderName::parse(t.provider.get_ref())
+        match ProviderName::parse(t.provider.get_ref())
             .ok()
             .and_then(|n| providers.get(&n).map(|p| (n, p)))
         {
@@ -111,7 +146,18 @@ impl Validator {
                 }
                 None
             }
-        };
+        }
+    }
+
+    /// The team's `prefix`, checked for a trailing separator and, when the
+    /// provider is known, against the provider's own key rules. Those two
+    /// findings are reported but keep the prefix, so the team's secrets are
+    /// still checked against it.
+    fn team_prefix(
+        &mut self,
+        t: &RawTeam,
+        provider: Option<&Provider>,
+    ) -> Option<Located<PathPrefix>> {
         let prefix = self.newtype(
             &t.prefix,
             PathPrefix::parse,
@@ -138,7 +184,7 @@ impl Validator {
                 .help(format!("end it with `/` (or `-`, `_`, `.`): `{}/`", p.value)),
             );
         }
-        if let (Some(prefix), Some((_, p))) = (&prefix, &provider)
+        if let (Some(prefix), Some(p)) = (&prefix, provider)
             && let Err(reason) = p.settings.check_prefix(&prefix.value)
         {
             self.diags.push(
@@ -149,23 +195,27 @@ impl Validator {
                 .at(&prefix.span),
             );
         }
-        let namespaces = self.namespaces(t, cluster);
-        let team_namespaces = TeamNamespaces::new(&namespaces);
-        let team_refresh = t.refresh_interval.as_ref().and_then(|r| self.duration(r));
-        let default_refresh = team_refresh.or_else(|| cluster.map(|c| c.refresh_interval.clone()));
+        prefix
+    }
 
-        let (name, prefix, (provider, _)) = (name?, prefix?, provider?);
+    /// The team's `[[teams.secrets]]` that pass validation, in file order.
+    /// Two secrets with one name, or writing one Kubernetes Secret, are
+    /// reported and the second is left out.
+    fn team_secrets(
+        &mut self,
+        t: &RawTeam,
+        name: &Located<TeamName>,
+        prefix: &Located<PathPrefix>,
+        team_namespaces: &TeamNamespaces,
+        default_refresh: Option<&Duration>,
+    ) -> Vec<Secret> {
         let mut secrets = Vec::new();
         let mut secret_names: BTreeMap<String, Span> = BTreeMap::new();
         let mut targets: BTreeMap<String, Span> = BTreeMap::new();
         for s in &t.secrets {
-            let Some(secret) = self.secret(
-                s,
-                &prefix,
-                &team_namespaces,
-                default_refresh.as_ref(),
-                t.push.as_ref(),
-            ) else {
+            let Some(secret) =
+                self.secret(s, prefix, team_namespaces, default_refresh, t.push.as_ref())
+            else {
                 continue;
             };
             if let Some(first) = secret_names.get(secret.name.value.as_str()) {
@@ -201,16 +251,7 @@ impl Validator {
             targets.insert(secret.target.to_string(), secret.name.span.clone());
             secrets.push(secret);
         }
-        if namespaces.is_empty() {
-            return None;
-        }
-        Some(Team {
-            name,
-            provider,
-            prefix,
-            namespaces,
-            secrets,
-        })
+        secrets
     }
 
     pub(super) fn namespaces(
