@@ -6,7 +6,9 @@ use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
 use crate::provider::fields::SettingValue;
-use crate::provider::{AUTH, REGISTRY, Required, SettingDefault, SettingSpec, SettingType};
+use crate::provider::{
+    AUTH, Delivery, REGISTRY, Required, SettingDefault, SettingSpec, SettingType,
+};
 
 /// The schema of one setting: its type, its documentation and, when it has
 /// a literal one, its default.
@@ -81,6 +83,27 @@ fn kind_schema(settings: &[SettingSpec], kind: &str) -> Value {
     schema
 }
 
+/// Adds `delivery`: `files` or one of the kind's other deliveries.
+fn with_delivery(mut schema: Value, deliveries: &[Delivery]) -> Value {
+    let allowed: Vec<&str> = std::iter::once(Delivery::Files)
+        .chain(deliveries.iter().copied())
+        .map(Delivery::name)
+        .collect();
+    let doc = allowed
+        .iter()
+        .filter_map(|name| Delivery::parse(name))
+        .map(|d| format!("`{}`: {}", d.name(), d.describe()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    schema["properties"]["delivery"] = json!({
+        "type": "string",
+        "enum": allowed,
+        "default": Delivery::Files.name(),
+        "description": format!("how the provider side (roles, policies, bindings) is applied: {doc}"),
+    });
+    schema
+}
+
 /// `[providers.NAME]`: `kind` is one of the registered kinds; for each kind,
 /// only its own settings are allowed.
 pub fn providers_schema(_: &mut SchemaGenerator) -> Schema {
@@ -90,7 +113,7 @@ pub fn providers_schema(_: &mut SchemaGenerator) -> Schema {
         .map(|kind| {
             json!({
                 "if": {"properties": {"kind": {"const": kind.name()}}},
-                "then": kind_schema(kind.settings(), kind.name()),
+                "then": with_delivery(kind_schema(kind.settings(), kind.name()), kind.deliveries()),
             })
         })
         .collect();
