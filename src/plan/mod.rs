@@ -375,11 +375,13 @@ fn plan_store(
             diags.extend(backend.findings());
             let delivery_errors = backend.delivery_findings(provider.delivery.value);
             if !delivery_errors.is_empty() {
-                diags.extend(
-                    delivery_errors
-                        .into_iter()
-                        .map(|d| d.at_labelled(&provider.delivery.span, "delivery chosen here")),
-                );
+                for d in delivery_errors {
+                    let d = d.also(&provider.delivery.span, "delivery chosen here");
+                    // Every store of the provider table finds the same.
+                    if !diags.0.iter().any(|seen| seen == &d) {
+                        diags.push(d);
+                    }
+                }
                 return None;
             }
             Some(StorePlan {

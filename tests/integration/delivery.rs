@@ -47,6 +47,18 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
                         ));
                     }
                 }
+                ("iam.aws.upbound.io/v1beta1", "Role") => out.push((
+                    format!("{base}.trust-policy.json"),
+                    pretty(
+                        o["spec"]["forProvider"]["assumeRolePolicy"]
+                            .as_str()
+                            .unwrap(),
+                    ),
+                )),
+                ("iam.aws.upbound.io/v1beta1", "RolePolicy") => out.push((
+                    format!("{base}.iam-policy.json"),
+                    pretty(o["spec"]["forProvider"]["policy"].as_str().unwrap()),
+                )),
                 (api, kind) => panic!("{path}: no reader for {api} {kind}"),
             }
         }
@@ -230,4 +242,48 @@ fn terraform_parses_every_generated_module() {
         checked += 1;
     }
     assert!(checked > 0, "no example delivers with Terraform");
+}
+
+/// Controllers that apply IAM roles cannot apply a store that reads with an
+/// IAM user's static keys: a located error that names the alternatives,
+/// not a store without access.
+#[test]
+fn role_controllers_refuse_static_keys() {
+    let text = std::fs::read_to_string(
+        crate::common::repo_root().join("examples/static-credentials/tenants.toml"),
+    )
+    .unwrap();
+    for delivery in ["ack", "crossplane"] {
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let providers = doc["providers"].as_table_mut().unwrap();
+        let (_, table) = providers.iter_mut().next().unwrap();
+        table["delivery"] = toml_edit::value(delivery);
+        let (sources, result, diags) =
+            esogen::pipeline::generate_text("tenants.toml", &doc.to_string());
+        assert!(result.is_err(), "{delivery}: generated");
+        let shown = esogen::diag::render::render_all(
+            &sources,
+            &diags.sorted(),
+            esogen::diag::render::ColorChoice::Never,
+        );
+        assert!(
+            shown.contains(&format!("`delivery = \"{delivery}\"` applies IAM roles"))
+                && shown.contains("static keys chosen here")
+                && shown.contains("terraform"),
+            "{delivery}: {shown}"
+        );
+    }
+    // Terraform attaches the policy to the IAM user the module is told.
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let providers = doc["providers"].as_table_mut().unwrap();
+    let (_, table) = providers.iter_mut().next().unwrap();
+    table["delivery"] = toml_edit::value("terraform");
+    let tree = tree_of("static-terraform", &doc.to_string());
+    let main: Value = serde_json::from_str(&tree["terraform/main.tf.json"]).unwrap();
+    assert!(
+        main["variable"]
+            .as_object()
+            .is_some_and(|v| v.keys().any(|k| k.ends_with("_iam_user"))),
+        "{main}"
+    );
 }

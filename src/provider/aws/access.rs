@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic};
-use crate::manifest::access::{AccessObject, ack};
+use crate::manifest::access::{AccessObject, ack, crossplane};
 use crate::manifest::gitops::managed_labels;
 use crate::manifest::iam;
 use crate::manifest::k8s::ObjectMeta;
@@ -98,6 +98,51 @@ impl AwsIdentity {
         vec![AccessObject::new(ack::API_VERSION, "Role", metadata, &spec)]
     }
 
+    /// The Crossplane `Role` and `RolePolicy` of an IRSA identity
+    /// (cluster-scoped); none with static keys.
+    pub(super) fn crossplane_objects(&self, ctx: &AccessContext) -> Vec<AccessObject> {
+        let Some(role) = &self.role else {
+            return Vec::new();
+        };
+        let meta = |external: &str| ObjectMeta {
+            name: ctx.object_name(),
+            namespace: None,
+            labels: managed_labels(),
+            annotations: BTreeMap::from([(
+                crossplane::EXTERNAL_NAME.to_owned(),
+                external.to_owned(),
+            )]),
+        };
+        let role_spec = crossplane::Managed::new(crossplane::RoleParameters {
+            assume_role_policy: document(&self.trust_policy(role)),
+            description: self.description(ctx),
+            tags: Self::tags(ctx)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        });
+        let policy_spec = crossplane::Managed::new(crossplane::RolePolicyParameters {
+            policy: document(&self.permission_policy()),
+            role_ref: crossplane::Reference {
+                name: ctx.object_name(),
+            },
+        });
+        vec![
+            AccessObject::new(
+                crossplane::AWS_IAM_API_VERSION,
+                "Role",
+                meta(&role.name),
+                &role_spec,
+            ),
+            AccessObject::new(
+                crossplane::AWS_IAM_API_VERSION,
+                "RolePolicy",
+                meta(INLINE_POLICY),
+                &policy_spec,
+            ),
+        ]
+    }
+
     /// The Terraform resources: the role and its inline policy for IRSA;
     /// for static keys, the policy on the IAM user (a variable: esogen never
     /// sees the keys).
@@ -175,10 +220,10 @@ impl AwsIdentity {
     /// Errors when `delivery` cannot apply this identity.
     pub(super) fn check_delivery(&self, delivery: Delivery) -> Vec<Diagnostic> {
         match (delivery, &self.auth) {
-            (Delivery::Ack, AuthMode::Static { secret }) => vec![
+            (Delivery::Ack | Delivery::Crossplane, AuthMode::Static { secret }) => vec![
                 Diagnostic::error(
                     Code::ProviderSetting,
-                    "`delivery = \"ack\"` applies IAM roles, and this store authenticates with static access keys",
+                    format!("`delivery = \"{delivery}\"` applies IAM roles, and this store authenticates with static access keys"),
                 )
                 .at_labelled(&secret.span, "static keys chosen here")
                 .help("use `delivery = \"terraform\"` (it attaches the policy to the IAM user you name) or `files`, or IRSA (`auth = \"workload-identity\"` on EKS)"),
@@ -193,6 +238,10 @@ impl AwsIdentity {
             Delivery::Ack => vec![format!(
                 "kubectl -n {} get roles.iam.services.k8s.aws {} -o jsonpath='{{.status.conditions}}'   # ACK.ResourceSynced is True",
                 ctx.access_namespace,
+                ctx.object_name()
+            )],
+            Delivery::Crossplane => vec![format!(
+                "kubectl get roles.iam.aws.upbound.io,rolepolicies.iam.aws.upbound.io {} -o wide   # READY and SYNCED are True",
                 ctx.object_name()
             )],
             Delivery::Terraform => {

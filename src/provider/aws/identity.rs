@@ -218,6 +218,7 @@ impl Backend for AwsIdentity {
     ) -> Vec<crate::manifest::access::AccessObject> {
         match delivery {
             Delivery::Ack => self.ack_objects(ctx),
+            Delivery::Crossplane => self.crossplane_objects(ctx),
             _ => Vec::new(),
         }
     }

@@ -325,7 +325,7 @@ impl ProviderKind for AwsKind {
     }
 
     fn deliveries(&self) -> &'static [Delivery] {
-        &[Delivery::Terraform, Delivery::Ack]
+        &[Delivery::Terraform, Delivery::Ack, Delivery::Crossplane]
     }
 
     fn examples(&self) -> &'static [&'static str] {
