@@ -111,8 +111,13 @@ pub struct TfFile {
     /// The `terraform` block.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terraform: Option<TfSettings>,
-    /// Provider configurations, by local name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Provider configurations, by local name: one object, or an array when
+    /// one provider has several configurations (both are Terraform's JSON
+    /// syntax; scanners such as checkov read only the first).
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "one_or_many"
+    )]
     pub provider: BTreeMap<&'static str, Vec<TfProvider>>,
     /// Variables, by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -194,4 +199,21 @@ impl TfFile {
             resource: BTreeMap::new(),
         }
     }
+}
+
+/// Serializes each provider's configurations as one object when there is
+/// one, as an array otherwise.
+fn one_or_many<S: serde::Serializer>(
+    providers: &BTreeMap<&'static str, Vec<TfProvider>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(providers.len()))?;
+    for (name, configs) in providers {
+        match configs.as_slice() {
+            [one] => map.serialize_entry(name, one)?,
+            many => map.serialize_entry(name, many)?,
+        }
+    }
+    map.end()
 }
