@@ -168,6 +168,15 @@ pub fn render(a: &Answers) -> String {
     );
     doc["version"] = value(1);
 
+    doc["cluster"] = Item::Table(cluster_table(a));
+    doc["providers"] = Item::Table(providers_table(a));
+    doc["teams"] = Item::ArrayOfTables(teams_tables(a));
+    doc.to_string()
+}
+
+/// `[cluster]`, with the answer to question 1 and the store scope it
+/// leads to in its comment.
+fn cluster_table(a: &Answers) -> Table {
     let mut cluster = Table::new();
     cluster["name"] = value(&a.cluster);
     cluster["platform"] = value(a.platform.name());
@@ -185,8 +194,12 @@ pub fn render(a: &Answers) -> String {
             a.teams.len()
         ),
     );
-    doc["cluster"] = Item::Table(cluster);
+    cluster
+}
 
+/// `[providers.main]`, with the answers to question 2 and why the
+/// provider authenticates as it does in its comment.
+fn providers_table(a: &Answers) -> Table {
     let mut providers = Table::new();
     providers.set_implicit(true);
     let mut provider = Table::new();
@@ -210,8 +223,12 @@ pub fn render(a: &Answers) -> String {
         ),
     );
     providers["main"] = Item::Table(provider);
-    doc["providers"] = Item::Table(providers);
+    providers
+}
 
+/// One `[[teams]]` table per team, each with one namespace named after it;
+/// the first carries question 3 and an example secret in its comment.
+fn teams_tables(a: &Answers) -> toml_edit::ArrayOfTables {
     let mut teams = toml_edit::ArrayOfTables::new();
     for (i, t) in a.teams.iter().enumerate() {
         let mut team = Table::new();
@@ -234,8 +251,7 @@ pub fn render(a: &Answers) -> String {
         }
         teams.push(team);
     }
-    doc["teams"] = Item::ArrayOfTables(teams);
-    doc.to_string()
+    teams
 }
 
 #[cfg(test)]

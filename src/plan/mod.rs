@@ -205,146 +205,18 @@ pub fn service_account_name(provider: &ProviderName) -> String {
 pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let scope = tenancy::decide(config.cluster.store_scope.value, config.teams.len());
-    let mut stores = Vec::new();
-    let mut namespaces = Vec::new();
-    let mut provider_teams: BTreeMap<&ProviderName, usize> = BTreeMap::new();
-    for team in &config.teams {
-        *provider_teams.entry(&team.provider.value).or_default() += 1;
-    }
-
-    for team in &config.teams {
-        let provider = config.providers.get(&team.provider.value);
-        let secrets = external_secrets_of(team, provider.map(|p| p.settings.as_ref()), &mut diags);
-        for ns in &team.namespaces {
-            namespaces.push(NamespacePlan {
-                namespace: ns.value.clone(),
-                team: team.name.value.clone(),
-                provider: team.provider.value.clone(),
-                scope: scope.scope,
-                external_secrets: external_secrets_for(&secrets, &ns.value),
-            });
-        }
-    }
-    namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-
-    match scope.scope {
-        StoreScope::PerNamespace => {
-            for team in &config.teams {
-                for ns in &team.namespaces {
-                    let finds = finds_in(team, Some(&ns.value));
-                    let req = IdentityRequest {
-                        cluster: &config.cluster.name.value,
-                        provider: &team.provider.value,
-                        teams: vec![&team.name.value],
-                        sa_namespace: &ns.value,
-                        sa_name: &service_account_name(&team.provider.value),
-                        prefixes: vec![&team.prefix],
-                        finds,
-                        pushes: pushes_in(team, Some(&ns.value)),
-                        push_keys: push_keys_in(team, Some(&ns.value)),
-                        reads_keys: reads_keys_in(team, Some(&ns.value)),
-                        provider_teams: provider_teams
-                            .get(&team.provider.value)
-                            .copied()
-                            .unwrap_or(1),
-                    };
-                    if let Some(store) = plan_store(
-                        config,
-                        &req,
-                        StorePlacement::Namespace(ns.value.clone()),
-                        &scope,
-                        &mut diags,
-                    ) {
-                        stores.push(store);
-                    }
-                }
-            }
-        }
-        StoreScope::Cluster => {
-            let mut by_provider: BTreeMap<&ProviderName, Vec<&crate::config::Team>> =
-                BTreeMap::new();
-            for team in &config.teams {
-                by_provider
-                    .entry(&team.provider.value)
-                    .or_default()
-                    .push(team);
-            }
-            for (provider, teams) in by_provider {
-                let mut allowed: Vec<NamespaceName> = teams
-                    .iter()
-                    .flat_map(|t| t.namespaces.iter().map(|n| n.value.clone()))
-                    .collect();
-                allowed.sort();
-                let sa_name = service_account_name(provider);
-                let req = IdentityRequest {
-                    cluster: &config.cluster.name.value,
-                    provider,
-                    teams: teams.iter().map(|t| &t.name.value).collect(),
-                    sa_namespace: &config.cluster.eso_namespace,
-                    sa_name: &sa_name,
-                    prefixes: teams.iter().map(|t| &t.prefix).collect(),
-                    finds: teams.iter().flat_map(|t| finds_in(t, None)).collect(),
-                    pushes: teams.iter().flat_map(|t| pushes_in(t, None)).collect(),
-                    push_keys: {
-                        let mut keys: Vec<String> =
-                            teams.iter().flat_map(|t| push_keys_in(t, None)).collect();
-                        keys.sort();
-                        keys.dedup();
-                        keys
-                    },
-                    reads_keys: teams.iter().any(|t| reads_keys_in(t, None)),
-                    provider_teams: teams.len(),
-                };
-                if scope.is_shared && teams.len() > 1 {
-                    let names =
-                        some_teams(teams.iter().map(|t| t.name.value.to_string()), teams.len());
-                    diags.push(
-                        Diagnostic::warning(
-                            Code::SharedClusterStore,
-                            format!(
-                                "ClusterSecretStore `{provider}` is shared by teams {names}: one credential reads every one of their prefixes"
-                            ),
-                        )
-                        .at(&config.cluster.store_scope.span)
-                        .help("any of these teams can read the others' secrets through the shared store; use `store_scope = \"auto\"` or `\"namespace\"` for a SecretStore per namespace"),
-                    );
-                }
-                if let Some(store) = plan_store(
-                    config,
-                    &req,
-                    StorePlacement::Cluster { allowed },
-                    &scope,
-                    &mut diags,
-                ) {
-                    stores.push(store);
-                }
-            }
-        }
-    }
-
+    let namespaces = namespace_plans(config, scope.scope, &mut diags);
+    let mut stores = match scope.scope {
+        StoreScope::PerNamespace => namespace_stores(config, &scope, &mut diags),
+        StoreScope::Cluster => cluster_stores(config, &scope, &mut diags),
+    };
     check_unique_identities(&stores, &mut diags);
     check_unscoped_reach(&stores, &mut diags);
     stores.sort_by(|a, b| (a.home_namespace(), &a.name).cmp(&(b.home_namespace(), &b.name)));
     if diags.has_errors() {
         return (None, diags);
     }
-    let mut teams: Vec<TeamPlan> = config
-        .teams
-        .iter()
-        .map(|t| {
-            let mut namespaces: Vec<NamespaceName> =
-                t.namespaces.iter().map(|n| n.value.clone()).collect();
-            namespaces.sort();
-            TeamPlan {
-                name: t.name.value.clone(),
-                prefix: t.prefix.value.to_string(),
-                namespaces,
-                store: t.provider.value.clone(),
-                scope: scope.scope,
-            }
-        })
-        .collect();
-    teams.sort_by(|a, b| a.name.cmp(&b.name));
+    let teams = team_plans(config, scope.scope);
     let plan = Plan {
         teams,
         gitops: config.cluster.gitops.clone(),
@@ -360,6 +232,173 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
         namespaces,
     };
     (Some(plan), diags)
+}
+
+/// Every tenant namespace with the ExternalSecrets it gets, sorted by
+/// namespace.
+fn namespace_plans(
+    config: &Config,
+    scope: StoreScope,
+    diags: &mut Diagnostics,
+) -> Vec<NamespacePlan> {
+    let mut namespaces = Vec::new();
+    for team in &config.teams {
+        let provider = config.providers.get(&team.provider.value);
+        let secrets = external_secrets_of(team, provider.map(|p| p.settings.as_ref()), diags);
+        for ns in &team.namespaces {
+            namespaces.push(NamespacePlan {
+                namespace: ns.value.clone(),
+                team: team.name.value.clone(),
+                provider: team.provider.value.clone(),
+                scope,
+                external_secrets: external_secrets_for(&secrets, &ns.value),
+            });
+        }
+    }
+    namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    namespaces
+}
+
+/// Option A: a SecretStore in every tenant namespace, each with its own
+/// identity scoped to the team's prefix.
+fn namespace_stores(
+    config: &Config,
+    scope: &ScopeDecision,
+    diags: &mut Diagnostics,
+) -> Vec<StorePlan> {
+    let mut stores = Vec::new();
+    let mut provider_teams: BTreeMap<&ProviderName, usize> = BTreeMap::new();
+    for team in &config.teams {
+        *provider_teams.entry(&team.provider.value).or_default() += 1;
+    }
+    for team in &config.teams {
+        for ns in &team.namespaces {
+            let finds = finds_in(team, Some(&ns.value));
+            let req = IdentityRequest {
+                cluster: &config.cluster.name.value,
+                provider: &team.provider.value,
+                teams: vec![&team.name.value],
+                sa_namespace: &ns.value,
+                sa_name: &service_account_name(&team.provider.value),
+                prefixes: vec![&team.prefix],
+                finds,
+                pushes: pushes_in(team, Some(&ns.value)),
+                push_keys: push_keys_in(team, Some(&ns.value)),
+                reads_keys: reads_keys_in(team, Some(&ns.value)),
+                provider_teams: provider_teams
+                    .get(&team.provider.value)
+                    .copied()
+                    .unwrap_or(1),
+            };
+            if let Some(store) = plan_store(
+                config,
+                &req,
+                StorePlacement::Namespace(ns.value.clone()),
+                scope,
+                diags,
+            ) {
+                stores.push(store);
+            }
+        }
+    }
+    stores
+}
+
+/// Option B: one ClusterSecretStore per provider, limited to the
+/// namespaces of the teams using it; a warning when teams share one.
+fn cluster_stores(
+    config: &Config,
+    scope: &ScopeDecision,
+    diags: &mut Diagnostics,
+) -> Vec<StorePlan> {
+    let mut stores = Vec::new();
+    let mut by_provider: BTreeMap<&ProviderName, Vec<&crate::config::Team>> = BTreeMap::new();
+    for team in &config.teams {
+        by_provider
+            .entry(&team.provider.value)
+            .or_default()
+            .push(team);
+    }
+    for (provider, teams) in by_provider {
+        let mut allowed: Vec<NamespaceName> = teams
+            .iter()
+            .flat_map(|t| t.namespaces.iter().map(|n| n.value.clone()))
+            .collect();
+        allowed.sort();
+        let sa_name = service_account_name(provider);
+        let req = IdentityRequest {
+            cluster: &config.cluster.name.value,
+            provider,
+            teams: teams.iter().map(|t| &t.name.value).collect(),
+            sa_namespace: &config.cluster.eso_namespace,
+            sa_name: &sa_name,
+            prefixes: teams.iter().map(|t| &t.prefix).collect(),
+            finds: teams.iter().flat_map(|t| finds_in(t, None)).collect(),
+            pushes: teams.iter().flat_map(|t| pushes_in(t, None)).collect(),
+            push_keys: {
+                let mut keys: Vec<String> =
+                    teams.iter().flat_map(|t| push_keys_in(t, None)).collect();
+                keys.sort();
+                keys.dedup();
+                keys
+            },
+            reads_keys: teams.iter().any(|t| reads_keys_in(t, None)),
+            provider_teams: teams.len(),
+        };
+        if scope.is_shared && teams.len() > 1 {
+            diags.push(shared_store_warning(config, provider, &teams));
+        }
+        if let Some(store) = plan_store(
+            config,
+            &req,
+            StorePlacement::Cluster { allowed },
+            scope,
+            diags,
+        ) {
+            stores.push(store);
+        }
+    }
+    stores
+}
+
+/// The warning for a ClusterSecretStore that several teams share: one
+/// credential reads all their prefixes.
+fn shared_store_warning(
+    config: &Config,
+    provider: &ProviderName,
+    teams: &[&crate::config::Team],
+) -> Diagnostic {
+    let names = some_teams(teams.iter().map(|t| t.name.value.to_string()), teams.len());
+    Diagnostic::warning(
+        Code::SharedClusterStore,
+        format!(
+            "ClusterSecretStore `{provider}` is shared by teams {names}: one credential reads every one of their prefixes"
+        ),
+    )
+    .at(&config.cluster.store_scope.span)
+    .help("any of these teams can read the others' secrets through the shared store; use `store_scope = \"auto\"` or `\"namespace\"` for a SecretStore per namespace")
+}
+
+/// What admission enforces for each team, sorted by team name.
+fn team_plans(config: &Config, scope: StoreScope) -> Vec<TeamPlan> {
+    let mut teams: Vec<TeamPlan> = config
+        .teams
+        .iter()
+        .map(|t| {
+            let mut namespaces: Vec<NamespaceName> =
+                t.namespaces.iter().map(|n| n.value.clone()).collect();
+            namespaces.sort();
+            TeamPlan {
+                name: t.name.value.clone(),
+                prefix: t.prefix.value.to_string(),
+                namespaces,
+                store: t.provider.value.clone(),
+                scope,
+            }
+        })
+        .collect();
+    teams.sort_by(|a, b| a.name.cmp(&b.name));
+    teams
 }
 
 fn plan_store(

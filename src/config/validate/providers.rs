@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::provider::ProviderKind;
 
 impl Validator {
     pub(super) fn providers(
@@ -19,59 +20,8 @@ impl Validator {
                 "provider names become store names: lowercase letters, digits and `-`",
             );
             let table_span = self.span(table);
-            let mut values = BTreeMap::new();
-            let mut kind = None;
-            for (key, value) in table.get_ref() {
-                let setting = Setting {
-                    key_span: self.span(key),
-                    value: Located::new(setting_value(value.get_ref()), self.span(value)),
-                };
-                if key.get_ref() == "kind" {
-                    kind = Some(setting);
-                } else {
-                    values.insert(key.get_ref().clone(), setting);
-                }
-            }
-            let Some(kind) = kind else {
-                self.diags.push(
-                    Diagnostic::error(Code::MissingKey, "missing key `kind`")
-                        .at_labelled(&table_span, "in this provider table")
-                        .help(format!(
-                            "add `kind = \"...\"`, one of {}",
-                            kind_names().join(", ")
-                        )),
-                );
-                continue;
-            };
-            let kind_span = kind.value.span.clone();
-            let SettingValue::Str(kind_name) = kind.value.value else {
-                self.diags.push(
-                    Diagnostic::error(Code::InvalidValue, "`kind` must be a string").at(&kind_span),
-                );
-                continue;
-            };
-            let Some(def) = kind_named(&kind_name) else {
-                let names = kind_names();
-                let list = names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let help = match suggest(&kind_name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? expected one of {list}"),
-                    None => format!("expected one of {list}"),
-                };
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::UnsupportedProvider,
-                        format!(
-                            "`{}` is not a provider kind esogen knows",
-                            shown(&kind_name)
-                        ),
-                    )
-                    .at(&kind_span)
-                    .help(help),
-                );
+            let (kind, mut values) = self.provider_settings(table);
+            let Some((def, kind_span)) = self.provider_kind(kind, &table_span) else {
                 continue;
             };
             let delivery = self.delivery(def, values.remove("delivery"), &table_span);
@@ -107,7 +57,7 @@ impl Validator {
     /// still checked.
     fn delivery(
         &mut self,
-        def: &dyn crate::provider::ProviderKind,
+        def: &dyn ProviderKind,
         setting: Option<Setting>,
         table_span: &Span,
     ) -> Located<Delivery> {
@@ -155,5 +105,80 @@ impl Validator {
                 Located::new(Delivery::Files, span)
             }
         }
+    }
+
+    /// A provider table's settings: `kind` on its own, every other one by
+    /// key.
+    fn provider_settings(
+        &self,
+        table: &Spanned<BTreeMap<SStr, Spanned<toml::Value>>>,
+    ) -> (Option<Setting>, BTreeMap<String, Setting>) {
+        let mut values = BTreeMap::new();
+        let mut kind = None;
+        for (key, value) in table.get_ref() {
+            let setting = Setting {
+                key_span: self.span(key),
+                value: Located::new(setting_value(value.get_ref()), self.span(value)),
+            };
+            if key.get_ref() == "kind" {
+                kind = Some(setting);
+            } else {
+                values.insert(key.get_ref().clone(), setting);
+            }
+        }
+        (kind, values)
+    }
+
+    /// The provider kind a table's `kind` names, and where it is: `None`
+    /// after reporting a missing, non-string or unknown kind (with the
+    /// nearest known spelling). `table_span` is the provider table.
+    fn provider_kind(
+        &mut self,
+        kind: Option<Setting>,
+        table_span: &Span,
+    ) -> Option<(&'static dyn ProviderKind, Span)> {
+        let Some(kind) = kind else {
+            self.diags.push(
+                Diagnostic::error(Code::MissingKey, "missing key `kind`")
+                    .at_labelled(table_span, "in this provider table")
+                    .help(format!(
+                        "add `kind = \"...\"`, one of {}",
+                        kind_names().join(", ")
+                    )),
+            );
+            return None;
+        };
+        let kind_span = kind.value.span.clone();
+        let SettingValue::Str(kind_name) = kind.value.value else {
+            self.diags.push(
+                Diagnostic::error(Code::InvalidValue, "`kind` must be a string").at(&kind_span),
+            );
+            return None;
+        };
+        let Some(def) = kind_named(&kind_name) else {
+            let names = kind_names();
+            let list = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let help = match suggest(&kind_name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? expected one of {list}"),
+                None => format!("expected one of {list}"),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnsupportedProvider,
+                    format!(
+                        "`{}` is not a provider kind esogen knows",
+                        shown(&kind_name)
+                    ),
+                )
+                .at(&kind_span)
+                .help(help),
+            );
+            return None;
+        };
+        Some((def, kind_span))
     }
 }
