@@ -114,6 +114,11 @@ pub struct InitArgs {
     /// Cluster name.
     #[arg(long)]
     pub cluster_name: Option<String>,
+    /// How the provider side is applied: `files` (the default: documents
+    /// under policies/ applied by hand), `terraform`, or a controller the
+    /// provider supports (`ack`, `crossplane`, ...).
+    #[arg(long, value_name = "DELIVERY")]
+    pub delivery: Option<String>,
     /// Provider settings (`--region`, `--server`, ...).
     #[command(flatten)]
     pub settings: ProviderSettings,

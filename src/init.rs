@@ -7,7 +7,7 @@ use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 use crate::config::Platform;
 use crate::provider::{
-    AUTH, AuthChoice, AuthSupport, CREDENTIALS_SECRET, FollowUp, ProviderKind, REGISTRY,
+    AUTH, AuthChoice, AuthSupport, CREDENTIALS_SECRET, Delivery, FollowUp, ProviderKind, REGISTRY,
     SettingType,
 };
 
@@ -26,6 +26,17 @@ pub struct Answers {
     pub settings: Vec<(String, Setting)>,
     /// Prefix pattern with `{team}` (question 3).
     pub prefix: String,
+    /// How the provider side is applied (asked after the provider).
+    pub delivery: Delivery,
+}
+
+/// The deliveries `esogen init` offers for `provider`, `files` first (the
+/// default), each with the one line that explains it.
+pub fn deliveries_for(provider: &dyn ProviderKind) -> Vec<(Delivery, String)> {
+    std::iter::once(Delivery::Files)
+        .chain(provider.deliveries().iter().copied())
+        .map(|d| (d, format!("{} — {}", d.name(), d.describe())))
+        .collect()
 }
 
 /// A provider setting's value.
@@ -215,6 +226,9 @@ fn providers_table(a: &Answers) -> Table {
     if needs_static(a.provider, a.platform) {
         provider[AUTH.key] = value("static");
     }
+    if a.delivery != Delivery::Files {
+        provider["delivery"] = value(a.delivery.name());
+    }
     comment(
         &mut provider,
         &format!(
@@ -271,6 +285,7 @@ mod tests {
             provider,
             settings: Vec::new(),
             prefix: provider.default_prefix().into(),
+            delivery: Delivery::Files,
         };
         let a = Answers {
             settings: follow_ups(provider, a.platform)

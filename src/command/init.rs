@@ -14,6 +14,7 @@ use crate::config::Platform;
 use crate::config::types::{ClusterName, NamespaceName, PathPrefix, TeamName};
 use crate::diag::Diagnostics;
 use crate::init::{self, Answers};
+use crate::provider::{Delivery, ProviderKind};
 use crate::source::Sources;
 
 /// Why a prompt returned no answer (the terminal failed, or was closed).
@@ -192,6 +193,7 @@ fn interview(args: &InitArgs, asker: &Asker<'_>) -> Result<Answers, InitError> {
         })?;
         settings.push((f.key.to_owned(), value));
     }
+    let delivery = delivery(args, asker, provider)?;
 
     // Question 3.
     let prefix = asker.text(
@@ -201,7 +203,11 @@ fn interview(args: &InitArgs, asker: &Asker<'_>) -> Result<Answers, InitError> {
         Some(provider.default_prefix()),
         &|s| PathPrefix::parse(&s.replace("{team}", "team")).map(|_| ()),
     )?;
-    asker.say("the credentials of each team reach its prefix and nothing else; the policies under policies/ grant exactly that");
+    asker.say(match delivery {
+        Delivery::Files => "the credentials of each team reach its prefix and nothing else; the policies under policies/ grant exactly that",
+        Delivery::Terraform => "the credentials of each team reach its prefix and nothing else; the Terraform module under terraform/ grants exactly that",
+        _ => "the credentials of each team reach its prefix and nothing else; the objects under bases/access/ grant exactly that",
+    });
     let cluster = asker.text(
         args.cluster_name.as_ref(),
         "cluster-name",
@@ -216,7 +222,40 @@ fn interview(args: &InitArgs, asker: &Asker<'_>) -> Result<Answers, InitError> {
         provider,
         settings,
         prefix,
+        delivery,
     })
+}
+
+/// After the provider: how its provider side is applied, `files` unless a
+/// flag or the terminal says otherwise (each choice explained in one line).
+fn delivery(
+    args: &InitArgs,
+    asker: &Asker<'_>,
+    provider: &dyn ProviderKind,
+) -> Result<Delivery, InitError> {
+    let offered = init::deliveries_for(provider);
+    let names: Vec<&str> = offered.iter().map(|(d, _)| d.name()).collect();
+    if let Some(flag) = &args.delivery {
+        return offered
+            .iter()
+            .find(|(d, _)| d.name() == flag)
+            .map(|(d, _)| *d)
+            .ok_or_else(|| not_one_of("delivery", flag, &names));
+    }
+    if asker.prompter.is_none() || offered.len() == 1 {
+        return Ok(Delivery::Files);
+    }
+    let lines: Vec<&str> = offered.iter().map(|(_, line)| line.as_str()).collect();
+    let chosen = asker.select(
+        None,
+        "delivery",
+        "How is the provider side (roles, policies, bindings) applied?",
+        &lines,
+    )?;
+    Ok(offered
+        .iter()
+        .find(|(_, line)| *line == chosen)
+        .map_or(Delivery::Files, |(d, _)| *d))
 }
 
 /// Question 1: how many teams, then their names.

@@ -63,6 +63,12 @@ fn wizard_through_a_pseudo_terminal() {
     p.expect("EKS OIDC provider").unwrap();
     p.send_line("oidc.eks.eu-west-1.amazonaws.com/id/PTY")
         .unwrap();
+    // How the provider side is applied: each choice explained in one line,
+    // `files` first and the default.
+    p.expect("How is the provider side").unwrap();
+    p.expect("files — documents under policies/").unwrap();
+    p.expect("terraform — ").unwrap();
+    p.send("\r").unwrap();
     p.expect("What path or prefix").unwrap();
     p.send_line("").unwrap();
     p.expect("Cluster name").unwrap();
@@ -74,6 +80,7 @@ fn wizard_through_a_pseudo_terminal() {
     assert!(text.contains("name = \"pty-cluster\""), "{text}");
     assert!(text.contains("prefix = \"prod/payments/\""), "{text}");
     assert!(text.contains("region = \"eu-west-1\""), "{text}");
+    assert!(!text.contains("delivery"), "files is the default: {text}");
     assert!(
         text.contains("# Question 1"),
         "the file is commented: {text}"
@@ -286,4 +293,53 @@ fn completions_and_man_page() {
         "{man}"
     );
     assert!(man.contains("generate"));
+}
+
+/// `--delivery` answers the delivery question; a value the provider does
+/// not support is refused with the ones it does.
+#[test]
+fn delivery_flag_is_checked_against_the_provider() {
+    let run = |delivery: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = esogen_cmd(dir.path())
+            .args([
+                "init",
+                "--teams",
+                "orders",
+                "--platform",
+                "eks",
+                "--provider",
+                "aws-parameter-store",
+                "--region",
+                "eu-west-1",
+                "--account-id",
+                "123456789012",
+                "--oidc-provider",
+                "oidc.eks.eu-west-1.amazonaws.com/id/X",
+                "--prefix",
+                "/prod/{team}/",
+                "--cluster-name",
+                "c",
+                "--delivery",
+                delivery,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = std::fs::read_to_string(dir.path().join("tenants.toml")).ok();
+        (out, text)
+    };
+    let (out, text) = run("terraform");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.unwrap().contains("delivery = \"terraform\""));
+    let (out, text) = run("config-connector");
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--delivery") && err.contains("ack"), "{err}");
+    assert!(text.is_none(), "nothing written");
 }

@@ -476,7 +476,11 @@ impl Prompter for Scripted {
 
     fn select(&self, prompt: &str, items: &[&str]) -> Result<usize, PromptError> {
         let answer = self.answer(prompt);
-        Ok(items.iter().position(|i| *i == answer).unwrap())
+        // A choice is named by its first word ("ack — IAM Role objects ...").
+        Ok(items
+            .iter()
+            .position(|i| *i == answer || i.starts_with(&format!("{answer} — ")))
+            .unwrap_or_else(|| panic!("{answer:?} is not one of {items:?}")))
     }
 
     fn say(&self, text: &str) {
@@ -500,8 +504,10 @@ fn init_asks_what_no_flag_answers_and_writes_a_valid_file() {
     let dir = tempfile::tempdir().unwrap();
     let terminal = Scripted {
         answers: vec![
-            // Most specific first: the OIDC question names a provider too.
+            // Most specific first: the OIDC and delivery questions name a
+            // provider too.
             ("OIDC", "oidc.eks.eu-west-1.amazonaws.com/id/X"),
+            ("provider side", "ack"),
             ("How many teams", " 2 "),
             ("Team names", "payments, search"),
             ("platform", "eks"),
@@ -524,6 +530,11 @@ fn init_asks_what_no_flag_answers_and_writes_a_valid_file() {
     let text = std::fs::read_to_string(&args.output).unwrap();
     assert!(text.contains("name = \"lib-cluster\""), "{text}");
     assert!(text.contains("prefix = \"prod/payments/\""), "{text}");
+    assert!(text.contains("delivery = \"ack\""), "{text}");
+    assert!(
+        said.iter().any(|s| s.contains("bases/access/")),
+        "the closing line names where the access is: {said:?}"
+    );
     let checked = check(&CheckRequest {
         config: args.output.clone(),
         warnings: Warnings::Deny,

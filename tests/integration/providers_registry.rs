@@ -87,6 +87,7 @@ fn init_file(kind: &'static dyn ProviderKind, platform: Platform, teams: &[&str]
         provider: kind,
         settings,
         prefix: kind.default_prefix().to_owned(),
+        delivery: esogen::provider::Delivery::Files,
     })
 }
 
@@ -436,6 +437,17 @@ fn providers_registry_json_schema_has_every_setting_typed_and_documented() {
         let props = then["properties"].as_object().expect("properties");
         let mut want: BTreeSet<&str> = kind.settings().iter().map(|s| s.key).collect();
         want.insert("kind");
+        // Every kind takes `delivery`: `files` and the kind's own.
+        want.insert("delivery");
+        let delivery: Vec<&str> = props["delivery"]["enum"]
+            .as_array()
+            .expect("delivery enum")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let mut expected = vec!["files"];
+        expected.extend(kind.deliveries().iter().map(|d| d.name()));
+        assert_eq!(delivery, expected, "{kind:?}: delivery values");
         let got: BTreeSet<&str> = props.keys().map(String::as_str).collect();
         assert_eq!(got, want, "{kind:?}: schema properties");
         for s in kind.settings() {
