@@ -92,7 +92,16 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
             line(&mut out, 4, &format!("why: {}", d.reason));
         }
     }
-    line(&mut out, 2, "secrets:");
+    write_secrets(&mut out, ns);
+    write_verify(&mut out, ns);
+    write_troubleshoot(&mut out, plan, ns, store);
+    out
+}
+
+/// The namespace's ExternalSecrets and PushSecrets, one line each: what
+/// each reads or writes, and how often.
+fn write_secrets(out: &mut String, ns: &NamespacePlan) {
+    line(out, 2, "secrets:");
     for es in &ns.external_secrets {
         let kind = if es.push {
             "PushSecret"
@@ -113,49 +122,62 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
                 es.refresh_interval
             )
         };
-        line(&mut out, 4, &format!("{kind} `{}`: {arrow}", es.name));
+        line(out, 4, &format!("{kind} `{}`: {arrow}", es.name));
     }
     if ns.external_secrets.is_empty() {
-        line(&mut out, 4, "(none)");
+        line(out, 4, "(none)");
     }
+}
+
+/// Commands that show the store is ready and each secret synced or
+/// pushed.
+fn write_verify(out: &mut String, ns: &NamespacePlan) {
+    let n = ns.namespace.as_str();
     let (store_kind, store_name) = match ns.scope {
         StoreScope::PerNamespace => ("secretstore", format!("{} -n {n}", ns.provider)),
         StoreScope::Cluster => ("clustersecretstore", ns.provider.to_string()),
     };
-    line(&mut out, 2, "verify:");
+    line(out, 2, "verify:");
     line(
-        &mut out,
+        out,
         4,
         &format!("kubectl get {store_kind} {store_name}    # Ready should be True"),
     );
     line(
-        &mut out,
+        out,
         4,
         &format!("kubectl get externalsecret -n {n}    # status should be SecretSynced"),
     );
     for es in ns.external_secrets.iter().filter(|e| !e.push) {
         line(
-            &mut out,
+            out,
             4,
             &format!("kubectl describe externalsecret {} -n {n}", es.name),
         );
-        line(
-            &mut out,
-            4,
-            &format!("kubectl get secret {} -n {n}", es.target),
-        );
+        line(out, 4, &format!("kubectl get secret {} -n {n}", es.target));
     }
     for es in ns.external_secrets.iter().filter(|e| e.push) {
         line(
-            &mut out,
+            out,
             4,
             &format!("kubectl describe pushsecret {} -n {n}", es.name),
         );
     }
-    line(&mut out, 2, "troubleshoot:");
+}
+
+/// Commands that show why a secret does not sync: its events, a forced
+/// refresh, ESO's logs, and the provider's own checks for the store.
+fn write_troubleshoot(
+    out: &mut String,
+    plan: &Plan,
+    ns: &NamespacePlan,
+    store: Option<&StorePlan>,
+) {
+    let n = ns.namespace.as_str();
+    line(out, 2, "troubleshoot:");
     for es in ns.external_secrets.iter().filter(|e| !e.push) {
         line(
-            &mut out,
+            out,
             4,
             &format!(
                 "kubectl get events -n {n} --field-selector involvedObject.name={}",
@@ -163,7 +185,7 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
             ),
         );
         line(
-            &mut out,
+            out,
             4,
             &format!(
                 "kubectl annotate externalsecret {} -n {n} force-sync=$(date +%s) --overwrite",
@@ -172,7 +194,7 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
         );
     }
     line(
-        &mut out,
+        out,
         4,
         &format!(
             "kubectl logs -n {} deploy/external-secrets --since=1h | grep {n}",
@@ -181,10 +203,9 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
     );
     if let Some(store) = store {
         for c in store.backend.verify_commands() {
-            line(&mut out, 4, &c);
+            line(out, 4, &c);
         }
     }
-    out
 }
 
 /// Everything, or one namespace; `None` when the namespace is unknown.

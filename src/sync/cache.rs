@@ -262,34 +262,8 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     let staging = staging.or_else(|| previous.as_mut().and_then(|p| p.staging.take()));
     // Kept units take their records over; everything else is stat'ed on
     // all cores.
-    let mut reused: Vec<Option<UnitRecord>> = units
-        .iter()
-        .map(|unit| {
-            let p = previous.as_mut().filter(|_| unit.kept)?;
-            let i = *p.index.get(&unit.namespace)?;
-            let r = p.units.get_mut(i)?;
-            (r.fingerprint == unit.fingerprint).then(|| std::mem::take(r))
-        })
-        .collect();
-    drop(previous);
-    let to_stat: Vec<&String> = units
-        .iter()
-        .zip(&reused)
-        .filter(|(_, r)| r.is_none())
-        .flat_map(|(u, _)| &u.files)
-        .chain(global)
-        .filter(|rel| !known.contains_key(rel.as_str()))
-        .collect();
-    let Ok(root_fd) = crate::sync::diff::open_root(root) else {
-        return;
-    };
-    let stats = crate::parallel::map(&to_stat, |rel| file_stat(&root_fd, rel));
-    let Some(stats) = to_stat
-        .iter()
-        .zip(stats)
-        .map(|(rel, s)| s.map(|s| (rel.as_str(), s)))
-        .collect::<Option<HashMap<&str, Stat>>>()
-    else {
+    let mut reused = reused_records(units, previous);
+    let Some(stats) = stat_unrecorded(root, units, &reused, global, &known) else {
         return;
     };
     let entry = |rel: &String| {
@@ -298,21 +272,9 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
             .or_else(|| stats.get(rel.as_str()))
             .map(|(l, m)| (rel.clone(), *l, *m))
     };
-    let mut records = Vec::with_capacity(units.len());
-    for (unit, reused) in units.iter().zip(&mut reused) {
-        let files = match reused.take() {
-            Some(r) => r.files,
-            None => match unit.files.iter().map(entry).collect::<Option<Vec<_>>>() {
-                Some(f) => f,
-                None => return,
-            },
-        };
-        records.push(UnitRecord {
-            namespace: unit.namespace.clone(),
-            fingerprint: unit.fingerprint.clone(),
-            files,
-        });
-    }
+    let Some(records) = unit_records(units, &mut reused, entry) else {
+        return;
+    };
     let Some(files) = global.iter().map(entry).collect::<Option<Vec<_>>>() else {
         return;
     };
@@ -328,7 +290,79 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
         index: HashMap::default(),
         dirs: HashMap::default(),
     };
-    if let Ok(text) = postcard::to_stdvec(&cache) {
+    write_cache(root, &cache);
+}
+
+/// For each unit, the record `previous` holds for it when the unit was
+/// kept and its fingerprint is unchanged, taken out of `previous`.
+fn reused_records(units: &[Unit], mut previous: Option<Cache>) -> Vec<Option<UnitRecord>> {
+    units
+        .iter()
+        .map(|unit| {
+            let p = previous.as_mut().filter(|_| unit.kept)?;
+            let i = *p.index.get(&unit.namespace)?;
+            let r = p.units.get_mut(i)?;
+            (r.fingerprint == unit.fingerprint).then(|| std::mem::take(r))
+        })
+        .collect()
+}
+
+/// The size and mtime of every file that neither a reused record nor
+/// `known` accounts for, stat'ed on all cores; `None` when the root cannot
+/// be opened or one of them is not a regular file.
+fn stat_unrecorded<'a>(
+    root: &Path,
+    units: &'a [Unit],
+    reused: &[Option<UnitRecord>],
+    global: &'a [String],
+    known: &HashMap<&str, Stat>,
+) -> Option<HashMap<&'a str, Stat>> {
+    let to_stat: Vec<&String> = units
+        .iter()
+        .zip(reused)
+        .filter(|(_, r)| r.is_none())
+        .flat_map(|(u, _)| &u.files)
+        .chain(global)
+        .filter(|rel| !known.contains_key(rel.as_str()))
+        .collect();
+    let Ok(root_fd) = crate::sync::diff::open_root(root) else {
+        return None;
+    };
+    let stats = crate::parallel::map(&to_stat, |rel| file_stat(&root_fd, rel));
+    to_stat
+        .iter()
+        .zip(stats)
+        .map(|(rel, s)| s.map(|s| (rel.as_str(), s)))
+        .collect::<Option<HashMap<&str, Stat>>>()
+}
+
+/// One record per unit: the reused one, or its files with their size and
+/// mtime from `entry`; `None` when a file has neither.
+fn unit_records(
+    units: &[Unit],
+    reused: &mut [Option<UnitRecord>],
+    entry: impl Fn(&String) -> Option<(String, u64, u128)>,
+) -> Option<Vec<UnitRecord>> {
+    let mut records = Vec::with_capacity(units.len());
+    for (unit, reused) in units.iter().zip(reused) {
+        let files = match reused.take() {
+            Some(r) => r.files,
+            None => unit.files.iter().map(&entry).collect::<Option<Vec<_>>>()?,
+        };
+        records.push(UnitRecord {
+            namespace: unit.namespace.clone(),
+            fingerprint: unit.fingerprint.clone(),
+            files,
+        });
+    }
+    Some(records)
+}
+
+/// Writes `cache` under `root` through a temporary file and a rename, and
+/// removes the files of older cache formats. Failures are ignored: the
+/// cache only saves time.
+fn write_cache(root: &Path, cache: &Cache) {
+    if let Ok(text) = postcard::to_stdvec(cache) {
         let _ = std::fs::create_dir_all(root.join(".esogen"));
         let tmp = root.join(".esogen/cache.bin.tmp");
         if super::fault_point().is_ok() && std::fs::write(&tmp, text).is_ok() {

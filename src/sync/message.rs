@@ -34,101 +34,21 @@ fn short_list(items: &BTreeSet<&str>) -> String {
 
 /// Builds the message: a subject naming the teams, then the details.
 pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: &str) -> String {
-    let mut ns_added = BTreeSet::new();
-    let mut ns_removed = BTreeSet::new();
-    let mut ns_changed = BTreeSet::new();
-    let mut shared = BTreeSet::new();
-    let mut other = BTreeSet::new();
-    for (paths, kind) in [
-        (&changes.added, 0),
-        (&changes.changed, 1),
-        (&changes.removed, 2),
-    ] {
-        for p in paths.iter() {
-            if p == OWNERSHIP_FILE {
-                continue;
-            }
-            match namespace_of(p) {
-                Some(ns) if kind == 0 && !before.contains_key(ns) => {
-                    ns_added.insert(ns);
-                }
-                Some(ns) if kind == 2 && !now.contains_key(ns) => {
-                    ns_removed.insert(ns);
-                }
-                Some(ns) => {
-                    ns_changed.insert(ns);
-                }
-                None if p.starts_with("policies/") => {
-                    // Policies of a tenant namespace count for it; others are
-                    // cluster-wide (Option B).
-                    match p
-                        .split('/')
-                        .nth(1)
-                        .filter(|ns| now.contains_key(*ns) || before.contains_key(*ns))
-                    {
-                        Some(ns) if !ns_added.contains(ns) && !ns_removed.contains(ns) => {
-                            ns_changed.insert(ns);
-                        }
-                        Some(_) => {}
-                        None => {
-                            shared.insert(p.as_str());
-                        }
-                    }
-                }
-                None if p.starts_with("bases/") => {
-                    shared.insert(p.as_str());
-                }
-                None => {
-                    other.insert(p.as_str());
-                }
-            }
-        }
-    }
-    for ns in ns_added.iter().chain(&ns_removed) {
-        ns_changed.remove(ns);
-    }
-    let teams_now: BTreeSet<&str> = now.values().map(String::as_str).collect();
-    let teams_before: BTreeSet<&str> = before.values().map(String::as_str).collect();
-    let team_added: BTreeSet<&str> = teams_now.difference(&teams_before).copied().collect();
-    let team_removed: BTreeSet<&str> = teams_before.difference(&teams_now).copied().collect();
-    let team_changed: BTreeSet<&str> = ns_added
-        .iter()
-        .chain(&ns_changed)
-        .filter_map(|ns| now.get(*ns).map(String::as_str))
-        .chain(
-            ns_removed
-                .iter()
-                .filter_map(|ns| before.get(*ns).map(String::as_str)),
-        )
-        .filter(|t| !team_added.contains(t) && !team_removed.contains(t))
-        .collect();
-
-    let mut subject = Vec::new();
-    if !team_added.is_empty() {
-        subject.push(format!("add {}", short_list(&team_added)));
-    }
-    if !team_changed.is_empty() {
-        subject.push(format!("update {}", short_list(&team_changed)));
-    }
-    if !team_removed.is_empty() {
-        subject.push(format!("remove {}", short_list(&team_removed)));
-    }
-    if subject.is_empty() {
-        subject.push("update shared configuration".to_owned());
-    }
+    let touched = Touched::classify(changes, now, before);
+    let teams = TeamChanges::between(&touched, now, before);
     let mut msg = format!(
         "esogen: {}\n\nGenerated from {source} by esogen.\n\n",
-        subject.join("; ")
+        teams.subject()
     );
     for (label, set) in [
-        ("Teams added", &team_added),
-        ("Teams changed", &team_changed),
-        ("Teams removed", &team_removed),
-        ("Namespaces added", &ns_added),
-        ("Namespaces changed", &ns_changed),
-        ("Namespaces removed", &ns_removed),
-        ("Shared files changed", &shared),
-        ("Other files changed", &other),
+        ("Teams added", &teams.added),
+        ("Teams changed", &teams.changed),
+        ("Teams removed", &teams.removed),
+        ("Namespaces added", &touched.ns_added),
+        ("Namespaces changed", &touched.ns_changed),
+        ("Namespaces removed", &touched.ns_removed),
+        ("Shared files changed", &touched.shared),
+        ("Other files changed", &touched.other),
     ] {
         if !set.is_empty() {
             msg.push_str(&format!("{label}: {}\n", list(set)));
@@ -141,6 +61,137 @@ pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: 
         changes.removed.len()
     ));
     msg
+}
+
+/// The paths of a change set, by what they belong to.
+#[derive(Default)]
+struct Touched<'a> {
+    /// Tenant namespaces the previous run did not have.
+    ns_added: BTreeSet<&'a str>,
+    /// Tenant namespaces this run no longer has.
+    ns_removed: BTreeSet<&'a str>,
+    /// Tenant namespaces, neither added nor removed, whose files changed.
+    ns_changed: BTreeSet<&'a str>,
+    /// Cluster-wide files: bases and policies of no tenant namespace.
+    shared: BTreeSet<&'a str>,
+    /// Anything else.
+    other: BTreeSet<&'a str>,
+}
+
+impl<'a> Touched<'a> {
+    /// Sorts every added, changed and removed path but the ownership
+    /// record; `now` and `before` tell a new or gone namespace from a
+    /// changed one.
+    fn classify(changes: &'a ChangeSet, now: &Teams, before: &Teams) -> Self {
+        let mut t = Self::default();
+        for (paths, kind) in [
+            (&changes.added, 0),
+            (&changes.changed, 1),
+            (&changes.removed, 2),
+        ] {
+            for p in paths.iter() {
+                if p == OWNERSHIP_FILE {
+                    continue;
+                }
+                match namespace_of(p) {
+                    Some(ns) if kind == 0 && !before.contains_key(ns) => {
+                        t.ns_added.insert(ns);
+                    }
+                    Some(ns) if kind == 2 && !now.contains_key(ns) => {
+                        t.ns_removed.insert(ns);
+                    }
+                    Some(ns) => {
+                        t.ns_changed.insert(ns);
+                    }
+                    None if p.starts_with("policies/") => {
+                        // Policies of a tenant namespace count for it; others are
+                        // cluster-wide (Option B).
+                        match p
+                            .split('/')
+                            .nth(1)
+                            .filter(|ns| now.contains_key(*ns) || before.contains_key(*ns))
+                        {
+                            Some(ns) if !t.ns_added.contains(ns) && !t.ns_removed.contains(ns) => {
+                                t.ns_changed.insert(ns);
+                            }
+                            Some(_) => {}
+                            None => {
+                                t.shared.insert(p.as_str());
+                            }
+                        }
+                    }
+                    None if p.starts_with("bases/") => {
+                        t.shared.insert(p.as_str());
+                    }
+                    None => {
+                        t.other.insert(p.as_str());
+                    }
+                }
+            }
+        }
+        for ns in t.ns_added.iter().chain(&t.ns_removed) {
+            t.ns_changed.remove(ns);
+        }
+        t
+    }
+}
+
+/// Teams added, changed and removed between the previous run and this one.
+struct TeamChanges<'a> {
+    /// Teams only this run has.
+    added: BTreeSet<&'a str>,
+    /// Teams in both runs with a namespace added, changed or removed.
+    changed: BTreeSet<&'a str>,
+    /// Teams only the previous run had.
+    removed: BTreeSet<&'a str>,
+}
+
+impl<'a> TeamChanges<'a> {
+    /// The teams of `now` and `before` compared, and the owners of the
+    /// touched namespaces.
+    fn between(touched: &Touched<'_>, now: &'a Teams, before: &'a Teams) -> Self {
+        let teams_now: BTreeSet<&str> = now.values().map(String::as_str).collect();
+        let teams_before: BTreeSet<&str> = before.values().map(String::as_str).collect();
+        let team_added: BTreeSet<&str> = teams_now.difference(&teams_before).copied().collect();
+        let team_removed: BTreeSet<&str> = teams_before.difference(&teams_now).copied().collect();
+        let team_changed: BTreeSet<&str> = touched
+            .ns_added
+            .iter()
+            .chain(&touched.ns_changed)
+            .filter_map(|ns| now.get(*ns).map(String::as_str))
+            .chain(
+                touched
+                    .ns_removed
+                    .iter()
+                    .filter_map(|ns| before.get(*ns).map(String::as_str)),
+            )
+            .filter(|t| !team_added.contains(t) && !team_removed.contains(t))
+            .collect();
+        Self {
+            added: team_added,
+            changed: team_changed,
+            removed: team_removed,
+        }
+    }
+
+    /// The subject line's words: teams added, updated and removed, or
+    /// "update shared configuration" when no team is.
+    fn subject(&self) -> String {
+        let mut subject = Vec::new();
+        if !self.added.is_empty() {
+            subject.push(format!("add {}", short_list(&self.added)));
+        }
+        if !self.changed.is_empty() {
+            subject.push(format!("update {}", short_list(&self.changed)));
+        }
+        if !self.removed.is_empty() {
+            subject.push(format!("remove {}", short_list(&self.removed)));
+        }
+        if subject.is_empty() {
+            subject.push("update shared configuration".to_owned());
+        }
+        subject.join("; ")
+    }
 }
 
 #[cfg(test)]
