@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::config::SecretSource;
 use crate::plan::{NamespacePlan, Plan, StorePlacement, StorePlan, StoreScope};
+use crate::provider::Delivery;
 
 fn line(out: &mut String, indent: usize, text: &str) {
     let _ = writeln!(out, "{:indent$}{text}", "");
@@ -93,6 +94,9 @@ pub fn explain_namespace(plan: &Plan, ns: &NamespacePlan) -> String {
         }
     }
     write_secrets(&mut out, ns);
+    if let Some(store) = store {
+        write_access(&mut out, plan, store);
+    }
     write_verify(&mut out, ns);
     write_troubleshoot(&mut out, plan, ns, store);
     out
@@ -126,6 +130,62 @@ fn write_secrets(out: &mut String, ns: &NamespacePlan) {
     }
     if ns.external_secrets.is_empty() {
         line(out, 4, "(none)");
+    }
+}
+
+/// The provider side: which files or objects grant the store's access, who
+/// applies them, and how to check that they are applied.
+fn write_access(out: &mut String, plan: &Plan, store: &StorePlan) {
+    let ctx = plan.access_context(store);
+    line(
+        out,
+        2,
+        &format!(
+            "access: `delivery = \"{}\"`: {}",
+            store.delivery,
+            store.delivery.describe()
+        ),
+    );
+    match store.delivery {
+        Delivery::Files => {
+            for f in store.backend.policy_files(ctx.store_name) {
+                line(
+                    out,
+                    4,
+                    &format!(
+                        "policies/{}/{}: {}",
+                        ctx.home_namespace, f.file_name, f.purpose
+                    ),
+                );
+            }
+        }
+        Delivery::Terraform => {
+            let path = ctx.terraform_path();
+            for r in store.backend.terraform(&ctx).resources {
+                line(out, 4, &format!("{path}: `{}`", r.address()));
+            }
+        }
+        delivery => {
+            let path = ctx.access_path();
+            for o in store.backend.access_objects(delivery, &ctx) {
+                let at = o
+                    .metadata
+                    .namespace
+                    .as_deref()
+                    .map_or_else(String::new, |n| format!(" in namespace `{n}`"));
+                line(
+                    out,
+                    4,
+                    &format!(
+                        "{path}: {} `{}` ({}){at}",
+                        o.kind, o.metadata.name, o.api_version
+                    ),
+                );
+            }
+        }
+    }
+    for c in store.backend.delivery_checks(store.delivery, &ctx) {
+        line(out, 4, &format!("check: {c}"));
     }
 }
 

@@ -22,7 +22,7 @@ use super::terraform::{self, TfFile};
 use super::{Artifact, Content, Object, platform};
 use crate::config::SecretSource;
 use crate::plan::{ExternalSecretPlan, NamespacePlan, Plan, StorePlacement, StorePlan};
-use crate::provider::{AccessContext, Delivery};
+use crate::provider::Delivery;
 
 /// Builds every artifact of the plan, sorted by path.
 pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
@@ -762,31 +762,11 @@ fn push_secret(
     }
 }
 
-/// Where a store's provider-side objects live and what they are called.
-fn access_context<'a>(store: &'a StorePlan, plan: &'a Plan) -> AccessContext<'a> {
-    AccessContext {
-        cluster: plan.cluster.as_str(),
-        store_name: store.name.as_str(),
-        home_namespace: store.home_namespace().as_str(),
-        access_namespace: plan.eso_namespace.as_str(),
-    }
-}
-
-/// The file of a store's controller objects, under `bases/access/`.
-fn access_file(ctx: &AccessContext) -> String {
-    format!("{}.yaml", ctx.object_name())
-}
-
-/// The file of a store's Terraform resources, under `terraform/`.
-fn terraform_file(ctx: &AccessContext) -> String {
-    format!("{}.tf.json", ctx.object_name())
-}
-
 /// The provider side of one store, as its delivery applies it: documents
 /// under `policies/<ns>/`, controller objects under `bases/access/`, or
 /// Terraform resources under `terraform/`.
 fn policy_artifacts(store: &StorePlan, plan: &Plan) -> Vec<Artifact> {
-    let ctx = access_context(store, plan);
+    let ctx = plan.access_context(store);
     match store.delivery {
         Delivery::Files => store
             .backend
@@ -801,7 +781,7 @@ fn policy_artifacts(store: &StorePlan, plan: &Plan) -> Vec<Artifact> {
         Delivery::Terraform => {
             let fragment = store.backend.terraform(&ctx);
             vec![Artifact {
-                path: format!("{}/{}", terraform::DIR, terraform_file(&ctx)),
+                path: ctx.terraform_path(),
                 reason: Some(format!(
                     "the provider side of store `{}` in namespace `{}`: {}",
                     ctx.store_name,
@@ -819,7 +799,7 @@ fn policy_artifacts(store: &StorePlan, plan: &Plan) -> Vec<Artifact> {
         delivery => {
             let objects = store.backend.access_objects(delivery, &ctx);
             vec![Artifact {
-                path: format!("bases/access/{}", access_file(&ctx)),
+                path: ctx.access_path(),
                 reason: Some(format!(
                     "the provider side of store `{}` in namespace `{}`, reconciled by {delivery}; platform-owned, pruned with the namespace",
                     ctx.store_name, ctx.home_namespace
@@ -843,11 +823,11 @@ fn access_index(plan: &Plan) -> Vec<Artifact> {
     let mut access = Vec::new();
     let mut fragments = Vec::new();
     for store in &plan.stores {
-        let ctx = access_context(store, plan);
+        let ctx = plan.access_context(store);
         match store.delivery {
             Delivery::Files => {}
             Delivery::Terraform => fragments.push(store.backend.terraform(&ctx)),
-            _ => access.push(access_file(&ctx)),
+            _ => access.push(format!("{}.yaml", ctx.object_name())),
         }
     }
     let mut out = Vec::new();

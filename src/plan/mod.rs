@@ -104,6 +104,21 @@ pub struct StorePlan {
     pub scope_reason: Arc<str>,
 }
 
+impl Plan {
+    /// Where `store`'s provider-side objects live and what they are called.
+    pub fn access_context<'a>(
+        &'a self,
+        store: &'a StorePlan,
+    ) -> crate::provider::AccessContext<'a> {
+        crate::provider::AccessContext {
+            cluster: self.cluster.as_str(),
+            store_name: store.name.as_str(),
+            home_namespace: store.home_namespace().as_str(),
+            access_namespace: self.eso_namespace.as_str(),
+        }
+    }
+}
+
 impl StorePlan {
     /// What the store's provider block needs from its placement; read by
     /// the store builder and by the admission rules, which pin the block.

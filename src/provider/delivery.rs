@@ -120,6 +120,16 @@ impl AccessContext<'_> {
         format!("{}.{}", self.home_namespace, self.store_name)
     }
 
+    /// The file of this store's controller objects.
+    pub fn access_path(&self) -> String {
+        format!("bases/access/{}.yaml", self.object_name())
+    }
+
+    /// The file of this store's Terraform resources.
+    pub fn terraform_path(&self) -> String {
+        format!("terraform/{}.tf.json", self.object_name())
+    }
+
     /// A Terraform resource name for this store's resources, stable as long
     /// as the namespace and store keep their names: `<namespace>__<store>`
     /// (neither part can hold a `_`).

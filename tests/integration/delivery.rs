@@ -350,3 +350,63 @@ fn checkov_finds_nothing_in_the_terraform() {
     );
     assert!(summary["passed"].as_u64().unwrap() > 0, "{summary}");
 }
+
+/// `esogen explain NS` says which files or objects grant the namespace's
+/// access, who applies them, and how to check them, for every delivery.
+#[test]
+fn explain_names_the_access_and_how_to_check_it() {
+    let root = crate::common::repo_root();
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "aws-secrets-manager",
+            "orders",
+            &[
+                "access: `delivery = \"files\"`",
+                "policies/orders/sm.iam-policy.json: permission policy",
+                "policies/orders/sm.trust-policy.json: trust policy",
+            ],
+        ),
+        (
+            "aws-ack",
+            "orders",
+            &[
+                "access: `delivery = \"ack\"`",
+                "bases/access/orders.sm.yaml: Role `orders.sm` (iam.services.k8s.aws/v1alpha1) in namespace `external-secrets`",
+                "check: kubectl -n external-secrets get roles.iam.services.k8s.aws orders.sm",
+            ],
+        ),
+        (
+            "aws-crossplane",
+            "inventory",
+            &[
+                "access: `delivery = \"crossplane\"`",
+                "bases/access/inventory.ssm.yaml: Role `inventory.ssm` (iam.aws.upbound.io/v1beta1)",
+                "bases/access/inventory.ssm.yaml: RolePolicy `inventory.ssm`",
+                "check: kubectl get roles.iam.aws.upbound.io,rolepolicies.iam.aws.upbound.io inventory.ssm",
+            ],
+        ),
+        (
+            "terraform",
+            "inventory",
+            &[
+                "access: `delivery = \"terraform\"`",
+                "terraform/inventory.ssm.tf.json: `aws_iam_role.inventory__ssm`",
+                "terraform/inventory.ssm.tf.json: `aws_iam_role_policy.inventory__ssm`",
+                "check: terraform -chdir=terraform state show aws_iam_role_policy.inventory__ssm",
+            ],
+        ),
+    ];
+    for (example, ns, wants) in cases {
+        let config = root.join(format!("examples/{example}/tenants.toml"));
+        let config = config.to_str().unwrap();
+        let out = crate::common::esogen(&["explain", ns, "--config", config], &root);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{example}: {text}");
+        for want in *wants {
+            assert!(
+                text.contains(want),
+                "{example}: missing {want:?} in\n{text}"
+            );
+        }
+    }
+}

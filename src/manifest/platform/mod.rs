@@ -277,12 +277,7 @@ pub fn access_kinds(plan: &Plan) -> Option<AccessKinds> {
             continue;
         }
         any = true;
-        let ctx = crate::provider::AccessContext {
-            cluster: plan.cluster.as_str(),
-            store_name: store.name.as_str(),
-            home_namespace: store.home_namespace().as_str(),
-            access_namespace: plan.eso_namespace.as_str(),
-        };
+        let ctx = plan.access_context(store);
         for o in store.backend.access_objects(store.delivery, &ctx) {
             let key = (o.group(), o.kind);
             if o.metadata.namespace.is_some() {
