@@ -18,6 +18,65 @@ fn namespace_of(path: &str) -> Option<&str> {
     }
 }
 
+/// How a removed file's access goes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Revocation {
+    /// A controller object: pruned by Argo CD / Flux, and the controller
+    /// deletes the role or binding.
+    Controller,
+    /// Terraform resources: the next `apply` destroys them.
+    Terraform,
+    /// A document applied by hand: someone must revoke it by hand.
+    ByHand,
+}
+
+/// The namespace, store and revocation of a file that grants access:
+/// `bases/access/<ns>.<store>.yaml`, `terraform/<ns>.<store>.tf.json` or
+/// `policies/<ns>/<store>.<document>`.
+fn access_of(path: &str) -> Option<(&str, &str, Revocation)> {
+    if let Some(name) = path
+        .strip_prefix("bases/access/")
+        .and_then(|f| f.strip_suffix(".yaml"))
+    {
+        let (ns, store) = name.split_once('.')?;
+        return Some((ns, store, Revocation::Controller));
+    }
+    if let Some(name) = path
+        .strip_prefix("terraform/")
+        .and_then(|f| f.strip_suffix(".tf.json"))
+    {
+        let (ns, store) = name.split_once('.')?;
+        return Some((ns, store, Revocation::Terraform));
+    }
+    let (ns, file) = path.strip_prefix("policies/")?.split_once('/')?;
+    let (store, _) = file.split_once('.')?;
+    Some((ns, store, Revocation::ByHand))
+}
+
+/// What the removed files revoke, one line per store and way.
+fn revocations(changes: &ChangeSet) -> Vec<String> {
+    let mut found: BTreeSet<(Revocation, &str, &str)> = BTreeSet::new();
+    for p in changes.removed.iter() {
+        if let Some((ns, store, how)) = access_of(p) {
+            found.insert((how, ns, store));
+        }
+    }
+    found
+        .into_iter()
+        .map(|(how, ns, store)| match how {
+            Revocation::Controller => format!(
+                "{ns} (store {store}): its controller objects are pruned on sync, and the controller deletes the role or binding"
+            ),
+            Revocation::Terraform => format!(
+                "{ns} (store {store}): the next `terraform apply` destroys its resources"
+            ),
+            Revocation::ByHand => format!(
+                "{ns} (store {store}): its policy documents are gone; revoke the role or binding by hand"
+            ),
+        })
+        .collect()
+}
+
 fn list(items: &BTreeSet<&str>) -> String {
     items.iter().copied().collect::<Vec<_>>().join(", ")
 }
@@ -52,6 +111,13 @@ pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: 
     ] {
         if !set.is_empty() {
             msg.push_str(&format!("{label}: {}\n", list(set)));
+        }
+    }
+    let revoked = revocations(changes);
+    if !revoked.is_empty() {
+        msg.push_str("Access revoked:\n");
+        for r in revoked {
+            msg.push_str(&format!("- {r}\n"));
         }
     }
     msg.push_str(&format!(
@@ -103,12 +169,11 @@ impl<'a> Touched<'a> {
                     Some(ns) => {
                         t.ns_changed.insert(ns);
                     }
-                    None if p.starts_with("policies/") => {
-                        // Policies of a tenant namespace count for it; others are
-                        // cluster-wide (Option B).
-                        match p
-                            .split('/')
-                            .nth(1)
+                    None if access_of(p).is_some() => {
+                        // The provider side of a tenant namespace's store
+                        // counts for it; others are cluster-wide (Option B).
+                        match access_of(p)
+                            .map(|(ns, _, _)| ns)
                             .filter(|ns| now.contains_key(*ns) || before.contains_key(*ns))
                         {
                             Some(ns) if !t.ns_added.contains(ns) && !t.ns_removed.contains(ns) => {
@@ -241,7 +306,44 @@ mod tests {
              Namespaces added: pay-batch, srch\n\
              Namespaces changed: chk\n\
              Namespaces removed: old\n\
+             Access revoked:\n\
+             - old (store aws): its policy documents are gone; revoke the role or binding by hand\n\
              Files: 3 added, 2 changed, 2 removed\n"
+        );
+    }
+
+    /// Issue 16 item 3: offboarding says what access goes, and how.
+    #[test]
+    fn removed_access_is_named_with_how_it_is_revoked() {
+        let before = teams(&[("a", "alpha"), ("b", "beta"), ("c", "gamma")]);
+        let now = teams(&[("c", "gamma")]);
+        let changes = ChangeSet {
+            removed: vec![
+                "overlays/a/kustomization.yaml".into(),
+                "bases/access/a.aws.yaml".into(),
+                "overlays/b/kustomization.yaml".into(),
+                "terraform/b.vault.tf.json".into(),
+            ],
+            changed: vec![
+                "bases/access/kustomization.yaml".into(),
+                "terraform/c.vault.tf.json".into(),
+            ],
+            ..ChangeSet::default()
+        };
+        let msg = commit_message(&changes, &now, &before, "tenants.toml");
+        assert!(
+            msg.contains(
+                "Access revoked:\n\
+                 - a (store aws): its controller objects are pruned on sync, and the controller deletes the role or binding\n\
+                 - b (store vault): the next `terraform apply` destroys its resources\n"
+            ),
+            "{msg}"
+        );
+        // A changed store file counts for its namespace, not as shared.
+        assert!(msg.contains("Namespaces changed: c\n"), "{msg}");
+        assert!(
+            msg.contains("Shared files changed: bases/access/kustomization.yaml\n"),
+            "{msg}"
         );
     }
 

@@ -990,3 +990,47 @@ fn issue_14_git_daemon_hook_rejection_says_what_the_remote_said() {
     assert!(err.contains("fetch and merge"), "{err}");
     assert_eq!(refs(&bare, r.home.path()), remote_tip, "remote untouched");
 }
+
+/// Issue 16 item 3: offboarding a team whose provider side a controller
+/// applies is one commit that removes its objects (Argo CD / Flux prune
+/// them) and whose message says what access is revoked and how.
+#[test]
+fn offboarding_commits_say_which_access_is_revoked() {
+    let r = Repo::new();
+    let text = std::fs::read_to_string(repo_root().join("examples/aws-ack/tenants.toml"))
+        .unwrap()
+        // One team left must keep its own SecretStore (Option A).
+        .replace(
+            "platform = \"eks\"\n",
+            "platform = \"eks\"\nstore_scope = \"namespace\"\n",
+        );
+    std::fs::write(r.path().join("tenants.toml"), &text).unwrap();
+    let out = r.commit(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = r.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(files.contains("bases/access/billing.sm.yaml"), "{files}");
+    // The second team (billing) leaves.
+    let cut = text.rfind("[[teams]]").unwrap();
+    std::fs::write(r.path().join("tenants.toml"), &text[..cut]).unwrap();
+    let out = r.commit(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = r.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(!files.contains("bases/access/billing."), "{files}");
+    assert!(files.contains("bases/access/orders.sm.yaml"), "{files}");
+    let msg = r.git(&["log", "-1", "--format=%B"]);
+    assert!(msg.lines().next().unwrap().contains("remove billing"), "{msg}");
+    assert!(
+        msg.contains(
+            "Access revoked:\n- billing (store sm): its controller objects are pruned on sync, and the controller deletes the role or binding\n"
+        ),
+        "{msg}"
+    );
+}
