@@ -291,6 +291,25 @@ pub fn compute_with(
     tree: &OutputTree,
     known: Option<&dyn Listings>,
 ) -> Result<ChangeSet, SyncError> {
+    let mut cs = compare_tree(root, tree)?;
+    let mut owned = recorded_paths(root, tree, &cs);
+    // What an interrupted run was about to write or remove is esogen's as
+    // much as what the record lists, under the same checks.
+    cs.journal = super::journal::pending(root).map(|j| j.paths);
+    owned.extend(cs.journal.iter().flatten().cloned());
+    classify_owned(root, tree, &owned, &mut cs);
+    let (found, listings) = strays(root, tree, &owned, known)?;
+    (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
+    cs.leftovers.extend(private_leftovers(root));
+    cs.listings = listings;
+    cs.removed.sort();
+    Ok(cs)
+}
+
+/// The tree's files compared with the disk on all cores: added and changed
+/// paths (sorted), and the unchanged ones with their size and mtime. Kept
+/// files count as unchanged.
+fn compare_tree(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
     let entries: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
     for (rel, _) in &entries {
         check_path(rel)?;
@@ -324,6 +343,16 @@ pub fn compute_with(
     }
     cs.added.sort();
     cs.changed.sort();
+    Ok(cs)
+}
+
+/// The paths the ownership record on disk lists; none when the tree's
+/// record is on disk unchanged (it then lists exactly the tree's paths).
+fn recorded_paths(
+    root: &Path,
+    tree: &OutputTree,
+    cs: &ChangeSet,
+) -> std::collections::BTreeSet<String> {
     // A record on disk identical to the one generated now lists exactly the
     // tree's paths: nothing to remove, nothing more to exclude from strays,
     // and no 91,000 paths to parse again.
@@ -333,16 +362,24 @@ pub fn compute_with(
             .iter()
             .chain(&cs.changed)
             .any(|p| p == OWNERSHIP_FILE);
-    let mut owned: std::collections::BTreeSet<String> = if record_unchanged {
+    if record_unchanged {
         std::collections::BTreeSet::new()
     } else {
         previous_ownership(root).files.into_iter().collect()
-    };
-    // What an interrupted run was about to write or remove is esogen's as
-    // much as what the record lists, under the same checks.
-    cs.journal = super::journal::pending(root).map(|j| j.paths);
-    owned.extend(cs.journal.iter().flatten().cloned());
-    for rel in &owned {
+    }
+}
+
+/// Sorts the `owned` paths the tree no longer has: a file still carrying
+/// esogen's marker is removed, one outside the layout or without the
+/// marker is untrusted (sorted), one already gone has vanished; anything
+/// else (behind a symlink, not a file) is left alone.
+fn classify_owned(
+    root: &Path,
+    tree: &OutputTree,
+    owned: &std::collections::BTreeSet<String>,
+    cs: &mut ChangeSet,
+) {
+    for rel in owned {
         if tree.contains(rel) {
             continue;
         }
@@ -367,12 +404,6 @@ pub fn compute_with(
         }
     }
     cs.untrusted.sort();
-    let (found, listings) = strays(root, tree, &owned, known)?;
-    (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
-    cs.leftovers.extend(private_leftovers(root));
-    cs.listings = listings;
-    cs.removed.sort();
-    Ok(cs)
 }
 
 /// The mtime of directory `rel` under the open `root`; `None` when it does
