@@ -10,6 +10,9 @@ use super::journal::is_temporary;
 use crate::render::Ownership;
 use crate::tree::{OWNERSHIP_FILE, OutputTree, check_path};
 
+mod after_write;
+pub use after_write::listings_after_write;
+
 /// Directories esogen generates into; strays are looked for only there.
 pub const MANAGED_DIRS: &[&str] = &["bases", "overlays", "policies"];
 
@@ -288,6 +291,25 @@ pub fn compute_with(
     tree: &OutputTree,
     known: Option<&dyn Listings>,
 ) -> Result<ChangeSet, SyncError> {
+    let mut cs = compare_tree(root, tree)?;
+    let mut owned = recorded_paths(root, tree, &cs);
+    // What an interrupted run was about to write or remove is esogen's as
+    // much as what the record lists, under the same checks.
+    cs.journal = super::journal::pending(root).map(|j| j.paths);
+    owned.extend(cs.journal.iter().flatten().cloned());
+    classify_owned(root, tree, &owned, &mut cs);
+    let (found, listings) = strays(root, tree, &owned, known)?;
+    (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
+    cs.leftovers.extend(private_leftovers(root));
+    cs.listings = listings;
+    cs.removed.sort();
+    Ok(cs)
+}
+
+/// The tree's files compared with the disk on all cores: added and changed
+/// paths (sorted), and the unchanged ones with their size and mtime. Kept
+/// files count as unchanged.
+fn compare_tree(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
     let entries: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
     for (rel, _) in &entries {
         check_path(rel)?;
@@ -321,6 +343,16 @@ pub fn compute_with(
     }
     cs.added.sort();
     cs.changed.sort();
+    Ok(cs)
+}
+
+/// The paths the ownership record on disk lists; none when the tree's
+/// record is on disk unchanged (it then lists exactly the tree's paths).
+fn recorded_paths(
+    root: &Path,
+    tree: &OutputTree,
+    cs: &ChangeSet,
+) -> std::collections::BTreeSet<String> {
     // A record on disk identical to the one generated now lists exactly the
     // tree's paths: nothing to remove, nothing more to exclude from strays,
     // and no 91,000 paths to parse again.
@@ -330,16 +362,24 @@ pub fn compute_with(
             .iter()
             .chain(&cs.changed)
             .any(|p| p == OWNERSHIP_FILE);
-    let mut owned: std::collections::BTreeSet<String> = if record_unchanged {
+    if record_unchanged {
         std::collections::BTreeSet::new()
     } else {
         previous_ownership(root).files.into_iter().collect()
-    };
-    // What an interrupted run was about to write or remove is esogen's as
-    // much as what the record lists, under the same checks.
-    cs.journal = super::journal::pending(root).map(|j| j.paths);
-    owned.extend(cs.journal.iter().flatten().cloned());
-    for rel in &owned {
+    }
+}
+
+/// Sorts the `owned` paths the tree no longer has: a file still carrying
+/// esogen's marker is removed, one outside the layout or without the
+/// marker is untrusted (sorted), one already gone has vanished; anything
+/// else (behind a symlink, not a file) is left alone.
+fn classify_owned(
+    root: &Path,
+    tree: &OutputTree,
+    owned: &std::collections::BTreeSet<String>,
+    cs: &mut ChangeSet,
+) {
+    for rel in owned {
         if tree.contains(rel) {
             continue;
         }
@@ -364,12 +404,6 @@ pub fn compute_with(
         }
     }
     cs.untrusted.sort();
-    let (found, listings) = strays(root, tree, &owned, known)?;
-    (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
-    cs.leftovers.extend(private_leftovers(root));
-    cs.listings = listings;
-    cs.removed.sort();
-    Ok(cs)
 }
 
 /// The mtime of directory `rel` under the open `root`; `None` when it does
@@ -543,126 +577,6 @@ fn strays(
     }
     out.sort();
     Ok((out, listings))
-}
-
-/// Enters a directory the write created (and any new parents) in the
-/// listings, as an empty listing and an entry of its parent.
-fn enter_dir(
-    map: &mut std::collections::BTreeMap<String, Listing>,
-    touched: &mut std::collections::BTreeSet<String>,
-    dir: &str,
-) {
-    touched.insert(dir.to_owned());
-    if map.contains_key(dir) {
-        return;
-    }
-    if let Some((parent, name)) = dir.rsplit_once('/') {
-        enter_dir(map, touched, parent);
-        if let Some(l) = map.get_mut(parent) {
-            l.push(name, true);
-        }
-    }
-    map.insert(dir.to_owned(), Listing::new(dir.to_owned(), 0));
-}
-
-/// The managed directories' listings after `changes` were written: the
-/// `listings` taken before writing (`changes.listings`, moved out), with added and removed files (and the
-/// directories created or emptied for them) applied and each touched
-/// directory's new mtime read back.
-pub fn listings_after_write(
-    root: &Path,
-    listings: Vec<Listing>,
-    changes: &ChangeSet,
-) -> Vec<Listing> {
-    use std::collections::{BTreeMap, BTreeSet};
-    let mut map: BTreeMap<String, Listing> =
-        listings.into_iter().map(|l| (l.dir.clone(), l)).collect();
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    let managed = |rel: &str| {
-        MANAGED_DIRS
-            .iter()
-            .any(|d| rel.starts_with(&format!("{d}/")))
-    };
-    // New files by directory; each new directory is entered in its
-    // parent's listing once.
-    let mut by_dir: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for rel in changes.added.iter().filter(|r| managed(r)) {
-        if let Some((dir, name)) = rel.rsplit_once('/') {
-            by_dir.entry(dir).or_default().push(name);
-        }
-    }
-    for (dir, names) in by_dir {
-        enter_dir(&mut map, &mut touched, dir);
-        if let Some(l) = map.get_mut(dir) {
-            for name in names {
-                l.push(name, false);
-            }
-        }
-    }
-    for rel in changes.removed.iter().filter(|r| managed(r)) {
-        if let Some((dir, name)) = rel.rsplit_once('/')
-            && let Some(l) = map.get_mut(dir)
-        {
-            l.remove(name);
-            touched.insert(dir.to_owned());
-        }
-    }
-    // A changed file was replaced by renaming a temporary file over it,
-    // which changes its directory's mtime but not its entries.
-    for rel in changes.changed.iter().filter(|r| managed(r)) {
-        if let Some((dir, _)) = rel.rsplit_once('/')
-            && map.contains_key(dir)
-        {
-            touched.insert(dir.to_owned());
-        }
-    }
-    // Deepest first, so a directory emptied and removed by the write also
-    // leaves its parent's listing (which is then read again too).
-    let depth = |d: &str| d.matches('/').count();
-    let touched: Vec<String> = touched.into_iter().collect();
-    let root_fd = open_root(root).ok();
-    let mut read: BTreeMap<&String, Option<u128>> = touched
-        .iter()
-        .zip(crate::parallel::map(&touched, |d| {
-            root_fd
-                .as_ref()
-                .and_then(|r| dir_mtime_at(r, d).ok().flatten())
-        }))
-        .collect();
-    let mut queue: std::collections::BinaryHeap<(usize, String)> =
-        touched.iter().map(|d| (depth(d), d.clone())).collect();
-    let mut done: BTreeSet<String> = BTreeSet::new();
-    while let Some((_, dir)) = queue.pop() {
-        if !done.insert(dir.clone()) {
-            continue;
-        }
-        let mtime = match read.remove(&dir) {
-            Some(m) => m,
-            None => root_fd
-                .as_ref()
-                .and_then(|r| dir_mtime_at(r, &dir).ok().flatten()),
-        };
-        match mtime {
-            Some(mtime) => {
-                if let Some(l) = map.get_mut(&dir) {
-                    l.sort_dedup();
-                    l.mtime = mtime;
-                }
-            }
-            // Emptied and removed, or unreadable: not recorded.
-            _ => {
-                map.remove(&dir);
-                if let Some((parent, name)) = dir.rsplit_once('/') {
-                    if let Some(l) = map.get_mut(parent) {
-                        l.remove(name);
-                    }
-                    done.remove(parent);
-                    queue.push((depth(parent), parent.to_owned()));
-                }
-            }
-        }
-    }
-    map.into_values().collect()
 }
 
 /// Whether diffs carry ANSI colours.
