@@ -7,7 +7,7 @@
 //! ([`PathPrefix::overlaps`](super::types::PathPrefix::overlaps)). Sorted,
 //! every string that starts with `p` comes right after `p`, so one pass
 //! with a stack of the prefixes containing the current one finds every
-//! nesting; comparing every pair instead costs T² (100,000 teams: minutes)
+//! nesting; comparing every pair instead costs T² (BENCHMARKS.md has the numbers)
 //! and reports T² findings when many teams share one prefix (issue 14,
 //! item 10).
 

@@ -129,6 +129,14 @@ pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: 
     msg
 }
 
+/// What happened to a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Added,
+    Changed,
+    Removed,
+}
+
 /// The paths of a change set, by what they belong to.
 #[derive(Default)]
 struct Touched<'a> {
@@ -151,19 +159,19 @@ impl<'a> Touched<'a> {
     fn classify(changes: &'a ChangeSet, now: &Teams, before: &Teams) -> Self {
         let mut t = Self::default();
         for (paths, kind) in [
-            (&changes.added, 0),
-            (&changes.changed, 1),
-            (&changes.removed, 2),
+            (&changes.added, Change::Added),
+            (&changes.changed, Change::Changed),
+            (&changes.removed, Change::Removed),
         ] {
             for p in paths.iter() {
                 if p == OWNERSHIP_FILE {
                     continue;
                 }
                 match namespace_of(p) {
-                    Some(ns) if kind == 0 && !before.contains_key(ns) => {
+                    Some(ns) if kind == Change::Added && !before.contains_key(ns) => {
                         t.ns_added.insert(ns);
                     }
-                    Some(ns) if kind == 2 && !now.contains_key(ns) => {
+                    Some(ns) if kind == Change::Removed && !now.contains_key(ns) => {
                         t.ns_removed.insert(ns);
                     }
                     Some(ns) => {
