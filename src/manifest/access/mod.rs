@@ -5,6 +5,7 @@
 //! admission rules need.
 
 pub mod ack;
+pub mod aso;
 
 use serde::Serialize;
 
