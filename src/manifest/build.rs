@@ -780,20 +780,26 @@ fn policy_artifacts(store: &StorePlan, plan: &Plan) -> Vec<Artifact> {
             .collect(),
         Delivery::Terraform => {
             let fragment = store.backend.terraform(&ctx);
+            let addresses: Vec<String> = fragment
+                .resources
+                .iter()
+                .map(terraform::TfResource::address)
+                .chain(
+                    fragment
+                        .data
+                        .iter()
+                        .map(|d| format!("data.{}", d.address())),
+                )
+                .collect();
             vec![Artifact {
                 path: ctx.terraform_path(),
                 reason: Some(format!(
                     "the provider side of store `{}` in namespace `{}`: {}",
                     ctx.store_name,
                     ctx.home_namespace,
-                    fragment
-                        .resources
-                        .iter()
-                        .map(terraform::TfResource::address)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    addresses.join(", ")
                 )),
-                content: Content::Terraform(TfFile::resources(String::new(), fragment.resources)),
+                content: Content::Terraform(TfFile::store(String::new(), fragment)),
             }]
         }
         delivery => {
@@ -847,11 +853,14 @@ fn access_index(plan: &Plan) -> Vec<Artifact> {
         });
     }
     if !fragments.is_empty() {
+        let shared = fragments.iter().any(|f| !f.shared.is_empty());
         out.push(Artifact {
             path: format!("{}/main.tf.json", terraform::DIR),
-            reason: Some(
-                "Terraform version, provider configurations and inputs of the provider side".into(),
-            ),
+            reason: Some(if shared {
+                "Terraform version, provider configurations and inputs of the provider side, and the resources several stores share".into()
+            } else {
+                "Terraform version, provider configurations and inputs of the provider side".into()
+            }),
             content: Content::Terraform(TfFile::main(String::new(), &fragments)),
         });
     }

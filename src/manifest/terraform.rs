@@ -1,9 +1,10 @@
 //! Terraform / OpenTofu in its JSON syntax (`*.tf.json`): typed values
 //! serialized by serde, never text templates. One root module under
 //! `terraform/`: `main.tf.json` holds the version constraints, the provider
-//! configurations and the variables, and each store's resources are in a
-//! file of their own, so a one-team change touches one file and `plan`
-//! touches only that team's addresses.
+//! configurations, the variables and the few resources several stores
+//! share (an Azure custom role, say), and each store's resources and data
+//! sources are in a file of their own, so a one-team change touches one
+//! file and `plan` touches only that team's addresses.
 
 use std::collections::BTreeMap;
 
@@ -89,6 +90,12 @@ impl TfResource {
     pub fn attr(&self, attr: &str) -> String {
         format!("${{{}.{}}}", self.address(), attr)
     }
+
+    /// The same reference when `self` is a data source (in
+    /// [`TfFragment::data`]): `${data.type.name.attr}`.
+    pub fn data_attr(&self, attr: &str) -> String {
+        format!("${{data.{}.{}}}", self.address(), attr)
+    }
 }
 
 /// The Terraform side of one store.
@@ -100,6 +107,13 @@ pub struct TfFragment {
     pub variables: Vec<TfVariable>,
     /// The resources.
     pub resources: Vec<TfResource>,
+    /// Data sources the resources read (an existing identity, say); same
+    /// shape as resources, written under `data`.
+    pub data: Vec<TfResource>,
+    /// Resources several stores may declare alike (an Azure custom role
+    /// shared by every store of a resource group): `main.tf.json` holds
+    /// each address once, as the first store declaring it wrote it.
+    pub shared: Vec<TfResource>,
 }
 
 /// One `*.tf.json` file.
@@ -122,6 +136,9 @@ pub struct TfFile {
     /// Variables, by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub variable: BTreeMap<String, TfVariable>,
+    /// Data sources, by type and name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<&'static str, BTreeMap<String, serde_json::Value>>,
     /// Resources, by type and name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub resource: BTreeMap<&'static str, BTreeMap<String, serde_json::Value>>,
@@ -161,13 +178,33 @@ impl TfFile {
         out
     }
 
+    /// The file of one store: its resources and data sources (its shared
+    /// resources go to [`TfFile::main`]).
+    pub fn store(comment: String, fragment: TfFragment) -> Self {
+        let mut out = Self::resources(comment, fragment.resources);
+        for d in fragment.data {
+            out.data.entry(d.kind).or_default().insert(d.name, d.body);
+        }
+        out
+    }
+
     /// `main.tf.json`: version constraints, every provider configuration
-    /// (each once, by alias) and every variable (each once).
+    /// (each once, by alias), every variable (each once) and every shared
+    /// resource (each address once, the first declaration kept).
     pub fn main<'a>(comment: String, fragments: impl IntoIterator<Item = &'a TfFragment>) -> Self {
         let mut required = BTreeMap::new();
         let mut providers: BTreeMap<&'static str, BTreeMap<String, TfProvider>> = BTreeMap::new();
         let mut variable = BTreeMap::new();
+        let mut resource: BTreeMap<&'static str, BTreeMap<String, serde_json::Value>> =
+            BTreeMap::new();
         for f in fragments {
+            for r in &f.shared {
+                resource
+                    .entry(r.kind)
+                    .or_default()
+                    .entry(r.name.clone())
+                    .or_insert_with(|| r.body.clone());
+            }
             for p in &f.providers {
                 required.insert(
                     p.name,
@@ -196,7 +233,8 @@ impl TfFile {
                 .map(|(k, v)| (k, v.into_values().collect()))
                 .collect(),
             variable,
-            resource: BTreeMap::new(),
+            data: BTreeMap::new(),
+            resource,
         }
     }
 }

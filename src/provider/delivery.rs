@@ -77,7 +77,7 @@ impl Delivery {
                 "Config Connector IAM objects, synced and pruned by Argo CD / Flux"
             }
             Self::AzureServiceOperator => {
-                "Azure Service Operator identities, federated credentials and role assignments, synced and pruned by Argo CD / Flux"
+                "Azure Service Operator federated credentials on the existing managed identities, synced and pruned by Argo CD / Flux"
             }
             Self::VaultConfigOperator => {
                 "vault-config-operator Policy and KubernetesAuthEngineRole objects, synced and pruned by Argo CD / Flux"

@@ -181,12 +181,12 @@ pub fn strictify(schema: &mut Value) {
         .get("x-kubernetes-preserve-unknown-fields")
         .is_some_and(|p| p == &Value::Bool(true));
     // Go's RE2 takes an inline `(?i)` flag (Azure Service Operator's ARM id
-    // patterns); ECMA regexps, which JSON Schema uses, do not. Matching
-    // case-sensitively instead is stricter, never looser.
+    // patterns); ECMA regexps, which JSON Schema uses, do not: each letter
+    // becomes a class of both cases, the same language.
     if let Some(Value::String(p)) = m.get_mut("pattern")
         && let Some(rest) = p.strip_prefix("(?i)")
     {
-        *p = rest.to_owned();
+        *p = case_insensitive(rest);
     }
     if m.contains_key("properties") && !m.contains_key("additionalProperties") && !preserve {
         m.insert("additionalProperties".into(), Value::Bool(false));
@@ -208,6 +208,44 @@ pub fn strictify(schema: &mut Value) {
             a.iter_mut().for_each(strictify);
         }
     }
+}
+
+/// A regular expression matching what `(?i)pattern` matches in RE2: every
+/// ASCII letter outside a character class becomes `[xX]`. Letters after a
+/// `\` are escapes (`\s`) and stay; a class holding a letter is refused
+/// rather than matched more strictly than RE2 would.
+pub fn case_insensitive(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() * 2);
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            c if c.is_ascii_alphabetic() => {
+                assert!(
+                    !in_class,
+                    "(?i) with a letter in a character class is not translated: {pattern}"
+                );
+                out.push('[');
+                out.push(c.to_ascii_lowercase());
+                out.push(c.to_ascii_uppercase());
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Strict validators by `(apiVersion, kind)`.

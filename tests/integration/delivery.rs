@@ -9,10 +9,17 @@ use serde_json::Value;
 
 use crate::common::{all_good_configs, parse_yaml_docs};
 
+mod azure;
+
 /// The `policies/<home>/<store>.<file>` documents a delivered store's
 /// objects carry, keyed as the `files` delivery would write them; JSON
-/// documents pretty-printed as `files` writes them.
-pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
+/// documents pretty-printed as `files` writes them. `tree` is the whole
+/// output, for references into `terraform/main.tf.json`.
+pub fn documents_of(
+    path: &str,
+    text: &str,
+    tree: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
     let pretty = |s: &str| {
         let v: Value = serde_json::from_str(s).unwrap_or_else(|e| panic!("{path}: {e}: {s}"));
         serde_json::to_string_pretty(&v).unwrap() + "\n"
@@ -59,6 +66,9 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
                     format!("{base}.iam-policy.json"),
                     pretty(o["spec"]["forProvider"]["policy"].as_str().unwrap()),
                 )),
+                ("managedidentity.azure.com/v1api20230131", "FederatedIdentityCredential") => {
+                    out.push(azure::aso_federated_credential(path, &o, &base));
+                }
                 (api, kind) => panic!("{path}: no reader for {api} {kind}"),
             }
         }
@@ -75,6 +85,14 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
         for (kind, resources) in file["resource"].as_object().unwrap() {
             for body in resources.as_object().unwrap().values() {
                 match kind.as_str() {
+                    "azurerm_federated_identity_credential" => {
+                        out.push(azure::terraform_federated_credential(path, body, &base));
+                    }
+                    "azurerm_role_assignment" => {
+                        out.push(azure::terraform_role_assignments(
+                            path, body, &file, tree, &base,
+                        ));
+                    }
                     "aws_iam_role" => out.push((
                         format!("{base}.trust-policy.json"),
                         pretty(body["assume_role_policy"].as_str().unwrap()),
@@ -94,7 +112,10 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
 /// Adds to `files` the documents every delivered store's objects carry, as
 /// `policies/` paths, for checks written against the `files` delivery.
 pub fn add_delivered_documents(files: &mut BTreeMap<String, String>) {
-    let found: Vec<(String, String)> = files.iter().flat_map(|(p, t)| documents_of(p, t)).collect();
+    let found: Vec<(String, String)> = files
+        .iter()
+        .flat_map(|(p, t)| documents_of(p, t, files))
+        .collect();
     for (p, t) in found {
         assert!(
             files.insert(p.clone(), t).is_none(),
@@ -143,7 +164,7 @@ fn delivered_documents_equal_the_files_delivery() {
         let reference = tree_of(&case, &files_text);
         let mut from_objects: BTreeMap<String, Value> = BTreeMap::new();
         for (p, t) in &delivered {
-            for (doc_path, doc) in documents_of(p, t) {
+            for (doc_path, doc) in documents_of(p, t, &delivered) {
                 from_objects.insert(doc_path, serde_json::from_str(&doc).unwrap());
             }
         }
@@ -219,11 +240,16 @@ fn terraform_parses_every_generated_module() {
         let main: Value =
             serde_json::from_slice(tree.get("terraform/main.tf.json").unwrap()).unwrap();
         for (p, bytes) in tree.iter() {
-            if !p.starts_with("terraform/") || p.ends_with("main.tf.json") {
+            if !p.starts_with("terraform/") {
                 continue;
             }
             let file: Value = serde_json::from_slice(bytes).unwrap();
-            for resources in file["resource"].as_object().unwrap().values() {
+            // Resources and data sources of the store files, and the
+            // resources stores share in main.tf.json.
+            let blocks = ["resource", "data"]
+                .iter()
+                .filter_map(|b| file[*b].as_object());
+            for resources in blocks.flat_map(|b| b.values()) {
                 for body in resources.as_object().unwrap().values() {
                     let (name, alias) = body["provider"].as_str().unwrap().split_once('.').unwrap();
                     let configs = &main["provider"][name];

@@ -1026,7 +1026,10 @@ fn offboarding_commits_say_which_access_is_revoked() {
     assert!(!files.contains("bases/access/billing."), "{files}");
     assert!(files.contains("bases/access/orders.sm.yaml"), "{files}");
     let msg = r.git(&["log", "-1", "--format=%B"]);
-    assert!(msg.lines().next().unwrap().contains("remove billing"), "{msg}");
+    assert!(
+        msg.lines().next().unwrap().contains("remove billing"),
+        "{msg}"
+    );
     assert!(
         msg.contains(
             "Access revoked:\n- billing (store sm): its controller objects are pruned on sync, and the controller deletes the role or binding\n"

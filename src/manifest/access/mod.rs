@@ -5,6 +5,7 @@
 //! admission rules need.
 
 pub mod ack;
+pub mod aso;
 pub mod crossplane;
 
 use serde::Serialize;

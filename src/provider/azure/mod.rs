@@ -7,6 +7,12 @@
 //! by esogen's checks and the admission policy, not by Azure): isolation
 //! between teams needs a vault per team (a `vault_url` pattern with
 //! `{{team}}`) and an identity per team (a provider table per team).
+//!
+//! This file reads the provider table and plans identities; [`access`]
+//! delivers an identity's provider side with Terraform or Azure Service
+//! Operator.
+
+mod access;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,9 +29,10 @@ use crate::naming::Pattern;
 use crate::source::Span;
 
 use super::{
-    AUTH, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Decision, FollowUp,
-    IdentityRequest, NativeAuth, ParseContext, Parsed, PolicyFile, ProviderConfig, ProviderKind,
-    Reach, Required, SettingSpec, SettingType, StoreContext, parse_auth, static_decision,
+    AUTH, AccessContext, AuthChoice, AuthMode, AuthSupport, Backend, CREDENTIALS_SECRET, Decision,
+    Delivery, FollowUp, IdentityRequest, NativeAuth, ParseContext, Parsed, PolicyFile,
+    ProviderConfig, ProviderKind, Reach, Required, SettingSpec, SettingType, StoreContext,
+    parse_auth, static_decision,
 };
 
 /// ServiceAccount annotation naming the workload identity's client id.
@@ -83,6 +90,13 @@ const SETTINGS: &[SettingSpec] = &[
         "resource group of the vaults; goes with `subscription_id`: both or neither",
     )
     .with_example("rg-secrets"),
+    SettingSpec::new(
+        "identity_resource_id",
+        SettingType::Str,
+        Required::No,
+        "resource id of the user-assigned managed identity whose client id is `client_id` (`az identity show -n NAME -g GROUP --query id -o tsv`); `delivery = \"terraform\"` and `\"azure-service-operator\"` add the federated credential to it. esogen references the identity, never creates or deletes it",
+    )
+    .with_example("/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-eso-payments"),
     AUTH,
     CREDENTIALS_SECRET,
     SettingSpec::new(
@@ -126,6 +140,84 @@ fn vault_name(url: &str) -> Option<&str> {
     ok.then_some(name)
 }
 
+/// Azure's rule for resource group names: 1 to 90 letters, digits and
+/// `-_.()`, not ending with `.`.
+fn is_resource_group(g: &str) -> bool {
+    (1..=90).contains(&g.chars().count())
+        && !g.ends_with('.')
+        && g.chars()
+            .all(|c| c.is_alphanumeric() || "-_.()".contains(c))
+}
+
+/// An existing user-assigned managed identity, by its resource id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdentityRef {
+    /// Its subscription (UUID).
+    pub subscription: String,
+    /// Its resource group.
+    pub group: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl IdentityRef {
+    /// Reads `/subscriptions/S/resourceGroups/G/providers/Microsoft.ManagedIdentity/userAssignedIdentities/N`
+    /// (the fixed segments in any case, as ARM compares them).
+    pub fn parse(id: &str) -> Result<Self, Reason> {
+        let shape = "expected `/subscriptions/SUBSCRIPTION/resourceGroups/GROUP/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME`";
+        let parts: Vec<&str> = id.split('/').collect();
+        let fixed = [
+            (0, ""),
+            (1, "subscriptions"),
+            (3, "resourcegroups"),
+            (5, "providers"),
+            (6, "microsoft.managedidentity"),
+            (7, "userassignedidentities"),
+        ];
+        if parts.len() != 9
+            || fixed
+                .iter()
+                .any(|(i, want)| !parts[*i].eq_ignore_ascii_case(want))
+        {
+            return Err(shape.into());
+        }
+        let (subscription, group, name) = (parts[2], parts[4], parts[8]);
+        if !is_uuid(subscription) {
+            return Err(format!(
+                "`{subscription}` is not a subscription id (a UUID)"
+            ));
+        }
+        if !is_resource_group(group) {
+            return Err(format!("`{group}` is not a resource group name"));
+        }
+        // Managed identity names: 3 to 128 letters, digits, `-` and `_`,
+        // starting with a letter or digit.
+        let name_ok = (3..=128).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            return Err(format!(
+                "`{name}` is not a managed identity name (3 to 128 letters, digits, `-` and `_`)"
+            ));
+        }
+        Ok(Self {
+            subscription: subscription.to_ascii_lowercase(),
+            group: group.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// The resource id, spelled as Azure returns it.
+    pub fn resource_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}",
+            self.subscription, self.group, self.name
+        )
+    }
+}
+
 impl ProviderKind for AzureKind {
     fn name(&self) -> &'static str {
         "azure-key-vault"
@@ -160,8 +252,16 @@ impl ProviderKind for AzureKind {
         out
     }
 
+    fn deliveries(&self) -> &'static [Delivery] {
+        &[Delivery::Terraform, Delivery::AzureServiceOperator]
+    }
+
     fn examples(&self) -> &'static [&'static str] {
-        &["azure-key-vault"]
+        &[
+            "azure-key-vault",
+            "terraform-azure",
+            "azure-service-operator",
+        ]
     }
 
     fn parse(&self, ctx: ParseContext) -> Parsed {
@@ -193,6 +293,7 @@ impl ProviderKind for AzureKind {
         let allow_shared = fields.opt_bool("allow_shared").is_some_and(|b| b.value);
         let subscription = fields.opt_str("subscription_id");
         let group = fields.opt_str("resource_group");
+        let identity = fields.opt_str("identity_resource_id");
         let vault_url = vault_url.and_then(|u| match Pattern::compile(&u.value) {
             Ok(p) => Some(Located::new(p, u.span)),
             Err(e) => {
@@ -226,12 +327,7 @@ impl ProviderKind for AzureKind {
         // with `.`.
         let group_given = group.is_some();
         let group = group.and_then(|g| {
-            let ok = (1..=90).contains(&g.value.chars().count())
-                && !g.value.ends_with('.')
-                && g.value
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || "-_.()".contains(c));
-            if ok {
+            if is_resource_group(&g.value) {
                 Some(g)
             } else {
                 fields.error(
@@ -246,7 +342,7 @@ impl ProviderKind for AzureKind {
             }
         });
         let role_scope = match (subscription_id, group) {
-            (Some(s), Some(g)) => Some((s, g.value)),
+            (Some(s), Some(g)) => Some(Located::new((s, g.value), g.span)),
             (None, None) => None,
             // Already reported: the group was given but invalid.
             (Some(_), None) if group_given => None,
@@ -269,6 +365,35 @@ impl ProviderKind for AzureKind {
                 None
             }
         };
+        let identity = identity.and_then(|i| {
+            if auth != Some(AuthMode::Platform) {
+                fields.error(
+                    Diagnostic::error(
+                        Code::ProviderSetting,
+                        "`identity_resource_id` is only used with workload identity",
+                    )
+                    .at(&i.span)
+                    .help("remove it: a store with static credentials has no federated credential to add to an identity"),
+                );
+                return None;
+            }
+            match IdentityRef::parse(&i.value) {
+                Ok(r) => Some(Located::new(r, i.span)),
+                Err(reason) => {
+                    fields.error(
+                        Diagnostic::error(
+                            Code::ProviderSetting,
+                            format!("`{}` is not a user-assigned managed identity's resource id", i.value),
+                        )
+                        .at(&i.span)
+                        .help(format!(
+                            "{reason}; `az identity show -n NAME -g GROUP --query id -o tsv` prints it"
+                        )),
+                    );
+                    None
+                }
+            }
+        });
         let diags = fields.finish()?;
         let (Some(vault_url), Some(tenant_id), Some(auth)) = (vault_url, tenant_id, auth) else {
             return Err(diags);
@@ -280,6 +405,7 @@ impl ProviderKind for AzureKind {
                 client_id,
                 issuer,
                 role_scope,
+                identity,
                 auth,
                 allow_shared,
             }),
@@ -295,7 +421,8 @@ pub struct AzureConfig {
     tenant_id: String,
     client_id: Option<Located<String>>,
     issuer: Option<String>,
-    role_scope: Option<(String, String)>,
+    role_scope: Option<Located<(String, String)>>,
+    identity: Option<Located<IdentityRef>>,
     auth: AuthMode,
     allow_shared: bool,
 }
@@ -360,7 +487,9 @@ impl ProviderConfig for AzureConfig {
             client_id: self.client_id.as_ref().map(|c| c.value.clone()),
             client_span: self.client_id.as_ref().map(|c| c.span.clone()),
             issuer: self.issuer.clone(),
-            role_scope: self.role_scope.clone(),
+            role_scope: self.role_scope.as_ref().map(|r| r.value.clone()),
+            role_scope_span: self.role_scope.as_ref().map(|r| r.span.clone()),
+            identity: self.identity.as_ref().map(|i| i.value.clone()),
             auth: self.auth.clone(),
             cluster: req.cluster.to_string(),
             sa_namespace: req.sa_namespace.to_string(),
@@ -384,6 +513,8 @@ pub struct AzureIdentity {
     client_span: Option<Span>,
     issuer: Option<String>,
     role_scope: Option<(String, String)>,
+    role_scope_span: Option<Span>,
+    identity: Option<IdentityRef>,
     auth: AuthMode,
     cluster: String,
     sa_namespace: String,
@@ -420,6 +551,117 @@ impl AzureIdentity {
             what.push("write");
         }
         format!("esogen Key Vault secrets ({})", what.join(", "))
+    }
+
+    /// The federated credential trusting the store's ServiceAccount, for
+    /// workload identity: the same for every delivery.
+    fn federated_credential(&self) -> Option<AzureFederatedCredential> {
+        let (AuthMode::Platform, Some(issuer)) = (&self.auth, &self.issuer) else {
+            return None;
+        };
+        Some(AzureFederatedCredential {
+            name: format!(
+                "esogen-{}-{}-{}",
+                self.cluster, self.sa_namespace, self.sa_name
+            ),
+            issuer: issuer.clone(),
+            subject: format!(
+                "system:serviceaccount:{}:{}",
+                self.sa_namespace, self.sa_name
+            ),
+            description: FEDERATED_CREDENTIAL_DESCRIPTION.into(),
+            audiences: vec![TOKEN_EXCHANGE_AUDIENCE.into()],
+        })
+    }
+
+    /// The custom role and its assignment on the vault, when the vaults'
+    /// subscription and group and the client id are known.
+    fn role_grant(&self) -> Option<RoleGrant> {
+        let ((sub, group), client) = (self.role_scope.as_ref()?, self.client_id.as_ref()?);
+        Some(RoleGrant {
+            role: self.role(),
+            data_actions: self
+                .data_actions()
+                .iter()
+                .map(|a| (*a).to_owned())
+                .collect(),
+            group_scope: format!("/subscriptions/{sub}/resourceGroups/{group}"),
+            vault_scope: format!(
+                "/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{}",
+                self.vault_name
+            ),
+            assignee: client.clone(),
+        })
+    }
+}
+
+/// The description of every federated credential esogen writes.
+pub const FEDERATED_CREDENTIAL_DESCRIPTION: &str =
+    "Generated by esogen from tenants.toml. Do not edit.";
+/// The description of esogen's custom roles.
+pub const ROLE_DESCRIPTION: &str =
+    "Generated by esogen: the Key Vault data actions External Secrets Operator calls, nothing more";
+
+/// esogen's custom role on one resource group and its assignment to the
+/// store's identity on one vault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGrant {
+    /// The custom role's name.
+    pub role: String,
+    /// Its Key Vault data actions.
+    pub data_actions: Vec<String>,
+    /// Where it is defined and assignable: the vaults' resource group.
+    pub group_scope: String,
+    /// The vault it is assigned on.
+    pub vault_scope: String,
+    /// The identity's client id.
+    pub assignee: String,
+}
+
+impl RoleGrant {
+    /// The `files` document: the role to create, then the assignment.
+    pub fn document(&self) -> AzureRoleAssignments {
+        let input = AzureRoleDefinitionInput {
+            name: self.role.clone(),
+            description: ROLE_DESCRIPTION.into(),
+            actions: Vec::new(),
+            data_actions: self.data_actions.clone(),
+            assignable_scopes: vec![self.group_scope.clone()],
+        };
+        let definition = AzureRoleDefinition {
+            name: self.role.clone(),
+            data_actions: self.data_actions.clone(),
+            assignable_scopes: vec![self.group_scope.clone()],
+            command: vec![
+                "az".into(),
+                "role".into(),
+                "definition".into(),
+                "create".into(),
+                "--role-definition".into(),
+                serde_json::to_string(&input).unwrap_or_default(),
+            ],
+        };
+        AzureRoleAssignments {
+            comment: "Generated by esogen from tenants.toml. Do not edit. Create each role, then run each assignment's command.".into(),
+            role_definitions: vec![definition],
+            assignments: vec![AzureRoleAssignment {
+                role: self.role.clone(),
+                assignee: self.assignee.clone(),
+                scope: self.vault_scope.clone(),
+                command: vec![
+                    "az".into(),
+                    "role".into(),
+                    "assignment".into(),
+                    "create".into(),
+                    "--role".into(),
+                    self.role.clone(),
+                    "--assignee".into(),
+                    self.assignee.clone(),
+                    "--scope".into(),
+                    self.vault_scope.clone(),
+                ],
+            }],
+        }
     }
 }
 
@@ -467,87 +709,25 @@ impl Backend for AzureIdentity {
 
     fn policy_files(&self, store_name: &str) -> Vec<PolicyFile> {
         let mut out = Vec::new();
-        if let (AuthMode::Platform, Some(issuer)) = (&self.auth, &self.issuer) {
+        if let Some(credential) = self.federated_credential() {
             out.push(PolicyFile {
                 file_name: format!("{store_name}.federated-credential.json"),
                 purpose: "az identity federated-credential create --parameters @THIS_FILE".into(),
-                document: PolicyDocument::AzureFederatedCredential(AzureFederatedCredential {
-                    name: format!(
-                        "esogen-{}-{}-{}",
-                        self.cluster, self.sa_namespace, self.sa_name
-                    ),
-                    issuer: issuer.clone(),
-                    subject: format!(
-                        "system:serviceaccount:{}:{}",
-                        self.sa_namespace, self.sa_name
-                    ),
-                    description: "Generated by esogen from tenants.toml. Do not edit.".into(),
-                    audiences: vec![TOKEN_EXCHANGE_AUDIENCE.into()],
-                }),
+                document: PolicyDocument::AzureFederatedCredential(credential),
             });
         }
-        if let (Some((sub, group)), Some(client)) = (&self.role_scope, &self.client_id) {
-            let scope = format!(
-                "/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{}",
-                self.vault_name
-            );
-            let group_scope = format!("/subscriptions/{sub}/resourceGroups/{group}");
-            let data_actions: Vec<String> = self
-                .data_actions()
-                .iter()
-                .map(|a| (*a).to_owned())
-                .collect();
-            let input = AzureRoleDefinitionInput {
-                name: self.role(),
-                description: "Generated by esogen: the Key Vault data actions External Secrets Operator calls, nothing more".into(),
-                actions: Vec::new(),
-                data_actions: data_actions.clone(),
-                assignable_scopes: vec![group_scope.clone()],
-            };
-            let definition = AzureRoleDefinition {
-                name: self.role(),
-                data_actions,
-                assignable_scopes: vec![group_scope],
-                command: vec![
-                    "az".into(),
-                    "role".into(),
-                    "definition".into(),
-                    "create".into(),
-                    "--role-definition".into(),
-                    serde_json::to_string(&input).unwrap_or_default(),
-                ],
-            };
+        if let Some(grant) = self.role_grant() {
             out.push(PolicyFile {
                 file_name: format!("{store_name}.role-assignments.json"),
                 purpose: "the role assignment giving the identity access to the vault".into(),
-                document: PolicyDocument::AzureRoleAssignments(AzureRoleAssignments {
-                    comment: "Generated by esogen from tenants.toml. Do not edit. Create each role, then run each assignment's command.".into(),
-                    role_definitions: vec![definition],
-                    assignments: vec![AzureRoleAssignment {
-                        role: self.role(),
-                        assignee: client.clone(),
-                        scope: scope.clone(),
-                        command: vec![
-                            "az".into(),
-                            "role".into(),
-                            "assignment".into(),
-                            "create".into(),
-                            "--role".into(),
-                            self.role(),
-                            "--assignee".into(),
-                            client.clone(),
-                            "--scope".into(),
-                            scope,
-                        ],
-                    }],
-                }),
+                document: PolicyDocument::AzureRoleAssignments(grant.document()),
             });
         }
         out
     }
 
     fn decisions(&self) -> Vec<Decision> {
-        vec![
+        let mut out = vec![
             match &self.auth {
                 AuthMode::Platform => Decision {
                     topic: "auth",
@@ -572,7 +752,21 @@ impl Backend for AzureIdentity {
                     self.prefixes.join(", ")
                 ),
             },
-        ]
+        ];
+        if let Some(identity) = &self.identity {
+            out.push(Decision {
+                topic: "identity",
+                choice: format!(
+                    "managed identity `{}` in resource group `{}`, referenced and never created",
+                    identity.name, identity.group
+                ),
+                reason: "the ServiceAccount carries its client id, an input: Azure chooses a client id only when it \
+                         creates an identity, so Terraform and Azure Service Operator add the federated credential \
+                         to this existing identity and leave the identity itself alone"
+                    .into(),
+            });
+        }
+        out
     }
 
     fn findings(&self) -> Vec<Diagnostic> {
@@ -613,13 +807,42 @@ impl Backend for AzureIdentity {
         )];
         if let Some(c) = &self.client_id {
             out.push(format!("az role assignment list --assignee {c} --all"));
-            out.push(format!("az ad app federated-credential list --id {c}"));
+            out.push(match &self.identity {
+                Some(i) => format!(
+                    "az identity federated-credential list --identity-name {} --resource-group {} --subscription {}",
+                    i.name, i.group, i.subscription
+                ),
+                None => format!("az ad app federated-credential list --id {c}"),
+            });
         }
         out
     }
 
     fn granted_resources(&self) -> Vec<String> {
         vec![self.vault_url.clone()]
+    }
+
+    fn access_objects(
+        &self,
+        delivery: Delivery,
+        ctx: &AccessContext,
+    ) -> Vec<crate::manifest::access::AccessObject> {
+        match delivery {
+            Delivery::AzureServiceOperator => self.aso_objects(ctx),
+            _ => Vec::new(),
+        }
+    }
+
+    fn terraform(&self, ctx: &AccessContext) -> crate::manifest::terraform::TfFragment {
+        self.terraform_fragment(ctx)
+    }
+
+    fn delivery_findings(&self, delivery: Delivery) -> Vec<Diagnostic> {
+        self.check_delivery(delivery)
+    }
+
+    fn delivery_checks(&self, delivery: Delivery, ctx: &AccessContext) -> Vec<String> {
+        self.checks(delivery, ctx)
     }
 }
 
