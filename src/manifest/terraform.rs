@@ -3,7 +3,9 @@
 //! `terraform/`: `main.tf.json` holds the version constraints, the provider
 //! configurations and the variables, and each store's resources are in a
 //! file of their own, so a one-team change touches one file and `plan`
-//! touches only that team's addresses.
+//! touches only that team's addresses. What several stores may need alike
+//! (a project's custom role, a secret pushed from several namespaces) is
+//! declared once, in `main.tf.json`.
 
 use std::collections::BTreeMap;
 
@@ -100,6 +102,11 @@ pub struct TfFragment {
     pub variables: Vec<TfVariable>,
     /// The resources.
     pub resources: Vec<TfResource>,
+    /// Resources other stores may declare alike, by the same address (a
+    /// custom role of a project, a secret two namespaces push to): written
+    /// once, in `main.tf.json`, and destroyed only when no store declares
+    /// them any more. Declaring them per store would create them twice.
+    pub shared: Vec<TfResource>,
 }
 
 /// One `*.tf.json` file.
@@ -157,12 +164,22 @@ impl TfFile {
     }
 
     /// `main.tf.json`: version constraints, every provider configuration
-    /// (each once, by alias) and every variable (each once).
+    /// (each once, by alias), every variable (each once) and every shared
+    /// resource (each once, by address: the first store's declaration).
     pub fn main<'a>(comment: String, fragments: impl IntoIterator<Item = &'a TfFragment>) -> Self {
         let mut required = BTreeMap::new();
         let mut providers: BTreeMap<&'static str, BTreeMap<String, TfProvider>> = BTreeMap::new();
         let mut variable = BTreeMap::new();
+        let mut resource: BTreeMap<&'static str, BTreeMap<String, serde_json::Value>> =
+            BTreeMap::new();
         for f in fragments {
+            for r in &f.shared {
+                resource
+                    .entry(r.kind)
+                    .or_default()
+                    .entry(r.name.clone())
+                    .or_insert_with(|| r.body.clone());
+            }
             for p in &f.providers {
                 required.insert(
                     p.name,
@@ -191,7 +208,7 @@ impl TfFile {
                 .map(|(k, v)| (k, v.into_values().collect()))
                 .collect(),
             variable,
-            resource: BTreeMap::new(),
+            resource,
         }
     }
 }

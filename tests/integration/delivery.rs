@@ -9,10 +9,19 @@ use serde_json::Value;
 
 use crate::common::{all_good_configs, parse_yaml_docs};
 
+mod gcp;
+
 /// The `policies/<home>/<store>.<file>` documents a delivered store's
 /// objects carry, keyed as the `files` delivery would write them; JSON
-/// documents pretty-printed as `files` writes them.
-pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
+/// documents pretty-printed as `files` writes them. `files` is the whole
+/// tree, for what a store's file refers to elsewhere (Terraform resources
+/// in `main.tf.json`). GCP documents are read back without what only a
+/// person applying them needs ([`gcp_essentials`]).
+pub fn documents_of(
+    files: &BTreeMap<String, String>,
+    path: &str,
+    text: &str,
+) -> Vec<(String, String)> {
     let pretty = |s: &str| {
         let v: Value = serde_json::from_str(s).unwrap_or_else(|e| panic!("{path}: {e}: {s}"));
         serde_json::to_string_pretty(&v).unwrap() + "\n"
@@ -26,8 +35,13 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
             return out;
         }
         let (home, store) = name.split_once('.').expect("<home>.<store>.yaml");
-        for o in parse_yaml_docs(text) {
-            let base = format!("policies/{home}/{store}");
+        let objects = parse_yaml_docs(text);
+        let base = format!("policies/{home}/{store}");
+        if let Some(doc) = gcp::from_config_connector(path, &objects) {
+            out.push((format!("{base}.gcp-iam.json"), pretty(&doc.to_string())));
+            return out;
+        }
+        for o in objects {
             match (
                 o["apiVersion"].as_str().unwrap(),
                 o["kind"].as_str().unwrap(),
@@ -60,6 +74,14 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
         let (home, store) = name.split_once('.').expect("<home>.<store>.tf.json");
         let base = format!("policies/{home}/{store}");
         let file: Value = serde_json::from_str(text).unwrap();
+        let main: Value = files
+            .get("terraform/main.tf.json")
+            .map(|m| serde_json::from_str(m).unwrap())
+            .unwrap_or(Value::Null);
+        if let Some(doc) = gcp::from_terraform(path, &file, &main) {
+            out.push((format!("{base}.gcp-iam.json"), pretty(&doc.to_string())));
+            return out;
+        }
         for (kind, resources) in file["resource"].as_object().unwrap() {
             for body in resources.as_object().unwrap().values() {
                 match kind.as_str() {
@@ -82,7 +104,10 @@ pub fn documents_of(path: &str, text: &str) -> Vec<(String, String)> {
 /// Adds to `files` the documents every delivered store's objects carry, as
 /// `policies/` paths, for checks written against the `files` delivery.
 pub fn add_delivered_documents(files: &mut BTreeMap<String, String>) {
-    let found: Vec<(String, String)> = files.iter().flat_map(|(p, t)| documents_of(p, t)).collect();
+    let found: Vec<(String, String)> = files
+        .iter()
+        .flat_map(|(p, t)| documents_of(files, p, t))
+        .collect();
     for (p, t) in found {
         assert!(
             files.insert(p.clone(), t).is_none(),
@@ -122,6 +147,7 @@ fn tree_of(name: &str, text: &str) -> BTreeMap<String, String> {
 #[test]
 fn delivered_documents_equal_the_files_delivery() {
     let mut checked = 0;
+    let mut gcp_cases = std::collections::BTreeSet::new();
     for (case, path) in all_good_configs() {
         let text = std::fs::read_to_string(&path).unwrap();
         let Some(files_text) = as_files(&text) else {
@@ -131,7 +157,7 @@ fn delivered_documents_equal_the_files_delivery() {
         let reference = tree_of(&case, &files_text);
         let mut from_objects: BTreeMap<String, Value> = BTreeMap::new();
         for (p, t) in &delivered {
-            for (doc_path, doc) in documents_of(p, t) {
+            for (doc_path, doc) in documents_of(&delivered, p, t) {
                 from_objects.insert(doc_path, serde_json::from_str(&doc).unwrap());
             }
         }
@@ -140,8 +166,14 @@ fn delivered_documents_equal_the_files_delivery() {
             let want = reference
                 .get(doc_path)
                 .unwrap_or_else(|| panic!("{case}: files delivery has no {doc_path}"));
-            let want: Value = serde_json::from_str(want).unwrap();
-            assert_eq!(doc, &want, "{case}: {doc_path}");
+            let mut want: Value = serde_json::from_str(want).unwrap();
+            let mut doc = doc.clone();
+            if doc_path.ends_with(".gcp-iam.json") {
+                want = gcp::essentials(&want);
+                doc = gcp::essentials(&doc);
+                gcp_cases.insert(case.clone());
+            }
+            assert_eq!(doc, want, "{case}: {doc_path}");
             assert!(
                 !delivered.contains_key(doc_path),
                 "{case}: {doc_path} written twice"
@@ -163,6 +195,9 @@ fn delivered_documents_equal_the_files_delivery() {
         }
     }
     assert!(checked > 0, "no example delivers its provider side as code");
+    for case in ["example-gcp-config-connector", "example-terraform-gcp"] {
+        assert!(gcp_cases.contains(case), "{case}: no GCP document checked");
+    }
 }
 
 /// Terraform itself reads every generated root module: `terraform

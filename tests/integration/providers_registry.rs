@@ -436,6 +436,8 @@ fn providers_registry_json_schema_has_every_setting_typed_and_documented() {
         let props = then["properties"].as_object().expect("properties");
         let mut want: BTreeSet<&str> = kind.settings().iter().map(|s| s.key).collect();
         want.insert("kind");
+        // `delivery` is every kind's, with the values the kind allows.
+        want.insert("delivery");
         let got: BTreeSet<&str> = props.keys().map(String::as_str).collect();
         assert_eq!(got, want, "{kind:?}: schema properties");
         for s in kind.settings() {

@@ -5,6 +5,7 @@
 //! admission rules need.
 
 pub mod ack;
+pub mod config_connector;
 
 use serde::Serialize;
 
