@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::common::{all_good_configs, parse_yaml_docs};
 
 mod azure;
+mod gcp;
 
 /// The `policies/<home>/<store>.<file>` documents a delivered store's
 /// objects carry, keyed as the `files` delivery would write them; JSON
@@ -33,8 +34,13 @@ pub fn documents_of(
             return out;
         }
         let (home, store) = name.split_once('.').expect("<home>.<store>.yaml");
-        for o in parse_yaml_docs(text) {
-            let base = format!("policies/{home}/{store}");
+        let objects = parse_yaml_docs(text);
+        let base = format!("policies/{home}/{store}");
+        if let Some(doc) = gcp::from_config_connector(path, &objects) {
+            out.push((format!("{base}.gcp-iam.json"), pretty(&doc.to_string())));
+            return out;
+        }
+        for o in objects {
             match (
                 o["apiVersion"].as_str().unwrap(),
                 o["kind"].as_str().unwrap(),
@@ -82,6 +88,14 @@ pub fn documents_of(
         let (home, store) = name.split_once('.').expect("<home>.<store>.tf.json");
         let base = format!("policies/{home}/{store}");
         let file: Value = serde_json::from_str(text).unwrap();
+        let main: Value = tree
+            .get("terraform/main.tf.json")
+            .map(|m| serde_json::from_str(m).unwrap())
+            .unwrap_or(Value::Null);
+        if let Some(doc) = gcp::from_terraform(path, &file, &main) {
+            out.push((format!("{base}.gcp-iam.json"), pretty(&doc.to_string())));
+            return out;
+        }
         for (kind, resources) in file["resource"].as_object().unwrap() {
             for body in resources.as_object().unwrap().values() {
                 match kind.as_str() {
@@ -155,6 +169,7 @@ fn tree_of(name: &str, text: &str) -> BTreeMap<String, String> {
 #[test]
 fn delivered_documents_equal_the_files_delivery() {
     let mut checked = 0;
+    let mut gcp_cases = std::collections::BTreeSet::new();
     for (case, path) in all_good_configs() {
         let text = std::fs::read_to_string(&path).unwrap();
         let Some(files_text) = as_files(&text) else {
@@ -173,8 +188,14 @@ fn delivered_documents_equal_the_files_delivery() {
             let want = reference
                 .get(doc_path)
                 .unwrap_or_else(|| panic!("{case}: files delivery has no {doc_path}"));
-            let want: Value = serde_json::from_str(want).unwrap();
-            assert_eq!(doc, &want, "{case}: {doc_path}");
+            let mut want: Value = serde_json::from_str(want).unwrap();
+            let mut doc = doc.clone();
+            if doc_path.ends_with(".gcp-iam.json") {
+                want = gcp::essentials(&want);
+                doc = gcp::essentials(&doc);
+                gcp_cases.insert(case.clone());
+            }
+            assert_eq!(doc, want, "{case}: {doc_path}");
             assert!(
                 !delivered.contains_key(doc_path),
                 "{case}: {doc_path} written twice"
@@ -196,6 +217,9 @@ fn delivered_documents_equal_the_files_delivery() {
         }
     }
     assert!(checked > 0, "no example delivers its provider side as code");
+    for case in ["example-gcp-config-connector", "example-terraform-gcp"] {
+        assert!(gcp_cases.contains(case), "{case}: no GCP document checked");
+    }
 }
 
 /// Terraform itself reads every generated root module: `terraform

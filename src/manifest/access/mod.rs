@@ -6,6 +6,7 @@
 
 pub mod ack;
 pub mod aso;
+pub mod config_connector;
 pub mod crossplane;
 
 use serde::Serialize;

@@ -386,15 +386,17 @@ fn check(g: &Generated, u: &StoreUse, report: &mut Report) {
             }
             // esogen never grants secrets.create (checked on the project, no
             // name condition can hold); the document lists each pushed secret
-            // for a platform administrator to create first, with ESO's label.
+            // for a platform administrator (or Terraform) to create first,
+            // with ESO's label: in the gcloud command, or as the labels a
+            // delivery reads back.
             if c.action == "secretmanager.secrets.create" {
                 let key = own_key(r);
                 let listed = doc["precreate"].as_array().into_iter().flatten().any(|p| {
                     p["secret"] == key.as_str()
-                        && p["command"].as_array().is_some_and(|c| {
+                        && (p["command"].as_array().is_some_and(|c| {
                             c.iter()
                                 .any(|a| a == "--labels=managed-by=external-secrets")
-                        })
+                        }) || p["labels"]["managed-by"] == "external-secrets")
                 });
                 report.checked += 1;
                 if !listed {
