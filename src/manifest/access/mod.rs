@@ -5,6 +5,7 @@
 //! admission rules need.
 
 pub mod ack;
+pub mod vault_config_operator;
 
 use serde::Serialize;
 
