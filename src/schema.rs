@@ -80,6 +80,30 @@ fn kind_schema(settings: &[SettingSpec], kind: &str) -> Value {
             schema["else"] = json!({"required": native});
         }
     }
+    // Settings only one delivery needs: required when `delivery` is it.
+    let mut by_delivery: Vec<(Delivery, Vec<&'static str>)> = Vec::new();
+    for spec in settings {
+        if let Required::WithDelivery(d) = spec.required {
+            match by_delivery.iter_mut().find(|(e, _)| *e == d) {
+                Some((_, keys)) => keys.push(spec.key),
+                None => by_delivery.push((d, vec![spec.key])),
+            }
+        }
+    }
+    if !by_delivery.is_empty() {
+        schema["allOf"] = by_delivery
+            .into_iter()
+            .map(|(d, keys)| {
+                json!({
+                    "if": {
+                        "properties": {"delivery": {"const": d.name()}},
+                        "required": ["delivery"],
+                    },
+                    "then": {"required": keys},
+                })
+            })
+            .collect();
+    }
     schema
 }
 

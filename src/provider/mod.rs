@@ -65,6 +65,9 @@ pub struct ParseContext<'a> {
     pub platform: &'a Located<Platform>,
     /// Where `kind` was written.
     pub kind_span: &'a Span,
+    /// How the table's provider side is delivered (`files` when absent),
+    /// for settings only one delivery needs ([`Required::WithDelivery`]).
+    pub delivery: &'a Located<Delivery>,
 }
 
 /// A provider kind: declares its settings, authentication, `esogen init`

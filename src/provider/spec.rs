@@ -6,6 +6,8 @@
 
 use crate::config::types::Platform;
 
+use super::delivery::Delivery;
+
 /// The TOML type of a setting's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SettingType {
@@ -55,6 +57,9 @@ pub enum Required {
     WithNativeAuth,
     /// With `auth = "static"`.
     WithStaticAuth,
+    /// When the table's `delivery` is this one (an input only that
+    /// delivery needs, such as how its controller logs in).
+    WithDelivery(Delivery),
 }
 
 /// A setting's value when it is not written.

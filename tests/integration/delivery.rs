@@ -12,6 +12,119 @@ use crate::common::{all_good_configs, parse_yaml_docs};
 mod azure;
 mod gcp;
 
+/// The fields of a Vault Kubernetes auth role, as `vault write
+/// auth/<mount>/role/<name>` takes them, that a delivered role carries
+/// under another name: vault-config-operator's camelCase spec fields and
+/// the Terraform resource's arguments. Every other field of a delivered
+/// role is a reader error, so a restriction the readers do not know about
+/// cannot go unnoticed.
+const VCO_ROLE_FIELDS: &[(&str, &str)] = &[
+    ("targetServiceAccounts", "bound_service_account_names"),
+    ("audience", "audience"),
+    ("policies", "token_policies"),
+    ("tokenTTL", "token_ttl"),
+    ("tokenMaxTTL", "token_max_ttl"),
+    ("tokenExplicitMaxTTL", "token_explicit_max_ttl"),
+    ("tokenNoDefaultPolicy", "token_no_default_policy"),
+    ("tokenNumUses", "token_num_uses"),
+    ("tokenPeriod", "token_period"),
+    ("tokenType", "token_type"),
+    ("tokenBoundCIDRs", "token_bound_cidrs"),
+    ("aliasNameSource", "alias_name_source"),
+];
+
+/// The Terraform arguments of `vault_kubernetes_auth_backend_role` that are
+/// role fields under the same name.
+const TF_ROLE_FIELDS: &[&str] = &[
+    "bound_service_account_names",
+    "bound_service_account_namespaces",
+    "audience",
+    "token_policies",
+    "token_ttl",
+    "token_max_ttl",
+    "token_explicit_max_ttl",
+    "token_no_default_policy",
+    "token_num_uses",
+    "token_period",
+    "token_type",
+    "token_bound_cidrs",
+    "alias_name_source",
+];
+
+/// Terraform's JSON syntax reads `${` and `%{` in strings as templates;
+/// `$${` and `%%{` are the literal text.
+fn tf_unescape(s: &str) -> String {
+    s.replace("$${", "${").replace("%%{", "%{")
+}
+
+/// A vault-config-operator `KubernetesAuthEngineRole` spec as the role
+/// document `files` writes.
+fn vco_role(path: &str, spec: &Value) -> Value {
+    let mut role = serde_json::Map::new();
+    for (k, v) in spec.as_object().unwrap() {
+        match k.as_str() {
+            // Where and how: the mount, the Vault name, the operator's login.
+            "path" | "name" | "authentication" | "connection" => {}
+            "targetNamespaces" => {
+                let t = v.as_object().unwrap();
+                assert_eq!(
+                    t.keys().collect::<Vec<_>>(),
+                    ["targetNamespaces"],
+                    "{path}: a fixed namespace list, never a selector"
+                );
+                role.insert(
+                    "bound_service_account_namespaces".into(),
+                    t["targetNamespaces"].clone(),
+                );
+            }
+            other => {
+                let (_, field) = VCO_ROLE_FIELDS
+                    .iter()
+                    .find(|(crd, _)| *crd == other)
+                    .unwrap_or_else(|| panic!("{path}: no reader for role field {other}"));
+                role.insert((*field).into(), v.clone());
+            }
+        }
+    }
+    Value::Object(role)
+}
+
+/// A `vault_kubernetes_auth_backend_role` as the role document `files`
+/// writes; `policies` resolves `${vault_policy.<name>.name}`.
+fn tf_role(path: &str, body: &Value, policies: &BTreeMap<String, String>) -> Value {
+    let mut role = serde_json::Map::new();
+    for (k, v) in body.as_object().unwrap() {
+        match k.as_str() {
+            "provider" | "backend" | "role_name" => {}
+            "token_policies" => {
+                let names: Vec<Value> = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        let p = p.as_str().unwrap();
+                        let resolved = p
+                            .strip_prefix("${vault_policy.")
+                            .and_then(|r| r.strip_suffix(".name}"))
+                            .map(|name| {
+                                policies.get(name).cloned().unwrap_or_else(|| {
+                                    panic!("{path}: no vault_policy.{name} in the file")
+                                })
+                            });
+                        Value::from(resolved.unwrap_or_else(|| tf_unescape(p)))
+                    })
+                    .collect();
+                role.insert(k.clone(), Value::from(names));
+            }
+            other if TF_ROLE_FIELDS.contains(&other) => {
+                role.insert(k.clone(), v.clone());
+            }
+            other => panic!("{path}: no reader for role argument {other}"),
+        }
+    }
+    Value::Object(role)
+}
+
 /// The `policies/<home>/<store>.<file>` documents a delivered store's
 /// objects carry, keyed as the `files` delivery would write them; JSON
 /// documents pretty-printed as `files` writes them. `tree` is the whole
@@ -25,6 +138,7 @@ pub fn documents_of(
         let v: Value = serde_json::from_str(s).unwrap_or_else(|e| panic!("{path}: {e}: {s}"));
         serde_json::to_string_pretty(&v).unwrap() + "\n"
     };
+    let pretty_value = |v: &Value| serde_json::to_string_pretty(v).unwrap() + "\n";
     let mut out = Vec::new();
     if let Some(name) = path
         .strip_prefix("bases/access/")
@@ -75,6 +189,20 @@ pub fn documents_of(
                 ("managedidentity.azure.com/v1api20230131", "FederatedIdentityCredential") => {
                     out.push(azure::aso_federated_credential(path, &o, &base));
                 }
+                ("redhatcop.redhat.io/v1alpha1", "Policy") => {
+                    let spec = &o["spec"];
+                    assert_eq!(spec["type"], "acl", "{path}: an ACL policy");
+                    out.push((
+                        format!("{base}.vault-policy.hcl"),
+                        spec["policy"].as_str().unwrap().to_owned(),
+                    ));
+                }
+                ("redhatcop.redhat.io/v1alpha1", "KubernetesAuthEngineRole") => {
+                    out.push((
+                        format!("{base}.vault-role.json"),
+                        pretty_value(&vco_role(path, &o["spec"])),
+                    ));
+                }
                 (api, kind) => panic!("{path}: no reader for {api} {kind}"),
             }
         }
@@ -96,6 +224,12 @@ pub fn documents_of(
             out.push((format!("{base}.gcp-iam.json"), pretty(&doc.to_string())));
             return out;
         }
+        let vault_policies: BTreeMap<String, String> = file["resource"]["vault_policy"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, body)| (name.clone(), tf_unescape(body["name"].as_str().unwrap())))
+            .collect();
         for (kind, resources) in file["resource"].as_object().unwrap() {
             for body in resources.as_object().unwrap().values() {
                 match kind.as_str() {
@@ -107,6 +241,14 @@ pub fn documents_of(
                             path, body, &file, tree, &base,
                         ));
                     }
+                    "vault_policy" => out.push((
+                        format!("{base}.vault-policy.hcl"),
+                        tf_unescape(body["policy"].as_str().unwrap()),
+                    )),
+                    "vault_kubernetes_auth_backend_role" => out.push((
+                        format!("{base}.vault-role.json"),
+                        pretty_value(&tf_role(path, body, &vault_policies)),
+                    )),
                     "aws_iam_role" => out.push((
                         format!("{base}.trust-policy.json"),
                         pretty(body["assume_role_policy"].as_str().unwrap()),
@@ -162,6 +304,54 @@ fn tree_of(name: &str, text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A Vault duration (`15m`, `1h30m`, `90s`, bare seconds) in seconds.
+fn seconds(d: &str) -> u64 {
+    if let Ok(n) = d.parse() {
+        return n;
+    }
+    let (mut total, mut n) = (0, 0);
+    for c in d.chars() {
+        match c.to_digit(10) {
+            Some(digit) => n = n * 10 + u64::from(digit),
+            None => {
+                let unit = match c {
+                    's' => 1,
+                    'm' => 60,
+                    'h' => 3600,
+                    'd' => 86_400,
+                    _ => panic!("`{d}` is not a duration"),
+                };
+                total += n * unit;
+                n = 0;
+            }
+        }
+    }
+    total
+}
+
+/// A document in the form the comparison reads it: a Vault policy as its
+/// `path` rules, parsed by hcl-rs (comments aside, the text is what Vault
+/// parses); a Vault role as JSON with its durations in seconds (the
+/// controllers and Terraform take numbers); any other as JSON.
+fn comparable(path: &str, text: &str) -> Value {
+    if path.ends_with(".hcl") {
+        let rules = crate::common::vault_policy_paths(text);
+        assert!(!rules.is_empty(), "{path}: a policy without rules");
+        return serde_json::to_value(rules).unwrap();
+    }
+    let mut v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}: {text}"));
+    if path.ends_with(".vault-role.json") {
+        for (k, field) in v.as_object_mut().unwrap() {
+            if (k.ends_with("_ttl") || k == "token_period")
+                && let Some(d) = field.as_str()
+            {
+                *field = Value::from(seconds(d));
+            }
+        }
+    }
+    v
+}
+
 /// Every example and fixture that delivers its provider side as code: the
 /// documents inside the controller objects and Terraform resources are,
 /// document for document, the ones `files` writes for the same config, and
@@ -180,7 +370,8 @@ fn delivered_documents_equal_the_files_delivery() {
         let mut from_objects: BTreeMap<String, Value> = BTreeMap::new();
         for (p, t) in &delivered {
             for (doc_path, doc) in documents_of(p, t, &delivered) {
-                from_objects.insert(doc_path, serde_json::from_str(&doc).unwrap());
+                let value = comparable(&doc_path, &doc);
+                from_objects.insert(doc_path, value);
             }
         }
         assert!(!from_objects.is_empty(), "{case}: nothing delivered");
@@ -188,7 +379,7 @@ fn delivered_documents_equal_the_files_delivery() {
             let want = reference
                 .get(doc_path)
                 .unwrap_or_else(|| panic!("{case}: files delivery has no {doc_path}"));
-            let mut want: Value = serde_json::from_str(want).unwrap();
+            let mut want = comparable(doc_path, want);
             let mut doc = doc.clone();
             if doc_path.ends_with(".gcp-iam.json") {
                 want = gcp::essentials(&want);
@@ -459,4 +650,169 @@ fn explain_names_the_access_and_how_to_check_it() {
             );
         }
     }
+}
+
+/// A Vault-compatible provider table delivered by `delivery`, two teams.
+fn vault_delivered(kind: &str, delivery: &str, extra: &str) -> String {
+    format!(
+        "version = 1\n[cluster]\nname = \"c\"\nplatform = \"generic\"\n\
+         [providers.v]\nkind = \"{kind}\"\nserver = \"https://vault.example:8200/\"\n\
+         auth_mount = \"kubernetes/c\"\ndelivery = \"{delivery}\"\n{extra}\n\
+         [[teams]]\nname = \"a\"\nprovider = \"v\"\nprefix = \"prod/a/\"\nnamespaces = [\"a\"]\n\
+         secrets = [{{ name = \"db\", key = \"prod/a/db\" }}]\n\
+         [[teams]]\nname = \"b\"\nprovider = \"v\"\nprefix = \"prod/b/\"\nnamespaces = [\"b\"]\n"
+    )
+}
+
+fn diagnostics_of(text: &str) -> (bool, Vec<esogen::diag::Diagnostic>) {
+    let (_, result, diags) = esogen::pipeline::generate_text("tenants.toml", text);
+    (result.is_ok(), diags.0)
+}
+
+/// vault-config-operator: the objects say where the role lives (the auth
+/// mount, the Vault names), which Vault and namespace they go to, and how
+/// the operator logs in, as the provider table says; the role binds the
+/// store's ServiceAccount in a fixed namespace list, never a selector.
+#[test]
+fn vault_config_operator_objects_carry_the_tables_settings() {
+    for kind in ["vault", "openbao"] {
+        let text = vault_delivered(
+            kind,
+            "vault-config-operator",
+            "namespace = \"admin/team\"\noperator_auth_role = \"vco\"\n\
+             operator_auth_mount = \"kubernetes/ops\"\noperator_service_account = \"vco-login\"",
+        );
+        let tree = tree_of(kind, &text);
+        assert!(
+            !tree.keys().any(|p| p.starts_with("policies/")),
+            "{kind}: no files"
+        );
+        let objects = parse_yaml_docs(&tree["bases/access/a.v.yaml"]);
+        assert_eq!(objects.len(), 2, "{kind}");
+        let (policy, role) = (&objects[0], &objects[1]);
+        assert_eq!(policy["kind"], "Policy");
+        assert_eq!(role["kind"], "KubernetesAuthEngineRole");
+        for o in &objects {
+            assert_eq!(o["metadata"]["namespace"], "external-secrets", "{kind}");
+            assert_eq!(o["metadata"]["name"], "a.v", "{kind}");
+            assert_eq!(
+                o["spec"]["authentication"],
+                serde_json::json!({
+                    "path": "kubernetes/ops",
+                    "role": "vco",
+                    "serviceAccount": {"name": "vco-login"},
+                    "namespace": "admin/team",
+                }),
+                "{kind}"
+            );
+            assert_eq!(
+                o["spec"]["connection"],
+                serde_json::json!({"address": "https://vault.example:8200"}),
+                "{kind}"
+            );
+            assert_eq!(o["spec"]["name"], "eso-a", "{kind}");
+        }
+        assert_eq!(policy["spec"]["type"], "acl");
+        assert_eq!(role["spec"]["path"], "kubernetes/c");
+        assert_eq!(role["spec"]["policies"], serde_json::json!(["eso-a"]));
+        assert_eq!(
+            role["spec"]["targetServiceAccounts"],
+            serde_json::json!(["eso-v"])
+        );
+        assert_eq!(
+            role["spec"]["targetNamespaces"],
+            serde_json::json!({"targetNamespaces": ["a"]})
+        );
+        assert_eq!(role["spec"]["tokenTTL"], 900);
+        assert_eq!(role["spec"]["audience"], "vault");
+    }
+}
+
+/// Terraform: one `vault` provider configuration per table, its address a
+/// variable and its namespace the table's; the role names the policy
+/// resource and lives on the table's auth mount.
+#[test]
+fn vault_terraform_has_one_configuration_per_table() {
+    for kind in ["vault", "openbao"] {
+        let text = vault_delivered(kind, "terraform", "namespace = \"admin/team\"");
+        let tree = tree_of(kind, &text);
+        let main: Value = serde_json::from_str(&tree["terraform/main.tf.json"]).unwrap();
+        assert_eq!(
+            main["provider"]["vault"],
+            // One configuration: an object (an array only for several).
+            serde_json::json!({
+                "alias": "v",
+                "address": "${var.v_vault_address}",
+                "namespace": "admin/team",
+            }),
+            "{kind}"
+        );
+        assert_eq!(main["variable"]["v_vault_address"]["type"], "string");
+        assert_eq!(
+            main["terraform"]["required_providers"]["vault"]["source"],
+            "hashicorp/vault"
+        );
+        for ns in ["a", "b"] {
+            let file: Value =
+                serde_json::from_str(&tree[&format!("terraform/{ns}.v.tf.json")]).unwrap();
+            let name = format!("{ns}__v");
+            let policy = &file["resource"]["vault_policy"][&name];
+            let role = &file["resource"]["vault_kubernetes_auth_backend_role"][&name];
+            assert_eq!(policy["name"], format!("eso-{ns}"), "{kind}");
+            assert_eq!(role["role_name"], format!("eso-{ns}"), "{kind}");
+            assert_eq!(role["backend"], "kubernetes/c", "{kind}");
+            assert_eq!(
+                role["token_policies"],
+                serde_json::json!([format!("${{vault_policy.{name}.name}}")])
+            );
+            assert_eq!(role["provider"], "vault.v");
+            assert_eq!(policy["provider"], "vault.v");
+        }
+        // Without a namespace, the configuration has none.
+        let tree = tree_of(kind, &vault_delivered(kind, "terraform", ""));
+        let main: Value = serde_json::from_str(&tree["terraform/main.tf.json"]).unwrap();
+        assert!(main["provider"]["vault"][0].get("namespace").is_none());
+    }
+}
+
+/// `operator_auth_role` is an input esogen cannot know: required with
+/// vault-config-operator (an error at `delivery`), and the operator
+/// settings are warned about with any other delivery.
+#[test]
+fn vault_operator_settings_belong_to_vault_config_operator() {
+    let (ok, diags) = diagnostics_of(&vault_delivered("vault", "vault-config-operator", ""));
+    assert!(!ok);
+    let err = diags.iter().find(|d| d.is_error()).expect("an error");
+    assert!(err.message.contains("`operator_auth_role`"), "{err:?}");
+    let text = vault_delivered("vault", "vault-config-operator", "");
+    let at = err.primary.as_ref().expect("located").span.range.clone();
+    assert_eq!(&text[at], "\"vault-config-operator\"");
+
+    for delivery in ["terraform", "files"] {
+        let (ok, diags) = diagnostics_of(&vault_delivered(
+            "openbao",
+            delivery,
+            "operator_auth_role = \"vco\"\noperator_service_account = \"x\"",
+        ));
+        assert!(ok, "{delivery}: {diags:?}");
+        let warned: Vec<_> = diags
+            .iter()
+            .filter(|d| {
+                d.message
+                    .contains("only used with `delivery = \"vault-config-operator\"`")
+            })
+            .collect();
+        assert_eq!(warned.len(), 2, "{delivery}: {diags:?}");
+    }
+    let (ok, diags) = diagnostics_of(&vault_delivered(
+        "vault",
+        "vault-config-operator",
+        "operator_auth_role = \"no spaces\"\noperator_service_account = \"Not_A_Name\"",
+    ));
+    assert!(!ok);
+    assert_eq!(
+        diags.iter().filter(|d| d.is_error()).count(),
+        2,
+        "{diags:?}"
+    );
 }

@@ -140,7 +140,9 @@ fn provider_table(doc: &mut DocumentMut) -> &mut toml_edit::Table {
 fn applies(required: Required, auth: AuthChoice) -> bool {
     match required {
         Required::Yes => true,
-        Required::No => false,
+        // `esogen init` writes the default delivery, `files`, so no
+        // setting of another delivery is required there.
+        Required::No | Required::WithDelivery(_) => false,
         Required::WithNativeAuth => auth == AuthChoice::Platform,
         Required::WithStaticAuth => auth == AuthChoice::Static,
     }
@@ -213,7 +215,10 @@ fn providers_registry_kinds_declare_settings_auth_prefix_and_examples() {
                     assert!(
                         s.key != AUTH.key
                             && s.key != CREDENTIALS_SECRET.key
-                            && matches!(s.required, Required::Yes | Required::No),
+                            && matches!(
+                                s.required,
+                                Required::Yes | Required::No | Required::WithDelivery(_)
+                            ),
                         "{kind:?} has one auth mechanism everywhere, so nothing depends on `auth`: `{}`",
                         s.key
                     );
@@ -450,6 +455,14 @@ fn providers_registry_json_schema_has_every_setting_typed_and_documented() {
         assert_eq!(delivery, expected, "{kind:?}: delivery values");
         let got: BTreeSet<&str> = props.keys().map(String::as_str).collect();
         assert_eq!(got, want, "{kind:?}: schema properties");
+        let deliveries: Vec<&str> = std::iter::once("files")
+            .chain(kind.deliveries().iter().map(|d| d.name()))
+            .collect();
+        assert_eq!(
+            props["delivery"]["enum"],
+            serde_json::json!(deliveries),
+            "{kind:?}: the deliveries it takes"
+        );
         for s in kind.settings() {
             let p = &props[s.key];
             let ty = match s.ty {
@@ -481,6 +494,21 @@ fn providers_registry_json_schema_has_every_setting_typed_and_documented() {
                     assert!(required(&then["else"]), "{kind:?}: `{}`", s.key);
                 }
                 Required::No => assert!(!required(&then), "{kind:?}: `{}` optional", s.key),
+                Required::WithDelivery(d) => {
+                    assert!(!required(&then), "{kind:?}: `{}` not always", s.key);
+                    assert!(
+                        kind.deliveries().contains(&d),
+                        "{kind:?}: `{}` depends on a delivery the kind does not take",
+                        s.key
+                    );
+                    let branch = then["allOf"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|b| b["if"]["properties"]["delivery"]["const"] == d.name())
+                        .unwrap_or_else(|| panic!("{kind:?}: no branch for `delivery = \"{d}\"`"));
+                    assert!(required(&branch["then"]), "{kind:?}: `{}` with {d}", s.key);
+                }
             }
         }
     }
@@ -570,6 +598,7 @@ fn required_cell(r: Required, auth: &AuthSupport) -> String {
         Required::No => "no".into(),
         Required::WithNativeAuth => format!("with {}", auth.mechanism()),
         Required::WithStaticAuth => format!("with `{} = \"static\"`", AUTH.key),
+        Required::WithDelivery(d) => format!("with `delivery = \"{d}\"`"),
     }
 }
 

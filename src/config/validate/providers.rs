@@ -30,6 +30,7 @@ impl Validator {
                 fields,
                 platform,
                 kind_span: &kind_span,
+                delivery: &delivery,
             };
             match def.parse(ctx) {
                 Ok((settings, warnings)) => {

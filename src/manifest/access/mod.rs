@@ -8,6 +8,7 @@ pub mod ack;
 pub mod aso;
 pub mod config_connector;
 pub mod crossplane;
+pub mod vault_config_operator;
 
 use serde::Serialize;
 

@@ -340,6 +340,7 @@ impl ProviderKind for AwsKind {
             mut fields,
             platform,
             kind_span,
+            ..
         } = ctx;
         let kind = self.name();
         let region = fields.req_str(

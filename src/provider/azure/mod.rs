@@ -269,6 +269,7 @@ impl ProviderKind for AzureKind {
             mut fields,
             platform,
             kind_span,
+            ..
         } = ctx;
         let vault_url = fields.req_str(
             "vault_url",

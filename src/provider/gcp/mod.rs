@@ -160,6 +160,7 @@ impl ProviderKind for GcpKind {
             mut fields,
             platform,
             kind_span,
+            ..
         } = ctx;
         let project = fields.req_str(
             "project_id",

@@ -8,11 +8,16 @@
 //! policy names `<mount>/data/<prefix>*` (and `metadata/` where listing or
 //! pushing needs it) while ExternalSecret keys stay `<prefix>...`: ESO adds
 //! `data/` itself, and writing it into keys is a classic mistake.
+//!
+//! The provider side (the policy and the role) is delivered as files, as
+//! vault-config-operator objects or as Terraform ([`access`]).
+
+mod access;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::types::{Located, PathPrefix, Reason, describe_char};
+use crate::config::types::{Located, ObjectName, PathPrefix, Reason, describe_char};
 use crate::diag::{Code, Diagnostic};
 use crate::manifest::eso;
 use crate::manifest::policy::{PolicyDocument, VaultPathRule, VaultPolicy, VaultRole};
@@ -20,8 +25,9 @@ use crate::naming::Pattern;
 use crate::source::Span;
 
 use super::{
-    AuthChoice, AuthSupport, Backend, Decision, FollowUp, IdentityRequest, ParseContext, Parsed,
-    PolicyFile, ProviderConfig, ProviderKind, Required, SettingSpec, SettingType, StoreContext,
+    AccessContext, AuthChoice, AuthSupport, Backend, Decision, Delivery, FollowUp, IdentityRequest,
+    ParseContext, Parsed, PolicyFile, ProviderConfig, ProviderKind, Required, SettingSpec,
+    SettingType, StoreContext,
 };
 
 /// Default Vault role and policy naming pattern.
@@ -34,6 +40,13 @@ pub const DEFAULT_MOUNT: &str = "secret";
 pub const DEFAULT_AUTH_MOUNT: &str = "kubernetes";
 /// Lifetime of tokens issued to the store.
 pub const TOKEN_TTL: &str = "15m";
+/// Default mount of the Kubernetes auth method vault-config-operator logs
+/// in at (the operator's own default).
+pub const DEFAULT_OPERATOR_AUTH_MOUNT: &str = "kubernetes";
+/// Default ServiceAccount, in the ESO namespace, whose token
+/// vault-config-operator logs in with: a dedicated one, not the
+/// namespace's `default` that every pod there gets unless it names another.
+pub const DEFAULT_OPERATOR_SERVICE_ACCOUNT: &str = "vault-config-operator";
 
 const SETTINGS: &[SettingSpec] = &[
     SettingSpec::new(
@@ -74,6 +87,27 @@ const SETTINGS: &[SettingSpec] = &[
         "Vault Enterprise / OpenBao namespace",
     )
     .with_example("admin/platform"),
+    SettingSpec::new(
+        "operator_auth_role",
+        SettingType::Str,
+        Required::WithDelivery(Delivery::VaultConfigOperator),
+        "the Vault role vault-config-operator logs in with to write this table's policies and roles (`spec.authentication.role`); it needs create, read, update and delete on `sys/policies/acl/*` and `auth/<auth_mount>/role/*`",
+    )
+    .with_example("vault-config-operator"),
+    SettingSpec::new(
+        "operator_auth_mount",
+        SettingType::Str,
+        Required::No,
+        "with `delivery = \"vault-config-operator\"`: where the Kubernetes auth method the operator logs in at is mounted (`spec.authentication.path`)",
+    )
+    .with_default(DEFAULT_OPERATOR_AUTH_MOUNT),
+    SettingSpec::new(
+        "operator_service_account",
+        SettingType::Str,
+        Required::No,
+        "with `delivery = \"vault-config-operator\"`: the ServiceAccount in the ESO namespace (where the objects live) whose token the operator logs in with; `operator_auth_role` must be bound to it (`spec.authentication.serviceAccount`)",
+    )
+    .with_default(DEFAULT_OPERATOR_SERVICE_ACCOUNT),
 ];
 
 /// Kubernetes auth works on every platform: the cluster itself is the
@@ -85,12 +119,12 @@ const AUTH_SUPPORT: AuthSupport = AuthSupport::Portable {
 /// HashiCorp Vault.
 pub static HASHICORP_VAULT: VaultKind = VaultKind {
     name: "vault",
-    examples: &["vault"],
+    examples: &["vault", "vault-config-operator", "terraform-vault"],
 };
 /// OpenBao (Vault-compatible; ESO talks to it with its Vault provider).
 pub static OPENBAO: VaultKind = VaultKind {
     name: "openbao",
-    examples: &["openbao"],
+    examples: &["openbao", "terraform-vault"],
 };
 
 /// A Vault-compatible kind.
@@ -146,10 +180,15 @@ impl ProviderKind for VaultKind {
         self.examples
     }
 
+    fn deliveries(&self) -> &'static [Delivery] {
+        &[Delivery::Terraform, Delivery::VaultConfigOperator]
+    }
+
     fn parse(&self, ctx: ParseContext) -> Parsed {
         // Kubernetes auth works on every platform: the cluster itself is the
         // identity provider, so no platform check is needed.
         let mut fields = ctx.fields;
+        let operator = parse_operator(&mut fields, ctx.delivery);
         let server = fields.req_str(
             "server",
             "set `server` to the Vault address, such as `https://vault.example.com:8200`",
@@ -240,7 +279,8 @@ impl ProviderKind for VaultKind {
             Some(version),
             Some(role),
             Some(audience),
-        ) = (server, mount, auth_mount, version, role, audience)
+            Some(operator),
+        ) = (server, mount, auth_mount, version, role, audience, operator)
         else {
             return Err(diags);
         };
@@ -255,10 +295,99 @@ impl ProviderKind for VaultKind {
                 role,
                 audience,
                 namespace: namespace.map(|n| n.value),
+                operator,
             }),
             diags,
         ))
     }
+}
+
+/// How vault-config-operator logs in to Vault to apply a table's policies
+/// and roles (`spec.authentication` of its objects).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OperatorAuth {
+    /// The Vault role it logs in with.
+    role: String,
+    /// Where the Kubernetes auth method it logs in at is mounted.
+    mount: String,
+    /// The ServiceAccount, in the ESO namespace, whose token it uses.
+    service_account: String,
+}
+
+/// Reads the `operator_*` settings: with `delivery =
+/// "vault-config-operator"`, `operator_auth_role` is required and the other
+/// two have defaults; with any other delivery they mean nothing, which is
+/// warned. `None` on an error; `Some(None)` when the operator is not used.
+fn parse_operator(
+    fields: &mut super::Fields,
+    delivery: &Located<Delivery>,
+) -> Option<Option<OperatorAuth>> {
+    let role = fields.opt_str("operator_auth_role");
+    let mount = fields.opt_str("operator_auth_mount");
+    let account = fields.opt_str("operator_service_account");
+    if delivery.value != Delivery::VaultConfigOperator {
+        let set = [
+            ("operator_auth_role", &role),
+            ("operator_auth_mount", &mount),
+            ("operator_service_account", &account),
+        ];
+        for (key, s) in set.into_iter().filter_map(|(k, s)| Some((k, s.as_ref()?))) {
+            fields.warn(
+                Diagnostic::warning(
+                    Code::ProviderSetting,
+                    format!("`{key}` is only used with `delivery = \"vault-config-operator\"`"),
+                )
+                .at(&s.span)
+                .also(&delivery.span, "the provider side is delivered otherwise")
+                .help("remove it, or set `delivery = \"vault-config-operator\"`"),
+            );
+        }
+        return Some(None);
+    }
+    let Some(role) = role else {
+        fields.error(
+            Diagnostic::error(
+                Code::ProviderSetting,
+                "`delivery = \"vault-config-operator\"` needs `operator_auth_role`",
+            )
+            .at_labelled(&delivery.span, "the operator applies the policy and role")
+            .help(
+                "name the Vault role vault-config-operator logs in with (`spec.authentication.role` of its objects): \
+                 a Kubernetes auth role bound to `operator_service_account` in the ESO namespace, allowed to create, \
+                 read, update and delete `sys/policies/acl/*` and `auth/<auth_mount>/role/*`; esogen cannot know it",
+            ),
+        );
+        return None;
+    };
+    let role = fields.valid(
+        Some(role),
+        is_role_name,
+        "a valid Vault role name",
+        "use letters, digits, `_`, `-` and `.`",
+    );
+    let mount = match mount {
+        None => Some(DEFAULT_OPERATOR_AUTH_MOUNT.to_owned()),
+        Some(m) => fields.valid(
+            Some(m),
+            is_mount,
+            "a valid auth mount",
+            "a mount path such as `kubernetes` or `kubernetes/platform`, without leading or trailing `/`",
+        ),
+    };
+    let account = match account {
+        None => Some(DEFAULT_OPERATOR_SERVICE_ACCOUNT.to_owned()),
+        Some(a) => fields.valid(
+            Some(a),
+            |s| ObjectName::parse(s).is_ok(),
+            "a valid ServiceAccount name",
+            "a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`",
+        ),
+    };
+    Some(Some(OperatorAuth {
+        role: role?,
+        mount: mount?,
+        service_account: account?,
+    }))
 }
 
 /// A Vault address compared as a server: scheme and host folded to lower
@@ -306,6 +435,8 @@ pub struct VaultConfig {
     role: Located<Pattern>,
     audience: String,
     namespace: Option<String>,
+    /// Set with `delivery = "vault-config-operator"`.
+    operator: Option<OperatorAuth>,
 }
 
 impl ProviderConfig for VaultConfig {
@@ -410,6 +541,8 @@ impl ProviderConfig for VaultConfig {
             prefixes: req.prefixes.iter().map(|p| p.value.to_string()).collect(),
             finds: !req.finds.is_empty(),
             pushes: !req.pushes.is_empty(),
+            operator: self.operator.clone(),
+            token_ttl: TOKEN_TTL,
         }))
     }
 }
@@ -431,6 +564,9 @@ pub struct VaultIdentity {
     prefixes: Vec<String>,
     finds: bool,
     pushes: bool,
+    operator: Option<OperatorAuth>,
+    /// Lifetime of issued tokens, as a Vault duration ([`TOKEN_TTL`]).
+    token_ttl: &'static str,
 }
 
 impl VaultIdentity {
@@ -513,6 +649,17 @@ impl VaultIdentity {
         }
     }
 
+    /// The Kubernetes auth role.
+    pub fn role_document(&self) -> VaultRole {
+        VaultRole {
+            bound_service_account_names: vec![self.sa_name.clone()],
+            bound_service_account_namespaces: vec![self.sa_namespace.clone()],
+            audience: self.audience.clone(),
+            token_policies: vec![self.role.clone()],
+            token_ttl: self.token_ttl.into(),
+        }
+    }
+
     fn cli(&self) -> &'static str {
         if self.kind == "openbao" {
             "bao"
@@ -568,13 +715,7 @@ impl Backend for VaultIdentity {
                     self.auth_mount,
                     self.role
                 ),
-                document: PolicyDocument::VaultRole(VaultRole {
-                    bound_service_account_names: vec![self.sa_name.clone()],
-                    bound_service_account_namespaces: vec![self.sa_namespace.clone()],
-                    audience: self.audience.clone(),
-                    token_policies: vec![self.role.clone()],
-                    token_ttl: TOKEN_TTL.into(),
-                }),
+                document: PolicyDocument::VaultRole(self.role_document()),
             },
         ]
     }
@@ -653,6 +794,29 @@ impl Backend for VaultIdentity {
 
     fn granted_resources(&self) -> Vec<String> {
         self.policy().rules.into_iter().map(|r| r.path).collect()
+    }
+
+    fn access_objects(
+        &self,
+        delivery: Delivery,
+        ctx: &AccessContext,
+    ) -> Vec<crate::manifest::access::AccessObject> {
+        match delivery {
+            Delivery::VaultConfigOperator => self.operator_objects(ctx),
+            _ => Vec::new(),
+        }
+    }
+
+    fn terraform(&self, ctx: &AccessContext) -> crate::manifest::terraform::TfFragment {
+        self.terraform_fragment(ctx)
+    }
+
+    fn delivery_findings(&self, delivery: Delivery) -> Vec<Diagnostic> {
+        self.check_delivery(delivery)
+    }
+
+    fn delivery_checks(&self, delivery: Delivery, ctx: &AccessContext) -> Vec<String> {
+        self.checks(delivery, ctx)
     }
 }
 
