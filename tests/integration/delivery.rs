@@ -816,3 +816,82 @@ fn vault_operator_settings_belong_to_vault_config_operator() {
         "{diags:?}"
     );
 }
+
+/// Issue 16 item 2, Flux: with impersonation, the access Kustomization
+/// applies as a ServiceAccount whose Role allows exactly the kinds under
+/// `bases/access/`, in the access namespace only; with cluster-scoped kinds
+/// (which a Role cannot grant) it applies as the controller.
+#[test]
+fn flux_access_reconciler_may_manage_exactly_the_access_kinds() {
+    let mut checked = 0;
+    for (case, path) in all_good_configs() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tree = tree_of(&case, &text);
+        let Some(sync) = tree.get("bases/flux/sync.yaml") else {
+            continue;
+        };
+        let Some(access) = parse_yaml_docs(sync)
+            .into_iter()
+            .find(|o| o["metadata"]["name"] == "esogen-access")
+        else {
+            continue;
+        };
+        let mut namespaced = std::collections::BTreeSet::new();
+        let mut cluster = false;
+        for (p, t) in &tree {
+            if !p.starts_with("bases/access/") || p.ends_with("kustomization.yaml") {
+                continue;
+            }
+            for o in parse_yaml_docs(t) {
+                let group = o["apiVersion"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit_once('/')
+                    .unwrap()
+                    .0
+                    .to_owned();
+                if o["metadata"]["namespace"].is_null() {
+                    cluster = true;
+                } else {
+                    let kind = o["kind"].as_str().unwrap();
+                    let (_, _, resource) = esogen::manifest::access::ACCESS_KINDS
+                        .iter()
+                        .find(|(g, k, _)| *g == group && *k == kind)
+                        .unwrap();
+                    namespaced.insert((group, (*resource).to_owned()));
+                }
+            }
+        }
+        let impersonate = text.contains("flux_impersonate = true");
+        let reconciler = tree.get("bases/flux/access-reconciler.yaml");
+        if !impersonate || cluster {
+            assert!(reconciler.is_none(), "{case}");
+            assert!(access["spec"]["serviceAccountName"].is_null(), "{case}");
+            continue;
+        }
+        let docs = parse_yaml_docs(reconciler.unwrap_or_else(|| panic!("{case}: no reconciler")));
+        assert_eq!(
+            access["spec"]["serviceAccountName"], "esogen-access-reconciler",
+            "{case}"
+        );
+        let role = docs.iter().find(|o| o["kind"] == "Role").unwrap();
+        assert_eq!(role["metadata"]["namespace"], "external-secrets", "{case}");
+        let mut granted = std::collections::BTreeSet::new();
+        for rule in role["rules"].as_array().unwrap() {
+            for g in rule["apiGroups"].as_array().unwrap() {
+                for r in rule["resources"].as_array().unwrap() {
+                    granted.insert((
+                        g.as_str().unwrap().to_owned(),
+                        r.as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+        }
+        assert_eq!(granted, namespaced, "{case}");
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "no example has an impersonated access Kustomization"
+    );
+}

@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use super::super::access::ACCESS_KINDS;
 use super::super::gitops::{
     DependsOn, FLUX_TENANT_SA, FluxKustomization, FluxKustomizationSpec, GitRef, GitRepository,
     GitRepositorySpec, SourceRef, managed_labels,
 };
 use super::super::k8s::{ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use super::super::{Artifact, Object};
-use super::{kustomization, meta, yaml};
+use super::{AccessKinds, kustomization, meta, yaml};
 use crate::config::GitSource;
 use crate::plan::Plan;
 
@@ -47,8 +48,16 @@ pub(super) fn artifacts(
     source: &GitSource,
     flux_ns: &str,
     impersonate: bool,
-    access: bool,
+    access_kinds: Option<&AccessKinds>,
 ) -> Vec<Artifact> {
+    let access = access_kinds.is_some();
+    // With impersonation the access Kustomization applies as a
+    // ServiceAccount that may manage exactly the access kinds in the access
+    // namespace; cluster-scoped kinds (Crossplane's) would need a
+    // ClusterRole, so with those it applies as the controller itself.
+    let access_sa = access_kinds
+        .filter(|k| impersonate && k.cluster.is_empty())
+        .map(|k| (ACCESS_SA, k));
     let repo = GitRepository {
         api_version: "source.toolkit.fluxcd.io/v1",
         kind: "GitRepository",
@@ -81,7 +90,9 @@ pub(super) fn artifacts(
     ];
     if access {
         objects.push(Object::FluxKustomization(Box::new(access_kustomization(
-            source, flux_ns,
+            source,
+            flux_ns,
+            access_sa.map(|(sa, _)| sa),
         ))));
     }
     let mut tenant_rbac = Vec::new();
@@ -111,6 +122,14 @@ pub(super) fn artifacts(
             tenant_rbac,
         ));
         resources.push("tenant-reconcilers.yaml".into());
+    }
+    if let Some((sa, kinds)) = access_sa {
+        out.push(yaml(
+            "bases/flux/access-reconciler.yaml".into(),
+            "the ServiceAccount Flux impersonates for bases/access: it may manage exactly the access kinds, only in the access namespace",
+            access_reconciler(sa, flux_ns, plan.eso_namespace.as_str(), kinds).into(),
+        ));
+        resources.push("access-reconciler.yaml".into());
     }
     out.push(kustomization(
         "bases/flux",
@@ -161,7 +180,11 @@ fn tenant_kustomization(
 /// `bases/access`: the provider-side objects, pruned when a team or
 /// namespace leaves; `wait` holds the tenants back until the controllers
 /// report the identities Ready.
-fn access_kustomization(source: &GitSource, flux_ns: &str) -> FluxKustomization {
+fn access_kustomization(
+    source: &GitSource,
+    flux_ns: &str,
+    service_account: Option<&str>,
+) -> FluxKustomization {
     FluxKustomization {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
@@ -176,9 +199,59 @@ fn access_kustomization(source: &GitSource, flux_ns: &str) -> FluxKustomization 
                 name: "esogen-platform".into(),
                 namespace: flux_ns.to_owned(),
             }],
-            service_account_name: None,
+            service_account_name: service_account.map(str::to_owned),
         },
     }
+}
+
+/// The ServiceAccount the access Kustomization impersonates.
+const ACCESS_SA: &str = "esogen-access-reconciler";
+
+/// The access reconciler: a ServiceAccount in Flux's namespace, and a Role
+/// and RoleBinding in the access namespace allowing exactly the access
+/// kinds (by their resource names).
+fn access_reconciler(sa: &str, flux_ns: &str, access_ns: &str, kinds: &AccessKinds) -> [Object; 3] {
+    let mut by_group: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (group, kind) in &kinds.namespaced {
+        if let Some((_, _, resource)) = ACCESS_KINDS
+            .iter()
+            .find(|(g, k, _)| g == group && k == kind)
+        {
+            by_group.entry(group).or_default().push(resource);
+        }
+    }
+    [
+        Object::ServiceAccount(super::super::k8s::ServiceAccount::new(ObjectMeta {
+            name: sa.into(),
+            namespace: Some(flux_ns.to_owned()),
+            labels: managed_labels(),
+            annotations: BTreeMap::new(),
+        })),
+        Object::Role(Box::new(Role {
+            api_version: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata: meta(sa, access_ns, None),
+            rules: by_group
+                .into_iter()
+                .map(|(group, resources)| manage_rule(group, &resources, &[]))
+                .collect(),
+        })),
+        Object::RoleBinding(Box::new(RoleBinding {
+            api_version: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: meta(sa, access_ns, None),
+            subjects: vec![Subject {
+                kind: "ServiceAccount",
+                name: sa.into(),
+                namespace: flux_ns.to_owned(),
+            }],
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name: sa.into(),
+            },
+        })),
+    ]
 }
 
 /// The ServiceAccount, Role and RoleBinding Flux impersonates in `n`.

@@ -345,7 +345,7 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
             source,
             namespace.as_str(),
             *impersonate,
-            access_kinds(plan).is_some(),
+            access_kinds(plan).as_ref(),
         )),
     }
     out
