@@ -1,0 +1,40 @@
+//! Unit tests of the Kustomize shape folding.
+
+use super::*;
+use serde_json::json;
+
+#[test]
+fn common_keeps_shared_parts() {
+    let a = json!({"k": "v", "m": {"x": 1, "y": 2}, "only": 1});
+    let b = json!({"k": "v", "m": {"x": 1, "y": 3}});
+    assert_eq!(common(&[&a, &b]), Some(json!({"k": "v", "m": {"x": 1}})));
+}
+
+#[test]
+fn folding_common_one_value_at_a_time_equals_common_of_all() {
+    let values = [
+        json!({"k": "v", "m": {"x": 1, "y": 2, "z": {"a": 1}}, "s": [1]}),
+        json!({"k": "v", "m": {"x": 1, "y": 3, "z": {"a": 1}}, "s": [1]}),
+        json!({"k": "v", "m": {"x": 1, "z": {"a": 2}}, "s": [1], "extra": 0}),
+        json!({"k": "w", "m": {"x": 1, "z": {"a": 2}}, "s": [1]}),
+    ];
+    for n in 1..=values.len() {
+        let all: Vec<&Value> = values[..n].iter().collect();
+        let folded = values[..n].iter().fold(None, fold_common).flatten();
+        assert_eq!(folded, common(&all), "first {n}");
+    }
+    let scalars = [json!(1), json!(2), json!(3)];
+    let folded = scalars.iter().fold(None, fold_common).flatten();
+    assert_eq!(folded, common(&scalars.iter().collect::<Vec<_>>()));
+}
+
+#[test]
+fn diff_adds_changes_and_deletes() {
+    let base = json!({"k": "v", "m": {"x": 1}, "gone": true});
+    let target = json!({"k": "v", "m": {"x": 2, "y": 1}});
+    assert_eq!(
+        diff(&target, &base),
+        Some(json!({"m": {"x": 2, "y": 1}, "gone": null}))
+    );
+    assert_eq!(diff(&base, &base), None);
+}
