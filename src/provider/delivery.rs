@@ -132,15 +132,43 @@ impl AccessContext<'_> {
 
     /// A Terraform resource name for this store's resources, stable as long
     /// as the namespace and store keep their names: `<namespace>__<store>`
-    /// (neither part can hold a `_`).
+    /// (neither part can hold a `_`), with a leading `_` when the namespace
+    /// starts with a digit, as Kubernetes allows and Terraform identifiers
+    /// do not.
     pub fn terraform_name(&self) -> String {
-        format!("{}__{}", self.home_namespace, self.store_name)
+        let lead = if self
+            .home_namespace
+            .starts_with(|c: char| c.is_ascii_digit())
+        {
+            "_"
+        } else {
+            ""
+        };
+        format!("{lead}{}__{}", self.home_namespace, self.store_name)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Terraform identifiers start with a letter or `_`, never a digit; the
+    /// names stay distinct.
+    #[test]
+    fn terraform_names_are_identifiers() {
+        let ctx = |ns| AccessContext {
+            cluster: "c",
+            store_name: "aws",
+            home_namespace: ns,
+            access_namespace: "external-secrets",
+        };
+        assert_eq!(ctx("payments").terraform_name(), "payments__aws");
+        assert_eq!(ctx("1team").terraform_name(), "_1team__aws");
+        assert_ne!(
+            ctx("n1team").terraform_name(),
+            ctx("1team").terraform_name()
+        );
+    }
 
     #[test]
     fn every_spelling_reads_back() {

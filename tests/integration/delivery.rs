@@ -895,3 +895,45 @@ fn flux_access_reconciler_may_manage_exactly_the_access_kinds() {
         "no example has an impersonated access Kustomization"
     );
 }
+
+/// A namespace may start with a digit; a Terraform identifier may not: the
+/// module still parses (fails with `Invalid resource name` without the
+/// leading `_`).
+#[test]
+fn terraform_names_of_namespaces_starting_with_a_digit_parse() {
+    let ok = std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("ESOGEN_REQUIRE_TOOLS").is_none(),
+            "terraform is required"
+        );
+        return;
+    }
+    let text =
+        std::fs::read_to_string(crate::common::repo_root().join("examples/terraform/tenants.toml"))
+            .unwrap()
+            .replace(
+                "namespaces = [\"inventory\"]",
+                "namespaces = [\"1inventory\"]",
+            );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tenants.toml");
+    std::fs::write(&config, &text).unwrap();
+    let tree = crate::common::generate(&config);
+    crate::common::write_tree(&tree, dir.path());
+    let out = std::process::Command::new("terraform")
+        .arg(format!("-chdir={}", dir.path().join("terraform").display()))
+        .arg("providers")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tree.get("terraform/1inventory.ssm.tf.json").is_some());
+}
