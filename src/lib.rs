@@ -12,6 +12,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+/// This build of esogen: its version and a digest of the sources it was
+/// built from (`build.rs`). The local cache and the incremental fingerprints
+/// carry it, so a build from other sources with the same version number
+/// regenerates instead of trusting them.
+pub const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("ESOGEN_BUILD_ID"));
+
 pub mod cli;
 pub mod command;
 pub mod config;

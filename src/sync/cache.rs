@@ -45,7 +45,8 @@ const FORMAT: u32 = 4;
 pub struct Cache {
     /// [`FORMAT`].
     pub format: u32,
-    /// esogen version that wrote it; another version ignores it.
+    /// The esogen build that wrote it ([`crate::BUILD`]); another build,
+    /// even of the same version, ignores it.
     pub version: String,
     /// Every tenants file read, with its exact content.
     pub inputs: Vec<(String, String)>,
@@ -110,7 +111,7 @@ impl Cache {
     pub fn load(root: &Path) -> Option<Self> {
         let bytes = std::fs::read(root.join(CACHE_FILE)).ok()?;
         let mut cache: Cache = postcard::from_bytes(&bytes).ok()?;
-        if cache.format != FORMAT || cache.version != env!("CARGO_PKG_VERSION") {
+        if cache.format != FORMAT || cache.version != crate::BUILD {
             return None;
         }
         cache.root = crate::sync::diff::open_root(root).ok();
@@ -280,7 +281,7 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     };
     let cache = Cache {
         format: FORMAT,
-        version: env!("CARGO_PKG_VERSION").to_owned(),
+        version: crate::BUILD.to_owned(),
         inputs: inputs.to_vec(),
         files,
         units: records,
@@ -373,5 +374,41 @@ fn write_cache(root: &Path, cache: &Cache) {
         for legacy in [".esogen/cache.json", ".esogen/cache.json.tmp"] {
             let _ = std::fs::remove_file(root.join(legacy));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache_of(version: &str) -> Cache {
+        Cache {
+            format: FORMAT,
+            version: version.to_owned(),
+            inputs: Vec::new(),
+            files: Vec::new(),
+            units: Vec::new(),
+            listings: Vec::new(),
+            staging: None,
+            root: None,
+            index: HashMap::default(),
+            dirs: HashMap::default(),
+        }
+    }
+
+    /// A cache another build wrote is not trusted, even when that build has
+    /// the same version number (a build from other sources of main): its
+    /// fingerprints describe what that code generated.
+    #[test]
+    fn only_this_build_trusts_its_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".esogen")).unwrap();
+        write_cache(dir.path(), &cache_of(env!("CARGO_PKG_VERSION")));
+        assert!(
+            Cache::load(dir.path()).is_none(),
+            "same version, other sources"
+        );
+        write_cache(dir.path(), &cache_of(crate::BUILD));
+        assert!(Cache::load(dir.path()).is_some(), "this build");
     }
 }

@@ -183,7 +183,7 @@ fn global_fingerprint(plan: &Plan) -> Vec<u8> {
     } = scope;
     let mut h = Digest::new();
     (
-        env!("CARGO_PKG_VERSION"),
+        crate::BUILD,
         source_name,
         cluster,
         platform,
