@@ -413,12 +413,9 @@ fn delivered_documents_equal_the_files_delivery() {
     }
 }
 
-/// Terraform itself reads every generated root module: `terraform
-/// providers` parses the configuration (JSON syntax) and resolves the
-/// provider requirements without downloading them. Each provider a store
-/// file uses is configured in `main.tf.json`.
-#[test]
-fn terraform_parses_every_generated_module() {
+/// True when the `terraform` binary runs; a skip, or a failure under
+/// `ESOGEN_REQUIRE_TOOLS=1`, when it does not.
+fn terraform_runs() -> bool {
     let ok = std::process::Command::new("terraform")
         .arg("version")
         .output()
@@ -429,6 +426,29 @@ fn terraform_parses_every_generated_module() {
             "terraform is required (ESOGEN_REQUIRE_TOOLS=1) but does not run"
         );
         eprintln!("SKIP: terraform not found");
+    }
+    ok
+}
+
+/// `terraform providers` in `dir`: parses the module and resolves its
+/// provider requirements, downloading nothing.
+fn terraform_providers(dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new("terraform")
+        .arg(format!("-chdir={}", dir.display()))
+        .arg("providers")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap()
+}
+
+/// Terraform itself reads every generated root module: `terraform
+/// providers` parses the configuration (JSON syntax) and resolves the
+/// provider requirements without downloading them. Each provider a store
+/// file uses is configured in `main.tf.json`.
+#[test]
+fn terraform_parses_every_generated_module() {
+    if !terraform_runs() {
         return;
     }
     let mut checked = 0;
@@ -439,13 +459,7 @@ fn terraform_parses_every_generated_module() {
         }
         let dir = tempfile::tempdir().unwrap();
         crate::common::write_tree(&tree, dir.path());
-        let out = std::process::Command::new("terraform")
-            .arg(format!("-chdir={}", dir.path().join("terraform").display()))
-            .arg("providers")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .output()
-            .unwrap();
+        let out = terraform_providers(&dir.path().join("terraform"));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -901,15 +915,7 @@ fn flux_access_reconciler_may_manage_exactly_the_access_kinds() {
 /// leading `_`).
 #[test]
 fn terraform_names_of_namespaces_starting_with_a_digit_parse() {
-    let ok = std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("ESOGEN_REQUIRE_TOOLS").is_none(),
-            "terraform is required"
-        );
+    if !terraform_runs() {
         return;
     }
     let text =
@@ -924,12 +930,7 @@ fn terraform_names_of_namespaces_starting_with_a_digit_parse() {
     std::fs::write(&config, &text).unwrap();
     let tree = crate::common::generate(&config);
     crate::common::write_tree(&tree, dir.path());
-    let out = std::process::Command::new("terraform")
-        .arg(format!("-chdir={}", dir.path().join("terraform").display()))
-        .arg("providers")
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .unwrap();
+    let out = terraform_providers(&dir.path().join("terraform"));
     assert!(
         out.status.success(),
         "{}",
