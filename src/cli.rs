@@ -6,15 +6,16 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Generate External Secrets Operator configuration for a shared cluster from
-/// one declarative tenants.toml: a Kustomize base and one overlay per
+/// Generate External Secrets Operator configuration for a shared cluster.
+///
+/// From one declarative tenants.toml: a Kustomize base and one overlay per
 /// namespace, plus the provider policies that scope each team's credentials
 /// to its own secret prefix.
 ///
 /// Exit codes: 0 success or up to date; 1 findings or drift (check,
 /// generate --check); 2 configuration, usage or I/O error.
 #[derive(Debug, Parser)]
-#[command(name = "esogen", version, propagate_version = true)]
+#[command(name = "esogen", version = crate::version(), propagate_version = true)]
 pub struct Cli {
     /// When to colour diagnostics and diffs.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
@@ -62,32 +63,61 @@ pub enum Command {
     ///
     /// Exits 1 when there are changes, 0 when the output is up to date.
     Diff(DiffArgs),
-    /// Validate tenants.toml (and tenants.d/*.toml) and print every
-    /// finding, without writing.
+    /// Validate tenants.toml and tenants.d/*.toml; write nothing.
     ///
+    /// Prints every finding, each located at its line, without writing.
     /// Exits 0 when clean (warnings allowed unless --deny warnings), 1 on
     /// findings, 2 on usage or I/O errors.
     Check(CheckArgs),
-    /// Explain the decisions for the cluster and each namespace (store
-    /// scope, auth method, policy scope) with their reasons, then the
-    /// commands to verify and troubleshoot that namespace.
+    /// Explain the decisions for the cluster and each namespace.
+    ///
+    /// For the cluster and each namespace (or only NAMESPACE): the store
+    /// scope, auth method and policy scope with their reasons, how the
+    /// provider side is applied, then the commands to verify and
+    /// troubleshoot that namespace.
     Explain(ExplainArgs),
-    /// Write a commented tenants.toml by asking ESO's three questions: how
-    /// many teams share the cluster, which platform and provider, and which
-    /// secret prefix; then only the follow-ups each answer needs. Every
-    /// question has a flag; without a terminal, a missing answer is an error
-    /// naming its flag.
+    /// Write a commented tenants.toml by asking a few questions.
+    ///
+    /// Asks ESO's three questions: how many teams share the cluster, which
+    /// platform and provider, and which secret prefix; then only the
+    /// follow-ups each answer needs. Every question has a flag; without a
+    /// terminal, a missing answer is an error naming its flag.
     Init(Box<InitArgs>),
     /// Print the JSON Schema of tenants.toml (for editors: Taplo, VS Code).
     Schema,
-    /// Print a shell completion script.
+    /// Print the script that enables Tab completion in a shell.
+    ///
+    /// The script asks esogen itself at each Tab, so candidates are always
+    /// this version's: subcommands, flags, the values of closed options
+    /// (--platform, --provider, --delivery, --format, ...) and, for
+    /// `explain`, the namespaces of the tenants.toml found from the working
+    /// directory. Load it when the shell starts, e.g. in ~/.bashrc:
+    /// `source <(esogen completions bash)`; zsh: `source <(esogen
+    /// completions zsh)`; fish: `esogen completions fish | source`.
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff), or write them all.
+    ///
+    /// `esogen man | man -l -` reads the top page; `esogen man generate`
+    /// prints esogen-generate(1); `esogen man --dir DIR` writes esogen.1 and
+    /// one esogen-<subcommand>.1 per subcommand into DIR (for packages:
+    /// /usr/share/man/man1).
+    Man(ManArgs),
+}
+
+/// `man` arguments.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (generate, check, ...); default:
+    /// the top page, esogen(1).
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "dir")]
+    pub subcommand: Option<String>,
+    /// Write every page into this directory instead of printing one.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// `init` arguments: one flag per question.
@@ -235,9 +265,20 @@ pub struct DiffArgs {
 /// `--config`.
 #[derive(Debug, clap::Args)]
 pub struct ConfigArg {
-    /// The tenants file to read.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = "tenants.toml")]
-    pub config: PathBuf,
+    /// The tenants file to read [default: tenants.toml in this directory or
+    /// the nearest parent that has one, up to the repository root].
+    #[arg(long, short = 'c', value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    /// The file given, or `tenants.toml` (the binary fills in the file it
+    /// found from the working directory before calling a command).
+    pub fn path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("tenants.toml"))
+    }
 }
 
 /// `generate` arguments.

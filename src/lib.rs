@@ -18,6 +18,20 @@
 /// regenerates instead of trusting them.
 pub const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("ESOGEN_BUILD_ID"));
 
+/// The git commit this binary was built from and its date (`<hash>
+/// <yyyy-mm-dd>`, `-modified` after the hash when the sources differed from
+/// it), as `build.rs` found it; empty when built outside a git checkout.
+pub const COMMIT: &str = env!("ESOGEN_COMMIT");
+
+/// What `--version` prints after the name: the version, then the commit it
+/// was built from, as `cargo --version` does.
+pub fn version() -> String {
+    match COMMIT {
+        "" => env!("CARGO_PKG_VERSION").to_owned(),
+        commit => format!("{} ({commit})", env!("CARGO_PKG_VERSION")),
+    }
+}
+
 pub mod cli;
 pub mod command;
 pub mod config;

@@ -55,6 +55,37 @@ impl Loaded {
     }
 }
 
+/// The file name esogen looks for when `--config` is not given.
+pub const CONFIG_NAME: &str = "tenants.toml";
+
+/// The tenants file for a run started in `dir` without `--config`:
+/// `tenants.toml` in `dir` or the nearest parent that has one, as git and
+/// cargo find their files, so commands work from inside `overlays/`. The
+/// search stops at the root of the git repository holding `dir` (a file
+/// above it belongs to something else). The path is relative to `dir`
+/// (`../../tenants.toml`) when `dir` is relative; `tenants.toml` itself
+/// when none is found, so the error names what was looked for.
+pub fn discover_config(dir: &Path) -> PathBuf {
+    // `dir` as the user would write it: nothing for the working directory.
+    let mut path = match dir.as_os_str().to_str() {
+        Some("" | ".") => PathBuf::new(),
+        _ => dir.to_path_buf(),
+    };
+    // Walk the physical path: `..` is resolved by the kernel, past links.
+    if let Ok(absolute) = std::fs::canonicalize(dir) {
+        for ancestor in absolute.ancestors() {
+            if ancestor.join(CONFIG_NAME).is_file() {
+                return path.join(CONFIG_NAME);
+            }
+            if ancestor.join(".git").exists() {
+                break;
+            }
+            path.push("..");
+        }
+    }
+    PathBuf::from(CONFIG_NAME)
+}
+
 /// Reads the main file and `tenants.d/*.toml` beside it, in file-name order.
 /// Any file that cannot be read fails the whole load with its `io`
 /// diagnostics (and the files read so far, for rendering them).
@@ -64,8 +95,8 @@ pub fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let main =
-        read_text(path, &mut sources).map_err(|d| (Sources::new(), Diagnostics(vec![*d])))?;
+    let main = read_text(path, Role::Main, &mut sources)
+        .map_err(|d| (Sources::new(), Diagnostics(vec![*d])))?;
     let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(parent) => parent.join(TEAMS_DIR),
         None => PathBuf::from(TEAMS_DIR),
@@ -75,7 +106,7 @@ pub fn load(path: &Path) -> Result<Loaded, (Sources, Diagnostics)> {
     let mut errors = Diagnostics::default();
     if dir.is_dir() {
         for f in team_files(&dir, &mut errors) {
-            match read_text(&f, &mut sources) {
+            match read_text(&f, Role::Team, &mut sources) {
                 Ok(t) => {
                     teams.push(t);
                     paths.push(f);
@@ -139,15 +170,48 @@ fn team_files(dir: &Path, errors: &mut Diagnostics) -> Vec<PathBuf> {
     files
 }
 
-/// Reads one tenants file as UTF-8 and registers it in `sources`.
-fn read_text(path: &Path, sources: &mut Sources) -> Result<(FileId, String), Box<Diagnostic>> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Box::new(
-            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
-                .help("pass the tenants file with `--config FILE`"),
+/// Which tenants file is read: what to do when it cannot be depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The main file (`--config`, or found from the working directory).
+    Main,
+    /// A team file in `tenants.d/`.
+    Team,
+}
+
+/// The one-line error for a tenants file that cannot be read, and what to do.
+fn unreadable(name: &str, role: Role, e: &std::io::Error) -> Diagnostic {
+    use std::io::ErrorKind;
+    match (role, e.kind()) {
+        // What discovery returns when it found nothing.
+        (Role::Main, ErrorKind::NotFound) if name == CONFIG_NAME => Diagnostic::error(
+            Code::Io,
+            format!("no `{name}`: esogen looked in this directory and its parents, up to the repository root"),
         )
-    })?;
+        .help("run `esogen init` to write one, or pass the tenants file with `--config FILE`"),
+        (Role::Main, ErrorKind::NotFound) => {
+            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+                .help(format!("check the path; `esogen init --output {name}` writes a new tenants file there"))
+        }
+        (Role::Main, ErrorKind::IsADirectory) => {
+            Diagnostic::error(Code::Io, format!("`{name}` is a directory, not a tenants file"))
+                .help("pass the tenants file itself with `--config FILE`")
+        }
+        (Role::Main, _) => Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}"))
+            .help("make the file readable, or pass another tenants file with `--config FILE`"),
+        (Role::Team, _) => Diagnostic::error(Code::Io, format!("cannot read the team file `{name}`: {e}"))
+            .help("every *.toml file in tenants.d/ is a team file and must be readable: fix its permissions or move it out of tenants.d/; nothing was written"),
+    }
+}
+
+/// Reads one tenants file as UTF-8 and registers it in `sources`.
+fn read_text(
+    path: &Path,
+    role: Role,
+    sources: &mut Sources,
+) -> Result<(FileId, String), Box<Diagnostic>> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Box::new(unreadable(&name, role, &e)))?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok((sources.add(name, text.clone()), text)),
         Err(e) => {
@@ -172,5 +236,45 @@ fn read_text(path: &Path, sources: &mut Sources) -> Result<(FileId, String), Box
                 .help("save the file as UTF-8"),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_team_file_that_cannot_be_read_says_it_is_a_team_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("tenants.d/payments.toml");
+        let d = read_text(&gone, Role::Team, &mut Sources::new()).unwrap_err();
+        let shown = format!("{d:?}");
+        assert!(shown.contains("team file"), "{shown}");
+        assert!(shown.contains("tenants.d/"), "{shown}");
+        let main = read_text(
+            &dir.path().join("tenants.toml"),
+            Role::Main,
+            &mut Sources::new(),
+        )
+        .unwrap_err();
+        assert!(format!("{main:?}").contains("esogen init"));
+    }
+
+    #[test]
+    fn discovery_walks_up_and_stops_at_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(root.join("repo/overlays/a")).unwrap();
+        std::fs::write(root.join("repo/tenants.toml"), "").unwrap();
+        let deep = root.join("repo/overlays/a");
+        assert_eq!(
+            discover_config(&deep),
+            deep.join("../../tenants.toml"),
+            "relative to the directory given"
+        );
+        std::fs::remove_file(root.join("repo/tenants.toml")).unwrap();
+        std::fs::write(root.join("tenants.toml"), "").unwrap();
+        assert_eq!(discover_config(&deep), PathBuf::from(CONFIG_NAME));
     }
 }

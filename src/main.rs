@@ -9,15 +9,25 @@ mod prompt;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-use esogen::cli::{Cli, Command};
+use clap::FromArgMatches;
+use esogen::cli::{Cli, Command, ConfigArg, ManArgs};
 use esogen::command::generate::{GenerateRequest, generate};
-use esogen::command::{Exit, check, color_choice, explain, init};
+use esogen::command::{Exit, check, color_choice, explain, init, man, shell};
 use esogen::diag::render::Limit;
 
 fn main() -> ExitCode {
     alloc::configure();
-    let cli = Cli::parse();
+    // A Tab in a shell whose completion script calls back: answer, exit.
+    clap_complete::CompleteEnv::with_factory(shell::command)
+        .var(shell::COMPLETE_VAR)
+        .complete();
+    let mut cli = match Cli::from_arg_matches(&shell::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Some(config) = config_arg(&mut cli.command) {
+        discover(config);
+    }
     let color = color_choice(cli.color, std::io::stderr().is_terminal());
     let limit = Limit::from_max(cli.max_diagnostics);
     let exit = match cli.command {
@@ -33,15 +43,56 @@ fn main() -> ExitCode {
             let text = serde_json::to_string_pretty(&esogen::config::json_schema());
             print::done(text.map(|text| println!("{text}")))
         }
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "esogen", &mut std::io::stdout());
-            Exit::Ok
-        }
-        Command::Man => {
-            print::done(clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()))
-        }
+        Command::Completions { shell } => print::done(shell::write_registration(
+            &shell.to_string(),
+            &mut std::io::stdout(),
+        )),
+        Command::Man(args) => man_pages(&args),
     };
     ExitCode::from(exit as u8)
+}
+
+/// The `--config` of the subcommands that read the tenants file.
+fn config_arg(command: &mut Command) -> Option<&mut ConfigArg> {
+    match command {
+        Command::Generate(a) => Some(&mut a.config),
+        Command::Diff(a) => Some(&mut a.config),
+        Command::Check(a) => Some(&mut a.config),
+        Command::Explain(a) => Some(&mut a.config),
+        Command::Init(_) | Command::Schema | Command::Completions { .. } | Command::Man(_) => None,
+    }
+}
+
+/// Without `--config`, the tenants.toml of this directory or the nearest
+/// parent, as git and cargo find theirs.
+fn discover(config: &mut ConfigArg) {
+    if config.config.is_none() {
+        config.config = Some(esogen::load::discover_config(std::path::Path::new(".")));
+    }
+}
+
+/// `esogen man`: one page on standard output, or every page into a directory.
+fn man_pages(args: &ManArgs) -> Exit {
+    let cmd = shell::command();
+    if let Some(dir) = &args.dir {
+        let written = man::pages(cmd).and_then(|pages| {
+            std::fs::create_dir_all(dir)?;
+            for (name, roff) in &pages {
+                std::fs::write(dir.join(name), roff)?;
+            }
+            Ok(pages.len())
+        });
+        return print::done(written.map(|n| println!("wrote {n} man pages to {}", dir.display())));
+    }
+    match man::render(cmd.clone(), args.subcommand.as_deref()) {
+        Ok(Some(roff)) => print::done(std::io::Write::write_all(&mut std::io::stdout(), &roff)),
+        Ok(None) => print::error(anyhow::anyhow!(
+            "`{}` is not a subcommand; pages exist for: {}",
+            args.subcommand.as_deref().unwrap_or_default(),
+            man::subcommand_names(&cmd).join(", ")
+        )),
+        Err(e) => print::error(e),
+    }
 }
 
 fn run(req: GenerateRequest, limit: Limit) -> Exit {

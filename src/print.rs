@@ -86,7 +86,7 @@ pub fn check(report: CheckReport, args: &CheckArgs, color: ColorChoice, limit: L
         Format::Github => print!("{}", render::render_github_report(&report.sources, &shown)),
     }
     if args.format == Format::Human && report.verdict == Verdict::NoFindings {
-        eprintln!("{}: no findings", args.config.config.display());
+        eprintln!("{}: no findings", args.config.path().display());
     }
     report.exit()
 }

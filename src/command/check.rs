@@ -32,7 +32,7 @@ pub enum Warnings {
 impl From<&CheckArgs> for CheckRequest {
     fn from(args: &CheckArgs) -> Self {
         Self {
-            config: args.config.config.clone(),
+            config: args.config.path(),
             warnings: match args.deny {
                 Some(Deny::Warnings) => Warnings::Deny,
                 None => Warnings::Allow,

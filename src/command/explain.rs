@@ -24,7 +24,7 @@ pub struct ExplainRequest {
 impl From<&ExplainArgs> for ExplainRequest {
     fn from(args: &ExplainArgs) -> Self {
         Self {
-            config: args.config.config.clone(),
+            config: args.config.path(),
             namespace: args.namespace.clone(),
         }
     }

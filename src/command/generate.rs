@@ -75,8 +75,8 @@ impl GenerateRequest {
             Mode::Write
         };
         Self {
-            out: out_dir(&args.config.config, args.out),
-            config: args.config.config,
+            out: out_dir(&args.config.path(), args.out),
+            config: args.config.path(),
             mode,
             color,
         }
@@ -85,8 +85,8 @@ impl GenerateRequest {
     /// `diff` with its flags; `color` is standard output's.
     pub fn from_diff(args: DiffArgs, color: ColorChoice) -> Self {
         Self {
-            out: out_dir(&args.config.config, args.out),
-            config: args.config.config,
+            out: out_dir(&args.config.path(), args.out),
+            config: args.config.path(),
             mode: Mode::Diff,
             color,
         }
@@ -230,6 +230,12 @@ pub struct Push {
 /// Why a `generate` run stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
+    /// The output root is a file (or another non-directory).
+    #[error(
+        "the output root `{}` is not a directory: pass the directory that holds (or will hold) bases/, overlays/ and policies/ with `--out DIR`",
+        .0.display()
+    )]
+    OutNotADirectory(PathBuf),
     /// The commit target was refused, before anything was written.
     #[error(transparent)]
     Git(#[from] GitError),
@@ -291,6 +297,9 @@ fn run(
     report: &mut GenerateReport,
     timeline: &mut Timeline,
 ) -> Result<Outcome, GenerateError> {
+    if req.out.exists() && !req.out.is_dir() {
+        return Err(GenerateError::OutNotADirectory(req.out.clone()));
+    }
     // A commit that cannot land where the user expects is refused before
     // anything is written.
     if let Mode::Commit(c) = &req.mode {

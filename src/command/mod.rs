@@ -9,6 +9,8 @@ pub mod check;
 pub mod explain;
 pub mod generate;
 pub mod init;
+pub mod man;
+pub mod shell;
 
 use crate::cli::Color;
 use crate::diag::render::ColorChoice;

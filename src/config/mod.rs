@@ -6,6 +6,7 @@
 pub mod overlap;
 mod raw;
 mod secrets;
+mod toml_syntax;
 pub mod types;
 mod validate;
 

@@ -415,6 +415,18 @@ impl Platform {
         (Platform::Generic, "generic"),
     ];
 
+    /// One line for completion and help: the platform and its workload
+    /// identity.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Platform::Eks => "Amazon EKS (IRSA or EKS Pod Identity)",
+            Platform::Gke => "Google GKE (Workload Identity)",
+            Platform::Aks => "Azure AKS (Workload Identity)",
+            Platform::Openshift => "Red Hat OpenShift",
+            Platform::Generic => "any other Kubernetes",
+        }
+    }
+
     /// The `tenants.toml` spelling.
     pub fn name(self) -> &'static str {
         Self::ALL

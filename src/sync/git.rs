@@ -103,7 +103,7 @@ impl GitRepo {
     pub fn discover(path: &Path) -> Result<Self, GitError> {
         let repo = Repository::discover(path).map_err(|source| GitError::NotARepository {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         })?;
         Ok(Self { repo })
     }

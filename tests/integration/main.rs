@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod conformance;
 mod consumers;
+mod conventions;
 mod delivery;
 mod diagnostics;
 mod git;

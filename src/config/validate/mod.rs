@@ -149,11 +149,27 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
     {
         return Diagnostic::error(Code::InvalidValue, first_line(msg)).at(&span);
     }
-    Diagnostic::error(
+    let advice = super::toml_syntax::advise(msg, text, span.range.start);
+    let d = Diagnostic::error(
         Code::TomlSyntax,
-        format!("invalid TOML: {}", first_line(msg)),
-    )
-    .at(&span)
+        format!(
+            "invalid TOML: {}",
+            advice.message.clone().unwrap_or_else(|| first_line(msg))
+        ),
+    );
+    let mut d = match advice.origin {
+        Some((range, label)) => d
+            .at_labelled(&Span::new(file, range), label)
+            .also(&span, "noticed here"),
+        None => d.at(&span),
+    };
+    if let Some((range, label)) = advice.related {
+        d = d.also(&Span::new(file, range), label);
+    }
+    match advice.help {
+        Some(help) => d.help(help),
+        None => d,
+    }
 }
 
 fn setting_value(v: &toml::Value) -> SettingValue {

@@ -12,7 +12,7 @@ pub enum GitError {
         path: PathBuf,
         /// Cause.
         #[source]
-        source: git2::Error,
+        source: Libgit2,
     },
     /// The repository has no working tree (bare) but a working-tree commit was asked.
     #[error("the repository at `{0}` is bare: use `--branch` to commit without a working tree")]
@@ -126,8 +126,28 @@ pub enum GitError {
         action: String,
         /// Cause.
         #[source]
-        source: git2::Error,
+        source: Libgit2,
     },
+}
+
+/// A libgit2 error, shown by its message only: libgit2's own rendering
+/// appends `; class=Index (10); code=NotFound (-3)`, internals that mean
+/// nothing to the person reading the error (`Debug` keeps them).
+#[derive(Debug)]
+pub struct Libgit2(pub git2::Error);
+
+impl std::fmt::Display for Libgit2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl std::error::Error for Libgit2 {}
+
+impl From<git2::Error> for Libgit2 {
+    fn from(e: git2::Error) -> Self {
+        Self(e)
+    }
 }
 
 /// Lines a remote (or git) printed, each on its own indented line after
@@ -138,5 +158,8 @@ pub(super) fn indented(said: &[String], prefix: &str) -> String {
 
 pub(super) fn git(action: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let action = action.into();
-    move |source| GitError::Git { action, source }
+    move |source| GitError::Git {
+        action,
+        source: Libgit2(source),
+    }
 }
