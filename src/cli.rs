@@ -33,6 +33,16 @@ pub struct Cli {
     )]
     pub max_diagnostics: usize,
 
+    /// Print only errors, findings and what was asked for (a diff, an
+    /// explanation, JSON): no plan or result line, notes or progress.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more: the tenants file used, every file added, changed and
+    /// removed, and when each phase of the run ended.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -232,6 +242,16 @@ pub enum Format {
     Github,
 }
 
+/// `--format` of `generate`, `diff` and `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Text for people.
+    Human,
+    /// One JSON document on standard output (the README documents its
+    /// shape; fields marked optional there may be absent).
+    Json,
+}
+
 /// `--deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Deny {
@@ -248,6 +268,10 @@ pub struct ExplainArgs {
 
     /// Only this namespace.
     pub namespace: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
 }
 
 /// `diff` arguments.
@@ -260,6 +284,11 @@ pub struct DiffArgs {
     /// Output root; defaults to the directory holding the config file.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Output format: human (the diff) or json (the files and the diff in
+    /// one document).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
 }
 
 /// `--config`.
@@ -330,6 +359,11 @@ pub struct GenerateArgs {
     /// are committed too). Without it esogen refuses and changes nothing.
     #[arg(long, requires = "commit")]
     pub allow_staged: bool,
+
+    /// Output format: human, or json (what was planned and done, in one
+    /// document on standard output; findings included).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
 }
 
 #[cfg(test)]

@@ -5,15 +5,18 @@
 mod alloc;
 mod print;
 mod prompt;
+mod status;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
-use esogen::cli::{Cli, Command, ConfigArg, ManArgs};
-use esogen::command::generate::{GenerateRequest, generate};
-use esogen::command::{Exit, check, color_choice, explain, init, man, shell};
+use esogen::cli::{Cli, Command, ConfigArg, ManArgs, OutputFormat};
+use esogen::command::generate::{GenerateRequest, Mode, generate_with_progress};
+use esogen::command::{Exit, Verbosity, check, color_choice, explain, init, man, shell};
 use esogen::diag::render::Limit;
+use print::Style;
+use status::{PlanTo, Status};
 
 fn main() -> ExitCode {
     alloc::configure();
@@ -28,16 +31,35 @@ fn main() -> ExitCode {
     if let Some(config) = config_arg(&mut cli.command) {
         discover(config);
     }
-    let color = color_choice(cli.color, std::io::stderr().is_terminal());
-    let limit = Limit::from_max(cli.max_diagnostics);
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    };
+    let style = |format| Style {
+        color: color_choice(cli.color, std::io::stderr().is_terminal()),
+        limit: Limit::from_max(cli.max_diagnostics),
+        verbosity,
+        format,
+    };
     let exit = match cli.command {
-        Command::Generate(args) => run(GenerateRequest::from_generate(args, color), limit),
-        Command::Diff(args) => {
-            let color = color_choice(cli.color, std::io::stdout().is_terminal());
-            run(GenerateRequest::from_diff(args, color), limit)
+        Command::Generate(args) => {
+            let style = style(args.format);
+            run(GenerateRequest::from_generate(args, style.color), style)
         }
-        Command::Check(args) => print::check(check::check(&(&args).into()), &args, color, limit),
-        Command::Explain(args) => print::explain(explain::explain(&(&args).into()), color, limit),
+        Command::Diff(args) => {
+            let style = style(args.format);
+            let color = color_choice(cli.color, std::io::stdout().is_terminal());
+            run(GenerateRequest::from_diff(args, color), style)
+        }
+        Command::Check(args) => print::check(
+            check::check(&(&args).into()),
+            &args,
+            style(OutputFormat::Human),
+        ),
+        Command::Explain(args) => {
+            print::explain(explain::explain(&(&args).into()), style(args.format))
+        }
         Command::Init(args) => print::init(init::init(&args, prompt::terminal())),
         Command::Schema => {
             let text = serde_json::to_string_pretty(&esogen::config::json_schema());
@@ -95,6 +117,18 @@ fn man_pages(args: &ManArgs) -> Exit {
     }
 }
 
-fn run(req: GenerateRequest, limit: Limit) -> Exit {
-    print::generate(generate(&req, &alloc::Hints), &req, limit)
+/// A `generate` or `diff` run, with the plan line before writing and a
+/// status line on a terminal while it runs.
+fn run(mut req: GenerateRequest, style: Style) -> Exit {
+    let human = style.format == OutputFormat::Human;
+    req.list_files = !human || style.verbosity == Verbosity::Verbose;
+    let plan_to = match (human, style.verbosity, &req.mode) {
+        (false, _, _) | (_, Verbosity::Quiet, _) => PlanTo::Nowhere,
+        (true, _, Mode::Diff) => PlanTo::Stderr,
+        (true, _, _) => PlanTo::Stdout,
+    };
+    let status = Status::start(plan_to, human && style.verbosity != Verbosity::Quiet);
+    let report = generate_with_progress(&req, &alloc::Hints, &status);
+    status.finish();
+    print::generate(report, &req, style)
 }

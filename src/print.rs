@@ -2,12 +2,12 @@
 //! error, results on standard output (and machine formats there too);
 //! credentials in URLs redacted from errors and from what remotes said.
 
-use esogen::cli::{CheckArgs, Format};
-use esogen::command::Exit;
+use esogen::cli::{CheckArgs, Format, OutputFormat};
 use esogen::command::check::{CheckReport, Verdict};
 use esogen::command::explain::{ExplainReport, Explained};
 use esogen::command::generate::{GenerateReport, GenerateRequest, Mode, Outcome, Push};
 use esogen::command::init::{InitError, InitReport};
+use esogen::command::{Exit, Verbosity, json};
 use esogen::diag::Diagnostics;
 use esogen::diag::render::{self, ColorChoice, Limit, Report};
 use esogen::redact::url_credentials;
@@ -28,35 +28,83 @@ fn diagnostics(sources: &Sources, diags: &Diagnostics, color: ColorChoice, limit
     );
 }
 
-/// A `generate` or `diff` run: findings, notes, the outcome, timings.
-pub fn generate(report: GenerateReport, req: &GenerateRequest, limit: Limit) -> Exit {
+/// How a command prints: colours, how many findings, how much else, and
+/// in which format.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Colours for diagnostics and diffs.
+    pub color: ColorChoice,
+    /// How many findings.
+    pub limit: Limit,
+    /// How much besides the result.
+    pub verbosity: Verbosity,
+    /// Text or JSON.
+    pub format: OutputFormat,
+}
+
+/// A `generate` or `diff` run: findings, notes, the outcome, timings; or
+/// one JSON document.
+pub fn generate(report: GenerateReport, req: &GenerateRequest, style: Style) -> Exit {
     let exit = report.exit();
-    diagnostics(&report.sources, &report.diagnostics, req.color, limit);
-    for note in &report.notes {
+    if style.format == OutputFormat::Json {
+        let doc = json::generate(
+            report,
+            &req.mode,
+            req.config.display().to_string(),
+            req.out.display().to_string(),
+            style.limit,
+        );
+        return print_json(&doc, exit).map_or_else(error, |()| exit);
+    }
+    let quiet = style.verbosity == Verbosity::Quiet;
+    let verbose = style.verbosity == Verbosity::Verbose;
+    diagnostics(&report.sources, &report.diagnostics, req.color, style.limit);
+    if verbose {
+        eprintln!(
+            "tenants file: {}; output root: {}",
+            req.config.display(),
+            req.out.display()
+        );
+    }
+    for note in report.notes.iter().filter(|_| !quiet) {
         eprintln!("{note}");
+    }
+    if let (true, Some(files)) = (verbose, &report.files) {
+        for (label, paths) in [
+            ("added", &files.added),
+            ("changed", &files.changed),
+            ("removed", &files.removed),
+        ] {
+            for p in paths {
+                eprintln!("  {label:<7} {p}");
+            }
+        }
     }
     // `diff` keeps standard output for the diff itself.
     let diff = matches!(req.mode, Mode::Diff);
     match report.outcome {
         Err(e) => _ = error(e),
         Ok(Outcome::Unreadable) => {}
-        Ok(Outcome::Stale(stale)) if diff => print!("{}", stale.diff),
+        Ok(Outcome::Stale(stale)) if diff => stdout(&stale.diff, exit),
         Ok(Outcome::Stale(stale)) => {
-            println!("{stale}");
-            print!("{}", stale.diff);
-            println!("run `esogen generate` and commit the result");
+            stdout(&format!("{stale}\n"), exit);
+            stdout(&stale.diff, exit);
+            stdout("run `esogen generate` and commit the result\n", exit);
         }
         Ok(Outcome::Committed { commit, push }) => {
-            println!("{commit}");
+            if !quiet {
+                println!("{commit}");
+            }
             if let Some(push) = push {
-                pushed(push);
+                pushed(push, quiet);
             }
         }
         Ok(o @ Outcome::Invalid) => eprintln!("{o}"),
+        Ok(_) if quiet => {}
         Ok(o) if diff => eprintln!("{o}"),
         Ok(o) => println!("{o}"),
     }
-    if std::env::var_os("ESOGEN_TIMINGS").is_some() {
+    if verbose || std::env::var_os("ESOGEN_TIMINGS").is_some() {
         for (phase, at) in &report.phases {
             eprintln!("timing: {phase} at {:.3} s", at.as_secs_f64());
         }
@@ -64,12 +112,38 @@ pub fn generate(report: GenerateReport, req: &GenerateRequest, limit: Limit) -> 
     exit
 }
 
-fn pushed(push: Push) {
+/// One JSON document on standard output.
+fn print_json(doc: &impl serde::Serialize, exit: Exit) -> Result<(), serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(doc)?;
+    text.push('\n');
+    stdout(&text, exit);
+    Ok(())
+}
+
+/// Writes a command's (possibly long) result to standard output. A reader
+/// that went away (`esogen diff | head`) ends the run quietly with the
+/// exit code it had (`exit`: drift stays 1 under `set -o pipefail`),
+/// instead of a panic.
+fn stdout(text: &str, exit: Exit) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(exit as i32);
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn pushed(push: Push, quiet: bool) {
     if let Ok(said) = &push.result {
-        for line in said {
+        for line in said.iter().filter(|_| !quiet) {
             eprintln!("remote: {}", url_credentials(line));
         }
-        println!("{push}");
+        if !quiet {
+            println!("{push}");
+        }
     }
     if let Err(e) = push.result {
         error(e);
@@ -77,7 +151,8 @@ fn pushed(push: Push) {
 }
 
 /// A check: findings in the chosen format.
-pub fn check(report: CheckReport, args: &CheckArgs, color: ColorChoice, limit: Limit) -> Exit {
+pub fn check(report: CheckReport, args: &CheckArgs, style: Style) -> Exit {
+    let (color, limit) = (style.color, style.limit);
     let sorted = report.diagnostics.sorted();
     let shown = Report::new(&sorted, limit);
     match args.format {
@@ -85,18 +160,30 @@ pub fn check(report: CheckReport, args: &CheckArgs, color: ColorChoice, limit: L
         Format::Json => print!("{}", render::render_json_report(&report.sources, &shown)),
         Format::Github => print!("{}", render::render_github_report(&report.sources, &shown)),
     }
-    if args.format == Format::Human && report.verdict == Verdict::NoFindings {
+    if args.format == Format::Human
+        && report.verdict == Verdict::NoFindings
+        && style.verbosity != Verbosity::Quiet
+    {
         eprintln!("{}: no findings", args.config.path().display());
     }
     report.exit()
 }
 
-/// An explanation, or why there is none.
-pub fn explain(report: ExplainReport, color: ColorChoice, limit: Limit) -> Exit {
-    diagnostics(&report.sources, &report.diagnostics, color, limit);
+/// An explanation, or why there is none: text, or one JSON document.
+pub fn explain(report: ExplainReport, style: Style) -> Exit {
+    if style.format == OutputFormat::Json {
+        let exit = report.exit();
+        return print_json(&json::explain(report, style.limit), exit).map_or_else(error, |()| exit);
+    }
+    diagnostics(
+        &report.sources,
+        &report.diagnostics,
+        style.color,
+        style.limit,
+    );
     match &report.outcome {
         Explained::Unreadable => {}
-        Explained::Text(text) => print!("{text}"),
+        Explained::Model(model) => stdout(&model.to_string(), Exit::Ok),
         other => eprintln!("{other}"),
     }
     report.exit()

@@ -48,8 +48,8 @@ pub enum Explained {
     Unreadable,
     /// The configuration has errors; explaining needs a valid one.
     Invalid,
-    /// The explanation.
-    Text(String),
+    /// The explanation (`Display` renders it as text).
+    Model(crate::explain::Explanation),
     /// The namespace asked for is not one of any team.
     UnknownNamespace {
         /// The name asked for.
@@ -65,7 +65,7 @@ impl ExplainReport {
     /// The exit code this run ends with.
     pub fn exit(&self) -> Exit {
         match self.outcome {
-            Explained::Text(_) => Exit::Ok,
+            Explained::Model(_) => Exit::Ok,
             _ => Exit::Error,
         }
     }
@@ -86,8 +86,8 @@ pub fn explain(req: &ExplainRequest) -> ExplainReport {
     let (checked, diagnostics) = loaded.run(pipeline::check);
     let outcome = match checked {
         None => Explained::Invalid,
-        Some((_, plan)) => match crate::explain::explain(&plan, req.namespace.as_deref()) {
-            Some(text) => Explained::Text(text),
+        Some((_, plan)) => match crate::explain::explanation(&plan, req.namespace.as_deref()) {
+            Some(model) => Explained::Model(model),
             None => {
                 let namespaces: Vec<String> = plan
                     .namespaces
@@ -121,7 +121,7 @@ impl std::fmt::Display for Explained {
             Explained::Invalid => {
                 f.write_str("fix the errors above; explain needs a valid configuration")
             }
-            Explained::Text(text) => f.write_str(text),
+            Explained::Model(model) => model.fmt(f),
             Explained::UnknownNamespace {
                 wanted,
                 suggestion,

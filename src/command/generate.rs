@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::{Exit, MemoryHints};
+use super::{Exit, MemoryHints, NoProgress, Phase, Progress};
 use crate::cli::{DiffArgs, GenerateArgs};
 use crate::diag::Diagnostics;
 use crate::diag::render::ColorChoice;
@@ -22,7 +22,8 @@ use crate::sync::commit::{
 };
 use crate::sync::diff::{self, ChangeSet, DiffColor, Stat};
 use crate::sync::git::{GitError, GitRepo};
-use crate::sync::{Note, SyncError, journal, message, write};
+use crate::sync::message::{self, Summary};
+use crate::sync::{Note, SyncError, journal, write};
 use crate::timing::Timeline;
 use crate::tree::OutputTree;
 
@@ -37,6 +38,9 @@ pub struct GenerateRequest {
     pub mode: Mode,
     /// Whether the diff of a stale tree is coloured.
     pub color: ColorChoice,
+    /// Whether the report lists every file added, changed and removed
+    /// ([`GenerateReport::files`]), for `--verbose` and `--format json`.
+    pub list_files: bool,
 }
 
 /// What `generate` does with the tree.
@@ -79,6 +83,7 @@ impl GenerateRequest {
             config: args.config.path(),
             mode,
             color,
+            list_files: false,
         }
     }
 
@@ -89,6 +94,7 @@ impl GenerateRequest {
             config: args.config.path(),
             mode: Mode::Diff,
             color,
+            list_files: false,
         }
     }
 }
@@ -114,8 +120,15 @@ pub struct GenerateReport {
     pub diagnostics: Diagnostics,
     /// What the run noticed about the output root and left alone.
     pub notes: Vec<Note>,
-    /// When each phase ended, for `ESOGEN_TIMINGS`.
+    /// When each phase ended, for `ESOGEN_TIMINGS` and `--verbose`.
     pub phases: Vec<(&'static str, Duration)>,
+    /// What the run changes by team, namespace and file, once compared
+    /// (not when the cache proved the output up to date, nor for
+    /// `--commit --branch`, which compares in git).
+    pub plan: Option<Summary>,
+    /// Every file added, changed and removed, when the request asked for
+    /// the list (`list_files`) and the run compared.
+    pub files: Option<Files>,
     /// The outcome, or why the run stopped.
     pub outcome: Result<Outcome, GenerateError>,
 }
@@ -184,6 +197,18 @@ pub enum Outcome {
         /// The push, when `--push` was given.
         push: Option<Push>,
     },
+}
+
+/// The paths a run added, changed and removed (or would, for `--check`
+/// and `diff`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Files {
+    /// Added.
+    pub added: Vec<String>,
+    /// Changed.
+    pub changed: Vec<String>,
+    /// Removed.
+    pub removed: Vec<String>,
 }
 
 /// What differs between the tree and the output root.
@@ -268,22 +293,42 @@ pub enum GenerateError {
 /// Runs `generate` as `req` says. Never prints; `hints` tell the
 /// allocator what the run is about to do.
 pub fn generate(req: &GenerateRequest, hints: &dyn MemoryHints) -> GenerateReport {
+    generate_with_progress(req, hints, &NoProgress)
+}
+
+/// [`generate`], telling `progress` what the run is doing as it goes.
+pub fn generate_with_progress(
+    req: &GenerateRequest,
+    hints: &dyn MemoryHints,
+    progress: &dyn Progress,
+) -> GenerateReport {
     let mut timeline = Timeline::start();
     let mut report = GenerateReport {
         sources: Sources::new(),
         diagnostics: Diagnostics::default(),
         notes: Vec::new(),
         phases: Vec::new(),
+        plan: None,
+        files: None,
         outcome: Ok(Outcome::Unreadable),
     };
-    report.outcome = run(req, hints, &mut report, &mut timeline);
+    let run_ctx = Run { req, progress };
+    report.outcome = run(run_ctx, hints, &mut report, &mut timeline);
     report.phases = timeline.into_phases();
     report
+}
+
+/// The request and where to report progress.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    req: &'a GenerateRequest,
+    progress: &'a dyn Progress,
 }
 
 /// A run past the fast path: what its later steps share.
 struct Prepared<'a> {
     req: &'a GenerateRequest,
+    progress: &'a dyn Progress,
     loaded: Loaded,
     /// The tenants files' paths and texts, for the cache.
     inputs: Vec<(String, String)>,
@@ -292,11 +337,13 @@ struct Prepared<'a> {
 }
 
 fn run(
-    req: &GenerateRequest,
+    ctx: Run<'_>,
     hints: &dyn MemoryHints,
     report: &mut GenerateReport,
     timeline: &mut Timeline,
 ) -> Result<Outcome, GenerateError> {
+    let req = ctx.req;
+    ctx.progress.phase(Phase::Reading);
     if req.out.exists() && !req.out.is_dir() {
         return Err(GenerateError::OutNotADirectory(req.out.clone()));
     }
@@ -325,6 +372,7 @@ fn run(
         });
     }
     timeline.mark("cache loaded");
+    ctx.progress.phase(Phase::Generating);
     let Some(generated) = build(&loaded, cache.as_ref(), hints, &mut report.diagnostics)? else {
         return Ok(Outcome::Invalid);
     };
@@ -333,6 +381,7 @@ fn run(
     hints.release_promptly();
     let prepared = Prepared {
         req,
+        progress: ctx.progress,
         loaded,
         inputs,
         cache,
@@ -400,13 +449,19 @@ fn sync_tree(
         global,
     } = generated;
     let namespaces = plan.namespaces.len();
+    let now = teams_of(&plan);
     drop(plan);
+    prepared.progress.phase(Phase::Comparing);
     let changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
     report.notes = Note::from_changes(&changes);
+    planned(&prepared, &changes, &now, report);
     if let Mode::Check | Mode::Diff = req.mode {
         return Ok(compared(req, &tree, changes));
     }
     timeline.mark("compared");
+    prepared.progress.phase(Phase::Writing {
+        files: changes.added.len() + changes.changed.len() + changes.removed.len(),
+    });
     let (outcome, written) = write_tree(&req.out, &tree, namespaces, &changes)?;
     timeline.mark("written");
     // The bytes are on disk now.
@@ -422,6 +477,42 @@ fn sync_tree(
     cache::record_after_write(&req.out, run, prepared.cache);
     timeline.mark("cache recorded");
     Ok(outcome)
+}
+
+/// Namespace → team, for the summary and the commit message.
+fn teams_of(plan: &crate::plan::Plan) -> message::Teams {
+    plan.namespaces
+        .iter()
+        .map(|n| (n.namespace.to_string(), n.team.to_string()))
+        .collect()
+}
+
+/// Records what the run changes (and the file lists when asked), and
+/// tells `progress`, before anything is written. The previous run's
+/// teams come from its ownership record, read only when there is a change.
+fn planned(
+    prepared: &Prepared<'_>,
+    changes: &ChangeSet,
+    now: &message::Teams,
+    report: &mut GenerateReport,
+) {
+    let before = if changes.is_empty() {
+        message::Teams::new()
+    } else {
+        diff::previous_ownership(&prepared.req.out).namespaces
+    };
+    let summary = message::summary(changes, now, &before);
+    if !changes.is_empty() {
+        prepared.progress.planned(&summary);
+    }
+    report.plan = Some(summary);
+    if prepared.req.list_files {
+        report.files = Some(Files {
+            added: changes.added.clone(),
+            changed: changes.changed.clone(),
+            removed: changes.removed.clone(),
+        });
+    }
 }
 
 fn compare(
@@ -498,45 +589,44 @@ fn commit(
     report: &mut GenerateReport,
     timeline: &mut Timeline,
 ) -> Result<Outcome, GenerateError> {
-    let Prepared {
-        req,
-        loaded,
-        inputs,
-        cache,
-    } = prepared;
-    let committer = Committer::open(&req.out, options, &loaded.paths)?;
-    let teams: message::Teams = generated
-        .plan
-        .namespaces
-        .iter()
-        .map(|n| (n.namespace.to_string(), n.team.to_string()))
-        .collect();
+    let req = prepared.req;
+    let committer = Committer::open(&req.out, options, &prepared.loaded.paths)?;
+    let teams = teams_of(&generated.plan);
     let content = Content {
         tree: &generated.tree,
         teams: &teams,
-        source_name: &loaded.source_name,
+        source_name: &prepared.loaded.source_name,
     };
     let commit = match &options.branch {
-        Some(branch) => committer.to_branch(branch, &content)?,
+        Some(branch) => {
+            prepared.progress.phase(Phase::Committing);
+            committer.to_branch(branch, &content)?
+        }
         None => {
-            let changes = compare(&req.out, &generated.tree, cache.as_ref())?;
+            prepared.progress.phase(Phase::Comparing);
+            let changes = compare(&req.out, &generated.tree, prepared.cache.as_ref())?;
             report.notes = Note::from_changes(&changes);
+            planned(&prepared, &changes, &teams, report);
             timeline.mark("compared");
+            prepared.progress.phase(Phase::Committing);
             let (commit, written) =
-                committer.in_worktree(&content, &changes, cache.as_ref(), timeline)?;
+                committer.in_worktree(&content, &changes, prepared.cache.as_ref(), timeline)?;
             let run = AfterWrite {
-                inputs: &inputs,
+                inputs: &prepared.inputs,
                 global: &generated.global,
                 units: &generated.units,
                 changes,
                 written: &written,
                 staging: committer.staging_state()?,
             };
-            cache::record_after_write(&req.out, run, cache);
+            cache::record_after_write(&req.out, run, prepared.cache);
             timeline.mark("cache recorded");
             commit
         }
     };
+    if options.push.is_some() {
+        prepared.progress.phase(Phase::Pushing);
+    }
     let push = options.push.as_ref().map(|remote| Push {
         remote: remote.clone(),
         branch: commit.branch.clone(),

@@ -9,6 +9,7 @@ pub mod check;
 pub mod explain;
 pub mod generate;
 pub mod init;
+pub mod json;
 pub mod man;
 pub mod shell;
 
@@ -50,6 +51,67 @@ impl MemoryHints for NoHints {
     fn reuse_freed(&self) {}
     fn release_promptly(&self) {}
     fn release_now(&self) {}
+}
+
+/// What a run is doing, for a progress display. Every method does nothing
+/// unless implemented; the library calls them, the binary shows them.
+pub trait Progress: Sync {
+    /// A phase of the run starts.
+    fn phase(&self, _phase: Phase) {}
+    /// The changes are known; writing (or committing) starts next.
+    fn planned(&self, _summary: &crate::sync::message::Summary) {}
+}
+
+/// The phases of a `generate` run, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading the tenants files and the local cache.
+    Reading,
+    /// Checking, planning and rendering the tree.
+    Generating,
+    /// Comparing the tree with the output root.
+    Comparing,
+    /// Writing this many files (added, changed and removed).
+    Writing {
+        /// Files to write or remove.
+        files: usize,
+    },
+    /// Committing with git.
+    Committing,
+    /// Pushing to the remote.
+    Pushing,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Phase::Reading => f.write_str("reading the tenants files"),
+            Phase::Generating => f.write_str("checking and generating"),
+            Phase::Comparing => f.write_str("comparing with the files on disk"),
+            Phase::Writing { files } => write!(f, "writing {files} files"),
+            Phase::Committing => f.write_str("committing"),
+            Phase::Pushing => f.write_str("pushing"),
+        }
+    }
+}
+
+/// [`Progress`] that shows nothing: for tests and other embedders.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// How much a command prints besides its result and findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Verbosity {
+    /// `--quiet`: errors, findings and what was asked for only.
+    Quiet,
+    /// The default: also the plan line, the result line and notes.
+    #[default]
+    Normal,
+    /// `--verbose`: also the tenants file used, every file and the phase
+    /// times.
+    Verbose,
 }
 
 /// Whether output for a stream is coloured: `--color auto` colours a

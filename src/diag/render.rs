@@ -415,6 +415,14 @@ struct JsonRelated {
 struct JsonReport {
     /// Format version; bumped only on incompatible changes.
     version: u32,
+    #[serde(flatten)]
+    findings: JsonFindings,
+}
+
+/// The `diagnostics` and `summary` fields of every JSON document esogen
+/// prints (`check`, `generate`, `diff`, `explain`), the same everywhere.
+#[derive(Debug, serde::Serialize)]
+pub struct JsonFindings {
     diagnostics: Vec<JsonDiagnostic>,
     summary: JsonSummary,
 }
@@ -437,9 +445,20 @@ pub fn render_json(sources: &Sources, ds: &[&Diagnostic]) -> String {
 /// [`render_json`] of the findings a report prints; `summary` counts every
 /// finding and, in `omitted`, how many `diagnostics` leaves out.
 pub fn render_json_report(sources: &Sources, report: &Report) -> String {
-    let concealed = conceal(sources, report);
     let report_doc = JsonReport {
         version: 1,
+        findings: json_findings(sources, report),
+    };
+    let mut s = serde_json::to_string_pretty(&report_doc).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// The findings a report prints, for a JSON document (secrets in the
+/// source lines concealed, as in every format).
+pub fn json_findings(sources: &Sources, report: &Report) -> JsonFindings {
+    let concealed = conceal(sources, report);
+    JsonFindings {
         diagnostics: concealed
             .iter()
             .map(|(d, _)| JsonDiagnostic {
@@ -464,10 +483,7 @@ pub fn render_json_report(sources: &Sources, report: &Report) -> String {
             notes: report.total.notes,
             omitted: report.omitted().total(),
         },
-    };
-    let mut s = serde_json::to_string_pretty(&report_doc).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    }
 }
 
 /// Escapes a GitHub workflow command's message.

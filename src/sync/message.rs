@@ -129,6 +129,99 @@ pub fn commit_message(changes: &ChangeSet, now: &Teams, before: &Teams, source: 
     msg
 }
 
+/// What a run changes, by team, namespace and file: the one line printed
+/// before writing (as `terraform plan` ends with one), and the `teams`,
+/// `namespaces` and `files` of `--format json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Teams added, changed and removed.
+    pub teams: Lists,
+    /// Tenant namespaces added, changed and removed.
+    pub namespaces: Lists,
+    /// Files added, changed and removed (counts).
+    pub files: Counts,
+}
+
+/// Names added, changed and removed, each sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Lists {
+    /// Added.
+    pub added: Vec<String>,
+    /// Changed.
+    pub changed: Vec<String>,
+    /// Removed.
+    pub removed: Vec<String>,
+}
+
+/// How many were added, changed and removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Added.
+    pub added: usize,
+    /// Changed.
+    pub changed: usize,
+    /// Removed.
+    pub removed: usize,
+}
+
+fn owned(set: &BTreeSet<&str>) -> Vec<String> {
+    set.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The summary of `changes`, with `now` and `before` the namespace → team
+/// maps of this run and the previous one.
+pub fn summary(changes: &ChangeSet, now: &Teams, before: &Teams) -> Summary {
+    let touched = Touched::classify(changes, now, before);
+    let teams = TeamChanges::between(&touched, now, before);
+    Summary {
+        teams: Lists {
+            added: owned(&teams.added),
+            changed: owned(&teams.changed),
+            removed: owned(&teams.removed),
+        },
+        namespaces: Lists {
+            added: owned(&touched.ns_added),
+            changed: owned(&touched.ns_changed),
+            removed: owned(&touched.ns_removed),
+        },
+        files: Counts {
+            added: changes.added.len(),
+            changed: changes.changed.len(),
+            removed: changes.removed.len(),
+        },
+    }
+}
+
+impl std::fmt::Display for Summary {
+    /// `plan: add team search; update teams checkout, payments; remove
+    /// team legacy (files: 3 to add, 2 to change, 1 to remove)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        for (verb, names) in [
+            ("add", &self.teams.added),
+            ("update", &self.teams.changed),
+            ("remove", &self.teams.removed),
+        ] {
+            if !names.is_empty() {
+                let set: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+                let noun = if names.len() == 1 { "team" } else { "teams" };
+                parts.push(format!("{verb} {noun} {}", short_list(&set)));
+            }
+        }
+        if parts.is_empty() {
+            parts.push("update shared configuration".to_owned());
+        }
+        write!(
+            f,
+            "plan: {} (files: {} to add, {} to change, {} to remove)",
+            parts.join("; "),
+            self.files.added,
+            self.files.changed,
+            self.files.removed
+        )
+    }
+}
+
 /// What happened to a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Change {
@@ -317,6 +410,37 @@ mod tests {
              Access revoked:\n\
              - old (store aws): its policy documents are gone; revoke the role or binding by hand\n\
              Files: 3 added, 2 changed, 2 removed\n"
+        );
+    }
+
+    #[test]
+    fn the_summary_names_teams_like_the_commit_subject() {
+        let before = teams(&[("pay", "payments"), ("old", "legacy")]);
+        let now = teams(&[("pay", "payments"), ("srch", "search")]);
+        let changes = ChangeSet {
+            added: vec!["overlays/srch/kustomization.yaml".into()],
+            changed: vec!["overlays/pay/externalsecret-a.yaml".into()],
+            removed: vec![
+                "overlays/old/kustomization.yaml".into(),
+                "policies/old/aws.iam-policy.json".into(),
+            ],
+            ..ChangeSet::default()
+        };
+        let s = summary(&changes, &now, &before);
+        assert_eq!(s.teams.removed, ["legacy"]);
+        assert_eq!(s.namespaces.added, ["srch"]);
+        assert_eq!(
+            s.to_string(),
+            "plan: add team search; update team payments; remove team legacy \
+             (files: 1 to add, 1 to change, 2 to remove)"
+        );
+        let shared = ChangeSet {
+            changed: vec!["bases/eso/values.yaml".into()],
+            ..ChangeSet::default()
+        };
+        assert_eq!(
+            summary(&shared, &now, &now).to_string(),
+            "plan: update shared configuration (files: 0 to add, 1 to change, 0 to remove)"
         );
     }
 

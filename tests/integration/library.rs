@@ -40,6 +40,7 @@ fn request(dir: &Path, mode: Mode) -> GenerateRequest {
         out: dir.to_path_buf(),
         mode,
         color: ColorChoice::Never,
+        list_files: false,
     }
 }
 

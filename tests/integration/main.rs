@@ -16,6 +16,7 @@ mod init;
 mod interrupted;
 mod issue13;
 mod library;
+mod output;
 mod properties;
 mod providers;
 mod providers_registry;
