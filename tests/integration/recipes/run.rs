@@ -273,7 +273,8 @@ fn verify_job_fails_a_stale_tree_with_the_command_to_run() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains("::error title=esogen: the generated tree is stale::")
-            && stdout.contains("Run `esogen generate` and commit the result."),
+            && stdout.contains("Run `esogen generate` on your branch")
+            && stdout.contains("and commit the result."),
         "{stdout}"
     );
 
