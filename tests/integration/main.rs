@@ -20,4 +20,5 @@ mod output;
 mod properties;
 mod providers;
 mod providers_registry;
+mod recipes;
 mod snapshots;
