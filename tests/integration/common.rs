@@ -513,3 +513,21 @@ pub fn vault_policy_paths(text: &str) -> Vec<(String, Vec<String>)> {
         })
         .collect()
 }
+
+/// A git repository (so config discovery stops at its root, whatever lies
+/// above the temporary directory) holding the root example's tenants.toml.
+pub fn example_repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::copy(
+        repo_root().join("tenants.toml"),
+        dir.path().join("tenants.toml"),
+    )
+    .unwrap();
+    dir
+}

@@ -6,25 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{esogen, repo_root, required, text};
-
-/// A git repository holding the root example's tenants.toml, so discovery
-/// stops at its root whatever lies above the temporary directory.
-fn repository() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let status = Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::copy(
-        repo_root().join("tenants.toml"),
-        dir.path().join("tenants.toml"),
-    )
-    .unwrap();
-    dir
-}
+use crate::common::{esogen, example_repository as repository, repo_root, required, text};
 
 #[test]
 fn commands_find_tenants_toml_from_a_subdirectory() {

@@ -11,23 +11,7 @@ use std::time::Duration;
 use expectrl::Expect;
 use serde_json::Value;
 
-use crate::common::{AWS_HEAD, esogen, repo_root, text};
-
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let ok = Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    std::fs::copy(
-        repo_root().join("tenants.toml"),
-        dir.path().join("tenants.toml"),
-    )
-    .unwrap();
-    dir
-}
+use crate::common::{AWS_HEAD, esogen, example_repository as workspace, text};
 
 /// `count` teams of one namespace each, every team its own prefix.
 fn many_teams(count: usize) -> String {
