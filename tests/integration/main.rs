@@ -19,3 +19,4 @@ mod properties;
 mod providers;
 mod providers_registry;
 mod snapshots;
+mod taplo;
