@@ -675,3 +675,65 @@ fn ctrl_c_in_a_list_shows_the_cursor_again() {
     p.expect(Eof).unwrap();
     assert!(!dir.path().join("tenants.toml").exists());
 }
+
+/// The prompts in the order `esogen init` asks them (the PTY tests above
+/// expect them in this order).
+const PROMPT_ORDER: &[&str] = &[
+    "How many teams share this cluster?",
+    "Team names",
+    "Which platform runs your cluster?",
+    "Which secret provider do you use?",
+    "How is the provider side (roles, policies, bindings) applied?",
+    "What path or prefix do your secrets follow?",
+    "Cluster name",
+];
+
+/// Issue 17, item 5: the README's init section quotes the prompts in the
+/// order they are asked, and each is a prompt the binary shows.
+#[test]
+fn readme_lists_the_prompts_in_the_order_asked() {
+    let readme = std::fs::read_to_string(crate::common::repo_root().join("README.md")).unwrap();
+    let start = readme
+        .find("`esogen init` asks, in this order")
+        .expect("init section");
+    let section = &readme[start..];
+    let mut at = 0;
+    for prompt in PROMPT_ORDER {
+        let quoted = format!("\"{prompt}");
+        let found = section[at..]
+            .find(&quoted)
+            .unwrap_or_else(|| panic!("README: {quoted} missing or out of order"));
+        at += found + quoted.len();
+    }
+    // The same order on a terminal: every prompt, in turn.
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = spawn_init(dir.path(), &[]);
+    // Count, names, platform (eks), delivery (files), prefix (suggested).
+    let answers = ["1\r", "payments\r", "\r", "\r", "\r"];
+    let mut answers = answers.iter();
+    for prompt in PROMPT_ORDER {
+        // Out of order, the process would wait at another prompt and this
+        // would time out.
+        p.expect(*prompt).unwrap();
+        match *prompt {
+            "Which secret provider do you use?" => {
+                // Region (suggested), account id, OIDC provider.
+                p.send("\r").unwrap();
+                p.expect("AWS region").unwrap();
+                p.send_line("").unwrap();
+                p.expect("AWS account id").unwrap();
+                p.send_line("123456789012").unwrap();
+                p.expect("EKS OIDC provider").unwrap();
+                p.send_line("oidc.eks.eu-west-1.amazonaws.com/id/R")
+                    .unwrap();
+            }
+            "Cluster name" => p.send_line("c").unwrap(),
+            _ => {
+                let a = answers.next().unwrap();
+                p.send(a).unwrap();
+            }
+        }
+    }
+    p.expect("wrote tenants.toml").unwrap();
+    p.expect(Eof).unwrap();
+}
