@@ -3,6 +3,8 @@
 //! `command::init`, on the binary's terminal.
 //! The file is built with `toml_edit`, so every value is escaped properly.
 
+pub mod draft;
+
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 use crate::config::Platform;
@@ -50,6 +52,36 @@ pub enum Setting {
     Bool(bool),
     /// An array of strings.
     StrList(Vec<String>),
+    /// One value per team, in the order of [`Answers::teams`]: a setting
+    /// `check` refuses to share between teams (Key Vault's client id). The
+    /// file then has one provider table per team.
+    PerTeam(Vec<Setting>),
+}
+
+/// Makes an answer what `check` expects where the intent is plain: an
+/// OIDC provider typed as the issuer URL loses its `https://` (IAM names
+/// the provider without it). Returns the answer and, when it changed, a
+/// line saying so.
+pub fn normalize(key: &str, text: &str) -> (String, Option<String>) {
+    let text = text.trim();
+    if key == "oidc_provider"
+        && let Some(rest) = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+    {
+        let note = format!("`{rest}`: IAM names the OIDC provider without the URL scheme");
+        return (rest.to_owned(), Some(note));
+    }
+    (text.to_owned(), None)
+}
+
+/// What the number of teams decides, in one line: the store scope `check`
+/// and `generate` choose for `store_scope = "auto"` (ESO guide Option A or
+/// B), from the same rule.
+pub fn scope_line(teams: usize) -> String {
+    crate::plan::tenancy::decide(crate::config::StoreScopeSetting::Auto, teams)
+        .reason
+        .to_string()
 }
 
 /// Reads the answer to a question whose setting has type `ty` (a list is
@@ -191,37 +223,87 @@ fn cluster_table(a: &Answers) -> Table {
     let mut cluster = Table::new();
     cluster["name"] = value(&a.cluster);
     cluster["platform"] = value(a.platform.name());
-    let scope = if a.teams.len() > 1 {
-        "Several teams share this cluster: `auto` gives each namespace its own\nSecretStore and credentials (ESO guide Option A)."
-    } else {
-        "One team: `auto` picks one ClusterSecretStore limited to the team's\nnamespaces by an explicit list (ESO guide Option B)."
-    };
     cluster["store_scope"] = value("auto");
     cluster["refresh_interval"] = value("1h");
     comment(
         &mut cluster,
         &format!(
-            "Question 1: how many teams share the cluster? {}\n{scope}",
-            a.teams.len()
+            "Question 1: how many teams share the cluster? {}\n{}",
+            a.teams.len(),
+            wrap(&format!("`auto`: {}", scope_line(a.teams.len())), 76)
         ),
     );
     cluster
 }
 
-/// `[providers.main]`, with the answers to question 2 and why the
-/// provider authenticates as it does in its comment.
+/// `text` broken into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ') {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
+
+/// True when some setting has a value per team: one provider table each.
+fn split(a: &Answers) -> bool {
+    a.settings
+        .iter()
+        .any(|(_, v)| matches!(v, Setting::PerTeam(_)))
+}
+
+/// The provider table team `i` uses.
+fn provider_name(a: &Answers, i: usize) -> &str {
+    if split(a) { &a.teams[i] } else { "main" }
+}
+
+/// `[providers.main]`, or one `[providers.<team>]` per team when a
+/// setting has a value per team, with the answers to question 2 and why the
+/// provider authenticates as it does in the first one's comment.
 fn providers_table(a: &Answers) -> Table {
     let mut providers = Table::new();
     providers.set_implicit(true);
+    let tables = if split(a) { a.teams.len() } else { 1 };
+    for i in 0..tables {
+        let mut provider = provider_table(a, i);
+        if i == 0 {
+            let mut text = format!(
+                "Question 2: platform and provider.\n{}",
+                wrap(&auth_explanation(a.provider, a.platform), 76)
+            );
+            if tables > 1 {
+                text.push_str(
+                    "\nOne table per team: `esogen check` refuses one Key Vault or identity\nshared by several teams (unscoped-provider).",
+                );
+            }
+            comment(&mut provider, &text);
+        }
+        providers[provider_name(a, i)] = Item::Table(provider);
+    }
+    providers
+}
+
+/// The provider table of team `i` (of every team when not split).
+fn provider_table(a: &Answers, i: usize) -> Table {
     let mut provider = Table::new();
     provider["kind"] = value(a.provider.name());
     for (k, v) in &a.settings {
-        provider[k.as_str()] = match v {
-            Setting::Str(s) => value(s),
-            Setting::Int(i) => value(*i),
-            Setting::Bool(b) => value(*b),
-            Setting::StrList(l) => value(l.iter().collect::<Array>()),
+        let v = match v {
+            Setting::PerTeam(per) => per.get(i).unwrap_or(v),
+            v => v,
         };
+        if let Some(item) = setting_item(v) {
+            provider[k.as_str()] = item;
+        }
     }
     if needs_static(a.provider, a.platform) {
         provider[AUTH.key] = value("static");
@@ -229,15 +311,17 @@ fn providers_table(a: &Answers) -> Table {
     if a.delivery != Delivery::Files {
         provider["delivery"] = value(a.delivery.name());
     }
-    comment(
-        &mut provider,
-        &format!(
-            "Question 2: platform and provider.\n{}",
-            auth_explanation(a.provider, a.platform)
-        ),
-    );
-    providers["main"] = Item::Table(provider);
-    providers
+    provider
+}
+
+fn setting_item(v: &Setting) -> Option<Item> {
+    Some(match v {
+        Setting::Str(s) => value(s),
+        Setting::Int(i) => value(*i),
+        Setting::Bool(b) => value(*b),
+        Setting::StrList(l) => value(l.iter().collect::<Array>()),
+        Setting::PerTeam(_) => return None,
+    })
 }
 
 /// One `[[teams]]` table per team, each with one namespace named after it;
@@ -247,7 +331,7 @@ fn teams_tables(a: &Answers) -> toml_edit::ArrayOfTables {
     for (i, t) in a.teams.iter().enumerate() {
         let mut team = Table::new();
         team["name"] = value(t);
-        team["provider"] = value("main");
+        team["provider"] = value(provider_name(a, i));
         team["prefix"] = value(a.prefix.replace("{team}", t));
         let mut ns = Array::new();
         ns.push(t.as_str());

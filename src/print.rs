@@ -193,17 +193,8 @@ pub fn explain(report: ExplainReport, style: Style) -> Exit {
 pub fn init(result: Result<InitReport, InitError>) -> Exit {
     match &result {
         Err(_) => {}
-        Ok(report @ InitReport::Written(_)) => println!("{report}"),
-        Ok(
-            report @ InitReport::Rejected {
-                sources,
-                diagnostics,
-            },
-        ) => {
-            let all = render::render_all(sources, &diagnostics.sorted(), ColorChoice::Never);
-            eprint!("{all}");
-            eprintln!("{report}");
-        }
+        Ok(report @ InitReport::Written { .. }) => println!("{report}"),
+        Ok(report @ InitReport::Rejected { .. }) => eprint!("{report}"),
     }
     result.map_or_else(error, |r| r.exit())
 }

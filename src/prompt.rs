@@ -12,7 +12,28 @@ struct Terminal;
 /// both are one.
 pub fn terminal() -> Option<&'static dyn Prompter> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if interactive {
+        restore_on_interrupt();
+    }
     interactive.then_some(&Terminal)
+}
+
+/// Ctrl-C ends `init` with nothing written, the cursor shown again (a
+/// selection list hides it while it is drawn) and the usual exit status of
+/// an interrupted command (128 + SIGINT). The terminal's line settings are
+/// already restored by the time the signal arrives: the key reader puts
+/// them back before it raises SIGINT.
+fn restore_on_interrupt() {
+    let handler = || {
+        let term = dialoguer::console::Term::stderr();
+        // Best effort: the process ends either way.
+        let _ = term.show_cursor();
+        let _ = term.write_line("\ninterrupted; nothing was written");
+        std::process::exit(130);
+    };
+    if let Err(e) = ctrlc::set_handler(handler) {
+        eprintln!("warning: Ctrl-C will not restore the cursor: {e}");
+    }
 }
 
 impl Prompter for Terminal {

@@ -531,3 +531,26 @@ pub fn example_repository() -> tempfile::TempDir {
     .unwrap();
     dir
 }
+
+/// Taplo, the TOML toolkit editors use (`ESOGEN_TAPLO`, which `.ci/run`
+/// sets after `npm ci` in `tests/conformance/taplo`; else that install when
+/// present), or `None` (with a message) when it is missing and not required.
+pub fn taplo() -> Option<PathBuf> {
+    let local = repo_root().join("tests/conformance/taplo/node_modules/.bin/taplo");
+    let path = std::env::var_os("ESOGEN_TAPLO").map_or(local, PathBuf::from);
+    // The WebAssembly build prints its version but exits 1 on `--version`.
+    let runs = Command::new(&path)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).starts_with("taplo "));
+    if runs {
+        return Some(path);
+    }
+    assert!(
+        !required(),
+        "taplo is required (ESOGEN_REQUIRE_TOOLS=1) but `{}` does not run; .ci/run installs it and sets ESOGEN_TAPLO",
+        path.display()
+    );
+    eprintln!("SKIP: taplo not found; run .ci/run to install it");
+    None
+}

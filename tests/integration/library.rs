@@ -525,9 +525,10 @@ fn init_asks_what_no_flag_answers_and_writes_a_valid_file() {
         &["--cluster-name", "lib-cluster"],
     );
     let report = init(&args, Some(&terminal)).unwrap();
-    assert!(matches!(&report, InitReport::Written(p) if p == &args.output));
+    assert!(matches!(&report, InitReport::Written { config, .. } if config == &args.output));
     let said = terminal.said.into_inner().unwrap();
-    assert!(said[0].starts_with("several teams"), "{said:?}");
+    assert!(said[0].starts_with("2 teams share the cluster"), "{said:?}");
+    assert!(said[0].contains("Option A"), "{said:?}");
     let text = std::fs::read_to_string(&args.output).unwrap();
     assert!(text.contains("name = \"lib-cluster\""), "{text}");
     assert!(text.contains("prefix = \"prod/payments/\""), "{text}");
@@ -542,15 +543,16 @@ fn init_asks_what_no_flag_answers_and_writes_a_valid_file() {
     });
     assert_eq!(checked.verdict, Verdict::NoFindings);
 
-    // The file exists now; without a terminal, a missing answer names its
-    // flag.
+    // The file exists now; without a terminal, every missing answer names
+    // its flag.
     assert!(matches!(init(&args, None), Err(InitError::Exists(_))));
     let args = init_args(dir.path(), "other.toml", &["--teams", "a"]);
     match init(&args, None) {
-        Err(e @ InitError::NoAnswer { .. }) => assert_eq!(
-            e.to_string(),
-            "no answer for \"Which platform runs your cluster?\": standard input is not a terminal, so pass --platform (one of eks, gke, aks, openshift, generic)"
-        ),
+        Err(InitError::Flags { missing, refused }) => {
+            let flags: Vec<&str> = missing.iter().map(|m| m.flag.as_str()).collect();
+            assert_eq!(flags, ["platform", "provider", "prefix", "cluster-name"]);
+            assert!(refused.is_empty(), "{refused:?}");
+        }
         other => panic!("{other:?}"),
     }
 }

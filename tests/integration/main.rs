@@ -22,3 +22,4 @@ mod providers;
 mod providers_registry;
 mod recipes;
 mod snapshots;
+mod taplo;
