@@ -18,4 +18,5 @@ mod library;
 mod properties;
 mod providers;
 mod providers_registry;
+mod schema;
 mod snapshots;
