@@ -108,7 +108,10 @@ fn keys_where(settings: &[SettingSpec], required: Required) -> Vec<&'static str>
 /// required, and those that depend on `auth` required by it.
 fn kind_schema(settings: &[SettingSpec], kind: &str) -> Value {
     let mut props = Map::new();
-    props.insert("kind".into(), json!({"const": kind}));
+    props.insert(
+        "kind".into(),
+        json!({"const": kind, "description": format!("`{kind}`: the settings below are this kind's")}),
+    );
     for spec in settings {
         props.insert(spec.key.to_owned(), setting_schema(spec));
     }

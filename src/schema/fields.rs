@@ -228,10 +228,16 @@ pub fn team_rules(s: &mut Schema) {
     set(
         s,
         "then",
-        json!({"properties": {"secrets": {"items": {
-            "if": {"required": ["find"]},
-            "then": {"properties": {"push": {"const": false}}, "required": ["push"]},
-        }}}}),
+        json!({"properties": {"secrets": {
+            "description": "with the team's `push = true`, a secret that searches (`find`) says `push = false`",
+            "items": {
+                "if": {"required": ["find"]},
+                "then": {
+                    "properties": {"push": {"const": false, "description": "a search cannot be pushed"}},
+                    "required": ["push"],
+                },
+            },
+        }}}),
     );
 }
 
