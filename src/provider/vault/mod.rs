@@ -275,8 +275,7 @@ impl ProviderKind for VaultKind {
         let auth_mount = path(auth_mount, DEFAULT_AUTH_MOUNT, "auth mount");
         let version = match version {
             None => Some(KvVersion::V2),
-            Some(v) if KvVersion::from_number(v.value).is_some() => KvVersion::from_number(v.value),
-            Some(v) => {
+            Some(v) => KvVersion::from_number(v.value).or_else(|| {
                 fields.error(
                     Diagnostic::error(
                         Code::ProviderSetting,
@@ -286,7 +285,7 @@ impl ProviderKind for VaultKind {
                     .help("use `1` or `2` (check with `vault secrets list -detailed`)"),
                 );
                 None
-            }
+            }),
         };
         let audience = match audience {
             None => Some(DEFAULT_AUDIENCE.to_owned()),
