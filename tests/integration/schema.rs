@@ -236,7 +236,7 @@ fn random_config() -> impl Strategy<Value = String> {
                 let wanted = match spec.required {
                     Required::Yes => coin[2],
                     Required::WithNativeAuth => native == coin[3],
-                    Required::WithStaticAuth => !native == coin[3],
+                    Required::WithStaticAuth => native != coin[3],
                     Required::WithDelivery(_) => !coin[4],
                     Required::No => !coin[5 + i % 9],
                 };
