@@ -57,9 +57,11 @@ pub const PROPERTY_NAME: &str = concat!("^[^", ws!(), "]([\\s\\S]*[^", ws!(), "]
 /// 253-character limit is the schema's `maxLength`.
 pub const SECRET_TYPE: &str = "^[A-Za-z0-9./_-]+$";
 
-/// `find.name` starts with an anchor: `^` or `\A`. (The rest, that the
-/// expression stays under the find path, only `check` can tell.)
-pub const ANCHORED_REGEX: &str = r"^(\^|\\A)";
+/// `find.name` has an anchor (`^` or `\A`) before any other `\` or `^`:
+/// `check` wants the expression to start with one, after flags or groups
+/// at most. (That the rest stays under the find path only `check` can
+/// tell.)
+pub const ANCHORED_REGEX: &str = r"^[^^\\]*(\^|\\A)";
 
 /// A Kubernetes user name in `store_writers`: not empty, no white space or
 /// control character.
@@ -376,6 +378,24 @@ mod tests {
             "az./-_ :",
             &["Opaque", "kubernetes.io/tls", "", "a b"],
         );
+    }
+
+    #[test]
+    fn find_names() {
+        let re = compile(ANCHORED_REGEX);
+        // Forms `check` accepts (anchored under `prod/pay/`) and refuses.
+        for ok in [
+            "^prod/pay/[a-z]+$",
+            r"\Aprod/pay/",
+            "(?s)^prod/pay/",
+            "(?:^prod/pay/)",
+            r"^prod/pay/a\.b",
+        ] {
+            assert!(re.is_match(ok), "{ok}");
+        }
+        for bad in ["db-.*", "prod/pay/.*", r"\^prod/pay/", ""] {
+            assert!(!re.is_match(bad), "{bad}");
+        }
     }
 
     #[test]
