@@ -1,14 +1,54 @@
 //! Pieces of the `tenants.toml` JSON Schema that serde types cannot
-//! describe: provider tables, whose keys depend on `kind`. Rendered from
-//! each registered kind's declared settings ([`SettingSpec`]).
+//! describe: provider tables, whose keys depend on `kind`, rendered from
+//! each registered kind's declared settings ([`SettingSpec`]); and, in
+//! [`fields`], the values, shapes and rules of the other tables' keys.
+//!
+//! The schema is JSON Schema draft-07, which editors (Taplo, VS Code's Even
+//! Better TOML) and validators all read.
+
+pub mod fields;
 
 use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
 use crate::provider::fields::SettingValue;
+use crate::provider::spec::{AUTH_NATIVE, AUTH_STATIC};
 use crate::provider::{
-    AUTH, Delivery, REGISTRY, Required, SettingDefault, SettingSpec, SettingType,
+    AUTH, AuthChoice, Delivery, REGISTRY, Required, SettingDefault, SettingSpec, SettingType,
 };
+
+/// Removes `null` from every `type` list and `anyOf`: serde's `Option`
+/// allows it, TOML has no null, and a missing key is what `Option` means
+/// in the file.
+pub fn drop_null(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if let [one] = types.as_slice() {
+                    let one = one.clone();
+                    map.insert("type".into(), one);
+                }
+            }
+            if let Some(Value::Array(any)) = map.get_mut("anyOf") {
+                any.retain(|s| s != &json!({"type": "null"}));
+                if let [Value::Object(one)] = any.as_slice() {
+                    let one = one.clone();
+                    map.remove("anyOf");
+                    if one.contains_key("$ref") {
+                        // Draft-07 ignores the siblings of a `$ref`.
+                        map.insert("allOf".into(), json!([one]));
+                    } else {
+                        map.extend(one);
+                    }
+                }
+            }
+            map.values_mut().for_each(drop_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null),
+        _ => {}
+    }
+}
 
 /// The schema of one setting: its type, its documentation and, when it has
 /// a literal one, its default.
@@ -20,6 +60,20 @@ fn setting_schema(spec: &SettingSpec) -> Value {
         SettingType::StrList => json!({"type": "array", "items": {"type": "string"}}),
     };
     schema["description"] = Value::from(spec.doc);
+    let values: Vec<Value> = spec
+        .values
+        .iter()
+        .filter_map(|v| literal(spec.ty, v))
+        .collect();
+    if !values.is_empty() {
+        schema["enum"] = Value::from(values);
+    }
+    if let Some(pattern) = spec.pattern {
+        match spec.ty {
+            SettingType::StrList => schema["items"]["pattern"] = Value::from(pattern),
+            _ => schema["pattern"] = Value::from(pattern),
+        }
+    }
     if let Some(SettingDefault::Value(v)) = spec.default
         && let Some(d) = literal(spec.ty, v)
     {
@@ -54,7 +108,10 @@ fn keys_where(settings: &[SettingSpec], required: Required) -> Vec<&'static str>
 /// required, and those that depend on `auth` required by it.
 fn kind_schema(settings: &[SettingSpec], kind: &str) -> Value {
     let mut props = Map::new();
-    props.insert("kind".into(), json!({"const": kind}));
+    props.insert(
+        "kind".into(),
+        json!({"const": kind, "description": format!("`{kind}`: the settings below are this kind's")}),
+    );
     for spec in settings {
         props.insert(spec.key.to_owned(), setting_schema(spec));
     }
@@ -66,18 +123,36 @@ fn kind_schema(settings: &[SettingSpec], kind: &str) -> Value {
     if !always.is_empty() {
         schema["required"] = json!(always);
     }
-    let native = keys_where(settings, Required::WithNativeAuth);
-    let stat = keys_where(settings, Required::WithStaticAuth);
-    if !native.is_empty() || !stat.is_empty() {
+    // With `auth = "static"` and without: the keys each way requires, and
+    // those it refuses.
+    let branch = |required: Required, refused: AuthChoice| {
+        let mut b = Map::new();
+        let keys = keys_where(settings, required);
+        if !keys.is_empty() {
+            b.insert("required".into(), json!(keys));
+        }
+        let refused: Vec<Value> = settings
+            .iter()
+            .filter(|s| s.only_with == Some(refused))
+            .map(|s| json!({"required": [s.key]}))
+            .collect();
+        if !refused.is_empty() {
+            b.insert("not".into(), json!({"anyOf": refused}));
+        }
+        (!b.is_empty()).then_some(Value::Object(b))
+    };
+    let stat = branch(Required::WithStaticAuth, AuthChoice::Platform);
+    let native = branch(Required::WithNativeAuth, AuthChoice::Static);
+    if stat.is_some() || native.is_some() {
         schema["if"] = json!({
-            "properties": {AUTH.key: {"const": "static"}},
+            "properties": {AUTH.key: {"const": AUTH_STATIC}},
             "required": [AUTH.key],
         });
-        if !stat.is_empty() {
-            schema["then"] = json!({"required": stat});
+        if let Some(b) = stat {
+            schema["then"] = b;
         }
-        if !native.is_empty() {
-            schema["else"] = json!({"required": native});
+        if let Some(b) = native {
+            schema["else"] = b;
         }
     }
     // Settings only one delivery needs: required when `delivery` is it.
@@ -132,6 +207,14 @@ fn with_delivery(mut schema: Value, deliveries: &[Delivery]) -> Value {
 /// only its own settings are allowed.
 pub fn providers_schema(_: &mut SchemaGenerator) -> Schema {
     let kinds: Vec<&str> = REGISTRY.iter().map(|k| k.name()).collect();
+    let kind_doc = format!(
+        "the secret provider this table configures: {}; the other keys of the table are that kind's settings (see the README's provider sections)",
+        kinds
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let variants: Vec<Value> = REGISTRY
         .iter()
         .map(|kind| {
@@ -142,12 +225,14 @@ pub fn providers_schema(_: &mut SchemaGenerator) -> Schema {
         })
         .collect();
     json_schema!({
-        "description": "Named secret providers; each team picks one by name.",
+        "description": "Named secret providers, `[providers.NAME]`; each team picks one by name (`provider = \"NAME\"`). NAME becomes the SecretStore or ClusterSecretStore name, so it is a DNS-1123 label.",
         "type": "object",
+        "propertyNames": fields::dns_label_schema(),
         "additionalProperties": {
+            "description": format!("One secret provider: `kind` and its settings. With `auth = \"{AUTH_STATIC}\"` a kind with platform credentials reads static ones from a Secret instead; `{AUTH_NATIVE}` is the default."),
             "type": "object",
             "required": ["kind"],
-            "properties": {"kind": {"enum": kinds}},
+            "properties": {"kind": {"type": "string", "enum": kinds, "description": kind_doc}},
             "allOf": variants,
         }
     })

@@ -4,6 +4,7 @@
 //! this module sees the raw serde types.
 
 pub mod overlap;
+pub mod patterns;
 mod raw;
 mod secrets;
 mod toml_syntax;
@@ -172,6 +173,38 @@ pub enum Admission {
     None,
 }
 
+impl Admission {
+    /// Every mode with its `tenants.toml` spelling: what `check` accepts and
+    /// the JSON Schema lists.
+    pub const ALL: &'static [(Admission, &'static str)] = &[
+        (Admission::Vap, "vap"),
+        (Admission::Kyverno, "kyverno"),
+        (Admission::None, "none"),
+    ];
+}
+
+/// `[cluster] gitops` as written: which tool syncs the tree, before its
+/// settings are read into a [`GitOps`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitOpsTool {
+    /// `none`: nothing generated for delivery.
+    None,
+    /// `argocd`.
+    Argo,
+    /// `flux`.
+    Flux,
+}
+
+impl GitOpsTool {
+    /// Every tool with its `tenants.toml` spelling: what `check` accepts and
+    /// the JSON Schema lists.
+    pub const ALL: &'static [(GitOpsTool, &'static str)] = &[
+        (GitOpsTool::None, "none"),
+        (GitOpsTool::Argo, "argocd"),
+        (GitOpsTool::Flux, "flux"),
+    ];
+}
+
 /// What the admission policies let tenants do besides applying the
 /// generated objects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -295,11 +328,14 @@ pub enum SecretSource {
     },
 }
 
-/// The JSON Schema of `tenants.toml`, derived from the raw config types
-/// (and, for provider tables, from each provider's settings).
+/// The JSON Schema of `tenants.toml` (draft-07, which editors read best),
+/// derived from the raw config types (and, for provider tables, from each
+/// provider's settings).
 pub fn json_schema() -> serde_json::Value {
-    let mut schema =
-        serde_json::to_value(schemars::schema_for!(raw::RawConfig)).unwrap_or_default();
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = serde_json::to_value(generator.into_root_schema_for::<raw::RawConfig>())
+        .unwrap_or_default();
+    crate::schema::drop_null(&mut schema);
     if let Some(obj) = schema.as_object_mut() {
         obj.insert("title".into(), "tenants.toml (esogen)".into());
         // Taplo reads this directive comment; the key itself is allowed.

@@ -249,20 +249,7 @@ pub struct RemoteKey(String);
 impl RemoteKey {
     /// Parses a key and checks it against the team prefix.
     pub fn parse(s: &str, prefix: &PathPrefix) -> Result<Self, KeyProblem> {
-        check_path_chars(s).map_err(KeyProblem::Malformed)?;
-        if s.ends_with('/') {
-            return Err(KeyProblem::Malformed(
-                "it ends with `/`; provider key names are exact and a trailing slash returns \"not found\"".into(),
-            ));
-        }
-        if s.split('/').any(|seg| seg == ".." || seg == ".") {
-            return Err(KeyProblem::Malformed("it has a `.` or `..` segment".into()));
-        }
-        if s.contains("//") {
-            return Err(KeyProblem::Malformed(
-                "it has an empty path segment (`//`)".into(),
-            ));
-        }
+        key_shape(s).map_err(KeyProblem::Malformed)?;
         if !prefix.contains_key(s) {
             let case_only = s
                 .to_lowercase()
@@ -281,6 +268,25 @@ impl RemoteKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The checks on a remote key that do not depend on its team prefix: path
+/// characters, no trailing `/`, no `.`, `..` or empty segment. Also what
+/// the JSON Schema's key pattern stands for (`patterns::REMOTE_KEY`).
+pub fn key_shape(s: &str) -> Result<(), Reason> {
+    check_path_chars(s)?;
+    if s.ends_with('/') {
+        return Err(
+            "it ends with `/`; provider key names are exact and a trailing slash returns \"not found\"".into(),
+        );
+    }
+    if s.split('/').any(|seg| seg == ".." || seg == ".") {
+        return Err("it has a `.` or `..` segment".into());
+    }
+    if s.contains("//") {
+        return Err("it has an empty path segment (`//`)".into());
+    }
+    Ok(())
 }
 
 /// Why a remote key was rejected.

@@ -385,8 +385,8 @@ pub fn parse_auth(
     );
     let wants_static = match &auth {
         None => false,
-        Some(a) if a.value == "static" => true,
-        Some(a) if a.value == "workload-identity" => false,
+        Some(a) if a.value == spec::AUTH_STATIC => true,
+        Some(a) if a.value == spec::AUTH_NATIVE => false,
         Some(a) => {
             fields.error(
                 Diagnostic::error(

@@ -90,6 +90,17 @@ pub struct SettingSpec {
     /// What it means, in one Markdown sentence without final period: user
     /// documentation (the README's settings tables and the JSON Schema).
     pub doc: &'static str,
+    /// The shape of a string value (of each element, for an array), as a
+    /// regular expression for the JSON Schema's `pattern`: accepts every
+    /// value the kind's parser accepts (a unit test holds the two together).
+    pub pattern: Option<&'static str>,
+    /// The only values the parser accepts, spelled as
+    /// [`SettingType::parse_literal`] reads them; empty when open.
+    pub values: &'static [&'static str],
+    /// Set when the parser refuses the setting unless the table
+    /// authenticates this way (`credentials_secret` only with `auth =
+    /// "static"`, say).
+    pub only_with: Option<AuthChoice>,
 }
 
 impl SettingSpec {
@@ -107,6 +118,31 @@ impl SettingSpec {
             default: None,
             example: None,
             doc,
+            pattern: None,
+            values: &[],
+            only_with: None,
+        }
+    }
+
+    /// The same setting with the shape of its values (see
+    /// [`SettingSpec::pattern`]).
+    pub const fn with_pattern(self, pattern: &'static str) -> Self {
+        Self {
+            pattern: Some(pattern),
+            ..self
+        }
+    }
+
+    /// The same setting with its closed list of values.
+    pub const fn with_values(self, values: &'static [&'static str]) -> Self {
+        Self { values, ..self }
+    }
+
+    /// The same setting, refused unless the table authenticates as `auth`.
+    pub const fn only_with(self, auth: AuthChoice) -> Self {
+        Self {
+            only_with: Some(auth),
+            ..self
         }
     }
 
@@ -136,6 +172,11 @@ impl SettingSpec {
     }
 }
 
+/// `auth = "workload-identity"`: the platform's short-lived credentials.
+pub const AUTH_NATIVE: &str = "workload-identity";
+/// `auth = "static"`: credentials from a Kubernetes Secret.
+pub const AUTH_STATIC: &str = "static";
+
 /// `auth`: how a provider with platform-native credentials authenticates.
 /// Read by [`super::parse_auth`].
 pub const AUTH: SettingSpec = SettingSpec::new(
@@ -144,7 +185,8 @@ pub const AUTH: SettingSpec = SettingSpec::new(
     Required::No,
     "`workload-identity` (the platform's short-lived credentials, on the platform that has them) or `static` (credentials from the Kubernetes Secret named by `credentials_secret`)",
 )
-.with_default("workload-identity");
+.with_default(AUTH_NATIVE)
+.with_values(&[AUTH_NATIVE, AUTH_STATIC]);
 
 /// `credentials_secret`: the Secret holding static credentials. Read by
 /// [`super::parse_auth`].
@@ -154,7 +196,9 @@ pub const CREDENTIALS_SECRET: SettingSpec = SettingSpec::new(
     Required::WithStaticAuth,
     "name of the Kubernetes Secret holding the static credentials; esogen references it and never reads a value",
 )
-.with_example("provider-credentials");
+.with_example("provider-credentials")
+.with_pattern(crate::config::patterns::DNS_SUBDOMAIN)
+.only_with(AuthChoice::Static);
 
 /// Platform-native credentials on one platform, static credentials from a
 /// Secret on any platform (the `auth` and `credentials_secret` settings).
@@ -215,7 +259,7 @@ impl AuthSupport {
 }
 
 /// How a provider table `esogen init` writes authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthChoice {
     /// Short-lived credentials: the platform's own, or a portable mechanism.
     Platform,

@@ -21,5 +21,6 @@ mod properties;
 mod providers;
 mod providers_registry;
 mod recipes;
+mod schema;
 mod snapshots;
 mod taplo;

@@ -33,19 +33,10 @@ impl Validator {
         let gitops = self.gitops(raw);
         let admission = match &c.admission {
             None => Some(Admission::Vap),
-            Some(a) => parse_enum(
-                a,
-                &[
-                    (Admission::Vap, "vap"),
-                    (Admission::Kyverno, "kyverno"),
-                    (Admission::None, "none"),
-                ],
-                "admission mode",
-                self.file,
-            )
-            .map_err(|d| self.diags.push(*d))
-            .ok()
-            .map(|l| l.value),
+            Some(a) => parse_enum(a, Admission::ALL, "admission mode", self.file)
+                .map_err(|d| self.diags.push(*d))
+                .ok()
+                .map(|l| l.value),
         };
         let eso = self.eso_install(c);
         let store_writers = self.store_writers(c, gitops.as_ref());

@@ -9,28 +9,14 @@ impl Validator {
         raw: &Spanned<crate::config::raw::RawCluster>,
     ) -> Option<GitOps> {
         let c = raw.get_ref();
-        #[derive(Clone, Copy)]
-        enum Kind {
-            None,
-            Argo,
-            Flux,
-        }
+        use crate::config::GitOpsTool as Kind;
         let kind = match &c.gitops {
             None => Kind::None,
             Some(g) => {
-                parse_enum(
-                    g,
-                    &[
-                        (Kind::None, "none"),
-                        (Kind::Argo, "argocd"),
-                        (Kind::Flux, "flux"),
-                    ],
-                    "gitops tool",
-                    self.file,
-                )
-                .map_err(|d| self.diags.push(*d))
-                .ok()?
-                .value
+                parse_enum(g, Kind::ALL, "gitops tool", self.file)
+                    .map_err(|d| self.diags.push(*d))
+                    .ok()?
+                    .value
             }
         };
         if matches!(kind, Kind::None) {

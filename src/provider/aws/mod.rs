@@ -152,14 +152,16 @@ const SETTINGS: &[SettingSpec] = &[
         Required::Yes,
         "AWS region of the secrets, such as `eu-west-1` (`cn-` and `us-gov-` regions get their partition)",
     )
-    .with_example("eu-west-1"),
+    .with_example("eu-west-1")
+    .with_pattern(REGION_PATTERN),
     SettingSpec::new(
         "account_id",
         SettingType::Str,
         Required::Yes,
         "12-digit account id of the secrets and the IAM roles, as a quoted string",
     )
-    .with_example("123456789012"),
+    .with_example("123456789012")
+    .with_pattern(ACCOUNT_ID_PATTERN),
     AUTH,
     CREDENTIALS_SECRET,
     SettingSpec::new(
@@ -168,22 +170,36 @@ const SETTINGS: &[SettingSpec] = &[
         Required::WithNativeAuth,
         "the cluster's OIDC issuer without `https://`: `aws eks describe-cluster --name C --query cluster.identity.oidc.issuer`",
     )
-    .with_example("oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"),
+    .with_example("oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE")
+    .with_pattern(OIDC_PROVIDER_PATTERN)
+    .only_with(AuthChoice::Platform),
     SettingSpec::new(
         "role_name",
         SettingType::Str,
         Required::No,
         "IAM role naming pattern (IRSA only)",
     )
-    .with_default(DEFAULT_ROLE_NAME),
+    .with_default(DEFAULT_ROLE_NAME)
+    .only_with(AuthChoice::Platform),
     SettingSpec::new(
         "kms_key_arns",
         SettingType::StrList,
         Required::No,
         "customer managed KMS keys (key ARNs, not aliases) of the secrets or SecureString parameters: grants `kms:Decrypt` (and `kms:GenerateDataKey` for Secrets Manager push) only through the service (`kms:ViaService`) and only for objects under the prefix (encryption context `SecretARN` / `PARAMETER_ARN`). Keys AWS manages (`aws/secretsmanager`, `aws/ssm`) need nothing",
     )
-    .with_example("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+    .with_example("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    .with_pattern(KMS_KEY_ARN_PATTERN),
 ];
+
+/// The shape of `region` (see [`is_region`]).
+const REGION_PATTERN: &str = "^[a-z]{2}(-[a-z]+)+-[0-9]+$";
+/// The shape of `account_id` (see [`is_account_id`]).
+const ACCOUNT_ID_PATTERN: &str = "^[0-9]{12}$";
+/// The shape of `oidc_provider` (see [`oidc_help`]).
+const OIDC_PROVIDER_PATTERN: &str = "^[A-Za-z0-9._-]*/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$";
+/// The shape of each `kms_key_arns` element (see [`is_kms_key_arn`]).
+const KMS_KEY_ARN_PATTERN: &str =
+    "^arn:aws[^:]*:kms:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:key/[A-Za-z0-9-]+$";
 
 const NATIVE_AUTH: NativeAuth = NativeAuth {
     platform: Platform::Eks,
@@ -217,6 +233,10 @@ fn is_region(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
 }
 
+fn is_account_id(a: &str) -> bool {
+    a.len() == 12 && a.chars().all(|c| c.is_ascii_digit())
+}
+
 fn is_role_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
@@ -224,9 +244,10 @@ fn is_role_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
-fn check_oidc(fields: &mut Fields, o: Located<String>) -> Option<String> {
-    let v = &o.value;
-    let help = if v.starts_with("https://") || v.starts_with("http://") {
+/// What is wrong with an `oidc_provider` value, as a help line; `None`
+/// when it is an OIDC provider host and path.
+fn oidc_help(v: &str) -> Option<&'static str> {
+    if v.starts_with("https://") || v.starts_with("http://") {
         Some("IAM names the OIDC provider without `https://`: remove the URL scheme")
     } else if v.is_empty()
         || v.ends_with('/')
@@ -237,8 +258,12 @@ fn check_oidc(fields: &mut Fields, o: Located<String>) -> Option<String> {
         Some("expected the form `oidc.eks.<region>.amazonaws.com/id/<ID>`")
     } else {
         None
-    };
-    match help {
+    }
+}
+
+fn check_oidc(fields: &mut Fields, o: Located<String>) -> Option<String> {
+    let v = &o.value;
+    match oidc_help(v) {
         Some(h) => {
             fields.error(
                 Diagnostic::error(
@@ -254,24 +279,27 @@ fn check_oidc(fields: &mut Fields, o: Located<String>) -> Option<String> {
     }
 }
 
+/// True for a KMS key ARN: `arn:<partition>:kms:<region>:<account>:key/<id>`.
+fn is_kms_key_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "kms"
+        && is_region(parts[3])
+        && is_account_id(parts[4])
+        && parts[5].strip_prefix("key/").is_some_and(|id| {
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
 /// Keeps the KMS key ARNs that are key ARNs (`arn:<partition>:kms:<region>:
 /// <account>:key/<id>`): IAM authorizes KMS calls on the key itself, never
 /// on an alias.
 fn check_kms_keys(fields: &mut Fields, list: Located<Vec<String>>) -> Vec<String> {
     let mut out = Vec::new();
     for arn in &list.value {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let ok = parts.len() == 6
-            && parts[0] == "arn"
-            && parts[1].starts_with("aws")
-            && parts[2] == "kms"
-            && is_region(parts[3])
-            && parts[4].len() == 12
-            && parts[4].chars().all(|c| c.is_ascii_digit())
-            && parts[5].strip_prefix("key/").is_some_and(|id| {
-                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if ok {
+        if is_kms_key_arn(arn) {
             out.push(arn.clone());
         } else {
             fields.error(
@@ -366,7 +394,7 @@ impl ProviderKind for AwsKind {
         );
         let account_id = fields.valid(
             account,
-            |a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()),
+            is_account_id,
             "a 12-digit AWS account id",
             "write the account id as a quoted string of 12 digits, leading zeros included",
         );
@@ -642,6 +670,66 @@ mod tests {
         assert!(!is_role_name(&"a".repeat(65)));
         assert!(!is_role_name("eso/payments"));
         assert!(!is_role_name(""));
+    }
+
+    /// The JSON Schema's patterns accept exactly what the parser does.
+    #[test]
+    fn schema_patterns_agree_with_the_parser() {
+        use crate::config::patterns::testing::agrees;
+        agrees(
+            REGION_PATTERN,
+            None,
+            is_region,
+            "aeu-1 ",
+            &[
+                "eu-west-1",
+                "us-gov-east-1",
+                "eu-west",
+                "eu--1",
+                "e-west-1",
+                "eu-west-1a",
+            ],
+        );
+        agrees(
+            ACCOUNT_ID_PATTERN,
+            None,
+            is_account_id,
+            "019a ",
+            &[
+                "123456789012",
+                "12345678901",
+                "1234567890123",
+                "12345678901a",
+            ],
+        );
+        agrees(
+            OIDC_PROVIDER_PATTERN,
+            None,
+            |v| oidc_help(v).is_none(),
+            "oa./-_:h \\",
+            &[
+                "oidc.eks.eu-west-1.amazonaws.com/id/X",
+                "https://oidc.eks.eu-west-1.amazonaws.com/id/X",
+                "oidc/",
+                "/x",
+                "x",
+                "",
+            ],
+        );
+        agrees(
+            KMS_KEY_ARN_PATTERN,
+            None,
+            is_kms_key_arn,
+            "arn:awskmeu-1/y0",
+            &[
+                "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab",
+                "arn:aws-cn:kms:cn-north-1:123456789012:key/a",
+                "arn:aws:kms:eu-west-1:123456789012:alias/a",
+                "arn:aws:kms:eu-west-1:12345678901:key/a",
+                "arn:aws:kms:eu-west-1:123456789012:key/",
+                "arn:aws:kms:eu-west-1:123456789012:key/a:b",
+            ],
+        );
     }
 
     #[test]

@@ -62,42 +62,49 @@ const SETTINGS: &[SettingSpec] = &[
         Required::Yes,
         "Entra ID tenant (UUID)",
     )
-    .with_example("11111111-2222-3333-4444-555555555555"),
+    .with_example("11111111-2222-3333-4444-555555555555")
+    .with_pattern(UUID_PATTERN),
     SettingSpec::new(
         "client_id",
         SettingType::Str,
         Required::WithNativeAuth,
         "the managed identity's or app's client id (UUID)",
     )
-    .with_example("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+    .with_example("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+    .with_pattern(UUID_PATTERN),
     SettingSpec::new(
         "oidc_issuer",
         SettingType::Str,
         Required::WithNativeAuth,
         "the AKS OIDC issuer URL: `az aks show -n CLUSTER -g GROUP --query oidcIssuerProfile.issuerUrl -o tsv`",
     )
-    .with_example("https://westeurope.oic.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/"),
+    .with_example("https://westeurope.oic.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/")
+    .with_pattern(ISSUER_PATTERN),
     SettingSpec::new(
         "subscription_id",
         SettingType::Str,
         Required::No,
         "subscription of the vaults (UUID); with `resource_group`, a role-assignment file is generated",
     )
-    .with_example("99999999-8888-7777-6666-555555555555"),
+    .with_example("99999999-8888-7777-6666-555555555555")
+    .with_pattern(UUID_PATTERN),
     SettingSpec::new(
         "resource_group",
         SettingType::Str,
         Required::No,
         "resource group of the vaults; goes with `subscription_id`: both or neither",
     )
-    .with_example("rg-secrets"),
+    .with_example("rg-secrets")
+    .with_pattern(RESOURCE_GROUP_PATTERN),
     SettingSpec::new(
         "identity_resource_id",
         SettingType::Str,
         Required::No,
         "resource id of the user-assigned managed identity whose client id is `client_id` (`az identity show -n NAME -g GROUP --query id -o tsv`); `delivery = \"terraform\"` and `\"azure-service-operator\"` add the federated credential to it. esogen references the identity, never creates or deletes it",
     )
-    .with_example("/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-eso-payments"),
+    .with_example("/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-eso-payments")
+    .with_pattern(IDENTITY_ID_PATTERN)
+    .only_with(AuthChoice::Platform),
     AUTH,
     CREDENTIALS_SECRET,
     SettingSpec::new(
@@ -121,6 +128,23 @@ pub static KEY_VAULT: AzureKind = AzureKind;
 
 /// Azure Key Vault.
 pub struct AzureKind;
+
+/// The shape of a tenant, client or subscription id (see [`is_uuid`]).
+const UUID_PATTERN: &str =
+    "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+/// The shape of `oidc_issuer` (see [`is_issuer`]).
+const ISSUER_PATTERN: &str = concat!("^https://[^", crate::config::patterns::ws!(), "]*$");
+/// The shape of `resource_group` (see [`is_resource_group`]); non-ASCII
+/// characters are left to `check`, which takes the letters and digits.
+const RESOURCE_GROUP_PATTERN: &str =
+    r"^([A-Za-z0-9_().-]|[^\x00-\x7F]){0,89}([A-Za-z0-9_()-]|[^\x00-\x7F])$";
+/// The shape of `identity_resource_id`: its nine `/`-separated parts
+/// (see [`IdentityRef::parse`] for the rest).
+const IDENTITY_ID_PATTERN: &str = "^/[^/]+(/[^/]+){7}$";
+
+fn is_issuer(i: &str) -> bool {
+    i.starts_with("https://") && !i.contains(char::is_whitespace)
+}
 
 fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -311,7 +335,7 @@ impl ProviderKind for AzureKind {
             .map(|(v, span)| Located::new(v, span));
         let subscription_id = fields.valid(subscription, is_uuid, "a subscription id (a UUID)", "");
         let issuer = issuer.and_then(|i| {
-            if i.value.starts_with("https://") && !i.value.contains(char::is_whitespace) {
+            if is_issuer(&i.value) {
                 Some(i.value)
             } else {
                 fields.error(
@@ -682,5 +706,57 @@ mod tests {
         );
         assert_eq!(vault_name("http://kv.vault.azure.net"), None);
         assert_eq!(vault_name("https://kv/x"), None);
+    }
+
+    /// The JSON Schema's patterns accept what the parser does: exactly, or
+    /// more where the parser's rule is not a regular expression's.
+    #[test]
+    fn schema_patterns_agree_with_the_parser() {
+        use crate::config::patterns::testing::{agrees, covers};
+        agrees(
+            UUID_PATTERN,
+            None,
+            is_uuid,
+            "0aF-g",
+            &[
+                "7d8cdf74-1234-4bcd-8ef0-274d963d358b",
+                "7d8cdf74-1234-4bcd-8ef0-274d963d358",
+                "7d8cdf74123414bcd18ef01274d963d358b",
+            ],
+        );
+        agrees(
+            ISSUER_PATTERN,
+            None,
+            is_issuer,
+            "htps:/a \u{2003}",
+            &["https://x/", "http://x/", "https://a b"],
+        );
+        covers(
+            RESOURCE_GROUP_PATTERN,
+            is_resource_group,
+            "aZ0-_.()/ \u{e9}",
+            &[
+                "rg-secrets",
+                "rg.",
+                "a(b)",
+                "\u{e9}t\u{e9}",
+                &"a".repeat(90),
+            ],
+            &["", "rg.", "a b", "a/b", &"a".repeat(91)],
+        );
+        covers(
+            IDENTITY_ID_PATTERN,
+            |i| IdentityRef::parse(i).is_ok(),
+            "/a-",
+            &[
+                "/subscriptions/99999999-8888-7777-6666-555555555555/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-eso",
+            ],
+            &[
+                "",
+                "id-eso",
+                "/subscriptions/x",
+                "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+            ],
+        );
     }
 }

@@ -44,14 +44,16 @@ const SETTINGS: &[SettingSpec] = &[
         Required::Yes,
         "project holding the secrets",
     )
-    .with_example("acme-secrets"),
+    .with_example("acme-secrets")
+    .with_pattern(PROJECT_ID_PATTERN),
     SettingSpec::new(
         "project_number",
         SettingType::Str,
         Required::Yes,
         "its number, as a string: IAM conditions name secrets by number, not id (`gcloud projects describe P --format='value(projectNumber)'`)",
     )
-    .with_example("123456789012"),
+    .with_example("123456789012")
+    .with_pattern(PROJECT_NUMBER_PATTERN),
     SettingSpec::new(
         "cluster_location",
         SettingType::Str,
@@ -66,7 +68,8 @@ const SETTINGS: &[SettingSpec] = &[
         "project of the cluster, whose Workload Identity pool the ServiceAccount belongs to",
     )
     .with_example("acme-clusters")
-    .with_derived_default("`project_id`"),
+    .with_derived_default("`project_id`")
+    .with_pattern(PROJECT_ID_PATTERN),
     SettingSpec::new(
         "service_account_name",
         SettingType::Str,
@@ -81,7 +84,8 @@ const SETTINGS: &[SettingSpec] = &[
         "the GKE cluster's own name: ESO builds the Workload Identity resource from it (`gcloud container clusters list --format='value(name)'`)",
     )
     .with_example("prod-1")
-    .with_derived_default("`[cluster].name`"),
+    .with_derived_default("`[cluster].name`")
+    .with_pattern(GKE_CLUSTER_NAME_PATTERN),
     AUTH,
     CREDENTIALS_SECRET,
 ];
@@ -104,6 +108,27 @@ fn is_project_id(s: &str) -> bool {
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && !s.ends_with('-')
         && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The shape of a project id (see [`is_project_id`]).
+const PROJECT_ID_PATTERN: &str = "^[a-z][a-z0-9-]{4,28}[a-z0-9]$";
+/// The shape of `project_number` (see [`is_project_number`]).
+const PROJECT_NUMBER_PATTERN: &str = "^[0-9]{1,20}$";
+/// The shape of `gke_cluster_name` (see [`is_gke_cluster_name`]).
+const GKE_CLUSTER_NAME_PATTERN: &str = "^[a-z][a-z0-9-]{0,39}$";
+
+fn is_project_number(n: &str) -> bool {
+    !n.is_empty() && n.len() <= 20 && n.chars().all(|c| c.is_ascii_digit())
+}
+
+/// GKE cluster names: up to 40 lowercase letters, digits and `-`, starting
+/// with a letter.
+fn is_gke_cluster_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 40
+        && n.starts_with(|c: char| c.is_ascii_lowercase())
+        && n.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
@@ -184,14 +209,7 @@ impl ProviderKind for GcpKind {
         // GKE cluster name (`providers/v1/gcp/secretmanager/
         // workload_identity.go`), which need not be `[cluster].name`.
         let gke_cluster_name = fields.opt_str("gke_cluster_name").and_then(|n| {
-            let ok = !n.value.is_empty()
-                && n.value.len() <= 40
-                && n.value.starts_with(|c: char| c.is_ascii_lowercase())
-                && n
-                    .value
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if ok {
+            if is_gke_cluster_name(&n.value) {
                 Some(n.value)
             } else {
                 fields.error(
@@ -214,7 +232,7 @@ impl ProviderKind for GcpKind {
         );
         let number = fields.valid(
             number,
-            |n| !n.is_empty() && n.len() <= 20 && n.chars().all(|c| c.is_ascii_digit()),
+            is_project_number,
             "a GCP project number",
             "the project number is all digits; quote it as a string",
         );
@@ -343,5 +361,39 @@ mod tests {
         assert!(!is_project_id("1project"));
         assert!(!is_project_id("project-"));
         assert!(!is_project_id("Project-x"));
+    }
+
+    /// The JSON Schema's patterns accept exactly what the parser does.
+    #[test]
+    fn schema_patterns_agree_with_the_parser() {
+        use crate::config::patterns::testing::agrees;
+        agrees(
+            PROJECT_ID_PATTERN,
+            None,
+            is_project_id,
+            "az0-A",
+            &[
+                "my-project-123",
+                "short",
+                "1project",
+                "project-",
+                &"a".repeat(30),
+                &"a".repeat(31),
+            ],
+        );
+        agrees(
+            PROJECT_NUMBER_PATTERN,
+            None,
+            is_project_number,
+            "09a-",
+            &["123456789012", "", &"1".repeat(20), &"1".repeat(21)],
+        );
+        agrees(
+            GKE_CLUSTER_NAME_PATTERN,
+            None,
+            is_gke_cluster_name,
+            "az0-A",
+            &["prod-1", "1prod", "prod-", &"a".repeat(40), &"a".repeat(41)],
+        );
     }
 }

@@ -56,17 +56,22 @@ const SETTINGS: &[SettingSpec] = &[
         Required::Yes,
         "address, such as `https://vault.example.com:8200` (`http://` is warned)",
     )
-    .with_example("https://vault.example.com:8200"),
-    SettingSpec::new("mount", SettingType::Str, Required::No, "KV mount path").with_default(DEFAULT_MOUNT),
+    .with_example("https://vault.example.com:8200")
+    .with_pattern(ADDRESS_PATTERN),
+    SettingSpec::new("mount", SettingType::Str, Required::No, "KV mount path")
+        .with_default(DEFAULT_MOUNT)
+        .with_pattern(MOUNT_PATTERN),
     SettingSpec::new("kv_version", SettingType::Int, Required::No, "KV engine version, `1` or `2`")
-        .with_default("2"),
+        .with_default("2")
+        .with_values(KV_VERSIONS),
     SettingSpec::new(
         "auth_mount",
         SettingType::Str,
         Required::No,
         "where the Kubernetes auth method is mounted",
     )
-    .with_default(DEFAULT_AUTH_MOUNT),
+    .with_default(DEFAULT_AUTH_MOUNT)
+    .with_pattern(MOUNT_PATTERN),
     SettingSpec::new(
         "role_name",
         SettingType::Str,
@@ -80,7 +85,8 @@ const SETTINGS: &[SettingSpec] = &[
         Required::No,
         "token audience; Vault 1.21+ rejects Kubernetes auth roles without one, so the store's `serviceAccountRef.audiences` carries the same value",
     )
-    .with_default(DEFAULT_AUDIENCE),
+    .with_default(DEFAULT_AUDIENCE)
+    .with_pattern(AUDIENCE_PATTERN),
     SettingSpec::new(
         "namespace",
         SettingType::Str,
@@ -133,6 +139,33 @@ pub struct VaultKind {
     name: &'static str,
     /// Its directories under `examples/`.
     examples: &'static [&'static str],
+}
+
+/// The shape of `server` (see [`is_address`]).
+const ADDRESS_PATTERN: &str = concat!(
+    "^(https://[^",
+    crate::config::patterns::ws!(),
+    "]+|http://[^",
+    crate::config::patterns::ws!(),
+    "]{2,})$"
+);
+/// The shape of a mount path (see [`is_mount`]).
+const MOUNT_PATTERN: &str =
+    r"^(\.*[A-Za-z0-9_-][A-Za-z0-9_.-]*|\.{3,})(/(\.*[A-Za-z0-9_-][A-Za-z0-9_.-]*|\.{3,}))*$";
+/// The shape of `audience`: a word without white space.
+const AUDIENCE_PATTERN: &str = concat!("^[^", crate::config::patterns::ws!(), "]+$");
+/// The KV versions `kv_version` takes (see [`KvVersion::from_number`]).
+const KV_VERSIONS: &[&str] = &["1", "2"];
+
+/// A Vault address: a full `https://` or `http://` URL without white space.
+fn is_address(s: &str) -> bool {
+    (s.starts_with("https://") || s.starts_with("http://"))
+        && !s.contains(char::is_whitespace)
+        && s.len() > 8
+}
+
+fn is_audience(a: &str) -> bool {
+    !a.is_empty() && !a.contains(char::is_whitespace)
 }
 
 fn is_mount(s: &str) -> bool {
@@ -202,10 +235,7 @@ impl ProviderKind for VaultKind {
         let namespace = fields.opt_str("namespace");
 
         let server = server.and_then(|s| {
-            let ok = (s.value.starts_with("https://") || s.value.starts_with("http://"))
-                && !s.value.contains(char::is_whitespace)
-                && s.value.len() > 8;
-            if !ok {
+            if !is_address(&s.value) {
                 fields.error(
                     Diagnostic::error(
                         Code::ProviderSetting,
@@ -245,9 +275,7 @@ impl ProviderKind for VaultKind {
         let auth_mount = path(auth_mount, DEFAULT_AUTH_MOUNT, "auth mount");
         let version = match version {
             None => Some(KvVersion::V2),
-            Some(v) if v.value == 2 => Some(KvVersion::V2),
-            Some(v) if v.value == 1 => Some(KvVersion::V1),
-            Some(v) => {
+            Some(v) => KvVersion::from_number(v.value).or_else(|| {
                 fields.error(
                     Diagnostic::error(
                         Code::ProviderSetting,
@@ -257,13 +285,11 @@ impl ProviderKind for VaultKind {
                     .help("use `1` or `2` (check with `vault secrets list -detailed`)"),
                 );
                 None
-            }
+            }),
         };
         let audience = match audience {
             None => Some(DEFAULT_AUDIENCE.to_owned()),
-            Some(a) if !a.value.is_empty() && !a.value.contains(char::is_whitespace) => {
-                Some(a.value)
-            }
+            Some(a) if is_audience(&a.value) => Some(a.value),
             Some(a) => {
                 fields.error(
                     Diagnostic::error(Code::ProviderSetting, "`audience` must be a non-empty word")
@@ -420,6 +446,17 @@ pub enum KvVersion {
     V1,
     /// KV v2: values at `<mount>/data/<path>`, metadata at `<mount>/metadata/<path>`.
     V2,
+}
+
+impl KvVersion {
+    /// The version `kv_version = n` names, if any.
+    fn from_number(n: i64) -> Option<Self> {
+        match n {
+            1 => Some(Self::V1),
+            2 => Some(Self::V2),
+            _ => None,
+        }
+    }
 }
 
 /// Validated Vault settings.
@@ -681,5 +718,49 @@ mod tests {
         assert!(!is_mount("/secret"));
         assert!(!is_mount("secret/"));
         assert!(!is_mount("a/../b"));
+    }
+
+    /// The JSON Schema's patterns and values accept exactly what the parser
+    /// does.
+    #[test]
+    fn schema_patterns_agree_with_the_parser() {
+        use crate::config::patterns::testing::agrees;
+        agrees(
+            ADDRESS_PATTERN,
+            None,
+            is_address,
+            "htps:/a \u{a0}",
+            &[
+                "https://vault.example.com:8200",
+                "http://a",
+                "http://ab",
+                "https://",
+                "https://a",
+                "vault:8200",
+            ],
+        );
+        agrees(
+            MOUNT_PATTERN,
+            None,
+            is_mount,
+            "a/._-: ",
+            &[
+                "secret", "kv/prod", "/secret", "secret/", "a/../b", "a//b", "...", ".a", "",
+            ],
+        );
+        agrees(
+            AUDIENCE_PATTERN,
+            None,
+            is_audience,
+            "a \t",
+            &["vault", "", "a b"],
+        );
+        for n in -3..10 {
+            assert_eq!(
+                KvVersion::from_number(n).is_some(),
+                KV_VERSIONS.contains(&n.to_string().as_str()),
+                "{n}"
+            );
+        }
     }
 }
