@@ -91,7 +91,7 @@ pub enum Command {
     /// Asks ESO's three questions: how many teams share the cluster, which
     /// platform and provider, and which secret prefix; then only the
     /// follow-ups each answer needs. Every question has a flag; without a
-    /// terminal, a missing answer is an error naming its flag.
+    /// terminal, nothing is guessed: one error names every missing flag.
     Init(Box<InitArgs>),
     /// Print the JSON Schema of tenants.toml (for editors: Taplo, VS Code).
     Schema,
