@@ -47,7 +47,6 @@ pub mod plan;
 pub mod provider;
 pub mod redact;
 pub mod render;
-pub mod schema;
 pub mod source;
 pub mod sync;
 pub mod timing;

@@ -6,6 +6,7 @@
 pub mod overlap;
 pub mod patterns;
 mod raw;
+pub mod schema;
 mod secrets;
 mod toml_syntax;
 pub mod types;
@@ -21,13 +22,12 @@ use std::sync::Arc;
 
 use crate::provider::ProviderConfig;
 use crate::source::Span;
+pub use types::{Admission, CONFIG_VERSION, GitOpsTool, RESERVED_NAMESPACES, StoreScopeSetting};
 use types::{
     ClusterName, Duration, Located, NamespaceName, ObjectName, PathPrefix, ProviderName, RemoteKey,
     TeamName,
 };
 
-/// The only `version` this esogen reads.
-pub const CONFIG_VERSION: i64 = 1;
 /// Default `[cluster] refresh_interval`: ESO's own default.
 pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
 /// Default `[cluster] eso_namespace`: where ESO's Helm chart is usually installed.
@@ -53,10 +53,6 @@ pub const DEFAULT_MONITORING_NAMESPACE: &str = "monitoring";
 /// Directory beside the main file whose `*.toml` files add teams, read in
 /// file-name order.
 pub const TEAMS_DIR: &str = "tenants.d";
-/// Namespaces no tenant may claim, besides the ESO namespace.
-pub const RESERVED_NAMESPACES: &[&str] =
-    &["default", "kube-system", "kube-public", "kube-node-lease"];
-
 /// A validated `tenants.toml`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -68,26 +64,6 @@ pub struct Config {
     pub providers: BTreeMap<ProviderName, Provider>,
     /// `[[teams]]`, in file order.
     pub teams: Vec<Team>,
-}
-
-/// `[cluster] store_scope`: how the store scope is chosen (ESO guide, question 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreScopeSetting {
-    /// Option A when more than one team shares the cluster, else Option B.
-    Auto,
-    /// Always Option A: a SecretStore per namespace.
-    Namespace,
-    /// Always Option B: a guarded ClusterSecretStore (forced).
-    Cluster,
-}
-
-impl StoreScopeSetting {
-    /// Every setting with its spelling.
-    pub const ALL: &'static [(StoreScopeSetting, &'static str)] = &[
-        (StoreScopeSetting::Auto, "auto"),
-        (StoreScopeSetting::Namespace, "namespace"),
-        (StoreScopeSetting::Cluster, "cluster"),
-    ];
 }
 
 /// `[cluster]`.
@@ -160,49 +136,6 @@ impl GitSource {
             format!("{}/{rel}", self.path)
         }
     }
-}
-
-/// `[cluster] admission`: how the prefix is enforced in the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Admission {
-    /// Kubernetes ValidatingAdmissionPolicy (built in since 1.30).
-    Vap,
-    /// Kyverno ClusterPolicy.
-    Kyverno,
-    /// None.
-    None,
-}
-
-impl Admission {
-    /// Every mode with its `tenants.toml` spelling: what `check` accepts and
-    /// the JSON Schema lists.
-    pub const ALL: &'static [(Admission, &'static str)] = &[
-        (Admission::Vap, "vap"),
-        (Admission::Kyverno, "kyverno"),
-        (Admission::None, "none"),
-    ];
-}
-
-/// `[cluster] gitops` as written: which tool syncs the tree, before its
-/// settings are read into a [`GitOps`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GitOpsTool {
-    /// `none`: nothing generated for delivery.
-    None,
-    /// `argocd`.
-    Argo,
-    /// `flux`.
-    Flux,
-}
-
-impl GitOpsTool {
-    /// Every tool with its `tenants.toml` spelling: what `check` accepts and
-    /// the JSON Schema lists.
-    pub const ALL: &'static [(GitOpsTool, &'static str)] = &[
-        (GitOpsTool::None, "none"),
-        (GitOpsTool::Argo, "argocd"),
-        (GitOpsTool::Flux, "flux"),
-    ];
 }
 
 /// What the admission policies let tenants do besides applying the
@@ -335,7 +268,7 @@ pub fn json_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let mut schema = serde_json::to_value(generator.into_root_schema_for::<raw::RawConfig>())
         .unwrap_or_default();
-    crate::schema::drop_null(&mut schema);
+    crate::config::schema::fields::drop_null(&mut schema);
     if let Some(obj) = schema.as_object_mut() {
         obj.insert("title".into(), "tenants.toml (esogen)".into());
         // Taplo reads this directive comment; the key itself is allowed.

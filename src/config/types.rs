@@ -443,6 +443,76 @@ impl Platform {
     }
 }
 
+/// The only `version` this esogen reads.
+pub const CONFIG_VERSION: i64 = 1;
+
+/// Namespaces no tenant may claim, besides the ESO namespace.
+pub const RESERVED_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// `[cluster] store_scope`: how the store scope is chosen (ESO guide, question 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreScopeSetting {
+    /// Option A when more than one team shares the cluster, else Option B.
+    Auto,
+    /// Always Option A: a SecretStore per namespace.
+    Namespace,
+    /// Always Option B: a guarded ClusterSecretStore (forced).
+    Cluster,
+}
+
+impl StoreScopeSetting {
+    /// Every setting with its spelling.
+    pub const ALL: &'static [(StoreScopeSetting, &'static str)] = &[
+        (StoreScopeSetting::Auto, "auto"),
+        (StoreScopeSetting::Namespace, "namespace"),
+        (StoreScopeSetting::Cluster, "cluster"),
+    ];
+}
+
+/// `[cluster] admission`: how the prefix is enforced in the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Admission {
+    /// Kubernetes ValidatingAdmissionPolicy (built in since 1.30).
+    Vap,
+    /// Kyverno ClusterPolicy.
+    Kyverno,
+    /// None.
+    None,
+}
+
+impl Admission {
+    /// Every mode with its `tenants.toml` spelling: what `check` accepts and
+    /// the JSON Schema lists.
+    pub const ALL: &'static [(Admission, &'static str)] = &[
+        (Admission::Vap, "vap"),
+        (Admission::Kyverno, "kyverno"),
+        (Admission::None, "none"),
+    ];
+}
+
+/// `[cluster] gitops` as written: which tool syncs the tree, before its
+/// settings are read into a [`GitOps`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitOpsTool {
+    /// `none`: nothing generated for delivery.
+    None,
+    /// `argocd`.
+    Argo,
+    /// `flux`.
+    Flux,
+}
+
+impl GitOpsTool {
+    /// Every tool with its `tenants.toml` spelling: what `check` accepts and
+    /// the JSON Schema lists.
+    pub const ALL: &'static [(GitOpsTool, &'static str)] = &[
+        (GitOpsTool::None, "none"),
+        (GitOpsTool::Argo, "argocd"),
+        (GitOpsTool::Flux, "flux"),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,42 @@ use schemars::Schema;
 use serde_json::{Value, json};
 
 use crate::config::patterns;
-use crate::config::types::Platform;
-use crate::config::{
-    Admission, CONFIG_VERSION, GitOpsTool, RESERVED_NAMESPACES, StoreScopeSetting,
+use crate::config::types::{
+    Admission, CONFIG_VERSION, GitOpsTool, Platform, RESERVED_NAMESPACES, StoreScopeSetting,
 };
+
+/// Removes `null` from every `type` list and `anyOf`: serde's `Option`
+/// allows it, TOML has no null, and a missing key is what `Option` means
+/// in the file.
+pub fn drop_null(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if let [one] = types.as_slice() {
+                    let one = one.clone();
+                    map.insert("type".into(), one);
+                }
+            }
+            if let Some(Value::Array(any)) = map.get_mut("anyOf") {
+                any.retain(|s| s != &json!({"type": "null"}));
+                if let [Value::Object(one)] = any.as_slice() {
+                    let one = one.clone();
+                    map.remove("anyOf");
+                    if one.contains_key("$ref") {
+                        // Draft-07 ignores the siblings of a `$ref`.
+                        map.insert("allOf".into(), json!([one]));
+                    } else {
+                        map.extend(one);
+                    }
+                }
+            }
+            map.values_mut().for_each(drop_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null),
+        _ => {}
+    }
+}
 
 /// Longest DNS-1123 label.
 const LABEL_MAX: usize = 63;
