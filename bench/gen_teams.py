@@ -2,13 +2,14 @@
 """Writes a tenants.toml with N teams of one namespace each, for timing
 `esogen check` on many teams (bench/gen_config.py scales namespaces).
 
-usage: gen_teams.py N OUT_DIR [--shared] [--namespaces K] [--secrets S]
+usage: gen_teams.py N OUT_DIR [--shared] [--namespaces K] [--secrets S] [--change-team T]
 Without --shared every team has its own prefix (`prod/t<i>/`), so the
 configuration is valid; with --shared every team has `prod/shared/`, so
 every pair of teams overlaps (the hostile case of issue 14, item 10).
 --namespaces K gives each team K namespaces (default 1) and --secrets S
 gives it S secrets (default 0), every other one limited to the team's
-namespaces by an explicit `namespaces` list."""
+namespaces by an explicit `namespaces` list. --change-team T changes
+one key of team T (its first secret's), for timing a one-team change."""
 import os
 import sys
 
@@ -19,6 +20,7 @@ def main():
     shared = "--shared" in sys.argv
     per_team = int(sys.argv[sys.argv.index("--namespaces") + 1]) if "--namespaces" in sys.argv else 1
     secrets = int(sys.argv[sys.argv.index("--secrets") + 1]) if "--secrets" in sys.argv else 0
+    change = int(sys.argv[sys.argv.index("--change-team") + 1]) if "--change-team" in sys.argv else None
     lines = [
         "version = 1",
         "[cluster]",
@@ -46,7 +48,8 @@ def main():
             "",
         ]
         for k in range(secrets):
-            lines += ["[[teams.secrets]]", f'name = "s{k}"', f'key = "{prefix}s{k}"']
+            suffix = "-changed" if (t, k) == (change, 0) else ""
+            lines += ["[[teams.secrets]]", f'name = "s{k}"', f'key = "{prefix}s{k}{suffix}"']
             if k % 2 == 1:
                 lines.append(f"namespaces = [{ns}]")
             lines.append("")

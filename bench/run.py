@@ -5,7 +5,13 @@
 `git add -A && git commit`; on tmpfs and on disk. Prints a Markdown table of
 medians; `BENCHMARKS.md` holds a run.
 
-usage: python3 bench/run.py [--sizes 100,1000,10000] [--runs 3] [--disk DIR] [--fs tmpfs,disk]"""
+With `--shape teams` the configurations are many small teams instead
+(`bench/gen_teams.py N --secrets 5`: N teams of one namespace and five
+secrets, AWS Secrets Manager, admission policies on by default), sizes in
+teams, `esogen check` timed too and no Python opponent.
+
+usage: python3 bench/run.py [--shape namespaces|teams] [--sizes 100,1000,10000] [--runs 3]
+                            [--disk DIR] [--fs tmpfs,disk] [--esogen PATH]"""
 import argparse, os, shutil, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -15,13 +21,17 @@ GIT_ENV = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@exam
                GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com",
                GIT_CONFIG_NOSYSTEM="1", HOME=tempfile.gettempdir())
 
+LAST_CPU = [0.0]
+
 def timed(cmd, cwd=None, env=None):
-    """Wall seconds and peak RSS (MiB) of one command, via /usr/bin/time."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, cwd=cwd, env=env,
+    """Wall seconds and peak RSS (MiB) of one command, via /usr/bin/time;
+    its CPU seconds (user + system) are left in LAST_CPU."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S"] + cmd, cwd=cwd, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if out.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}\n{out.stderr}")
-    wall, rss = out.stderr.strip().splitlines()[-1].split()
+    wall, rss, user, system = out.stderr.strip().splitlines()[-1].split()
+    LAST_CPU[0] = float(user) + float(system)
     return float(wall), int(rss) / 1024, out.stdout
 
 def sh(cmd, cwd=None, env=None):
@@ -41,26 +51,38 @@ def tree_bytes(d):
             total += os.path.getsize(os.path.join(base, n)); files += 1
     return total, files
 
-def bench(n, fs_dir, runs, py):
+def configs(shape, n, cfg, cfg2):
+    """Writes the configuration of size `n` and its one-team change."""
+    if shape == "teams":
+        gen = [sys.executable, os.path.join(ROOT, "bench", "gen_teams.py"), str(n)]
+        sh(gen + [cfg, "--secrets", "5"])
+        sh(gen + [cfg2, "--secrets", "5", "--change-team", "0"])
+    else:
+        gen = [sys.executable, os.path.join(ROOT, "bench", "gen_config.py"), str(n)]
+        sh(gen + [cfg])
+        sh(gen + [cfg2, "--change-team", "0"])
+
+def bench(n, fs_dir, runs, py, shape="namespaces"):
     work = tempfile.mkdtemp(prefix=f"esogen-bench-{n}-", dir=fs_dir)
     cfg, cfg2 = os.path.join(work, "cfg"), os.path.join(work, "cfg2")
-    sh([sys.executable, os.path.join(ROOT, "bench", "gen_config.py"), str(n), cfg])
-    sh([sys.executable, os.path.join(ROOT, "bench", "gen_config.py"), str(n), cfg2, "--change-team", "0"])
-    r = {k: [] for k in ["full", "full_rss", "unchanged", "one_team", "cp", "python", "git_full", "esogen_commit_full", "git_one", "esogen_commit_one"]}
+    configs(shape, n, cfg, cfg2)
+    r = {k: [] for k in ["check", "check_rss", "full", "full_rss", "full_cpu", "unchanged", "one_team", "one_team_cpu", "cp", "python", "git_full", "esogen_commit_full", "git_one", "esogen_commit_one"]}
     notes = {}
     for _ in range(runs):
+        t, rss, _ = timed([ESOGEN, "check", "--config", os.path.join(cfg, "tenants.toml")])
+        r["check"].append(t); r["check_rss"].append(rss)
         out = os.path.join(work, "out")
         shutil.rmtree(out, ignore_errors=True); os.makedirs(out)
         shutil.copy(os.path.join(cfg, "tenants.toml"), out)
         t, rss, _ = timed([ESOGEN, "generate", "--config", os.path.join(out, "tenants.toml")])
-        r["full"].append(t); r["full_rss"].append(rss)
+        r["full"].append(t); r["full_rss"].append(rss); r["full_cpu"].append(LAST_CPU[0])
         t, _, o = timed([ESOGEN, "generate", "--config", os.path.join(out, "tenants.toml")])
         assert "up to date" in o, o
         r["unchanged"].append(t)
         shutil.copy(os.path.join(cfg2, "tenants.toml"), out)
         t, _, o = timed([ESOGEN, "generate", "--config", os.path.join(out, "tenants.toml")])
         notes["one_team_written"] = o.strip()
-        r["one_team"].append(t)
+        r["one_team"].append(t); r["one_team_cpu"].append(LAST_CPU[0])
         # The floor copies the generated tree, not esogen's local cache.
         copy = os.path.join(work, "copy")
         shutil.rmtree(copy, ignore_errors=True)
@@ -69,10 +91,11 @@ def bench(n, fs_dir, runs, py):
         t, _, _ = timed(["cp", "-r", out, copy])
         os.rename(aside, cache)
         r["cp"].append(t)
-        pyout = os.path.join(work, "py")
-        shutil.rmtree(pyout, ignore_errors=True)
-        t, _, _ = timed([py, os.path.join(ROOT, "bench", "pygen.py"), os.path.join(cfg, "tenants.yaml"), pyout])
-        r["python"].append(t)
+        if py:
+            pyout = os.path.join(work, "py")
+            shutil.rmtree(pyout, ignore_errors=True)
+            t, _, _ = timed([py, os.path.join(ROOT, "bench", "pygen.py"), os.path.join(cfg, "tenants.yaml"), pyout])
+            r["python"].append(t)
         # git add -A && git commit of the full tree, then of the one-team change.
         g = os.path.join(work, "git")
         shutil.rmtree(g, ignore_errors=True); os.makedirs(g)
@@ -96,29 +119,52 @@ def bench(n, fs_dir, runs, py):
         r["esogen_commit_one"].append(t)
     size, files = tree_bytes(os.path.join(work, "copy"))
     shutil.rmtree(work, ignore_errors=True)
-    med = {k: statistics.median(v) for k, v in r.items()}
+    med = {k: statistics.median(v) if v else float("nan") for k, v in r.items()}
     med["bytes"] = size; med["files"] = files; med["notes"] = notes
     return med
 
 def main():
+    global ESOGEN
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--shape", default="namespaces", choices=["namespaces", "teams"])
+    ap.add_argument("--sizes", default=None)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--disk", default=os.path.join(ROOT, "bench", ".work"))
     ap.add_argument("--fs", default="tmpfs,disk", help="which file systems to run on")
+    ap.add_argument("--esogen", default=ESOGEN, help="the binary to measure")
     args = ap.parse_args()
+    ESOGEN = os.path.abspath(args.esogen)
+    sizes = args.sizes or ("1000,10000,20000" if args.shape == "teams" else "100,1000,10000")
     if not os.path.exists(ESOGEN):
         sh(["cargo", "build", "--release", "--locked"], cwd=ROOT)
     os.makedirs(args.disk, exist_ok=True)
-    py = python()
+    py = python() if args.shape == "namespaces" else None
     rows = []
     for fs, d in [("tmpfs", "/dev/shm"), ("disk", args.disk)]:
         if fs not in args.fs.split(","):
             continue
-        for n in [int(x) for x in args.sizes.split(",")]:
-            m = bench(n, d, args.runs, py)
+        for n in [int(x) for x in sizes.split(",")]:
+            m = bench(n, d, args.runs, py, args.shape)
             rows.append((fs, n, m))
             print(f"# {fs} {n}: {m}", file=sys.stderr, flush=True)
+    if args.shape == "teams":
+        print_teams(rows)
+    else:
+        print_namespaces(rows)
+
+def print_teams(rows):
+    print("| fs | teams | files | MB | check | full | full CPU | peak RSS MiB | cp -r | unchanged | one-team | one-team CPU | git add+commit | esogen --commit | git (one team) | esogen --commit (one team) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for fs, n, m in rows:
+        print(f"| {fs} | {n} | {m['files']} | {m['bytes']/1e6:.1f} | {m['check']:.2f}s | {m['full']:.2f}s | {m['full_cpu']:.2f}s | {m['full_rss']:.0f} | {m['cp']:.2f}s | {m['unchanged']:.2f}s | {m['one_team']:.2f}s | {m['one_team_cpu']:.2f}s | {m['git_full']:.2f}s | {m['esogen_commit_full']:.2f}s | {m['git_one']:.2f}s | {m['esogen_commit_one']:.2f}s |")
+    print()
+    print("| fs | teams | full / cp -r | unchanged / full | one-team / full | --commit / git | --commit / git (one team) | RSS / (2×bytes+50MB) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for fs, n, m in rows:
+        budget = (2 * m["bytes"] / 2**20) + 50
+        print(f"| {fs} | {n} | {m['full']/m['cp']:.2f} | {m['unchanged']/m['full']:.0%} | {m['one_team']/m['full']:.0%} | {m['esogen_commit_full']/m['git_full']:.2f} | {m['esogen_commit_one']/m['git_one']:.2f} | {m['full_rss']/budget:.2f} |")
+
+def print_namespaces(rows):
     print("| fs | namespaces | files | MB | esogen full | peak RSS MiB | cp -r | python+jinja2 | unchanged | one-team | git add+commit | esogen --commit | git (one team) | esogen --commit (one team) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for fs, n, m in rows:

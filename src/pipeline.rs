@@ -4,7 +4,7 @@
 use crate::config::{self, Config, ConfigFile};
 use crate::diag::Diagnostics;
 use crate::manifest::build::Builder;
-use crate::plan::{self, NamespacePlan, Plan};
+use crate::plan::{self, NamespacePlan, Plan, TeamPlan};
 use crate::render::{self, RenderError};
 use crate::source::Sources;
 use crate::tree::OutputTree;
@@ -16,18 +16,20 @@ pub struct Generated {
     pub plan: Plan,
     /// The files.
     pub tree: OutputTree,
-    /// One entry per tenant namespace, in namespace order: its fingerprint
-    /// and files, for the local cache of the next incremental run.
+    /// One entry per unit (each tenant namespace in namespace order, then
+    /// each team with files of its own): its fingerprint and files, for the
+    /// local cache of the next incremental run.
     pub units: Vec<Unit>,
     /// The files outside the namespace units (shared bases, delivery
     /// objects, the ownership record), sorted.
     pub global: Vec<String>,
 }
 
-/// The files of one tenant namespace and the fingerprint of their inputs.
+/// The files of one unit (a tenant namespace, or a team's admission
+/// policy) and the fingerprint of their inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
-    /// The namespace.
+    /// The namespace, or `team:<name>` for a team's unit.
     pub namespace: String,
     /// [`Builder::fingerprint`] of the namespace.
     pub fingerprint: String,
@@ -124,25 +126,68 @@ enum UnitFiles {
     Rendered(Vec<(String, Vec<u8>)>),
 }
 
-fn render_namespace(
+/// One unit of work: a tenant namespace, or a team's own files.
+#[derive(Clone, Copy)]
+enum Work<'p> {
+    Namespace(&'p NamespacePlan),
+    Team(&'p TeamPlan),
+}
+
+impl Work<'_> {
+    /// The unit's key in the local cache.
+    fn key(&self) -> String {
+        match self {
+            Work::Namespace(ns) => ns.namespace.to_string(),
+            Work::Team(t) => Builder::team_key(t),
+        }
+    }
+}
+
+fn render_unit(
     builder: &Builder,
-    ns: &NamespacePlan,
+    work: Work<'_>,
     head: &str,
     source_name: &str,
     previous: Option<&dyn Previous>,
 ) -> Result<(String, UnitFiles), PipelineError> {
-    let fingerprint = builder.fingerprint(ns);
-    if let Some(files) = previous.and_then(|p| p.unchanged(ns.namespace.as_str(), &fingerprint)) {
+    let fingerprint = match work {
+        Work::Namespace(ns) => builder.fingerprint(ns),
+        Work::Team(t) => builder.team_fingerprint(t),
+    };
+    if let Some(files) = previous.and_then(|p| p.unchanged(&work.key(), &fingerprint)) {
         let mut sorted = files.clone();
         sorted.sort_unstable();
         return Ok((fingerprint, UnitFiles::Kept(files, sorted)));
     }
-    let files = builder
-        .namespace(ns)?
+    let artifacts = match work {
+        Work::Namespace(ns) => builder.namespace(ns)?,
+        Work::Team(t) => builder.team(t),
+    };
+    let files = artifacts
         .into_iter()
         .map(|a| render::render_artifact(a, head, source_name))
         .collect::<Result<_, _>>()?;
     Ok((fingerprint, UnitFiles::Rendered(files)))
+}
+
+/// The units in the order they are spread over the cores: namespaces and
+/// teams evenly mixed, so that every contiguous chunk gets its share of
+/// both (a team's policy costs more than a namespace's files).
+fn interleave<'p>(namespaces: &'p [NamespacePlan], teams: &'p [TeamPlan]) -> Vec<Work<'p>> {
+    let mut out = Vec::with_capacity(namespaces.len() + teams.len());
+    let mut next_team = teams.iter();
+    for (i, ns) in namespaces.iter().enumerate() {
+        out.push(Work::Namespace(ns));
+        let due = (i + 1) * teams.len() / namespaces.len();
+        while out.len() - (i + 1) < due {
+            match next_team.next() {
+                Some(t) => out.push(Work::Team(t)),
+                None => break,
+            }
+        }
+    }
+    out.extend(next_team.map(Work::Team));
+    out
 }
 
 fn render_plan(
@@ -153,7 +198,8 @@ fn render_plan(
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
     type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
-    // The shared files are built and rendered next to the namespaces.
+    let work = interleave(&plan.namespaces, builder.team_units());
+    // The shared files are built and rendered next to the units.
     let (global_files, parts): (Rendered, _) = crate::parallel::join(
         || {
             builder
@@ -163,9 +209,9 @@ fn render_plan(
                 .collect()
         },
         || {
-            crate::parallel::chunks(&plan.namespaces, |part| {
+            crate::parallel::chunks(&work, |part| {
                 part.iter()
-                    .map(|ns| render_namespace(&builder, ns, &head, source_name, previous))
+                    .map(|w| render_unit(&builder, *w, &head, source_name, previous))
                     .collect::<Result<Vec<(String, UnitFiles)>, PipelineError>>()
             })
         },
@@ -176,7 +222,7 @@ fn render_plan(
         global.push(path.clone());
         tree.insert(path, bytes).map_err(RenderError::from)?;
     }
-    let mut units = Vec::with_capacity(plan.namespaces.len());
+    let mut units = Vec::with_capacity(work.len());
     let results = parts.into_iter().flat_map(|p| match p {
         Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(e) => vec![Err(e)],
@@ -190,7 +236,7 @@ fn render_plan(
         })
         .sum();
     tree.reserve_kept(kept_paths);
-    for (ns, result) in plan.namespaces.iter().zip(results) {
+    for (w, result) in work.iter().zip(results) {
         let (fingerprint, files) = result?;
         let (paths, kept) = match files {
             UnitFiles::Kept(for_tree, sorted) => {
@@ -210,7 +256,7 @@ fn render_plan(
             }
         };
         units.push(Unit {
-            namespace: ns.namespace.to_string(),
+            namespace: w.key(),
             fingerprint,
             files: paths,
             kept,

@@ -306,9 +306,15 @@ pub fn render_all(sources: &Sources, ds: &[&Diagnostic], color: ColorChoice) -> 
 /// out, then the count of all findings; an empty string when there are none.
 pub fn render_report(sources: &Sources, report: &Report, color: ColorChoice) -> String {
     let mut out = String::new();
-    let display = sources.for_display();
+    let findings = conceal(sources, report);
+    // Made only for findings to show: it copies and scans every file.
+    let display = if findings.is_empty() {
+        None
+    } else {
+        sources.for_display()
+    };
     let shown = display.as_ref().unwrap_or(sources);
-    for (d, hide) in conceal(sources, report) {
+    for (d, hide) in findings {
         out.push_str(&render_one(shown, &d, hide, color));
     }
     let omitted = report.omitted();

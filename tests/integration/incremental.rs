@@ -72,6 +72,8 @@ on_both_file_system_paths!(
 #[derive(Debug, Clone)]
 struct Team {
     provider: usize,
+    /// Picks the prefix: `/prod/t<i>/` or `/prod/t<i>-<n>/`.
+    prefix: u8,
     namespaces: Vec<u8>,
     secrets: Vec<(u8, u8)>,
 }
@@ -80,6 +82,9 @@ struct Team {
 struct Setup {
     scope: u8,
     argocd: bool,
+    /// `admission`: vap, kyverno or none.
+    admission: u8,
+    allow_generators: bool,
     regions: [u8; 2],
     teams: Vec<Team>,
 }
@@ -94,6 +99,11 @@ fn render(s: &Setup) -> String {
     if s.argocd {
         out.push_str("gitops = \"argocd\"\nrepo_url = \"https://git.example.com/p.git\"\n");
     }
+    let admission = ["vap", "kyverno", "none"][usize::from(s.admission % 3)];
+    out.push_str(&format!(
+        "admission = \"{admission}\"\nallow_generators = {}\n",
+        s.allow_generators
+    ));
     for (i, kind) in ["aws-secrets-manager", "aws-parameter-store"]
         .iter()
         .enumerate()
@@ -108,14 +118,18 @@ fn render(s: &Setup) -> String {
         ns.sort_unstable();
         ns.dedup();
         let ns: Vec<String> = ns.iter().map(|n| format!("\"t{t}-n{n}\"")).collect();
+        let prefix = match team.prefix % 3 {
+            0 => format!("/prod/t{t}/"),
+            n => format!("/prod/t{t}-{n}/"),
+        };
         out.push_str(&format!(
-            "[[teams]]\nname = \"t{t}\"\nprovider = \"p{}\"\nprefix = \"/prod/t{t}/\"\nnamespaces = [{}]\n",
+            "[[teams]]\nname = \"t{t}\"\nprovider = \"p{}\"\nprefix = \"{prefix}\"\nnamespaces = [{}]\n",
             team.provider % 2,
             ns.join(", ")
         ));
         for (j, (shape, n)) in team.secrets.iter().enumerate() {
             out.push_str(&format!(
-                "[[teams.secrets]]\nname = \"s{j}\"\nkey = \"/prod/t{t}/k{n}\"\n"
+                "[[teams.secrets]]\nname = \"s{j}\"\nkey = \"{prefix}k{n}\"\n"
             ));
             if shape % 3 == 1 {
                 out.push_str("data = { user = \"user\" }\n");
@@ -131,12 +145,30 @@ fn render(s: &Setup) -> String {
 fn team() -> impl Strategy<Value = Team> {
     (
         0usize..2,
+        0u8..3,
         prop::collection::vec(0u8..4, 1..4),
         prop::collection::vec((0u8..3, 0u8..4), 0..4),
     )
-        .prop_map(|(provider, namespaces, secrets)| Team {
+        .prop_map(|(provider, prefix, namespaces, secrets)| Team {
             provider,
+            prefix,
             namespaces,
+            secrets,
+        })
+}
+
+/// The many-teams shape: several teams of one namespace each.
+fn small_team() -> impl Strategy<Value = Team> {
+    (
+        0usize..2,
+        0u8..3,
+        0u8..4,
+        prop::collection::vec((0u8..3, 0u8..4), 0..3),
+    )
+        .prop_map(|(provider, prefix, namespace, secrets)| Team {
+            provider,
+            prefix,
+            namespaces: vec![namespace],
             secrets,
         })
 }
@@ -145,22 +177,30 @@ fn setup() -> impl Strategy<Value = Setup> {
     (
         0u8..3,
         any::<bool>(),
+        (0u8..3, any::<bool>()),
         [0u8..3, 0u8..3],
-        prop::collection::vec(team(), 1..5),
+        prop_oneof![
+            prop::collection::vec(team(), 1..5),
+            prop::collection::vec(small_team(), 4..9),
+        ],
     )
-        .prop_map(|(scope, argocd, regions, teams)| Setup {
-            scope,
-            argocd,
-            regions,
-            teams,
-        })
+        .prop_map(
+            |(scope, argocd, (admission, allow_generators), regions, teams)| Setup {
+                scope,
+                argocd,
+                admission,
+                allow_generators,
+                regions,
+                teams,
+            },
+        )
 }
 
 /// One edit a platform engineer might make in a pull request.
 fn edit(s: &Setup, which: u8, k: usize, v: u8) -> Setup {
     let mut s = s.clone();
     let t = k % s.teams.len();
-    match which % 9 {
+    match which % 12 {
         0 => s.teams[t].secrets.push((v % 3, v % 4)),
         1 => {
             s.teams[t].secrets.pop();
@@ -176,6 +216,9 @@ fn edit(s: &Setup, which: u8, k: usize, v: u8) -> Setup {
         8 if s.teams.len() > 1 => {
             s.teams.remove(t);
         }
+        9 => s.teams[t].prefix += 1,
+        10 => s.admission += 1,
+        11 => s.allow_generators = !s.allow_generators,
         _ => s.teams.push(s.teams[t].clone()),
     }
     s

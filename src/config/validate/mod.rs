@@ -42,8 +42,13 @@ pub fn validate(
         scanned: 0,
         saw_error: false,
     };
-    v.diags.extend(super::secrets::scan(main.file, main.text));
-    let parsed: Result<RawConfig, _> = toml::from_str(main.text);
+    // The scan for pasted secrets reads the text as written: it runs next
+    // to the parse.
+    let (found, parsed): (_, Result<RawConfig, _>) = crate::parallel::join(
+        || super::secrets::scan(main.file, main.text),
+        || toml::from_str(main.text),
+    );
+    v.diags.extend(found);
     // Team files are parsed even when the main file is broken, so every
     // syntax error is reported in one pass.
     let mut extra = Vec::new();

@@ -11,6 +11,7 @@
 //!   ServiceAccount lives in `<ns>`.
 
 mod access;
+mod teams;
 
 use access::{access_index, policy_artifacts};
 
@@ -32,6 +33,9 @@ use crate::provider::Delivery;
 pub fn build(plan: &Plan) -> Result<Vec<Artifact>, serde_json::Error> {
     let builder = Builder::new(plan)?;
     let mut out = builder.global();
+    for t in builder.team_units() {
+        out.extend(builder.team(t));
+    }
     for ns in &plan.namespaces {
         out.extend(builder.namespace(ns)?);
     }
@@ -53,6 +57,8 @@ pub struct Builder<'p> {
     cluster: Vec<&'p StorePlan>,
     /// Hash of the plan's global settings.
     global: Vec<u8>,
+    /// The admission files, when the plan has any.
+    admission: Option<platform::AdmissionFiles<'p>>,
 }
 
 impl<'p> Builder<'p> {
@@ -90,6 +96,7 @@ impl<'p> Builder<'p> {
             by_namespace,
             cluster,
             global: global_fingerprint(plan),
+            admission: platform::AdmissionFiles::new(plan),
         })
     }
 
@@ -107,7 +114,11 @@ impl<'p> Builder<'p> {
         if !self.cluster.is_empty() {
             out.extend(cluster_base(&self.cluster, self.plan));
         }
-        out.extend(platform::artifacts(self.plan, !self.cluster.is_empty()));
+        out.extend(platform::artifacts(
+            self.plan,
+            !self.cluster.is_empty(),
+            !self.team_units().is_empty(),
+        ));
         out
     }
 
@@ -213,10 +224,14 @@ impl Digest {
     }
 
     fn hex(self) -> String {
-        self.finish_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let bytes = self.finish_bytes();
+        let mut out = String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+        out
     }
 }
 

@@ -4,12 +4,14 @@
 //! the Argo CD (`bases/argocd/`) or Flux (`bases/flux/`) objects that deliver
 //! everything in order.
 
+mod admission_files;
 mod argocd;
 mod flux;
 
+pub use admission_files::AdmissionFiles;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::admission::{self, TeamStore};
 use super::gitops::{EsoCrds, EsoRbac, EsoValues, managed_labels};
 use super::k8s::{
     IpBlock, LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
@@ -18,8 +20,8 @@ use super::k8s::{
 };
 use super::kustomize::Kustomization;
 use super::{Artifact, Content, Object};
-use crate::config::{Admission, GitOps};
-use crate::plan::{ESO_SERVICE_ACCOUNT, Plan, StorePlacement, StoreScope};
+use crate::config::GitOps;
+use crate::plan::{ESO_SERVICE_ACCOUNT, Plan, StoreScope};
 
 /// The ESO Helm chart repository.
 pub const ESO_CHART_REPO: &str = "https://charts.external-secrets.io";
@@ -290,8 +292,9 @@ pub fn access_kinds(plan: &Plan) -> Option<AccessKinds> {
     any.then_some(out)
 }
 
-/// Every platform artifact.
-pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
+/// Every platform artifact; with `per_team_units`, less each team's
+/// admission file (built apart, see [`AdmissionFiles::has_team_units`]).
+pub fn artifacts(plan: &Plan, has_cluster_base: bool, per_team_units: bool) -> Vec<Artifact> {
     let mut out = vec![
         yaml(
             "bases/eso/values.yaml".into(),
@@ -316,8 +319,8 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
     if has_cluster_base {
         platform.push("../cluster".into());
     }
-    if let Some(adm) = admission_artifacts(plan) {
-        out.extend(adm);
+    if let Some(adm) = AdmissionFiles::new(plan) {
+        out.extend(adm.global_artifacts(per_team_units));
         platform.push("../admission".into());
     }
     out.push(kustomization(
@@ -349,116 +352,6 @@ pub fn artifacts(plan: &Plan, has_cluster_base: bool) -> Vec<Artifact> {
         )),
     }
     out
-}
-
-fn team_stores(plan: &Plan) -> Vec<TeamStore<'_>> {
-    // Store of each (store name, namespace), indexed once.
-    let mut index: BTreeMap<(&str, &str), &crate::plan::StorePlan> = BTreeMap::new();
-    for s in &plan.stores {
-        match &s.placement {
-            StorePlacement::Namespace(n) => {
-                index.insert((s.name.as_str(), n.as_str()), s);
-            }
-            StorePlacement::Cluster { allowed } => {
-                for n in allowed {
-                    index.insert((s.name.as_str(), n.as_str()), s);
-                }
-            }
-        }
-    }
-    plan.teams
-        .iter()
-        .filter_map(|t| {
-            let store = t
-                .namespaces
-                .iter()
-                .find_map(|n| index.get(&(t.store.as_str(), n.as_str())))?;
-            let provider = store
-                .backend
-                .store_provider(&crate::provider::StoreContext {
-                    sa_name: String::new(),
-                    namespace: None,
-                })
-                .kind_key();
-            // Option A: the provider block each namespace's SecretStore gets,
-            // exactly as the overlays render it, for the admission rules to
-            // pin.
-            let stores = t
-                .namespaces
-                .iter()
-                .filter_map(|n| {
-                    let s = index.get(&(t.store.as_str(), n.as_str()))?;
-                    let StorePlacement::Namespace(_) = s.placement else {
-                        return None;
-                    };
-                    let block = s.backend.store_provider(&s.context());
-                    // Plain strings and booleans: cannot fail. Were it to, a
-                    // null block pins nothing and admits no store.
-                    let block = serde_json::to_value(block).unwrap_or(serde_json::Value::Null);
-                    Some((n.to_string(), block))
-                })
-                .collect();
-            Some(TeamStore {
-                team: t,
-                provider,
-                stores,
-            })
-        })
-        .collect()
-}
-
-fn admission_artifacts(plan: &Plan) -> Option<Vec<Artifact>> {
-    let mut out = Vec::new();
-    let mut resources = Vec::new();
-    // The policies match only what the generated install serves.
-    let values = eso_values(plan);
-    let scope = admission::Scope {
-        push_secret: values.install_crds && values.crds.create_push_secret,
-        secret_store: values.install_crds && values.crds.create_secret_store,
-        allow_generators: plan.admission_settings.allow_generators,
-        store_writers: &plan.admission_settings.store_writers,
-    };
-    match plan.admission {
-        Admission::None => return None,
-        Admission::Vap => {
-            for t in team_stores(plan) {
-                let file = format!("vap-{}.yaml", t.team.name);
-                let (p, b) = admission::vap(&t, scope);
-                out.push(yaml(
-                    format!("bases/admission/{file}"),
-                    &format!(
-                        "team {}: keys under `{}` only, through its own store and provider; its SecretStores exactly as generated",
-                        t.team.name, t.team.prefix
-                    ),
-                    vec![Object::Vap(Box::new(p)), Object::VapBinding(Box::new(b))],
-                ));
-                resources.push(file);
-            }
-        }
-        Admission::Kyverno => {
-            for t in team_stores(plan) {
-                let file = format!("kyverno-{}.yaml", t.team.name);
-                out.push(yaml(
-                    format!("bases/admission/{file}"),
-                    &format!(
-                        "team {}: keys under `{}` only, through its own store and provider; its SecretStores exactly as generated",
-                        t.team.name, t.team.prefix
-                    ),
-                    admission::kyverno(&t, scope)
-                        .into_iter()
-                        .map(|p| Object::ClusterPolicy(Box::new(p)))
-                        .collect(),
-                ));
-                resources.push(file);
-            }
-        }
-    }
-    out.push(kustomization(
-        "bases/admission",
-        "the prefix rule enforced in the cluster, not only by provider policies",
-        resources,
-    ));
-    Some(out)
 }
 
 /// Metadata of a platform object in `namespace`, in sync wave `wave`.
