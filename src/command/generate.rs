@@ -499,7 +499,7 @@ fn planned(
     let before = if changes.is_empty() {
         message::Teams::new()
     } else {
-        diff::previous_ownership(&prepared.req.out).namespaces
+        diff::previous_teams(&prepared.req.out)
     };
     let summary = message::summary(changes, now, &before);
     if !changes.is_empty() {

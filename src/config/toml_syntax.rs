@@ -41,13 +41,26 @@ pub fn advise(msg: &str, text: &str, at: usize) -> Advice {
                 origin: Some((open..open + 1, "this array is never closed".to_owned())),
                 related: None,
             },
+            _ if first.starts_with("unclosed array") => {
+                help("close the array with `]` after its last element")
+            }
             _ => help("separate the elements with `,`: `[\"a\", \"b\"]`"),
         };
     }
     if first.starts_with("invalid basic string") || first.starts_with("invalid literal string") {
-        return help(
-            "close the string on the same line; text over several lines goes in `\"\"\"` … `\"\"\"`",
-        );
+        return match text.get(at..).and_then(|t| t.chars().next()) {
+            Some(c)
+                if c.is_control() && c != '\n' && c != '\r'
+                    || c == '\r' && !text[at..].starts_with("\r\n") =>
+            {
+                help(
+                    "a string cannot hold a control character (an escape sequence or a lone carriage return pasted in): delete it, or write it as an escape such as `\\u001b`",
+                )
+            }
+            _ => help(
+                "close the string on the same line; text over several lines goes in `\"\"\"` … `\"\"\"`",
+            ),
+        };
     }
     if first.starts_with("string values must be quoted") {
         return help("quote the value: `name = \"payments\"`");
@@ -184,6 +197,17 @@ mod tests {
         let at = text.find("[t]").unwrap();
         let open = open_bracket(text, at).unwrap();
         assert_eq!(open, text.find("b = [").unwrap() + 4);
+    }
+
+    #[test]
+    fn a_control_character_is_not_an_unclosed_string() {
+        let text = "name = \"pay\u{1b}[2J\"\n";
+        let at = text.find('\u{1b}').unwrap();
+        let advice = advise("invalid basic string", text, at);
+        assert!(advice.help.unwrap().contains("control character"));
+        let open = "name = \"pay\n";
+        let advice = advise("invalid basic string", open, open.find('\n').unwrap());
+        assert!(advice.help.unwrap().contains("close the string"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Compares the generated tree with the output root on disk.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
@@ -116,6 +117,23 @@ pub fn previous_ownership(root: &Path) -> Ownership {
     std::fs::read(root.join(OWNERSHIP_FILE))
         .ok()
         .and_then(|b| Ownership::parse(&b))
+        .unwrap_or_default()
+}
+
+/// The namespace → team map of the previous run's ownership record, for
+/// naming the teams a run changes: only that field is read, so a record of
+/// 100,000 paths costs a scan, not 100,000 strings. Empty when missing or
+/// unreadable.
+pub fn previous_teams(root: &Path) -> BTreeMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Teams {
+        #[serde(default)]
+        namespaces: BTreeMap<String, String>,
+    }
+    std::fs::read(root.join(OWNERSHIP_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Teams>(&b).ok())
+        .map(|t| t.namespaces)
         .unwrap_or_default()
 }
 
