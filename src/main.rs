@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => {
             print::explain(explain::explain(&(&args).into()), style(args.format))
         }
-        Command::Init(args) => print::init(init::init(&args, prompt::terminal())),
+        Command::Init(args) => print::init(init::init(&args, prompt::terminal()), verbosity),
         Command::Schema => {
             let text = serde_json::to_string_pretty(&esogen::config::json_schema());
             print::done(text.map(|text| println!("{text}")))

@@ -190,9 +190,10 @@ pub fn explain(report: ExplainReport, style: Style) -> Exit {
 }
 
 /// What `init` wrote, or why it wrote nothing.
-pub fn init(result: Result<InitReport, InitError>) -> Exit {
+pub fn init(result: Result<InitReport, InitError>, verbosity: Verbosity) -> Exit {
     match &result {
         Err(_) => {}
+        Ok(InitReport::Written { .. }) if verbosity == Verbosity::Quiet => {}
         Ok(report @ InitReport::Written { .. }) => println!("{report}"),
         Ok(report @ InitReport::Rejected { .. }) => eprint!("{report}"),
     }

@@ -283,6 +283,59 @@ fn flags_answer_every_question() {
     );
 }
 
+#[test]
+fn quiet_init_writes_without_a_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-q",
+        "--teams",
+        "web",
+        "--platform",
+        "generic",
+        "--provider",
+        "vault",
+        "--server",
+        "https://vault.example.com:8200",
+        "--prefix",
+        "{team}/",
+        "--cluster-name",
+        "c1",
+    ];
+    let out = init_flags(dir.path(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    assert!(dir.path().join("tenants.toml").is_file());
+}
+
+#[test]
+fn a_team_named_data_on_kv2_is_told_what_prefix_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--teams",
+        "data",
+        "--platform",
+        "generic",
+        "--provider",
+        "vault",
+        "--server",
+        "https://vault.example.com:8200",
+        "--prefix",
+        "{team}/",
+        "--cluster-name",
+        "c1",
+    ];
+    let out = init_flags(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("such as `teams/data/`"), "{err}");
+    assert!(!err.contains("write ``"), "{err}");
+}
+
 /// The flags for one provider on one platform, every follow-up answered
 /// with the setting's example (or the question's suggestion).
 fn example_flags(kind: &dyn ProviderKind, platform: Platform) -> Vec<String> {

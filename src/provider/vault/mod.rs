@@ -517,10 +517,17 @@ impl ProviderConfig for VaultConfig {
             ));
         }
         if self.version == KvVersion::V2 && (p.starts_with("data/") || p.starts_with("metadata/")) {
+            let rest = p
+                .trim_start_matches("data/")
+                .trim_start_matches("metadata/");
+            let fix = if rest.is_empty() {
+                // A team named `data` with the prefix `{team}/`.
+                "choose a prefix that starts with another folder, such as `teams/data/`".to_owned()
+            } else {
+                format!("write `{rest}`")
+            };
             return Err(format!(
-                "with KV v2 keys do not include `data/` or `metadata/`: ESO adds `data/` itself; write `{}`",
-                p.trim_start_matches("data/")
-                    .trim_start_matches("metadata/")
+                "with KV v2 keys do not include `data/` or `metadata/`: ESO adds `data/` itself; {fix}"
             ));
         }
         Ok(())
