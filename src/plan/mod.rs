@@ -658,6 +658,16 @@ fn external_secrets_of<'a>(
                                     path.value.clone()
                                 }
                             };
+                            if let Err(reason) = p.check_find_name(team.prefix.value.as_str(), name_regex) {
+                                diags.push(
+                                    Diagnostic::error(
+                                        Code::KeyOutsidePrefix,
+                                        format!("find name `{}` would be refused in the cluster: {reason}", name_regex.escape_debug()),
+                                    )
+                                    .at(&path.span)
+                                    .also(&team.prefix.span, "team prefix"),
+                                );
+                            }
                             SecretSource::Find {
                                 path: crate::config::types::Located::new(emitted, path.span.clone()),
                                 name_regex: name_regex.clone(),

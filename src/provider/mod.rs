@@ -139,6 +139,13 @@ pub trait ProviderConfig: Debug + Send + Sync {
         let _ = prefix;
         Ok(Some(path.to_owned()))
     }
+    /// Checks a find's name expression (`name_regex`, already known to
+    /// match only names under the find path) against what the admission
+    /// policies hold this provider's finds to; most hold none.
+    fn check_find_name(&self, prefix: &str, name_regex: &str) -> Result<(), Reason> {
+        let _ = (prefix, name_regex);
+        Ok(())
+    }
     /// The prefix as the provider's policies see it, for the overlap check:
     /// Key Vault folds case, Parameter Store ARNs drop the leading `/`.
     fn overlap_key(&self, prefix: &PathPrefix) -> PathPrefix {

@@ -1084,6 +1084,68 @@ fn azure_finds_are_anchored_at_the_prefix() {
     }
 }
 
+/// A Key Vault find that `check` accepts must be admitted in the cluster:
+/// admission compares the name expression's text, so `^web-` (the prefix
+/// unescaped) matched only names under the prefix yet was refused at
+/// apply time, while `check` said nothing.
+#[test]
+fn check_refuses_the_key_vault_finds_admission_refuses() {
+    let text = read(&repo_root().join("examples/azure-key-vault/tenants.toml"));
+    let with_find = |name: &str| {
+        text.replace(
+            "  { name = \"session\", key = \"web-session-key\" },",
+            &format!(
+                "  {{ name = \"session\", key = \"web-session-key\" }},\n  {{ name = \"all\", find = {{ name = {} }} }},",
+                toml_edit::Value::from(name)
+            ),
+        )
+    };
+    let codes = |name: &str| -> Vec<String> {
+        let (_, _, diags) = esogen::pipeline::generate_text("tenants.toml", &with_find(name));
+        diags.0.iter().map(|d| d.code.name().to_owned()).collect()
+    };
+    assert!(codes("^web-").contains(&"key-outside-prefix".to_owned()));
+    assert!(codes("^web-db").contains(&"key-outside-prefix".to_owned()));
+    assert!(codes(r"^web\-").is_empty(), "{:?}", codes(r"^web\-"));
+    assert!(codes(r"^web\-db-[a-z]+$").is_empty());
+    // What check accepts, both engines admit.
+    let user = Request::create("kubernetes-admin");
+    for engine in Engine::ALL {
+        let tree = generate_for(&with_find(r"^web\-db"), engine);
+        let policies = policies(&tree);
+        let es: Value = crate::common::parse_yaml_docs(&String::from_utf8_lossy(
+            tree.get("overlays/web/externalsecret-all.yaml").unwrap(),
+        ))
+        .remove(0);
+        assert_admitted(&policies, &defaulted(&in_ns(es, "web")), &user);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, .. proptest::prelude::ProptestConfig::default() })]
+
+    /// The Rust twin of the Key Vault find rule agrees with the CEL rule
+    /// the policies carry, for any expression.
+    #[test]
+    fn key_vault_find_rule_and_its_rust_twin_agree(
+        prefix in "[a-z]{1,4}(-|\\.|_)?",
+        rest in "[a-zA-Z\\\\^$|()?*+{}.\\-]{0,8}",
+        escape in proptest::bool::ANY,
+        upper in proptest::bool::ANY,
+    ) {
+        let head = if escape { regex::escape(&prefix) } else { prefix.clone() };
+        let head = if upper { head.to_uppercase() } else { head };
+        let re = format!("^{head}{rest}");
+        let rule = esogen::manifest::admission::key_vault_find_rule("object.re", &prefix);
+        let cel = model::eval(&rule, &json!({ "re": re }), None, &json!({})).unwrap();
+        proptest::prop_assert_eq!(
+            cel,
+            esogen::manifest::admission::key_vault_find_admitted(&re, &prefix),
+            "{} for {}", re, prefix
+        );
+    }
+}
+
 /// Issue 13 item 3: a Kyverno policy that matches a kind whose CRD the
 /// generated ESO values do not install is rejected or stays not ready, and
 /// then enforces nothing. Every kind matched (and, alike, every VAP
