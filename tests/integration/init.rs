@@ -283,13 +283,11 @@ fn flags_answer_every_question() {
     );
 }
 
-#[test]
-fn quiet_init_writes_without_a_word() {
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "-q",
+/// The flags of a one-team Vault cluster whose prefix is the team's name.
+fn vault_flags(team: &str) -> Vec<&str> {
+    vec![
         "--teams",
-        "web",
+        team,
         "--platform",
         "generic",
         "--provider",
@@ -300,7 +298,14 @@ fn quiet_init_writes_without_a_word() {
         "{team}/",
         "--cluster-name",
         "c1",
-    ];
+    ]
+}
+
+#[test]
+fn quiet_init_writes_without_a_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["-q"];
+    args.extend(vault_flags("web"));
     let out = init_flags(dir.path(), &args);
     assert_eq!(
         out.status.code(),
@@ -315,21 +320,7 @@ fn quiet_init_writes_without_a_word() {
 #[test]
 fn a_team_named_data_on_kv2_is_told_what_prefix_works() {
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--teams",
-        "data",
-        "--platform",
-        "generic",
-        "--provider",
-        "vault",
-        "--server",
-        "https://vault.example.com:8200",
-        "--prefix",
-        "{team}/",
-        "--cluster-name",
-        "c1",
-    ];
-    let out = init_flags(dir.path(), &args);
+    let out = init_flags(dir.path(), &vault_flags("data"));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("such as `teams/data/`"), "{err}");
