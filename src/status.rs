@@ -62,6 +62,8 @@ impl Status {
     pub fn finish(mut self) {
         self.shared.done.store(true, Ordering::SeqCst);
         if let Some(t) = self.ticker.take() {
+            // Wake it now: a short run must not wait out a tick to exit.
+            t.thread().unpark();
             let _ = t.join();
         }
         erase(&self.shared);
@@ -73,7 +75,10 @@ fn tick(shared: &Shared) {
     let started = Instant::now();
     let mut frame = 0;
     while !shared.done.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::park_timeout(Duration::from_millis(100));
+        if shared.done.load(Ordering::SeqCst) {
+            return;
+        }
         let elapsed = started.elapsed();
         if elapsed < Duration::from_secs(1) {
             continue;
