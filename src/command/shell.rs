@@ -31,6 +31,16 @@ pub fn command() -> clap::Command {
                 .mut_arg("provider", |a| a.add(ArgValueCandidates::new(providers)))
                 .mut_arg("delivery", |a| a.add(ArgValueCandidates::new(deliveries)))
         })
+        .mut_subcommand("man", |man| {
+            man.mut_arg("subcommand", |a| {
+                a.add(ArgValueCandidates::new(|| {
+                    super::man::subcommand_names(&Cli::command())
+                        .into_iter()
+                        .map(CompletionCandidate::new)
+                        .collect::<Vec<_>>()
+                }))
+            })
+        })
         .mut_subcommand("explain", |explain| {
             explain.mut_arg("namespace", |a| {
                 a.add(ArgValueCandidates::new(|| {

@@ -184,6 +184,8 @@ fn bash_completes_closed_values_and_namespaces() {
     assert_eq!(namespaces, ["payments", "payments-batch"], "{namespaces:?}");
     let subcommands = bash_completions("esogen ge", repo.path());
     assert_eq!(subcommands, ["generate"]);
+    let pages = bash_completions("esogen man ex", repo.path());
+    assert_eq!(pages, ["explain"]);
 }
 
 #[test]
