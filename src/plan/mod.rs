@@ -259,7 +259,9 @@ fn namespace_plans(
     let mut namespaces = Vec::new();
     for team in &config.teams {
         let provider = config.providers.get(&team.provider.value);
-        let secrets = external_secrets_of(team, provider.map(|p| p.settings.as_ref()), diags);
+        let admitted = config.cluster.admission != crate::config::Admission::None;
+        let secrets =
+            external_secrets_of(team, provider.map(|p| p.settings.as_ref()), admitted, diags);
         for ns in &team.namespaces {
             namespaces.push(NamespacePlan {
                 namespace: ns.value.clone(),
@@ -621,9 +623,12 @@ fn reads_keys_in(team: &crate::config::Team, ns: Option<&NamespaceName>) -> bool
 
 /// Each secret of the team once, sorted by name, with the namespaces it
 /// goes to (sorted).
+/// `admitted`: admission policies are generated, and a find they would
+/// refuse is an error.
 fn external_secrets_of<'a>(
     team: &'a crate::config::Team,
     provider: Option<&dyn crate::provider::ProviderConfig>,
+    admitted: bool,
     diags: &mut Diagnostics,
 ) -> Vec<(&'a [NamespaceName], Arc<ExternalSecretPlan>)> {
     let mut out: Vec<(&[NamespaceName], Arc<ExternalSecretPlan>)> = team
@@ -658,7 +663,10 @@ fn external_secrets_of<'a>(
                                     path.value.clone()
                                 }
                             };
-                            if let Err(reason) = p.check_find_name(team.prefix.value.as_str(), name_regex) {
+                            if let (true, Err(reason)) = (
+                                admitted,
+                                p.check_find_name(team.prefix.value.as_str(), name_regex),
+                            ) {
                                 diags.push(
                                     Diagnostic::error(
                                         Code::KeyOutsidePrefix,

@@ -1108,6 +1108,13 @@ fn check_refuses_the_key_vault_finds_admission_refuses() {
     assert!(codes("^web-db").contains(&"key-outside-prefix".to_owned()));
     assert!(codes(r"^web\-").is_empty(), "{:?}", codes(r"^web\-"));
     assert!(codes(r"^web\-db-[a-z]+$").is_empty());
+    // Without admission policies nothing compares the text: the
+    // expression's matches are what count, and they are under the prefix.
+    let (_, _, diags) = esogen::pipeline::generate_text(
+        "tenants.toml",
+        &with_cluster(&with_find("^web-"), &[("admission", "none".into())]),
+    );
+    assert!(diags.0.is_empty(), "{:?}", diags.0);
     // What check accepts, both engines admit.
     let user = Request::create("kubernetes-admin");
     for engine in Engine::ALL {

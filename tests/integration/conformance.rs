@@ -952,7 +952,7 @@ namespaces = ["a"]
 secrets = [
   { name = "db", key = "a-db" },
   { name = "out", key = "a-out", push = true },
-  { name = "all", find = { name = "^a-x" } },
+  { name = "all", find = { name = "^a\\-x" } },
 ]
 [[teams]]
 name = "b"
