@@ -5,10 +5,29 @@
 /// The number of worker threads: the machine's cores, at most 8 (beyond
 /// that the file system, not the CPU, is the limit).
 pub fn threads() -> usize {
+    #[cfg(test)]
+    if ONE_CORE.with(std::cell::Cell::get) {
+        return 1;
+    }
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8)
+}
+
+#[cfg(test)]
+thread_local! {
+    static ONE_CORE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` as on a machine with one core: the oracle for work that
+/// takes another path on many cores.
+#[cfg(test)]
+pub fn on_one_core<R>(f: impl FnOnce() -> R) -> R {
+    ONE_CORE.with(|c| c.set(true));
+    let result = f();
+    ONE_CORE.with(|c| c.set(false));
+    result
 }
 
 fn joined<R>(h: std::thread::ScopedJoinHandle<'_, R>) -> R {

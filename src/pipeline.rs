@@ -1,6 +1,9 @@
 //! The pure part of the pipeline in one call: config text → validated config
 //! → plan → manifests → output tree. No I/O; `command` and the tests use it.
 
+#[cfg(test)]
+mod on_every_core;
+
 use crate::config::{self, Config, ConfigFile};
 use crate::diag::Diagnostics;
 use crate::manifest::build::Builder;

@@ -3,6 +3,7 @@
 //! inheritance resolved) plus the diagnostics found on the way. Nothing outside
 //! this module sees the raw serde types.
 
+mod chunked;
 pub mod overlap;
 pub mod patterns;
 mod raw;

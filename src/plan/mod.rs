@@ -256,24 +256,58 @@ fn namespace_plans(
     scope: StoreScope,
     diags: &mut Diagnostics,
 ) -> Vec<NamespacePlan> {
-    let mut namespaces = Vec::new();
-    for team in &config.teams {
+    let admitted = config.cluster.admission != crate::config::Admission::None;
+    let per_team = per_team(config, |team, diags| {
         let provider = config.providers.get(&team.provider.value);
-        let admitted = config.cluster.admission != crate::config::Admission::None;
         let secrets =
             external_secrets_of(team, provider.map(|p| p.settings.as_ref()), admitted, diags);
-        for ns in &team.namespaces {
-            namespaces.push(NamespacePlan {
+        team.namespaces
+            .iter()
+            .map(|ns| NamespacePlan {
                 namespace: ns.value.clone(),
                 team: team.name.value.clone(),
                 provider: team.provider.value.clone(),
                 scope,
                 external_secrets: external_secrets_for(&secrets, &ns.value),
-            });
-        }
-    }
+            })
+            .collect()
+    });
+    let mut namespaces = merge(per_team, diags);
     namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     namespaces
+}
+
+/// Below this many teams, planning on one core is as fast.
+const PARALLEL_TEAMS: usize = 256;
+
+/// `plan` of every team, in team order, each with the findings it adds:
+/// on every core when there are many teams. Planning one team reads only
+/// the config and that team, and adds its findings in order, so the
+/// results merged in team order are those of one pass.
+fn per_team<T: Send>(
+    config: &Config,
+    plan: impl Fn(&crate::config::Team, &mut Diagnostics) -> Vec<T> + Sync,
+) -> Vec<(Vec<T>, Diagnostics)> {
+    let one = |team: &crate::config::Team| {
+        let mut diags = Diagnostics::default();
+        (plan(team, &mut diags), diags)
+    };
+    if config.teams.len() < PARALLEL_TEAMS || crate::parallel::threads() == 1 {
+        config.teams.iter().map(one).collect()
+    } else {
+        crate::parallel::map(&config.teams, one)
+    }
+}
+
+/// The per-team results concatenated in team order, their findings added
+/// to `diags`.
+fn merge<T>(per_team: Vec<(Vec<T>, Diagnostics)>, diags: &mut Diagnostics) -> Vec<T> {
+    let mut out = Vec::with_capacity(per_team.iter().map(|(v, _)| v.len()).sum());
+    for (items, found) in per_team {
+        out.extend(items);
+        diags.extend(found.0);
+    }
+    out
 }
 
 /// Option A: a SecretStore in every tenant namespace, each with its own
@@ -283,39 +317,50 @@ fn namespace_stores(
     scope: &ScopeDecision,
     diags: &mut Diagnostics,
 ) -> Vec<StorePlan> {
-    let mut stores = Vec::new();
     let mut provider_teams: BTreeMap<&ProviderName, usize> = BTreeMap::new();
     for team in &config.teams {
         *provider_teams.entry(&team.provider.value).or_default() += 1;
     }
+    let store_of = |team: &crate::config::Team, ns: &NamespaceName, diags: &mut Diagnostics| {
+        let req = IdentityRequest {
+            cluster: &config.cluster.name.value,
+            provider: &team.provider.value,
+            teams: vec![&team.name.value],
+            sa_namespace: ns,
+            sa_name: &service_account_name(&team.provider.value),
+            prefixes: vec![&team.prefix],
+            finds: finds_in(team, Some(ns)),
+            pushes: pushes_in(team, Some(ns)),
+            push_keys: push_keys_in(team, Some(ns)),
+            reads_keys: reads_keys_in(team, Some(ns)),
+            provider_teams: provider_teams
+                .get(&team.provider.value)
+                .copied()
+                .unwrap_or(1),
+        };
+        plan_store(
+            config,
+            &req,
+            StorePlacement::Namespace(ns.clone()),
+            scope,
+            diags,
+        )
+    };
+    let per_team = per_team(config, |team, diags| {
+        team.namespaces
+            .iter()
+            .filter_map(|ns| store_of(team, &ns.value, diags))
+            .collect()
+    });
+    if !per_team.iter().any(|(_, found)| found.has_errors()) {
+        return merge(per_team, diags);
+    }
+    // A provider's delivery error is reported once for all its stores
+    // (`plan_store` looks for it among the findings so far): one pass.
+    let mut stores = Vec::new();
     for team in &config.teams {
         for ns in &team.namespaces {
-            let finds = finds_in(team, Some(&ns.value));
-            let req = IdentityRequest {
-                cluster: &config.cluster.name.value,
-                provider: &team.provider.value,
-                teams: vec![&team.name.value],
-                sa_namespace: &ns.value,
-                sa_name: &service_account_name(&team.provider.value),
-                prefixes: vec![&team.prefix],
-                finds,
-                pushes: pushes_in(team, Some(&ns.value)),
-                push_keys: push_keys_in(team, Some(&ns.value)),
-                reads_keys: reads_keys_in(team, Some(&ns.value)),
-                provider_teams: provider_teams
-                    .get(&team.provider.value)
-                    .copied()
-                    .unwrap_or(1),
-            };
-            if let Some(store) = plan_store(
-                config,
-                &req,
-                StorePlacement::Namespace(ns.value.clone()),
-                scope,
-                diags,
-            ) {
-                stores.push(store);
-            }
+            stores.extend(store_of(team, &ns.value, diags));
         }
     }
     stores

@@ -36,17 +36,12 @@ pub fn validate(
     team_files: &[ConfigFile],
     source_name: &str,
 ) -> (Option<Config>, Diagnostics) {
-    let mut v = Validator {
-        file: main.file,
-        diags: Diagnostics::default(),
-        scanned: 0,
-        saw_error: false,
-    };
+    let mut v = Validator::new(main.file);
     // The scan for pasted secrets reads the text as written: it runs next
     // to the parse.
     let (found, parsed): (_, Result<RawConfig, _>) = crate::parallel::join(
         || super::secrets::scan(main.file, main.text),
-        || toml::from_str(main.text),
+        || super::chunked::parse_main(main.text),
     );
     v.diags.extend(found);
     // Team files are parsed even when the main file is broken, so every
@@ -302,6 +297,17 @@ struct Validator {
     /// the start each time is quadratic.
     scanned: usize,
     saw_error: bool,
+}
+
+impl Validator {
+    fn new(file: FileId) -> Self {
+        Validator {
+            file,
+            diags: Diagnostics::default(),
+            scanned: 0,
+            saw_error: false,
+        }
+    }
 }
 
 /// Namespaces listed by one team name in a help, at most.

@@ -3,6 +3,9 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
+/// Below this many teams, one pass on one core is as fast.
+const PARALLEL_TEAMS: usize = 256;
+
 impl Validator {
     pub(super) fn teams(
         &mut self,
@@ -13,10 +16,19 @@ impl Validator {
         let mut teams: Vec<Team> = Vec::new();
         let mut team_names: BTreeMap<String, Span> = BTreeMap::new();
         let mut namespaces: BTreeMap<String, Span> = BTreeMap::new();
+        let mut validated = self
+            .teams_on_every_core(raw, providers, cluster)
+            .map(Vec::into_iter);
         for (file, t) in raw {
             self.file = *file;
-            let raw_team = t.get_ref();
-            if let Some(team) = self.team(raw_team, providers, cluster) {
+            let team = match validated.as_mut().and_then(Iterator::next) {
+                Some((team, diags)) => {
+                    self.diags.extend(diags.0);
+                    team
+                }
+                None => self.team(t.get_ref(), providers, cluster),
+            };
+            if let Some(team) = team {
                 if let Some(first) = team_names.get(team.name.value.as_str()) {
                     self.diags.push(
                         Diagnostic::error(
@@ -50,6 +62,32 @@ impl Validator {
         }
         self.check_prefix_overlaps(&teams, providers);
         teams
+    }
+
+    /// Each team validated on its own, on every core, with the findings
+    /// each would add; `None` when one team found an error or there are
+    /// few teams. Validating one team depends on the others only through
+    /// "has an error been reported so far" (an unknown provider is not
+    /// reported after an error), so without errors the teams validated
+    /// apart give exactly the findings of one pass in file order; with
+    /// one, that pass decides.
+    fn teams_on_every_core(
+        &mut self,
+        raw: &[(FileId, &Spanned<RawTeam>)],
+        providers: &BTreeMap<ProviderName, Provider>,
+        cluster: Option<&Cluster>,
+    ) -> Option<Vec<(Option<Team>, Diagnostics)>> {
+        if raw.len() < PARALLEL_TEAMS || crate::parallel::threads() == 1 {
+            return None;
+        }
+        let errors_before = self.has_errors();
+        let validated = crate::parallel::map(raw, |(file, t)| {
+            let mut v = Validator::new(*file);
+            v.saw_error = errors_before;
+            let team = v.team(t.get_ref(), providers, cluster);
+            (team, v.diags)
+        });
+        (!validated.iter().any(|(_, d)| d.has_errors())).then_some(validated)
     }
 
     pub(super) fn check_prefix_overlaps(

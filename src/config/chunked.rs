@@ -1,0 +1,300 @@
+//! Parsing a large `tenants.toml` on every core. The file is cut before
+//! each line that opens a team (`[[teams]]`); the part before the first
+//! team and each team part are parsed on their own, and the teams' spans
+//! shifted back to positions in the whole file.
+//!
+//! A part parsed alone means what it means inside the whole file exactly
+//! when it parses, keeps to its own tables, and the part before the teams
+//! defines no `teams`: a team part can then only add elements to `teams`,
+//! and its `[[teams.secrets]]` headers can only refer to its own team.
+//! Any doubt (a part that fails to parse, a cut inside a multi-line string
+//! or array, a team part with a table of its own such as `[cluster]`, a
+//! `teams` defined before the first `[[teams]]`) sends the whole text to
+//! the one parse it always had, so errors and their positions are exactly
+//! that parse's.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::raw::{RawConfig, RawFind, RawSecret, RawTeam};
+
+/// Below this many teams one parse is as fast: not worth the threads
+/// (nor, on one core, at all).
+const MIN_TEAMS: usize = 64;
+
+/// The header that opens a team, at the start of a line.
+const TEAM_HEADER: &str = "[[teams]]";
+
+/// A team part: nothing but `[[teams]]` tables.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamPart {
+    teams: Vec<Spanned<RawTeam>>,
+}
+
+/// Parses the main file: in parts on every core when it has many teams
+/// and every part is sound, else in one parse.
+pub(super) fn parse_main(text: &str) -> Result<RawConfig, toml::de::Error> {
+    match parse_in_parts(text) {
+        Some(raw) => Ok(raw),
+        None => toml::from_str(text),
+    }
+}
+
+/// The byte offsets where a line opening a team starts: `[[teams]]`
+/// after optional blanks, followed by blanks, a comment or the line end.
+fn team_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut line = 0;
+    while line < bytes.len() {
+        let end = memchr_newline(bytes, line);
+        let content = text[line..end].trim_start_matches([' ', '\t']);
+        if let Some(rest) = content.strip_prefix(TEAM_HEADER) {
+            let rest = rest.trim_start_matches([' ', '\t', '\r']);
+            if rest.is_empty() || rest.starts_with('#') {
+                starts.push(line);
+            }
+        }
+        line = end + 1;
+    }
+    starts
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |i| from + i)
+}
+
+/// The file parsed part by part, or `None` when one parse must decide.
+fn parse_in_parts(text: &str) -> Option<RawConfig> {
+    let starts = team_starts(text);
+    if starts.len() < MIN_TEAMS || crate::parallel::threads() == 1 {
+        return None;
+    }
+    let head = &text[..starts[0]];
+    let mut parts: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    parts.push(starts[starts.len() - 1]..text.len());
+    let (head, teams) = crate::parallel::join(
+        || parse_head(head),
+        || {
+            crate::parallel::chunks(&parts, |chunk| {
+                let mut out = Vec::with_capacity(chunk.len());
+                for range in chunk {
+                    let part: TeamPart = toml::from_str(&text[range.clone()]).ok()?;
+                    out.extend(part.teams.into_iter().map(|t| shift(t, range.start)));
+                }
+                Some(out)
+            })
+        },
+    );
+    let mut raw = head?;
+    for chunk in teams {
+        raw.teams.extend(chunk?);
+    }
+    Some(raw)
+}
+
+/// The part before the first team, which must not define `teams`.
+fn parse_head(head: &str) -> Option<RawConfig> {
+    let keys: toml::Table = toml::from_str(head).ok()?;
+    if keys.contains_key("teams") {
+        return None;
+    }
+    toml::from_str(head).ok()
+}
+
+/// Moves a value's spans `by` bytes later.
+trait Shift: Sized {
+    fn shift_by(self, by: usize) -> Self;
+}
+
+fn shift<T: Shift>(value: Spanned<T>, by: usize) -> Spanned<T> {
+    value.shift_by(by)
+}
+
+impl<T: Shift> Shift for Spanned<T> {
+    fn shift_by(self, by: usize) -> Self {
+        let span = self.span();
+        Spanned::new(
+            span.start + by..span.end + by,
+            self.into_inner().shift_by(by),
+        )
+    }
+}
+
+impl<T: Shift> Shift for Option<T> {
+    fn shift_by(self, by: usize) -> Self {
+        self.map(|v| v.shift_by(by))
+    }
+}
+
+impl<T: Shift> Shift for Vec<T> {
+    fn shift_by(self, by: usize) -> Self {
+        self.into_iter().map(|v| v.shift_by(by)).collect()
+    }
+}
+
+impl<K: Shift + Ord, V: Shift> Shift for BTreeMap<K, V> {
+    fn shift_by(self, by: usize) -> Self {
+        self.into_iter()
+            .map(|(k, v)| (k.shift_by(by), v.shift_by(by)))
+            .collect()
+    }
+}
+
+macro_rules! no_spans {
+    ($($t:ty),*) => {$(
+        impl Shift for $t {
+            fn shift_by(self, _: usize) -> Self {
+                self
+            }
+        }
+    )*};
+}
+no_spans!(String, bool);
+
+impl Shift for RawTeam {
+    fn shift_by(self, by: usize) -> Self {
+        RawTeam {
+            name: self.name.shift_by(by),
+            provider: self.provider.shift_by(by),
+            prefix: self.prefix.shift_by(by),
+            namespaces: self.namespaces.shift_by(by),
+            refresh_interval: self.refresh_interval.shift_by(by),
+            push: self.push.shift_by(by),
+            secrets: self.secrets.shift_by(by),
+        }
+    }
+}
+
+impl Shift for RawSecret {
+    fn shift_by(self, by: usize) -> Self {
+        RawSecret {
+            name: self.name.shift_by(by),
+            key: self.key.shift_by(by),
+            data: self.data.shift_by(by),
+            find: self.find.shift_by(by),
+            target: self.target.shift_by(by),
+            secret_type: self.secret_type.shift_by(by),
+            refresh_interval: self.refresh_interval.shift_by(by),
+            namespaces: self.namespaces.shift_by(by),
+            push: self.push.shift_by(by),
+        }
+    }
+}
+
+impl Shift for RawFind {
+    fn shift_by(self, by: usize) -> Self {
+        RawFind {
+            path: self.path.shift_by(by),
+            name: self.name.shift_by(by),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` teams, each with a secret whose data map and find carry spans.
+    fn config(n: usize) -> String {
+        let mut s = String::from(
+            "version = 1\n[cluster]\nname = \"c\"\nplatform = \"eks\"\n\n\
+             [providers.aws]\nkind = \"aws-secrets-manager\"\nregion = \"eu-west-1\"\n\n",
+        );
+        for i in 0..n {
+            s.push_str(&format!(
+                "  [[teams]]  # team {i}\nname = \"t{i}\"\nprovider = \"aws\"\nprefix = \"p/t{i}/\"\n\
+                 namespaces = [\"t{i}\"]\nrefresh_interval = \"1m\"\npush = false\n\n\
+                 [[teams.secrets]]\nname = \"s\"\nkey = \"p/t{i}/k\"\n\
+                 data = {{ a = \"b\", c = \"d\" }}\nnamespaces = [\"t{i}\"]\n\
+                 [[teams.secrets]]\nname = \"f\"\nfind = {{ path = \"p/t{i}/x/\", name = \"^p\" }}\n\r\n"
+            ));
+        }
+        s
+    }
+
+    /// Every span of a parsed value, in order, with the text it covers.
+    fn spans(raw: &RawConfig, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut push = |r: Range<usize>| out.push(format!("{r:?}={}", &text[r.clone()]));
+        for t in &raw.teams {
+            push(t.span());
+            let t = t.get_ref();
+            for s in [&t.name, &t.provider, &t.prefix] {
+                push(s.span());
+            }
+            push(t.namespaces.span());
+            t.namespaces.get_ref().iter().for_each(|n| push(n.span()));
+            t.refresh_interval.iter().for_each(|r| push(r.span()));
+            t.push.iter().for_each(|p| push(p.span()));
+            for s in &t.secrets {
+                push(s.span());
+                let s = s.get_ref();
+                push(s.name.span());
+                s.key.iter().for_each(|k| push(k.span()));
+                if let Some(d) = &s.data {
+                    push(d.span());
+                    for (k, v) in d.get_ref() {
+                        push(k.span());
+                        push(v.span());
+                    }
+                }
+                if let Some(f) = &s.find {
+                    push(f.span());
+                    f.get_ref().path.iter().for_each(|p| push(p.span()));
+                    f.get_ref().name.iter().for_each(|p| push(p.span()));
+                }
+                s.namespaces.iter().for_each(|n| push(n.span()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn parts_give_the_values_and_spans_of_one_parse() {
+        let text = config(MIN_TEAMS + 3);
+        let parts = parse_in_parts(&text).expect("every part is sound");
+        let whole: RawConfig = toml::from_str(&text).expect("valid");
+        assert_eq!(parts.teams.len(), whole.teams.len());
+        assert_eq!(spans(&parts, &text), spans(&whole, &text));
+        assert_eq!(
+            format!("{:?}", parts.providers),
+            format!("{:?}", whole.providers)
+        );
+    }
+
+    #[test]
+    fn a_doubtful_cut_falls_back_to_one_parse() {
+        let base = config(MIN_TEAMS);
+        // A multi-line string holding a team header; a cluster table after
+        // the teams; `teams` defined before the first team; a broken team.
+        let cases = [
+            base.replace("push = false\n", "push = false\nx = '''\n[[teams]]\n'''\n"),
+            format!("{base}[cluster]\nname = \"again\"\n"),
+            base.replacen("[cluster]", "teams = []\n[cluster]", 1),
+            base.replacen("name = \"t5\"", "name = ", 1),
+            // Valid, but a provider table after the teams: one parse.
+            format!("{base}[providers.gcp]\nkind = \"gcp-secret-manager\"\n"),
+        ];
+        for text in cases {
+            assert!(parse_in_parts(&text).is_none(), "{text}");
+            let whole = toml::from_str::<RawConfig>(&text).map_err(|e| e.to_string());
+            let main = parse_main(&text).map_err(|e| e.to_string());
+            assert_eq!(format!("{main:?}"), format!("{whole:?}"));
+        }
+    }
+
+    #[test]
+    fn only_lines_opening_a_team_are_cuts() {
+        let text =
+            "a = 1\n[[teams]]\n  [[teams]] # c\nx = \"[[teams]]\"\n[[teams]]x\n[[teams]]\r\n";
+        assert_eq!(team_starts(text), [6, 16, 59]);
+    }
+}
