@@ -337,28 +337,47 @@ fn fold_common(acc: Option<Option<Value>>, v: &Value) -> Option<Option<Value>> {
     })
 }
 
+/// Two running common parts (of consecutive runs of values) made one.
+fn merge_common(acc: Option<Option<Value>>, part: Option<Option<Value>>) -> Option<Option<Value>> {
+    match (acc, part) {
+        (acc, None) => acc,
+        (None, part) => part,
+        (Some(None), _) | (_, Some(None)) => Some(None),
+        (Some(Some(a)), Some(Some(b))) => Some(common(&[&a, &b])),
+    }
+}
+
 impl TenantShape {
     fn compute(stores: &[&StorePlan], plan: &Plan) -> Result<Self, serde_json::Error> {
         let argo = is_argo(plan);
-        let mut rbac = None;
-        // The common part of all namespaces' objects, one namespace at a
-        // time: the common part of a list is the common part of its first
-        // element's common part with the rest.
+        // ESO's grant names the ServiceAccount, the same in every namespace:
+        // taken from the last store that uses one.
+        let rbac = stores
+            .iter()
+            .rev()
+            .find(|s| s.backend.uses_service_account())
+            .map(|s| {
+                platform::token_rbac(&s.service_account.name, None, plan, argo.then_some("-1"))
+            });
+        // The common part of all namespaces' objects: the common part of
+        // the common parts of contiguous runs of them, each run folded on
+        // its own core one namespace at a time.
+        let parts = crate::parallel::chunks(stores, |part| {
+            let (mut sas, mut sts) = (None, None);
+            for s in part {
+                let (sa, st) = full_objects(s, argo)?;
+                if let Some(sa) = &sa {
+                    sas = fold_common(sas, sa);
+                }
+                sts = fold_common(sts, &st);
+            }
+            Ok::<_, serde_json::Error>((sas, sts))
+        });
         let (mut sas, mut sts) = (None, None);
-        for s in stores {
-            if s.backend.uses_service_account() {
-                rbac = Some(platform::token_rbac(
-                    &s.service_account.name,
-                    None,
-                    plan,
-                    argo.then_some("-1"),
-                ));
-            }
-            let (sa, st) = full_objects(s, argo)?;
-            if let Some(sa) = &sa {
-                sas = fold_common(sas, sa);
-            }
-            sts = fold_common(sts, &st);
+        for part in parts {
+            let (sa, st) = part?;
+            sas = merge_common(sas, sa);
+            sts = merge_common(sts, st);
         }
         let base_sa = sas.flatten();
         let base_store = sts.flatten().unwrap_or(Value::Null);

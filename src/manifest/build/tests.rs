@@ -29,6 +29,32 @@ fn folding_common_one_value_at_a_time_equals_common_of_all() {
 }
 
 #[test]
+fn merging_the_common_parts_of_runs_equals_common_of_all() {
+    let values = [
+        json!({"k": "v", "m": {"x": 1, "y": 2, "z": {"a": 1}}, "s": [1]}),
+        json!({"k": "v", "m": {"x": 1, "y": 2, "z": {"a": 1}}, "s": [1]}),
+        json!({"k": "v", "m": {"x": 1, "y": 3, "z": {"a": 1}}, "s": [1]}),
+        json!({"k": "v", "m": {"x": 1, "z": {"a": 2}}, "s": [1], "extra": 0}),
+        json!({"k": "w", "m": {"x": 1, "z": {"a": 2}}, "s": [1]}),
+        json!(3),
+    ];
+    for n in 0..=values.len() {
+        let all: Vec<&Value> = values[..n].iter().collect();
+        for cut in 0..=n {
+            for second in cut..=n {
+                let runs = [&values[..cut], &values[cut..second], &values[second..n]];
+                let merged = runs
+                    .iter()
+                    .map(|run| run.iter().fold(None, fold_common))
+                    .fold(None, merge_common)
+                    .flatten();
+                assert_eq!(merged, common(&all), "first {n}, cut at {cut} and {second}");
+            }
+        }
+    }
+}
+
+#[test]
 fn diff_adds_changes_and_deletes() {
     let base = json!({"k": "v", "m": {"x": 1}, "gone": true});
     let target = json!({"k": "v", "m": {"x": 2, "y": 1}});
