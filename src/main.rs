@@ -52,11 +52,17 @@ fn main() -> ExitCode {
             let color = color_choice(cli.color, std::io::stdout().is_terminal());
             run(GenerateRequest::from_diff(args, color), style)
         }
-        Command::Check(args) => print::check(
-            check::check(&(&args).into()),
-            &args,
-            style(OutputFormat::Human),
-        ),
+        Command::Check(args) => {
+            // A check holds only the config and its plan, and frees what
+            // parsing built: reused at once, not given back and faulted in
+            // again (BENCHMARKS.md, issue 18).
+            esogen::command::MemoryHints::reuse_freed(&alloc::Hints);
+            print::check(
+                check::check(&(&args).into()),
+                &args,
+                style(OutputFormat::Human),
+            )
+        }
         Command::Explain(args) => {
             print::explain(explain::explain(&(&args).into()), style(args.format))
         }
