@@ -227,6 +227,8 @@ mod linux {
         fd: OwnedFd,
         /// Recently used directories, relative to the root, newest last.
         open: Vec<(std::path::PathBuf, OwnedFd)>,
+        /// This process's id, part of every temporary file's name.
+        pid: u32,
     }
 
     fn no_symlinks() -> rustix::fs::ResolveFlags {
@@ -250,6 +252,7 @@ mod linux {
                 root: root.to_path_buf(),
                 fd,
                 open: Vec::with_capacity(KEPT_DIRS),
+                pid: std::process::id(),
             })
         }
 
@@ -261,6 +264,12 @@ mod linux {
         /// The handle of `dir`, created (with its parents) if missing.
         pub(super) fn dir(&mut self, dir: &Path) -> std::io::Result<&OwnedFd> {
             let rel = self.relative(dir)?.to_path_buf();
+            self.dir_rel(rel)
+        }
+
+        /// [`Dirs::dir`] by path relative to the root; parents opened to
+        /// create a directory are kept too (the next one needs them).
+        fn dir_rel(&mut self, rel: std::path::PathBuf) -> std::io::Result<&OwnedFd> {
             if let Some(i) = self.open.iter().position(|(d, _)| *d == rel) {
                 let entry = self.open.remove(i);
                 self.open.push(entry);
@@ -293,7 +302,7 @@ mod linux {
             )
         }
 
-        fn open_or_create(&self, rel: &Path) -> std::io::Result<OwnedFd> {
+        fn open_or_create(&mut self, rel: &Path) -> std::io::Result<OwnedFd> {
             match self.open_beneath(rel) {
                 Err(rustix::io::Errno::NOENT) => {}
                 other => return Ok(other?),
@@ -301,8 +310,8 @@ mod linux {
             let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
                 return Err(std::io::ErrorKind::NotFound.into());
             };
-            let parent = self.open_or_create(parent)?;
-            match rustix::fs::mkdirat(&parent, name, rustix::fs::Mode::from_raw_mode(0o777)) {
+            let parent = self.dir_rel(parent.to_path_buf())?;
+            match rustix::fs::mkdirat(parent, name, rustix::fs::Mode::from_raw_mode(0o777)) {
                 Ok(()) | Err(rustix::io::Errno::EXIST) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -322,12 +331,13 @@ mod linux {
             use rustix::fs::{Mode, OFlags};
             use std::sync::atomic::{AtomicU64, Ordering};
             static NEXT: AtomicU64 = AtomicU64::new(0);
+            let pid = self.pid;
             let fd = self.dir(dir)?;
             loop {
                 let name = format!(
                     "{}{:x}-{:x}{}",
                     crate::sync::journal::TEMP_PREFIX,
-                    std::process::id(),
+                    pid,
                     NEXT.fetch_add(1, Ordering::Relaxed),
                     crate::sync::journal::TEMP_SUFFIX
                 );
