@@ -47,14 +47,17 @@ pub fn header(source_name: &str) -> String {
     )
 }
 
-fn yaml<T: Serialize>(path: &str, value: &T) -> Result<String, RenderError> {
+/// Appends `value` as YAML to `out` (no copy through a string of its own).
+fn yaml<T: Serialize>(out: &mut String, path: &str, value: &T) -> Result<(), RenderError> {
     // One line per value: long CEL expressions stay greppable and diffable
     // instead of being folded at arbitrary spaces.
     let mut options = serde_saphyr::SerializerOptions::default();
     options.prefer_block_scalars = false;
-    serde_saphyr::to_string_with_options(value, options).map_err(|source| RenderError::Yaml {
-        path: path.to_owned(),
-        source,
+    serde_saphyr::to_fmt_writer_with_options(out, value, options).map_err(|source| {
+        RenderError::Yaml {
+            path: path.to_owned(),
+            source,
+        }
     })
 }
 
@@ -95,7 +98,8 @@ pub fn render_artifact(
 ) -> Result<(String, Vec<u8>), RenderError> {
     let text = match &a.content {
         Content::Yaml(objects) => {
-            let mut s = head.to_owned();
+            let mut s = String::with_capacity(4096);
+            s.push_str(head);
             if let Some(reason) = &a.reason {
                 s.push_str("# Why: ");
                 s.push_str(&reason.replace('\n', " "));
@@ -105,7 +109,7 @@ pub fn render_artifact(
                 if i > 0 {
                     s.push_str("---\n");
                 }
-                s.push_str(&yaml(&a.path, o)?);
+                yaml(&mut s, &a.path, o)?;
             }
             s
         }
@@ -122,7 +126,11 @@ pub fn render_artifact(
             json(&a.path, &file)?
         }
     };
-    Ok((a.path, text.into_bytes()))
+    // The buffer grew by doubling; the tree holds 100,000 of them until
+    // they are written, so the unused half of each is given back.
+    let mut bytes = text.into_bytes();
+    bytes.shrink_to_fit();
+    Ok((a.path, bytes))
 }
 
 /// The ownership record: which files esogen generated, so only those are

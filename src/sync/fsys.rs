@@ -4,7 +4,8 @@
 //!
 //! - Linux: a path-only handle (`O_PATH`) on the output root and relative
 //!   `statat` lookups, and `O_NOFOLLOW` opens, so the kernel never follows
-//!   a link a pull request could plant;
+//!   a link a pull request could plant; for writing, handles on the
+//!   directories opened with `openat2` refusing every link ([`Dirs`]);
 //! - portable (`std` only): the same answers from `symlink_metadata` and
 //!   plain opens after a `symlink_metadata` check. It is what macOS and
 //!   Windows builds use, and Linux too when `ESOGEN_PORTABLE_FS=1` is set:
@@ -141,11 +142,245 @@ pub fn new_file_permissions() -> Option<std::fs::Permissions> {
     }
 }
 
+/// Writes files under the output root through handles on their
+/// directories (Linux): each directory is opened once with `openat2` and
+/// `RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH`, so the kernel refuses a
+/// symbolic link anywhere on the way and the way out of the root, and every
+/// temporary file and rename is then relative to that handle (one name to
+/// look up, not the whole path). `None` where this is not available:
+/// elsewhere, with `ESOGEN_PORTABLE_FS`, or on a kernel without `openat2`.
+#[derive(Debug)]
+pub struct Dirs {
+    #[cfg(target_os = "linux")]
+    inner: linux::Dirs,
+}
+
+impl Dirs {
+    /// Handles under `root`; `None` when the path-based writer must be used.
+    pub fn open(root: &Path) -> Option<Self> {
+        #[cfg(target_os = "linux")]
+        if !portable() {
+            return linux::Dirs::open(root).map(|inner| Self { inner });
+        }
+        let _ = root;
+        None
+    }
+
+    /// Creates `dir` (absolute, under the root) and its parents, none of
+    /// them through a symbolic link.
+    pub fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.dir(dir).map(|_| ())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = dir;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    /// Creates a new, empty temporary file (`.esogen-*.tmp`) in `dir`;
+    /// returns it, open for writing, and its path.
+    pub fn create_temp(&mut self, dir: &Path) -> std::io::Result<(File, PathBuf)> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.create_temp(dir)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = dir;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    /// Renames `from` to `to` in the same directory; a symbolic link at
+    /// `to` is refused (an error), not replaced.
+    pub fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.rename(from, to)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (from, to);
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod linux {
     use super::{Opened, Stat};
     use std::os::fd::OwnedFd;
     use std::path::Path;
+
+    /// How many directory handles a writer keeps: files are written in
+    /// path order, so the few last directories are the ones still in use
+    /// (a directory of 10,000 files is looked up once, and a tree of
+    /// 20,000 directories never holds 20,000 descriptors).
+    const KEPT_DIRS: usize = 8;
+
+    #[derive(Debug)]
+    pub(super) struct Dirs {
+        root: std::path::PathBuf,
+        fd: OwnedFd,
+        /// Recently used directories, relative to the root, newest last.
+        open: Vec<(std::path::PathBuf, OwnedFd)>,
+        /// This process's id, part of every temporary file's name.
+        pid: u32,
+    }
+
+    fn no_symlinks() -> rustix::fs::ResolveFlags {
+        rustix::fs::ResolveFlags::NO_SYMLINKS | rustix::fs::ResolveFlags::BENEATH
+    }
+
+    impl Dirs {
+        pub(super) fn open(root: &Path) -> Option<Self> {
+            use rustix::fs::{Mode, OFlags};
+            // `.` itself, to learn whether this kernel has `openat2`.
+            let fd = open_root(root).ok()?;
+            rustix::fs::openat2(
+                &fd,
+                ".",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+                no_symlinks(),
+            )
+            .ok()?;
+            Some(Self {
+                root: root.to_path_buf(),
+                fd,
+                open: Vec::with_capacity(KEPT_DIRS),
+                pid: std::process::id(),
+            })
+        }
+
+        fn relative<'p>(&self, path: &'p Path) -> std::io::Result<&'p Path> {
+            path.strip_prefix(&self.root)
+                .map_err(|_| std::io::Error::other("path outside the output root"))
+        }
+
+        /// The handle of `dir`, created (with its parents) if missing.
+        pub(super) fn dir(&mut self, dir: &Path) -> std::io::Result<&OwnedFd> {
+            let rel = self.relative(dir)?.to_path_buf();
+            self.dir_rel(rel)
+        }
+
+        /// [`Dirs::dir`] by path relative to the root; parents opened to
+        /// create a directory are kept too (the next one needs them).
+        fn dir_rel(&mut self, rel: std::path::PathBuf) -> std::io::Result<&OwnedFd> {
+            if let Some(i) = self.open.iter().position(|(d, _)| *d == rel) {
+                let entry = self.open.remove(i);
+                self.open.push(entry);
+            } else {
+                let fd = self.open_or_create(&rel)?;
+                if self.open.len() == KEPT_DIRS {
+                    self.open.remove(0);
+                }
+                self.open.push((rel, fd));
+            }
+            match self.open.last() {
+                Some((_, fd)) => Ok(fd),
+                None => Err(std::io::Error::other("no directory handle")),
+            }
+        }
+
+        fn open_beneath(&self, rel: &Path) -> rustix::io::Result<OwnedFd> {
+            use rustix::fs::{Mode, OFlags};
+            let rel = if rel.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                rel
+            };
+            rustix::fs::openat2(
+                &self.fd,
+                rel,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+                no_symlinks(),
+            )
+        }
+
+        fn open_or_create(&mut self, rel: &Path) -> std::io::Result<OwnedFd> {
+            match self.open_beneath(rel) {
+                Err(rustix::io::Errno::NOENT) => {}
+                other => return Ok(other?),
+            }
+            let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+                return Err(std::io::ErrorKind::NotFound.into());
+            };
+            let parent = self.dir_rel(parent.to_path_buf())?;
+            match rustix::fs::mkdirat(parent, name, rustix::fs::Mode::from_raw_mode(0o777)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+            Ok(self.open_beneath(rel)?)
+        }
+
+        fn split(path: &Path) -> std::io::Result<(&Path, &std::ffi::OsStr)> {
+            path.parent()
+                .zip(path.file_name())
+                .ok_or_else(|| std::io::ErrorKind::InvalidInput.into())
+        }
+
+        pub(super) fn create_temp(
+            &mut self,
+            dir: &Path,
+        ) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
+            use rustix::fs::{Mode, OFlags};
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let pid = self.pid;
+            let fd = self.dir(dir)?;
+            loop {
+                let name = format!(
+                    "{}{:x}-{:x}{}",
+                    crate::sync::journal::TEMP_PREFIX,
+                    pid,
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    crate::sync::journal::TEMP_SUFFIX
+                );
+                match rustix::fs::openat(
+                    fd,
+                    name.as_str(),
+                    OFlags::WRONLY
+                        | OFlags::CREATE
+                        | OFlags::EXCL
+                        | OFlags::NOFOLLOW
+                        | OFlags::CLOEXEC,
+                    Mode::from_raw_mode(0o666),
+                ) {
+                    Ok(file) => return Ok((std::fs::File::from(file), dir.join(name))),
+                    // A leftover of an earlier process with the same id.
+                    Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+
+        pub(super) fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+            use rustix::fs::{AtFlags, FileType, RenameFlags};
+            let (dir, from_name) = Self::split(from)?;
+            let (to_dir, to_name) = Self::split(to)?;
+            if dir != to_dir {
+                return Err(std::io::Error::other("rename across directories"));
+            }
+            let fd = self.dir(dir)?;
+            // A new file needs nothing more: the kernel refuses to replace
+            // whatever appeared there since.
+            match rustix::fs::renameat_with(fd, from_name, fd, to_name, RenameFlags::NOREPLACE) {
+                Err(rustix::io::Errno::EXIST | rustix::io::Errno::INVAL) => {}
+                other => return Ok(other?),
+            }
+            match rustix::fs::statat(fd, to_name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
+                    Err(rustix::io::Errno::LOOP.into())
+                }
+                _ => Ok(rustix::fs::renameat(fd, from_name, fd, to_name)?),
+            }
+        }
+    }
 
     pub(super) fn open_root(root: &Path) -> std::io::Result<OwnedFd> {
         use rustix::fs::{Mode, OFlags};

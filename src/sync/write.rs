@@ -31,6 +31,12 @@ pub trait FileOps {
     fn renamed_stat(&mut self) -> Option<Stat> {
         None
     }
+    /// True when these operations themselves refuse to create, write or
+    /// replace anything through a symbolic link under the root; the writer
+    /// then skips its own check of every path component.
+    fn refuses_symlinks(&self) -> bool {
+        false
+    }
 }
 
 /// Makes the file operations of one writer thread.
@@ -94,12 +100,24 @@ impl FileOps for RealFs {
 /// The real file system, remembering the directories it already made so a
 /// directory of 10 files is created once, not checked 10 times, and the
 /// size and mtime of the file it last renamed into place (read from the
-/// open temporary file, so without another lookup).
+/// open temporary file, so without another lookup). On Linux it works
+/// through directory handles that refuse symbolic links
+/// ([`super::fsys::Dirs`]); elsewhere through paths.
 #[derive(Debug, Default)]
 struct RealFsMemo {
     made: std::collections::HashSet<PathBuf>,
+    dirs: Option<super::fsys::Dirs>,
     pending: Option<Stat>,
     last: Option<Stat>,
+}
+
+impl RealFsMemo {
+    fn new(root: &Path) -> Self {
+        Self {
+            dirs: super::fsys::Dirs::open(root),
+            ..Self::default()
+        }
+    }
 }
 
 impl FileOps for RealFsMemo {
@@ -107,19 +125,45 @@ impl FileOps for RealFsMemo {
         if self.made.contains(dir) {
             return Ok(());
         }
-        RealFs.create_dir_all(dir)?;
+        match &mut self.dirs {
+            Some(dirs) => {
+                super::fault_point()?;
+                dirs.create_dir_all(dir)?;
+            }
+            None => RealFs.create_dir_all(dir)?,
+        }
         self.made.insert(dir.to_path_buf());
         Ok(())
     }
 
     fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        let (path, stat) = write_temp_file(dir, bytes)?;
+        let (path, stat) = match &mut self.dirs {
+            Some(dirs) => {
+                super::fault_point()?;
+                let (mut file, path) = dirs.create_temp(dir)?;
+                // Cut here, the temporary file stays behind.
+                super::fault_point()?;
+                let written = file.write_all(bytes);
+                if let Err(e) = written {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(e);
+                }
+                (path, file.metadata().ok().as_ref().and_then(stat_of))
+            }
+            None => write_temp_file(dir, bytes)?,
+        };
         self.pending = stat;
         Ok(path)
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
-        RealFs.rename(from, to)?;
+        match &mut self.dirs {
+            Some(dirs) => {
+                super::fault_point()?;
+                dirs.rename(from, to)?;
+            }
+            None => RealFs.rename(from, to)?,
+        }
         // A rename keeps the inode, so its size and mtime.
         self.last = self.pending.take();
         Ok(())
@@ -135,6 +179,10 @@ impl FileOps for RealFsMemo {
 
     fn renamed_stat(&mut self) -> Option<Stat> {
         self.last.take()
+    }
+
+    fn refuses_symlinks(&self) -> bool {
+        self.dirs.is_some()
     }
 }
 
@@ -174,7 +222,7 @@ pub fn apply(
     tree: &OutputTree,
     changes: &ChangeSet,
 ) -> Result<Vec<(String, Stat)>, SyncError> {
-    apply_using(&|| Box::new(RealFsMemo::default()), root, tree, changes)
+    apply_using(&|| Box::new(RealFsMemo::new(root)), root, tree, changes)
 }
 
 /// [`apply`] through the file operations `ops` makes, one set per writer
@@ -196,9 +244,12 @@ pub fn apply_using(
         let mut real = std::collections::HashSet::new();
         let mut stats = Vec::with_capacity(part.len());
         for rel in part {
-            check_no_symlink_memo(root, rel, &mut real)?;
+            if !fs.refuses_symlinks() {
+                check_no_symlink_memo(root, rel, &mut real)?;
+            }
             if let Some(bytes) = tree.get(rel) {
-                write_atomic(fs.as_mut(), &root.join(rel.as_str()), bytes)?;
+                write_atomic(fs.as_mut(), &root.join(rel.as_str()), bytes)
+                    .map_err(|e| symlink_or(root, rel, e))?;
                 if let Some(stat) = fs.renamed_stat() {
                     stats.push(((*rel).clone(), stat));
                 }
@@ -212,6 +263,15 @@ pub fn apply_using(
     }
     finish(serial.as_mut(), root, tree, changes)?;
     Ok(stats)
+}
+
+/// The error of a failed write, or, when a symbolic link on its way is what
+/// made it fail, the error that names the link.
+fn symlink_or(root: &Path, rel: &str, error: SyncError) -> SyncError {
+    match check_no_symlink(root, rel) {
+        Err(e @ SyncError::Symlink { .. }) => e,
+        _ => error,
+    }
 }
 
 /// The files to write before the ownership record: every added or changed
@@ -495,5 +555,49 @@ mod tests {
             assert!(fail_at < 100, "apply never finished");
         }
         assert!(fail_at > 8, "every step was exercised ({fail_at})");
+    }
+
+    /// A symbolic link planted after the comparison, in place of a
+    /// directory or of a file, is refused by name and nothing is written
+    /// through it: the production writer on every implementation.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_planted_after_comparing_is_refused() {
+        let new = tree(&[
+            ("overlays/a/one.yaml", "one\n"),
+            ("overlays/b/two.yaml", "two\n"),
+        ]);
+        for planted in ["overlays/b", "overlays/b/two.yaml"] {
+            let dir = tempfile::tempdir().unwrap();
+            let outside = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("overlays/b")).unwrap();
+            std::fs::write(dir.path().join("overlays/b/two.yaml"), "old\n").unwrap();
+            let changes = diff::compute(dir.path(), &new).unwrap();
+            let target = dir.path().join(planted);
+            if planted.ends_with(".yaml") {
+                std::fs::remove_file(&target).unwrap();
+                std::os::unix::fs::symlink(outside.path().join("x.yaml"), &target).unwrap();
+            } else {
+                std::fs::remove_dir_all(&target).unwrap();
+                std::os::unix::fs::symlink(outside.path(), &target).unwrap();
+            }
+            let err = apply(dir.path(), &new, &changes).unwrap_err();
+            assert!(
+                matches!(&err, SyncError::Symlink { path } if *path == target),
+                "{planted}: {err}"
+            );
+            assert_eq!(
+                std::fs::read_dir(outside.path()).unwrap().count(),
+                0,
+                "{planted}: written through the link"
+            );
+            assert!(
+                std::fs::symlink_metadata(&target)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink(),
+                "{planted}: the link was replaced"
+            );
+        }
     }
 }

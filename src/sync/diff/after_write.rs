@@ -28,25 +28,21 @@ pub fn listings_after_write(
 /// directory whose mtime the write changed.
 fn apply_changes(map: &mut BTreeMap<String, Listing>, changes: &ChangeSet) -> BTreeSet<String> {
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    let managed = |rel: &str| {
-        MANAGED_DIRS
-            .iter()
-            .any(|d| rel.starts_with(&format!("{d}/")))
-    };
-    // New files by directory; each new directory is entered in its
+    // New files by directory (`added` is sorted, so a directory's files
+    // are next to each other); each new directory is entered in its
     // parent's listing once.
-    let mut by_dir: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for rel in changes.added.iter().filter(|r| managed(r)) {
-        if let Some((dir, name)) = rel.rsplit_once('/') {
-            by_dir.entry(dir).or_default().push(name);
-        }
-    }
-    for (dir, names) in by_dir {
+    let mut added = changes
+        .added
+        .iter()
+        .filter(|r| managed(r))
+        .filter_map(|rel| rel.rsplit_once('/'))
+        .peekable();
+    while let Some((dir, name)) = added.next() {
         enter_dir(map, &mut touched, dir);
-        if let Some(l) = map.get_mut(dir) {
-            for name in names {
-                l.push(name, false);
-            }
+        let Some(l) = map.get_mut(dir) else { continue };
+        l.push(name, false);
+        while let Some((_, name)) = added.next_if(|(d, _)| *d == dir) {
+            l.push(name, false);
         }
     }
     for rel in changes.removed.iter().filter(|r| managed(r)) {
@@ -119,6 +115,12 @@ fn read_back_mtimes(root: &Path, map: &mut BTreeMap<String, Listing>, touched: B
             }
         }
     }
+}
+
+/// True when `rel` is under one of the managed directories.
+fn managed(rel: &str) -> bool {
+    rel.split_once('/')
+        .is_some_and(|(top, _)| MANAGED_DIRS.contains(&top))
 }
 
 /// Enters a directory the write created (and any new parents) in the
