@@ -15,6 +15,7 @@ use crate::tree::OutputTree;
 
 mod error;
 mod index;
+mod index_file;
 mod memory;
 mod objects;
 mod push;

@@ -1037,3 +1037,38 @@ fn offboarding_commits_say_which_access_is_revoked() {
         "{msg}"
     );
 }
+
+/// Issue 18: esogen rewrites the index itself. After git wrote it (with
+/// its cache of tree ids, and once in format 4, which esogen leaves to
+/// libgit2), a one-team commit leaves an index from which git builds
+/// exactly the committed tree, and a clean status.
+#[test]
+fn issue_18_the_index_esogen_writes_is_the_one_git_expects() {
+    for version in ["2", "4"] {
+        let r = Repo::new();
+        assert_eq!(r.commit(&[]).status.code(), Some(0));
+        // git writes the index with a valid cache tree for every directory.
+        std::fs::write(r.path().join("notes.txt"), "mine\n").unwrap();
+        r.git(&["add", "notes.txt"]);
+        r.git(&["update-index", "--index-version", version]);
+        r.git(&["commit", "-q", "-m", "notes"]);
+        let cfg = std::fs::read_to_string(r.path().join("tenants.toml")).unwrap();
+        let edited = cfg.replacen(
+            "refresh_interval = \"15m\"",
+            "refresh_interval = \"20m\"",
+            1,
+        );
+        std::fs::write(r.path().join("tenants.toml"), &edited).unwrap();
+        let out = r.commit(&[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(r.count("HEAD"), 3);
+        assert_eq!(
+            r.git(&["write-tree"]),
+            r.git(&["rev-parse", "HEAD^{tree}"]),
+            "index format {version}"
+        );
+        assert_eq!(r.git(&["status", "--porcelain"]), "");
+        assert_eq!(r.git(&["diff", "--cached", "--stat"]), "");
+        fsck(r.path(), r.home.path());
+    }
+}

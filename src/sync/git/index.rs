@@ -32,6 +32,24 @@ pub(super) fn index_entry(
     }
 }
 
+/// An entry's ctime, mtime (seconds, nanoseconds), dev, ino, mode, uid,
+/// gid and size: the 32-bit words git stores before the object id.
+#[allow(clippy::cast_sign_loss)]
+pub(super) fn stat_words(e: &git2::IndexEntry) -> [u32; 10] {
+    [
+        e.ctime.seconds() as u32,
+        e.ctime.nanoseconds(),
+        e.mtime.seconds() as u32,
+        e.mtime.nanoseconds(),
+        e.dev,
+        e.ino,
+        e.mode,
+        e.uid,
+        e.gid,
+        e.file_size,
+    ]
+}
+
 /// The stat fields of an index entry.
 struct StatData {
     ctime: git2::IndexTime,

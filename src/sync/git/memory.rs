@@ -2,19 +2,25 @@
 //! blobs and trees are hashed here and written as one packfile, with the
 //! index updated only for the paths that changed.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
-use super::index::index_entry;
+use super::index::{index_entry, stat_words};
+use super::index_file::{IndexFile, NewEntry, Read, StagedEntries, Written};
 use super::objects::{PackKind, object_id, pack_objects};
 use super::tree::TreeNode;
 use super::{CommitOutcome, GitError, GitRepo, Identities, TreeChanges, git};
 use crate::sync::diff::Stat;
 
-/// The index's stage-0 entries by path: size, mtime in ns, blob.
-type StagedEntries = HashMap<Vec<u8>, (u64, i128, Oid)>;
+/// The index as read for a commit: by esogen when it has the plain
+/// format, else by libgit2.
+enum Staging {
+    File(IndexFile),
+    Libgit2(git2::Index),
+}
 
 /// A file whose content differs from its staged blob: repo-relative path,
 /// bytes, absolute path on disk, blob id.
@@ -45,14 +51,21 @@ impl GitRepo {
     ) -> Result<(CommitOutcome, String), GitError> {
         let head = self.head_commit()?;
         let odb = self.repo.odb().map_err(git("open the object database"))?;
-        let mut index = self.repo.index().map_err(git("read the index"))?;
+        let index_path = self.repo.path().join("index");
+        let staging = match IndexFile::read(&index_path)? {
+            Read::Plain(file) => Staging::File(file),
+            Read::Other => Staging::Libgit2(self.repo.index().map_err(git("read the index"))?),
+        };
         // The base is what is staged: HEAD's tree, plus whatever the caller
         // allowed to stay staged (`--allow-staged` commits it too).
         let base = self
             .repo
             .find_tree(base_id)
             .map_err(git("read the staged tree"))?;
-        let entries = staged_entries(&index);
+        let entries = match &staging {
+            Staging::File(file) => file.staged(),
+            Staging::Libgit2(index) => staged_entries(index),
+        };
         let read_back = read_unvouched(kept, &entries)?;
         let read_back: Vec<(String, &[u8], PathBuf)> = read_back
             .iter()
@@ -76,7 +89,8 @@ impl GitRepo {
         } else {
             Some(self.write_commit(head.as_ref(), tree_id, &message, who)?)
         };
-        update_index(&mut index, &changed, remove)?;
+        drop(entries);
+        self.update_index(staging, &index_path, &changed, remove)?;
         let Some(commit) = outcome else {
             return Ok((CommitOutcome::Unchanged, message));
         };
@@ -88,6 +102,45 @@ impl GitRepo {
             },
             message,
         ))
+    }
+
+    /// Stages the changed paths and unstages the removed ones: in the
+    /// index file read by esogen when it could, else through libgit2.
+    fn update_index(
+        &self,
+        staging: Staging,
+        index_path: &Path,
+        changed: &[Changed<'_>],
+        remove: &[String],
+    ) -> Result<(), GitError> {
+        if let Staging::File(file) = &staging {
+            let entries = changed
+                .iter()
+                .map(|(path, bytes, abs, id)| {
+                    let meta = std::fs::symlink_metadata(abs).map_err(|e| {
+                        git(format!("stat `{path}`"))(git2::Error::from_str(&e.to_string()))
+                    })?;
+                    Ok(index_entry(path, bytes.len(), &meta, *id))
+                })
+                .collect::<Result<Vec<_>, GitError>>()?;
+            let new: Vec<NewEntry<'_>> = entries
+                .iter()
+                .map(|e| NewEntry {
+                    path: &e.path,
+                    stat: stat_words(e),
+                    id: e.id,
+                })
+                .collect();
+            let removed: Vec<&[u8]> = remove.iter().map(|p| p.as_bytes()).collect();
+            if file.write(index_path, &new, &removed)? == Written::Done {
+                return Ok(());
+            }
+        }
+        let mut index = match staging {
+            Staging::Libgit2(index) => index,
+            Staging::File(_) => self.repo.index().map_err(git("read the index"))?,
+        };
+        update_index(&mut index, changed, remove)
     }
 
     /// The new trees, built in memory from the staged tree `base` along the
@@ -117,7 +170,7 @@ impl GitRepo {
     fn store_new_objects(
         &self,
         odb: &git2::Odb<'_>,
-        entries: &StagedEntries,
+        entries: &StagedEntries<'_>,
         base_id: Oid,
         changed: &[Changed<'_>],
         trees: &[TreeObject],
@@ -206,14 +259,14 @@ impl GitRepo {
 
 /// The index, read once: path -> (size, mtime in ns, blob). A lookup by
 /// path per file costs a C string and an entry copy each.
-fn staged_entries(index: &git2::Index) -> StagedEntries {
+fn staged_entries(index: &git2::Index) -> StagedEntries<'static> {
     index
         .iter()
         .filter(|e| (e.flags >> 12) & 0x3 == 0)
         .map(|e| {
             let mtime =
                 i128::from(e.mtime.seconds()) * 1_000_000_000 + i128::from(e.mtime.nanoseconds());
-            (e.path, (u64::from(e.file_size), mtime, e.id))
+            (Cow::Owned(e.path), (u64::from(e.file_size), mtime, e.id))
         })
         .collect()
 }
@@ -222,7 +275,7 @@ fn staged_entries(index: &git2::Index) -> StagedEntries {
 /// mtime), read back from disk.
 fn read_unvouched(
     kept: &[(String, PathBuf, Stat)],
-    entries: &StagedEntries,
+    entries: &StagedEntries<'_>,
 ) -> Result<Vec<(String, Vec<u8>, PathBuf)>, GitError> {
     let mut read_back: Vec<(String, Vec<u8>, PathBuf)> = Vec::new();
     for (path, abs, (len, mtime)) in kept {
@@ -244,7 +297,7 @@ fn read_unvouched(
 fn changed_files<'a>(
     files: &'a [(String, &'a [u8], PathBuf)],
     read_back: &'a [(String, &'a [u8], PathBuf)],
-    entries: &StagedEntries,
+    entries: &StagedEntries<'_>,
 ) -> Result<Vec<Changed<'a>>, GitError> {
     let mut changed = Vec::new();
     let all: Vec<&(String, &[u8], PathBuf)> = files.iter().chain(read_back).collect();
@@ -268,7 +321,7 @@ fn changed_files<'a>(
 fn changes_against_index(
     changed: &[Changed<'_>],
     remove: &[String],
-    entries: &StagedEntries,
+    entries: &StagedEntries<'_>,
 ) -> TreeChanges {
     let mut tc = TreeChanges::default();
     for (path, _, _, _) in changed {
