@@ -136,7 +136,9 @@ impl<T: Shift> Shift for Option<T> {
 
 impl<T: Shift> Shift for Vec<T> {
     fn shift_by(self, by: usize) -> Self {
-        self.into_iter().map(|v| v.shift_by(by)).collect()
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.into_iter().map(|v| v.shift_by(by)));
+        out
     }
 }
 
@@ -161,6 +163,9 @@ no_spans!(String, bool);
 
 impl Shift for RawTeam {
     fn shift_by(self, by: usize) -> Self {
+        // Rebuilt anyway: the secrets get their exact length (a parse
+        // grows the list by doubling), which the whole file's teams hold
+        // until validated.
         RawTeam {
             name: self.name.shift_by(by),
             provider: self.provider.shift_by(by),

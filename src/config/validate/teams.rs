@@ -247,7 +247,7 @@ impl Validator {
         team_namespaces: &TeamNamespaces,
         default_refresh: Option<&Duration>,
     ) -> Vec<Secret> {
-        let mut secrets = Vec::new();
+        let mut secrets = Vec::with_capacity(t.secrets.len());
         let mut secret_names: BTreeMap<String, Span> = BTreeMap::new();
         let mut targets: BTreeMap<String, Span> = BTreeMap::new();
         for s in &t.secrets {
