@@ -705,21 +705,26 @@ fn delivery_flag_is_checked_against_the_provider() {
 
 /// Ctrl-C in a selection list (dialoguer hides the cursor while the list is
 /// shown) leaves the terminal with its cursor shown again, and writes
-/// nothing.
+/// nothing. The key reader both raises SIGINT and returns "interrupted":
+/// the prompt's error must not end the run before the cursor is shown (a
+/// race, lost about one time in forty before the fix; hence the rounds).
 #[test]
 fn ctrl_c_in_a_list_shows_the_cursor_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = esogen_cmd(dir.path());
-    cmd.args(["init", "--teams", "payments"]);
-    let mut p = Session::spawn(cmd).expect("spawn in a pty");
-    p.set_expect_timeout(Some(Duration::from_secs(20)));
-    // The list is drawn with the cursor hidden.
-    p.expect("\x1b[?25l").unwrap();
-    p.expect("generic").unwrap();
-    p.send("\x03").unwrap();
-    p.expect("\x1b[?25h").unwrap();
-    p.expect(Eof).unwrap();
-    assert!(!dir.path().join("tenants.toml").exists());
+    for round in 0..12 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = esogen_cmd(dir.path());
+        cmd.args(["init", "--teams", "payments"]);
+        let mut p = Session::spawn(cmd).expect("spawn in a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(20)));
+        // The list is drawn with the cursor hidden.
+        p.expect("\x1b[?25l").unwrap();
+        p.expect("generic").unwrap();
+        p.send("\x03").unwrap();
+        let shown = p.expect("\x1b[?25h");
+        assert!(shown.is_ok(), "round {round}: the cursor stays hidden");
+        p.expect(Eof).unwrap();
+        assert!(!dir.path().join("tenants.toml").exists());
+    }
 }
 
 /// The prompts in the order `esogen init` asks them (the PTY tests above
