@@ -18,10 +18,16 @@
 //! ([`Scope`]): Kyverno refuses, or never readies, a policy naming a kind
 //! the cluster does not serve, and then enforces nothing of it.
 
+pub mod cel;
 mod engines;
+pub mod key_vault;
 mod stores;
 
+pub use cel::cel_string;
 pub use engines::{kyverno, vap};
+pub use key_vault::{
+    KEY_VAULT_WIDENING, key_vault_anchor, key_vault_find_admitted, key_vault_find_rule,
+};
 use stores::{has_store_rules, store_rules, writer_rule};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -121,21 +127,6 @@ pub const GENERATOR_KINDS: &[(&str, &str)] = &[
     ("VaultDynamicSecret", "vaultdynamicsecrets"),
     ("Webhook", "webhooks"),
 ];
-
-/// A CEL string literal.
-pub fn cel_string(s: &str) -> String {
-    let mut out = String::from("'");
-    for c in s.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
 
 /// A JSON value as a CEL literal.
 fn cel_literal(v: &Value) -> String {
@@ -241,53 +232,6 @@ fn key_ok(var: &str, prefix: &str, fold: bool) -> String {
         (var.to_owned(), cel_string(prefix))
     };
     format!("({k}.startsWith({p}) && {k} != {p} && {var}.split('/').all(s, s != '..'))")
-}
-
-/// What may not follow the anchored prefix of a Key Vault find's name
-/// expression: `?`, `*`, `+` or `{` would make the prefix's last character
-/// optional or repeated.
-pub const KEY_VAULT_WIDENING: [char; 4] = ['?', '*', '+', '{'];
-
-/// `^` and the prefix escaped as `regex::escape` does it (RE2 reads `\`
-/// followed by punctuation as that character), case folded: how every
-/// admitted Key Vault find name expression begins.
-pub fn key_vault_anchor(prefix: &str) -> String {
-    format!("^{}", regex::escape(prefix)).to_ascii_lowercase()
-}
-
-/// A Go regexp (a CEL string expression) whose every match starts with the
-/// prefix, as the generated Azure find carries it: [`key_vault_anchor`],
-/// compared with case folded like the key, then a rest that cannot widen
-/// the match: no `|` anywhere (`^p|.*` is an alternation at the top level
-/// that matches everything; refusing every `|` is simpler than parsing
-/// groups), none of [`KEY_VAULT_WIDENING`] right after the prefix, and as
-/// many `(` as `)` (an unbalanced group does not compile in RE2 anyway;
-/// refused rather than relied on). [`key_vault_find_admitted`] is the same
-/// rule in Rust, for `check`.
-pub fn key_vault_find_rule(var: &str, prefix: &str) -> String {
-    let anchor = key_vault_anchor(prefix);
-    let rest = format!("{var}.substring({})", anchor.chars().count());
-    let widening: Vec<String> = KEY_VAULT_WIDENING
-        .iter()
-        .map(|c| cel_string(&c.to_string()))
-        .collect();
-    format!(
-        "({var}.lowerAscii().startsWith({}) && !{var}.contains('|') && [{}].all(q, !{rest}.startsWith(q)) && {var}.split('(').size() == {var}.split(')').size())",
-        cel_string(&anchor),
-        widening.join(", ")
-    )
-}
-
-/// True when the admission rule [`key_vault_find_rule`] admits `re` as the
-/// find name expression of a team with `prefix`: what `check` holds a Key
-/// Vault find to, so a file `check` accepts is never refused at apply time.
-pub fn key_vault_find_admitted(re: &str, prefix: &str) -> bool {
-    let anchor = key_vault_anchor(prefix);
-    let rest: String = re.chars().skip(anchor.chars().count()).collect();
-    re.to_ascii_lowercase().starts_with(&anchor)
-        && !re.contains('|')
-        && !rest.starts_with(KEY_VAULT_WIDENING)
-        && re.matches('(').count() == re.matches(')').count()
 }
 
 /// A `sourceRef` naming a generator in the namespace: not another store,

@@ -486,12 +486,12 @@ impl ProviderConfig for AzureConfig {
     fn check_find_name(&self, prefix: &str, name_regex: &str) -> Result<(), Reason> {
         // Admission compares the expression's text (CEL cannot parse a
         // regexp): the prefix must be written escaped, as esogen writes it.
-        if crate::manifest::admission::key_vault_find_admitted(name_regex, prefix) {
+        if crate::manifest::admission::key_vault::key_vault_find_admitted(name_regex, prefix) {
             return Ok(());
         }
         Err(format!(
             "the admission policy admits a Key Vault find only when its name expression starts with `{}` (the prefix escaped as `regex::escape` writes it, any letter case), with no `|`, no `?`, `*`, `+` or `{{` right after the prefix, and balanced parentheses",
-            crate::manifest::admission::key_vault_anchor(prefix)
+            crate::manifest::admission::key_vault::key_vault_anchor(prefix)
         ))
     }
 
