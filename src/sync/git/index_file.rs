@@ -572,26 +572,19 @@ mod tests {
         let path = repo.path().join("index");
         let good = std::fs::read(&path).unwrap();
 
-        let e = entry("top.toml/inside.yaml", blobs[0]);
-        let new = [NewEntry {
-            path: &e.path,
-            stat: crate::sync::git::index::stat_words(&e),
-            id: e.id,
-        }];
-        assert_eq!(
-            plain(&path).write(&path, &new, &[]).unwrap(),
-            Written::NotHandled
-        );
-        let e = entry("a", blobs[0]);
-        let new = [NewEntry {
-            path: &e.path,
-            stat: crate::sync::git::index::stat_words(&e),
-            id: e.id,
-        }];
-        assert_eq!(
-            plain(&path).write(&path, &new, &[]).unwrap(),
-            Written::NotHandled
-        );
+        for swapped in ["top.toml/inside.yaml", "a"] {
+            let e = entry(swapped, blobs[0]);
+            let new = [NewEntry {
+                path: &e.path,
+                stat: crate::sync::git::index::stat_words(&e),
+                id: e.id,
+            }];
+            assert_eq!(
+                plain(&path).write(&path, &new, &[]).unwrap(),
+                Written::NotHandled,
+                "{swapped}"
+            );
+        }
         assert_eq!(std::fs::read(&path).unwrap(), good);
 
         let mut corrupt = good.clone();
