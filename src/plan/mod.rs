@@ -292,11 +292,16 @@ fn per_team<T: Send>(
         let mut diags = Diagnostics::default();
         (plan(team, &mut diags), diags)
     };
-    if config.teams.len() < PARALLEL_TEAMS || crate::parallel::threads() == 1 {
-        config.teams.iter().map(one).collect()
-    } else {
+    if on_every_core(config) {
         crate::parallel::map(&config.teams, one)
+    } else {
+        config.teams.iter().map(one).collect()
     }
+}
+
+/// Whether per-team planning runs on every core: many teams, many cores.
+fn on_every_core(config: &Config) -> bool {
+    config.teams.len() >= PARALLEL_TEAMS && crate::parallel::threads() > 1
 }
 
 /// The per-team results concatenated in team order, their findings added
@@ -346,14 +351,16 @@ fn namespace_stores(
             diags,
         )
     };
-    let per_team = per_team(config, |team, diags| {
-        team.namespaces
-            .iter()
-            .filter_map(|ns| store_of(team, &ns.value, diags))
-            .collect()
-    });
-    if !per_team.iter().any(|(_, found)| found.has_errors()) {
-        return merge(per_team, diags);
+    if on_every_core(config) {
+        let per_team = per_team(config, |team, diags| {
+            team.namespaces
+                .iter()
+                .filter_map(|ns| store_of(team, &ns.value, diags))
+                .collect()
+        });
+        if !per_team.iter().any(|(_, found)| found.has_errors()) {
+            return merge(per_team, diags);
+        }
     }
     // A provider's delivery error is reported once for all its stores
     // (`plan_store` looks for it among the findings so far): one pass.
