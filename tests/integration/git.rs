@@ -482,11 +482,13 @@ fn start_daemon(base: &Path, home: &Path) -> (Daemon, u16) {
         .local_addr()
         .unwrap()
         .port();
-    let mut cmd = Command::new("git");
+    // `git-daemon` itself, not `git daemon`: the `git` wrapper runs the
+    // daemon as its child, and killing the wrapper left the daemon behind.
+    let exec_path = git_in(base, home, &["--exec-path"]);
+    let mut cmd = Command::new(Path::new(exec_path.trim()).join("git-daemon"));
     base_env(&mut cmd, home);
     let child = cmd
         .args([
-            "daemon",
             "--reuseaddr",
             "--export-all",
             "--enable=receive-pack",
@@ -517,11 +519,17 @@ fn push_to_a_real_git_daemon_on_loopback() {
         r.home.path(),
         &["init", "-q", "--bare", "-b", "main", "gitops.git"],
     );
-    let (_daemon, port) = start_daemon(base.path(), r.home.path());
+    let (daemon, port) = start_daemon(base.path(), r.home.path());
     let url = format!("git://127.0.0.1:{port}/gitops.git");
     let out = r.commit(&["--push", &url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("pushed `main`"));
+    // The test leaves no daemon behind.
+    drop(daemon);
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "git daemon still listens after the test"
+    );
     let bare = base.path().join("gitops.git");
     assert_eq!(
         git_in(&bare, r.home.path(), &["rev-parse", "refs/heads/main"]),
