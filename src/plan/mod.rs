@@ -120,6 +120,26 @@ impl Plan {
 }
 
 impl StorePlan {
+    /// Feeds what the store's files are made from into a fingerprint: every
+    /// field but `scope_reason` (read only by the base's comment, a global
+    /// file, and counting all teams, so a new team would dirty every
+    /// namespace). Destructured so that a new field is a compile error
+    /// here until it is hashed or said not to matter.
+    pub fn fingerprint(&self, mut h: &mut dyn std::hash::Hasher) {
+        use std::hash::Hash;
+        let StorePlan {
+            name,
+            placement,
+            service_account,
+            backend,
+            delivery,
+            teams,
+            scope_reason: _,
+        } = self;
+        (name, placement, service_account, delivery, teams).hash(&mut h);
+        backend.fingerprint(h);
+    }
+
     /// What the store's provider block needs from its placement; read by
     /// the store builder and by the admission rules, which pin the block.
     pub fn context(&self) -> crate::provider::StoreContext {

@@ -144,23 +144,8 @@ impl<'p> Builder<'p> {
         h.write(&self.global);
         ns.hash(&mut h);
         if let Some(store) = self.by_namespace.get(ns.namespace.as_str()) {
-            // Destructured so that a new field is a compile error here until
-            // it is hashed or said not to matter.
-            let StorePlan {
-                name,
-                placement,
-                service_account,
-                backend,
-                delivery,
-                teams,
-                // Only the base's comment reads it (a global file); it also
-                // counts all teams, which would make every namespace dirty
-                // whenever a team is added.
-                scope_reason: _,
-            } = store;
-            (name, placement, service_account, delivery, teams).hash(&mut h);
-            backend.fingerprint(&mut h);
-            if let Some(shape) = self.shapes.get(name.as_str()) {
+            store.fingerprint(&mut h);
+            if let Some(shape) = self.shapes.get(store.name.as_str()) {
                 h.write(&shape.digest);
             }
         }

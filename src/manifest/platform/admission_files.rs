@@ -106,18 +106,7 @@ impl<'p> AdmissionFiles<'p> {
                 continue;
             };
             1u8.hash(&mut h);
-            let StorePlan {
-                name,
-                placement,
-                service_account,
-                backend,
-                delivery,
-                teams,
-                // Not read by the policies.
-                scope_reason: _,
-            } = s;
-            (name, placement, service_account, delivery, teams).hash(&mut h);
-            backend.fingerprint(&mut *h);
+            s.fingerprint(&mut *h);
         }
     }
 
