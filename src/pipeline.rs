@@ -275,6 +275,19 @@ fn render_plan(
     Ok((tree, units, global))
 }
 
+/// Convenience for tests and tools: registers `text` as `name` and checks
+/// it (validation and plan, no files).
+pub fn check_text(name: &str, text: &str) -> (Sources, Option<(Config, Plan)>, Diagnostics) {
+    let mut sources = Sources::new();
+    let file = sources.add(name, text);
+    let (checked, d) = check(Inputs {
+        main: ConfigFile { file, text },
+        teams: &[],
+        source_name: name,
+    });
+    (sources, checked, d)
+}
+
 /// Convenience for tests and tools: registers `text` as `name` and runs the
 /// pipeline.
 pub fn generate_text(

@@ -9,10 +9,8 @@ use std::ops::Range;
 use toml_edit::{Document, Item};
 
 use super::{Answers, render};
-use crate::config::ConfigFile;
 use crate::diag::{Code, Diagnostic};
-use crate::pipeline::{self, Inputs};
-use crate::source::Sources;
+use crate::pipeline;
 
 /// An answer, by where its values sit in the written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,17 +87,10 @@ pub fn findings(a: &Answers, generate: bool) -> Vec<Finding> {
 }
 
 fn run(text: &str, generate: bool) -> Vec<Diagnostic> {
-    let mut sources = Sources::new();
-    let file = sources.add("tenants.toml", text);
-    let inputs = Inputs {
-        main: ConfigFile { file, text },
-        teams: &[],
-        source_name: "tenants.toml",
-    };
     if generate {
-        pipeline::generate(inputs).1.0
+        pipeline::generate_text("tenants.toml", text).2.0
     } else {
-        pipeline::check(inputs).1.0
+        pipeline::check_text("tenants.toml", text).2.0
     }
 }
 

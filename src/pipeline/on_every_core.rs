@@ -6,10 +6,6 @@
 
 use proptest::prelude::*;
 
-use super::{Inputs, check};
-use crate::config::ConfigFile;
-use crate::source::Sources;
-
 /// Mistakes a team can carry, each found by a different rule.
 #[derive(Debug, Clone, Copy)]
 enum Mistake {
@@ -107,14 +103,8 @@ fn config(mistakes: &[Mistake], static_ack: bool, push: bool) -> String {
 
 /// `check` on `text`, as a string to compare.
 fn checked(text: &str) -> String {
-    let mut sources = Sources::new();
-    let file = sources.add("tenants.toml", text);
-    let inputs = Inputs {
-        main: ConfigFile { file, text },
-        teams: &[],
-        source_name: "tenants.toml",
-    };
-    format!("{:?}", check(inputs))
+    let (_, checked, diags) = super::check_text("tenants.toml", text);
+    format!("{:?}", (checked, diags))
 }
 
 proptest! {
