@@ -318,7 +318,7 @@ fn fold_common(acc: Option<Option<Value>>, v: &Value) -> Option<Option<Value>> {
     Some(match acc {
         None => Some(v.clone()),
         Some(None) => None,
-        Some(Some(a)) => common(&[&a, v]),
+        Some(Some(mut a)) => narrow(&mut a, v).then_some(a),
     })
 }
 
@@ -328,8 +328,28 @@ fn merge_common(acc: Option<Option<Value>>, part: Option<Option<Value>>) -> Opti
         (acc, None) => acc,
         (None, part) => part,
         (Some(None), _) | (_, Some(None)) => Some(None),
-        (Some(Some(a)), Some(Some(b))) => Some(common(&[&a, &b])),
+        (Some(Some(mut a)), Some(Some(b))) => Some(narrow(&mut a, &b).then_some(a)),
     }
+}
+
+/// Narrows `acc`, in place, to the part it shares with `v`: afterwards it
+/// is what `common(&[acc, v])` returns, made without copying what stays
+/// (a fold over 10,000 namespaces rebuilt the common part 10,000 times).
+/// False when nothing is shared; `acc` is then to be dropped.
+fn narrow(acc: &mut Value, v: &Value) -> bool {
+    if *acc == *v {
+        return true;
+    }
+    let (Value::Object(a), Value::Object(b)) = (acc, v) else {
+        return false;
+    };
+    // As in `common`: a key stays when both have it and its values share
+    // something other than an empty object.
+    a.retain(|k, av| match b.get(k) {
+        Some(bv) => narrow(av, bv) && !matches!(av, Value::Object(m) if m.is_empty()),
+        None => false,
+    });
+    true
 }
 
 impl TenantShape {

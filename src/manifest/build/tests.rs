@@ -64,3 +64,50 @@ fn diff_adds_changes_and_deletes() {
     );
     assert_eq!(diff(&base, &base), None);
 }
+
+/// Small JSON trees over few keys and values, so that random pairs share
+/// parts, differ in parts and nest empty objects.
+fn json_tree() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        (0..3i64).prop_map(Value::from),
+        prop::sample::select(vec!["a", "b"]).prop_map(Value::from),
+        Just(json!({})),
+    ];
+    leaf.prop_recursive(3, 24, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..2).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec!["k", "m", "n"]).prop_map(str::to_owned),
+                inner,
+                0..3
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    /// Narrowing in place is the common part, for any two values, and
+    /// folding and merging with it equal the common part of all.
+    #[test]
+    fn narrowing_in_place_is_the_common_part(
+        values in proptest::collection::vec(json_tree(), 1..6),
+        cut in 0usize..6,
+    ) {
+        let mut a = values[0].clone();
+        if let Some(b) = values.get(1) {
+            let shared = narrow(&mut a, b);
+            proptest::prop_assert_eq!(shared.then_some(a), common(&[&values[0], b]));
+        }
+        let all: Vec<&Value> = values.iter().collect();
+        let cut = cut.min(values.len());
+        let merged = [&values[..cut], &values[cut..]]
+            .iter()
+            .map(|run| run.iter().fold(None, fold_common))
+            .fold(None, merge_common)
+            .flatten();
+        proptest::prop_assert_eq!(merged, common(&all));
+    }
+}
