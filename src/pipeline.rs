@@ -110,7 +110,7 @@ pub fn generate_incremental(
         return (Err(PipelineError::Invalid), diags);
     };
     // Everything the files need is in the plan.
-    drop(config);
+    crate::parallel::drop_aside(config);
     let result = render_plan(&plan, source_name, previous).map(|(tree, units, global)| Generated {
         plan,
         tree,

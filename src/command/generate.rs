@@ -450,7 +450,7 @@ fn sync_tree(
     } = generated;
     let namespaces = plan.namespaces.len();
     let now = teams_of(&plan);
-    drop(plan);
+    crate::parallel::drop_aside(plan);
     prepared.progress.phase(Phase::Comparing);
     let changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
     report.notes = Note::from_changes(&changes);
@@ -465,7 +465,7 @@ fn sync_tree(
     let (outcome, written) = write_tree(&req.out, &tree, namespaces, &changes)?;
     timeline.mark("written");
     // The bytes are on disk now.
-    drop(tree);
+    crate::parallel::drop_aside(tree);
     let run = AfterWrite {
         inputs: &prepared.inputs,
         global: &global,
@@ -476,6 +476,7 @@ fn sync_tree(
     };
     cache::record_after_write(&req.out, run, prepared.cache);
     timeline.mark("cache recorded");
+    crate::parallel::drop_aside((units, global));
     Ok(outcome)
 }
 
@@ -624,6 +625,8 @@ fn commit(
             commit
         }
     };
+    // The plan and the tree are committed: freed beside the push.
+    crate::parallel::drop_aside(generated);
     if options.push.is_some() {
         prepared.progress.phase(Phase::Pushing);
     }

@@ -502,6 +502,9 @@ impl Validator {
                     .help("add a `[[teams]]` table with `name`, `provider`, `prefix` and `namespaces`, here or in `tenants.d/<team>.toml`"),
             );
         }
+        // Everything is validated: the parsed text is freed beside planning.
+        drop(all);
+        crate::parallel::drop_aside(raw);
         let cluster = cluster?;
         if self.diags.has_errors() {
             return None;
