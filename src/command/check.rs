@@ -88,7 +88,10 @@ pub fn check(req: &CheckRequest) -> CheckReport {
             };
         }
     };
-    let (_, diagnostics) = loaded.run(pipeline::check);
+    let (checked, diagnostics) = loaded.run(pipeline::check);
+    // Only the findings are needed: the config and plan are freed beside
+    // printing them.
+    crate::parallel::drop_aside(checked);
     let warnings = diagnostics
         .0
         .iter()
