@@ -260,7 +260,7 @@ impl<'a> Committer<'a> {
         timeline: &mut Timeline,
     ) -> Result<(Commit, Vec<(String, Stat)>), CommitError> {
         let previous = self.head_record(self.repo.head_tree()?)?;
-        let removed = removals(&self.prefix, changes, &previous);
+        let removed = removals(&self.prefix, &self.out, content.tree, changes, &previous);
         let staged = self.staged_base(content.tree, &removed, cache)?;
         let written = if changes.needs_write() {
             write::apply(&self.out, content.tree, changes).map_err(|source| CommitError::Write {
@@ -327,7 +327,7 @@ impl<'a> Committer<'a> {
             return Ok(Record::default());
         };
         if let Some(bytes) = self.record_on_disk_if_heads(tree)? {
-            return Ok(Record::new(Some(bytes)));
+            return Ok(Record::on_disk(bytes));
         }
         let path = prefixed(&self.prefix, OWNERSHIP_FILE);
         Ok(Record::new(self.repo.read_in_tree(tree, &path)?))
@@ -450,17 +450,30 @@ impl<'a> Committer<'a> {
 }
 
 /// The repo-relative paths the commit removes: the files esogen no longer
-/// generates, and those an interrupted run already deleted from disk that
-/// are still in HEAD, when HEAD's ownership record says esogen generated
-/// them (its file list is parsed only then).
-fn removals(prefix: &str, changes: &ChangeSet, previous: &Record) -> Vec<String> {
-    let files = if changes.vanished.is_empty() {
+/// generates, and those already gone from disk that are still in HEAD,
+/// when HEAD's ownership record `previous` says esogen generated them.
+///
+/// The comparison with disk went by the record on disk. When that is
+/// HEAD's record, the gone ones are its `vanished` paths, and HEAD's file
+/// list is parsed only when there are some. When it is not (a run wrote a
+/// newer tree and record without committing them, or the record was
+/// edited), files that run removed are listed by HEAD's record only:
+/// those the tree no longer has and that are gone from `root` are
+/// removed too, so the commit matches the working tree.
+fn removals(
+    prefix: &str,
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+    previous: &Record,
+) -> Vec<String> {
+    let files = if changes.vanished.is_empty() && previous.is_on_disk() {
         Vec::new()
     } else {
         previous.files()
     };
     let committed: BTreeSet<&str> = files.iter().map(String::as_str).collect();
-    changes
+    let mut removed: Vec<&str> = changes
         .removed
         .iter()
         .chain(
@@ -469,8 +482,19 @@ fn removals(prefix: &str, changes: &ChangeSet, previous: &Record) -> Vec<String>
                 .iter()
                 .filter(|p| committed.contains(p.as_str())),
         )
-        .map(|p| prefixed(prefix, p))
-        .collect()
+        .map(String::as_str)
+        .collect();
+    if !previous.is_on_disk() {
+        let listed: BTreeSet<&str> = removed.iter().copied().collect();
+        let gone = |p: &str| {
+            matches!(std::fs::symlink_metadata(root.join(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+        };
+        removed.extend(files.iter().map(String::as_str).filter(|p| {
+            !tree.contains(p) && !listed.contains(p) && check_path(p).is_ok() && gone(p)
+        }));
+    }
+    removed.into_iter().map(|p| prefixed(prefix, p)).collect()
 }
 
 /// The bytes of the regular file at `path`; `None` when it is missing, a

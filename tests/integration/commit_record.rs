@@ -147,6 +147,20 @@ fn clean() -> (String, String) {
     head
 }
 
+/// A run that wrote the tree without committing it (`generate`, or a
+/// `--commit` interrupted after writing) left a newer record on disk, and
+/// the files it removed are gone from disk but still in HEAD and the
+/// index: the next commit removes them too, and says so.
+#[test]
+fn a_commit_after_a_run_that_only_wrote_removes_what_that_run_removed() {
+    let r = Repo::committed();
+    r.shrink_search();
+    r.ok(&r.esogen(&["generate"]));
+    assert!(!r.path().join("overlays/search").exists());
+    r.ok(&r.commit(&[]));
+    assert_eq!(r.head(), clean());
+}
+
 /// The record on disk edited by hand before the run.
 #[test]
 fn an_edited_record_on_disk_does_not_change_the_commit() {

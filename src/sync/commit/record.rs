@@ -22,12 +22,31 @@ use crate::sync::message::Teams;
 #[derive(Debug, Default)]
 pub(super) struct Record {
     bytes: Option<Vec<u8>>,
+    /// The bytes are the record on disk's, which the comparison with disk
+    /// also went by.
+    on_disk: bool,
 }
 
 impl Record {
-    /// The record made of `bytes`.
+    /// The record made of `bytes`, read from a tree.
     pub(super) fn new(bytes: Option<Vec<u8>>) -> Self {
-        Self { bytes }
+        Self {
+            bytes,
+            on_disk: false,
+        }
+    }
+
+    /// The record made of `bytes`, read from the record on disk.
+    pub(super) fn on_disk(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes: Some(bytes),
+            on_disk: true,
+        }
+    }
+
+    /// True when these are the bytes of the record on disk.
+    pub(super) fn is_on_disk(&self) -> bool {
+        self.on_disk
     }
 
     /// Namespace → team, as `Ownership::parse` gives it; empty when there
