@@ -13,12 +13,16 @@ use crate::render::Ownership;
 use crate::sync::cache::Cache;
 use crate::sync::diff::{ChangeSet, Stat};
 use crate::sync::git::{
-    CommitOutcome, GitError, GitRepo, Identities, Oid, StagingState, TreeChanges, prefixed,
-    tree_files,
+    CommitOutcome, GitError, GitRepo, Identities, Kept, Oid, StagingState, TreeChanges, blob_id,
+    prefixed, tree_files,
 };
-use crate::sync::{SyncError, message, write};
+use crate::sync::{SyncError, fsys, message, write};
 use crate::timing::Timeline;
 use crate::tree::{OWNERSHIP_FILE, OutputTree, check_path};
+
+mod record;
+
+use record::Record;
 
 /// What `--commit` does with changes that were staged before the run and
 /// that esogen did not make.
@@ -232,7 +236,7 @@ impl<'a> Committer<'a> {
             .collect();
         let new_tree = self.repo.build_branch_tree(branch, &files, &remove)?;
         let diff = self.repo.tree_changes(old_tree, new_tree)?;
-        let message = self.message(&diff, content, &previous);
+        let message = self.message(&diff, content, &previous.namespaces);
         let outcome = self
             .repo
             .commit_on_branch(branch, new_tree, &message, &self.who)?;
@@ -255,8 +259,8 @@ impl<'a> Committer<'a> {
         cache: Option<&Cache>,
         timeline: &mut Timeline,
     ) -> Result<(Commit, Vec<(String, Stat)>), CommitError> {
-        let previous = self.ownership_in(self.repo.head_tree()?)?;
-        let removed = removals(&self.prefix, changes, &previous);
+        let previous = self.head_record(self.repo.head_tree()?)?;
+        let removed = removals(&self.prefix, &self.out, content.tree, changes, &previous);
         let staged = self.staged_base(content.tree, &removed, cache)?;
         let written = if changes.needs_write() {
             write::apply(&self.out, content.tree, changes).map_err(|source| CommitError::Write {
@@ -279,7 +283,7 @@ impl<'a> Committer<'a> {
                 .iter()
                 .map(|(rel, b, p)| (rel.clone(), b.as_slice(), p.clone())),
         );
-        let word = |diff: &TreeChanges| self.message(diff, content, &previous);
+        let word = |diff: &TreeChanges| self.message(diff, content, &previous.namespaces());
         let (outcome, message) = self
             .repo
             .commit_from_memory(staged, &files, &kept, &removed, &word, &self.who)?;
@@ -316,6 +320,39 @@ impl<'a> Committer<'a> {
         Ok(bytes.and_then(|b| Ownership::parse(&b)).unwrap_or_default())
     }
 
+    /// HEAD's ownership record (see [`Record`]): the copy on disk when it
+    /// is that blob, else the blob read from HEAD's tree.
+    fn head_record(&self, head_tree: Option<Oid>) -> Result<Record, CommitError> {
+        let Some(tree) = head_tree else {
+            return Ok(Record::default());
+        };
+        if let Some(bytes) = self.record_on_disk_if_heads(tree)? {
+            return Ok(Record::on_disk(bytes));
+        }
+        let path = prefixed(&self.prefix, OWNERSHIP_FILE);
+        Ok(Record::new(self.repo.read_in_tree(tree, &path)?))
+    }
+
+    /// The ownership record on disk, when git would store it as the very
+    /// blob `tree` (HEAD's) names at its path: then it is HEAD's record
+    /// byte for byte, whatever happened since the last commit (the file
+    /// edited, a run that wrote but did not commit, a commit to another
+    /// branch, an index changed by hand: any other content has another
+    /// id). This costs a read and a SHA-1 of the file; reading the blob
+    /// costs inflating it and libgit2's collision-detecting SHA-1, over
+    /// 4.6 MB at 10,000 teams. `None` when the ids differ, or the file is
+    /// missing, not a regular file or a symbolic link (not followed).
+    fn record_on_disk_if_heads(&self, tree: Oid) -> Result<Option<Vec<u8>>, CommitError> {
+        let path = prefixed(&self.prefix, OWNERSHIP_FILE);
+        let Some(id) = self.repo.blob_id_in_tree(tree, &path)? else {
+            return Ok(None);
+        };
+        let Some(bytes) = read_regular_file(&self.out.join(OWNERSHIP_FILE)) else {
+            return Ok(None);
+        };
+        Ok((blob_id(&bytes)? == id).then_some(bytes))
+    }
+
     /// The staged tree to commit on: HEAD's when HEAD and the index are as
     /// esogen's last commit left them (nothing else can be staged then);
     /// otherwise the index's, after refusing staged paths outside the
@@ -326,11 +363,10 @@ impl<'a> Committer<'a> {
         removed: &[String],
         cache: Option<&Cache>,
     ) -> Result<Oid, CommitError> {
-        let left = cache.and_then(|c| c.staging.as_ref());
-        if let Some(now) = self.repo.staging_state()?
-            && Some(&now) == left
+        if let Some(left) = cache.and_then(|c| c.staging.as_ref())
+            && self.repo.staging_is(left)?
         {
-            return Ok(now.tree_id()?);
+            return Ok(left.tree_id()?);
         }
         let allowed: BTreeSet<String> = tree
             .paths()
@@ -348,18 +384,24 @@ impl<'a> Committer<'a> {
 
     /// The kept files (not rendered this run), with the size and mtime the
     /// cache just confirmed.
-    fn kept_files(
-        &self,
-        tree: &OutputTree,
+    fn kept_files<'t>(
+        &'t self,
+        tree: &'t OutputTree,
         cache: Option<&Cache>,
-    ) -> Result<Vec<(String, PathBuf, Stat)>, CommitError> {
+    ) -> Result<Kept<'t>, CommitError> {
         let stats = cache.map(Cache::stats).unwrap_or_default();
-        tree.kept()
+        let files = tree
+            .kept()
             .map(|p| match stats.get(p.as_str()) {
-                Some(s) => Ok((prefixed(&self.prefix, p), self.out.join(p), *s)),
+                Some(s) => Ok((p.as_str(), *s)),
                 None => Err(CommitError::KeptUnrecorded(p.clone())),
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok(Kept {
+            prefix: &self.prefix,
+            root: &self.out,
+            files,
+        })
     }
 
     /// The tenants files inside the repository: repo-relative path, bytes
@@ -379,7 +421,12 @@ impl<'a> Committer<'a> {
 
     /// The commit message, from what the commit changes under the output
     /// root.
-    fn message(&self, diff: &TreeChanges, content: &Content<'_>, previous: &Ownership) -> String {
+    fn message(
+        &self,
+        diff: &TreeChanges,
+        content: &Content<'_>,
+        previous: &message::Teams,
+    ) -> String {
         let strip = |v: &[String]| -> Vec<String> {
             v.iter()
                 .filter_map(|p| {
@@ -398,22 +445,35 @@ impl<'a> Committer<'a> {
             removed: strip(&diff.deleted),
             ..ChangeSet::default()
         };
-        message::commit_message(
-            &changes,
-            content.teams,
-            &previous.namespaces,
-            content.source_name,
-        )
+        message::commit_message(&changes, content.teams, previous, content.source_name)
     }
 }
 
 /// The repo-relative paths the commit removes: the files esogen no longer
-/// generates, and those an interrupted run already deleted from disk that
-/// are still in HEAD, when HEAD's ownership record says esogen generated
-/// them.
-fn removals(prefix: &str, changes: &ChangeSet, previous: &Ownership) -> Vec<String> {
-    let committed: BTreeSet<&str> = previous.files.iter().map(String::as_str).collect();
-    changes
+/// generates, and those already gone from disk that are still in HEAD,
+/// when HEAD's ownership record `previous` says esogen generated them.
+///
+/// The comparison with disk went by the record on disk. When that is
+/// HEAD's record, the gone ones are its `vanished` paths, and HEAD's file
+/// list is parsed only when there are some. When it is not (a run wrote a
+/// newer tree and record without committing them, or the record was
+/// edited), files that run removed are listed by HEAD's record only:
+/// those the tree no longer has and that are gone from `root` are
+/// removed too, so the commit matches the working tree.
+fn removals(
+    prefix: &str,
+    root: &Path,
+    tree: &OutputTree,
+    changes: &ChangeSet,
+    previous: &Record,
+) -> Vec<String> {
+    let files = if changes.vanished.is_empty() && previous.is_on_disk() {
+        Vec::new()
+    } else {
+        previous.files()
+    };
+    let committed: BTreeSet<&str> = files.iter().map(String::as_str).collect();
+    let mut removed: Vec<&str> = changes
         .removed
         .iter()
         .chain(
@@ -422,8 +482,35 @@ fn removals(prefix: &str, changes: &ChangeSet, previous: &Ownership) -> Vec<Stri
                 .iter()
                 .filter(|p| committed.contains(p.as_str())),
         )
-        .map(|p| prefixed(prefix, p))
-        .collect()
+        .map(String::as_str)
+        .collect();
+    if !previous.is_on_disk() {
+        let listed: BTreeSet<&str> = removed.iter().copied().collect();
+        let gone = |p: &str| {
+            matches!(std::fs::symlink_metadata(root.join(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+        };
+        removed.extend(files.iter().map(String::as_str).filter(|p| {
+            !tree.contains(p) && !listed.contains(p) && check_path(p).is_ok() && gone(p)
+        }));
+    }
+    removed.into_iter().map(|p| prefixed(prefix, p)).collect()
+}
+
+/// The bytes of the regular file at `path`; `None` when it is missing, a
+/// symbolic link (not followed), not a regular file or unreadable.
+fn read_regular_file(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let fsys::Opened::File(mut file) = fsys::open_no_follow(path).ok()? else {
+        return None;
+    };
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Holds `<git dir>/esogen.lock` while the returned file is open.
@@ -440,4 +527,141 @@ fn lock(repo: &GitRepo) -> Result<File, CommitError> {
     let file = File::create(&path).map_err(err("creating"))?;
     file.lock().map_err(err("locking"))?;
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn options() -> CommitOptions {
+        CommitOptions {
+            branch: None,
+            push: None,
+            author: Some("Tester <t@example.com>".to_owned()),
+            committer: None,
+            other_staged: OtherStaged::Refuse,
+            env: no_env,
+        }
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", dir.join("no-gitconfig"))
+            .env("GIT_AUTHOR_NAME", "Tester")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "Tester")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn record(team: &str) -> Vec<u8> {
+        let own = Ownership {
+            comment: "Generated by esogen.".to_owned(),
+            namespaces: [("pay".to_owned(), team.to_owned())].into(),
+            files: vec!["overlays/pay/kustomization.yaml".to_owned()],
+        };
+        serde_json::to_vec_pretty(&own).unwrap()
+    }
+
+    /// A repository whose HEAD holds `bytes` as the ownership record of
+    /// the output root `out/` (nothing else is needed here).
+    fn repo_with_record(bytes: &[u8]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        let path = dir.path().join("out").join(OWNERSHIP_FILE);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        git(dir.path(), &["add", "-A"]);
+        git(dir.path(), &["commit", "-q", "-m", "record"]);
+        dir
+    }
+
+    /// What `in_worktree` reads as HEAD's record: from disk or not, and
+    /// the namespaces it gives.
+    fn head_record_of(dir: &Path) -> (bool, message::Teams) {
+        let options = options();
+        let c = Committer::open(&dir.join("out"), &options, &[]).unwrap();
+        let head = c.repo.head_tree().unwrap();
+        let from_disk = head
+            .map(|t| c.record_on_disk_if_heads(t).unwrap())
+            .is_some_and(|b| b.is_some());
+        (from_disk, c.head_record(head).unwrap().namespaces())
+    }
+
+    fn teams(team: &str) -> message::Teams {
+        [("pay".to_owned(), team.to_owned())].into()
+    }
+
+    /// The record on disk is read in place of HEAD's blob exactly when it
+    /// has HEAD's bytes; in every other case HEAD's blob is read, so the
+    /// commit message and the removals stay those of HEAD's record.
+    #[test]
+    fn the_record_on_disk_stands_in_for_heads_only_when_it_is_heads() {
+        let path = |dir: &tempfile::TempDir| dir.path().join("out").join(OWNERSHIP_FILE);
+
+        // As the last commit left it.
+        let dir = repo_with_record(&record("payments"));
+        assert_eq!(head_record_of(dir.path()), (true, teams("payments")));
+
+        // Edited (same size: only the content tells), or rewritten by a
+        // run that did not commit.
+        std::fs::write(path(&dir), record("paymentz")).unwrap();
+        assert_eq!(head_record_of(dir.path()), (false, teams("payments")));
+
+        // Staged by hand: HEAD's record still counts.
+        git(dir.path(), &["add", "-A"]);
+        assert_eq!(head_record_of(dir.path()), (false, teams("payments")));
+
+        // Committed by hand: it is HEAD's record now.
+        git(dir.path(), &["commit", "-q", "-m", "edit"]);
+        assert_eq!(head_record_of(dir.path()), (true, teams("paymentz")));
+
+        // Gone from disk.
+        std::fs::remove_file(path(&dir)).unwrap();
+        assert_eq!(head_record_of(dir.path()), (false, teams("paymentz")));
+
+        // A symbolic link to the same bytes is not followed.
+        #[cfg(unix)]
+        {
+            let copy = dir.path().join("copy.json");
+            std::fs::write(&copy, record("paymentz")).unwrap();
+            std::os::unix::fs::symlink(&copy, path(&dir)).unwrap();
+            assert_eq!(head_record_of(dir.path()), (false, teams("paymentz")));
+            std::fs::remove_file(path(&dir)).unwrap();
+        }
+
+        // A directory in its place.
+        std::fs::create_dir(path(&dir)).unwrap();
+        assert_eq!(head_record_of(dir.path()), (false, teams("paymentz")));
+    }
+
+    /// Without a record in HEAD (or without HEAD), a file on disk is
+    /// never taken for one.
+    #[test]
+    fn without_a_record_in_head_the_file_on_disk_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        let path = dir.path().join("out").join(OWNERSHIP_FILE);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, record("payments")).unwrap();
+        assert_eq!(head_record_of(dir.path()), (false, message::Teams::new()));
+        std::fs::write(dir.path().join("other"), "x\n").unwrap();
+        git(dir.path(), &["add", "other"]);
+        git(dir.path(), &["commit", "-q", "-m", "other"]);
+        assert_eq!(head_record_of(dir.path()), (false, message::Teams::new()));
+    }
 }

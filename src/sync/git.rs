@@ -88,6 +88,20 @@ pub enum CommitOutcome {
     Unchanged,
 }
 
+/// The files of a commit on the checked-out branch that were kept (not
+/// rendered this run), as the local cache vouches for them.
+#[derive(Debug)]
+pub struct Kept<'a> {
+    /// The output root inside the working tree, `/`-separated ("" for the
+    /// root of the working tree).
+    pub prefix: &'a str,
+    /// The output root on disk.
+    pub root: &'a Path,
+    /// Each kept file: path relative to the output root, and the size and
+    /// mtime the cache confirmed this run.
+    pub files: Vec<(&'a str, crate::sync::diff::Stat)>,
+}
+
 /// A repository esogen commits to.
 pub struct GitRepo {
     repo: Repository,
@@ -233,16 +247,38 @@ impl GitRepo {
         let Some(head) = self.head_commit()? else {
             return Ok(None);
         };
-        let index = self.repo.path().join("index");
-        Ok(std::fs::symlink_metadata(&index)
+        Ok(self.index_stat().map(|index| StagingState {
+            head: head.id().to_string(),
+            tree: head.tree_id().to_string(),
+            index,
+        }))
+    }
+
+    /// True when HEAD and the index are what `left` records: HEAD names
+    /// the same commit (whose id fixes its tree) and the index file has the
+    /// same size and mtime. Unlike [`GitRepo::staging_state`] it does not
+    /// read HEAD's commit (a first commit's message lists every team).
+    pub fn staging_is(&self, left: &StagingState) -> Result<bool, GitError> {
+        let head = match self.repo.head() {
+            Ok(h) => h.target(),
+            Err(e)
+                if e.code() == git2::ErrorCode::UnbornBranch
+                    || e.code() == git2::ErrorCode::NotFound =>
+            {
+                None
+            }
+            Err(e) => return Err(git("read HEAD")(e)),
+        };
+        Ok(head.is_some_and(|id| id.to_string() == left.head)
+            && self.index_stat() == Some(left.index))
+    }
+
+    /// The index file's size and mtime; `None` when it is missing.
+    fn index_stat(&self) -> Option<crate::sync::diff::Stat> {
+        std::fs::symlink_metadata(self.repo.path().join("index"))
             .ok()
             .as_ref()
             .and_then(crate::sync::diff::stat_of)
-            .map(|index| StagingState {
-                head: head.id().to_string(),
-                tree: head.tree_id().to_string(),
-                index,
-            }))
     }
 
     /// Paths staged (index differs from HEAD) that are not in `allowed`,
@@ -304,6 +340,18 @@ impl GitRepo {
             }
             Err(_) => Ok(None),
         }
+    }
+
+    /// The id of the blob at `path` in `tree`, from the trees on the way
+    /// (the blob itself is not read); `None` when `path` is not a blob
+    /// there.
+    pub fn blob_id_in_tree(&self, tree: Oid, path: &str) -> Result<Option<Oid>, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(git("read a tree"))?;
+        Ok(tree
+            .get_path(Path::new(path))
+            .ok()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            .map(|e| e.id()))
     }
 
     /// Paths added, modified and deleted from `old` (or nothing) to `new`.
@@ -533,6 +581,11 @@ impl StagingState {
     pub fn tree_id(&self) -> Result<Oid, GitError> {
         Oid::from_str(&self.tree).map_err(git("read the recorded staged tree"))
     }
+}
+
+/// The id git gives a blob of `bytes`.
+pub fn blob_id(bytes: &[u8]) -> Result<Oid, GitError> {
+    objects::object_id(objects::PackKind::Blob, bytes)
 }
 
 /// Repo-relative paths of a tree under `prefix`.

@@ -3,6 +3,7 @@
 mod admission;
 mod check;
 mod cli;
+mod commit_record;
 mod common;
 mod conformance;
 mod consumers;
