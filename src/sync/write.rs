@@ -939,6 +939,40 @@ mod tests {
         }
     }
 
+    /// A directory made where a new one goes after the comparison (by a
+    /// person, another run) is neither replaced nor merged into: the run
+    /// fails naming it, and what was there stays.
+    #[test]
+    fn a_directory_made_after_comparing_is_not_replaced() {
+        if !RealFsMemo::new(Path::new("/")).refuses_symlinks() {
+            return;
+        }
+        let new = tree(&[("overlays/c/three.yaml", "three\n")]);
+        for with_file in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join("overlays")).unwrap();
+            let changes = diff::compute(dir.path(), &new).unwrap();
+            assert_eq!(changes.new_dirs, ["overlays/c"]);
+            let theirs = dir.path().join("overlays/c");
+            std::fs::create_dir(&theirs).unwrap();
+            if with_file {
+                std::fs::write(theirs.join("mine.txt"), "mine\n").unwrap();
+            }
+            let err = apply(dir.path(), &new, &changes).unwrap_err();
+            assert!(
+                matches!(&err, SyncError::Io { path, .. } if *path == theirs),
+                "{err}"
+            );
+            let left: Vec<_> = std::fs::read_dir(&theirs)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            let want: &[&str] = if with_file { &["mine.txt"] } else { &[] };
+            assert_eq!(left, want);
+            assert_eq!(private_dirs(dir.path()), Vec::<String>::new());
+        }
+    }
+
     /// The production operations, planting a symbolic link to `outside`
     /// inside a private directory: at the first subdirectory made there, or
     /// at the first file created there.
