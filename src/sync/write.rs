@@ -580,18 +580,20 @@ mod tests {
 
     /// The production operations (directory handles on Linux, paths with
     /// `ESOGEN_PORTABLE_FS=1`), failing at step `fail_at`, counted across
-    /// every writer thread; a failing write leaves a half-written file, like
-    /// a full disk would.
+    /// every writer thread, and with `stop` at every step after it too (a
+    /// killed run does nothing more, not even clean up); a failing write
+    /// leaves a half-written file, like a full disk would.
     struct Faulty {
         step: std::sync::Arc<std::sync::atomic::AtomicUsize>,
         fail_at: usize,
+        stop: bool,
         inner: RealFsMemo,
     }
 
     impl Faulty {
         fn tick(&mut self) -> std::io::Result<()> {
             let step = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-            if step == self.fail_at {
+            if step == self.fail_at || (self.stop && step > self.fail_at) {
                 Err(std::io::Error::other("injected fault"))
             } else {
                 Ok(())
@@ -739,19 +741,33 @@ mod tests {
                 "{\"files\":[\"bases/new.yaml\",\"overlays/a/one.yaml\",\"overlays/c/four.yaml\",\"overlays/c/three.yaml\",\"policies/d/e/deep.json\"]}",
             ),
         ]);
-        let final_files: Vec<String> = new.iter().map(|(p, _)| p.clone()).collect();
-        let old_only = ["overlays/b/two.yaml", "policies/b/p.json"];
-        let faulty = |root: &Path, fail_at: usize| {
+        let faulty = |root: &Path, fail_at: usize, stop: bool| {
             let step = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let root = root.to_path_buf();
             move || -> Box<dyn FileOps> {
                 Box::new(Faulty {
                     step: step.clone(),
                     fail_at,
+                    stop,
                     inner: RealFsMemo::new(&root),
                 })
             }
         };
+        for stop in [false, true] {
+            fault_at_every_step(&old, &new, &|root, at| Box::new(faulty(root, at, stop)));
+        }
+    }
+
+    /// Cuts `apply` of `old` → `new` at every step in turn with the
+    /// operations `faulty(root, step)` makes, checks what a reader sees,
+    /// and that the next run finishes the job.
+    fn fault_at_every_step(
+        old: &OutputTree,
+        new: &OutputTree,
+        faulty: &dyn Fn(&Path, usize) -> Box<dyn Fn() -> Box<dyn FileOps> + Sync>,
+    ) {
+        let final_files: Vec<String> = new.iter().map(|(p, _)| p.clone()).collect();
+        let old_only = ["overlays/b/two.yaml", "policies/b/p.json"];
         let mut fail_at = 1;
         loop {
             let dir = tempfile::tempdir().unwrap();
@@ -760,13 +776,13 @@ mod tests {
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, c).unwrap();
             }
-            let mut changes = diff::compute(dir.path(), &new).unwrap();
+            let mut changes = diff::compute(dir.path(), new).unwrap();
             assert_eq!(
                 changes.new_dirs,
                 NEW_DIRS.iter().map(|(d, _)| *d).collect::<Vec<_>>()
             );
             changes.removed = old_only.map(str::to_owned).to_vec();
-            let result = apply_using(&faulty(dir.path(), fail_at), dir.path(), &new, &changes);
+            let result = apply_using(&*faulty(dir.path(), fail_at), dir.path(), new, &changes);
             for (path, content) in snapshot(dir.path()) {
                 if path.contains(".esogen-") || path == JOURNAL_FILE {
                     continue;
@@ -829,7 +845,7 @@ mod tests {
             // the root also before comparing, so no cache is trusted),
             // removes them and finishes the run.
             let left = private_dirs(dir.path());
-            let mut next = diff::compute(dir.path(), &new).unwrap();
+            let mut next = diff::compute(dir.path(), new).unwrap();
             for d in &left {
                 assert!(
                     next.leftovers.contains(d),
@@ -845,7 +861,7 @@ mod tests {
                 .filter(|p| dir.path().join(p).exists())
                 .map(|p| (*p).to_owned())
                 .collect();
-            apply(dir.path(), &new, &next).unwrap();
+            apply(dir.path(), new, &next).unwrap();
             let files: Vec<String> = snapshot(dir.path()).into_iter().map(|(p, _)| p).collect();
             assert_eq!(files, final_files, "next run after a fault at {fail_at}");
             assert_eq!(private_dirs(dir.path()), Vec::<String>::new());
