@@ -436,7 +436,7 @@ mod linux {
         }
 
         pub(super) fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
-            use rustix::fs::{AtFlags, FileType, RenameFlags};
+            use rustix::fs::{AtFlags, FileType};
             let (dir, from_name) = Self::split(from)?;
             let (to_dir, to_name) = Self::split(to)?;
             if dir != to_dir {
@@ -445,23 +445,7 @@ mod linux {
             let from_rel = self.relative(from)?.to_path_buf();
             self.forget(&from_rel);
             let fd = self.dir(dir)?;
-            let result =
-                match rustix::fs::renameat_with(fd, from_name, fd, to_name, RenameFlags::NOREPLACE)
-                {
-                    // A file system without `RENAME_NOREPLACE`: a plain rename
-                    // when nothing is there. It fails on a link or a file, and
-                    // replaces only an empty directory made in the instant
-                    // between the two calls.
-                    Err(rustix::io::Errno::INVAL) => {
-                        match rustix::fs::statat(fd, to_name, AtFlags::SYMLINK_NOFOLLOW) {
-                            Err(rustix::io::Errno::NOENT) => {
-                                rustix::fs::renameat(fd, from_name, fd, to_name)
-                            }
-                            _ => Err(rustix::io::Errno::EXIST),
-                        }
-                    }
-                    other => other,
-                };
+            let result = rename_no_replace(fd, from_name, to_name);
             match result {
                 Err(rustix::io::Errno::EXIST | rustix::io::Errno::NOTEMPTY) => {
                     match rustix::fs::statat(fd, to_name, AtFlags::SYMLINK_NOFOLLOW) {
@@ -553,6 +537,29 @@ mod linux {
                 }
                 _ => Ok(rustix::fs::renameat(fd, from_name, fd, to_name)?),
             }
+        }
+    }
+
+    /// Renames `from` to `to` in `dir` unless something is at `to`
+    /// (`EEXIST`).
+    fn rename_no_replace(
+        dir: &OwnedFd,
+        from: &std::ffi::OsStr,
+        to: &std::ffi::OsStr,
+    ) -> rustix::io::Result<()> {
+        use rustix::fs::{AtFlags, RenameFlags};
+        match rustix::fs::renameat_with(dir, from, dir, to, RenameFlags::NOREPLACE) {
+            // A file system without `RENAME_NOREPLACE`: a plain rename when
+            // nothing is there. That fails on a link or a file, and replaces
+            // only an empty directory made in the instant between the two
+            // calls.
+            Err(rustix::io::Errno::INVAL) => {
+                match rustix::fs::statat(dir, to, AtFlags::SYMLINK_NOFOLLOW) {
+                    Err(rustix::io::Errno::NOENT) => rustix::fs::renameat(dir, from, dir, to),
+                    _ => Err(rustix::io::Errno::EXIST),
+                }
+            }
+            other => other,
         }
     }
 
