@@ -758,13 +758,16 @@ mod tests {
         }
     }
 
+    /// Makes the file operations of one writer thread, owned.
+    type OpsMaker = Box<dyn Fn() -> Box<dyn FileOps> + Sync>;
+
     /// Cuts `apply` of `old` → `new` at every step in turn with the
     /// operations `faulty(root, step)` makes, checks what a reader sees,
     /// and that the next run finishes the job.
     fn fault_at_every_step(
         old: &OutputTree,
         new: &OutputTree,
-        faulty: &dyn Fn(&Path, usize) -> Box<dyn Fn() -> Box<dyn FileOps> + Sync>,
+        faulty: &dyn Fn(&Path, usize) -> OpsMaker,
     ) {
         let final_files: Vec<String> = new.iter().map(|(p, _)| p.clone()).collect();
         let old_only = ["overlays/b/two.yaml", "policies/b/p.json"];
