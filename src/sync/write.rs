@@ -992,6 +992,46 @@ mod tests {
         }
     }
 
+    /// A private directory an interrupted run left, with symbolic links in
+    /// it to a directory and a file outside the root, is found by the next
+    /// comparison and removed without touching what the links point to.
+    #[cfg(unix)]
+    #[test]
+    fn a_leftover_private_directory_is_removed_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("keep.yaml"), "keep\n").unwrap();
+        for left in ["overlays/.esogen-new-1-1.tmp", ".esogen-new-1-2.tmp"] {
+            let private = dir.path().join(left);
+            std::fs::create_dir_all(private.join("ns/deeper")).unwrap();
+            std::fs::write(private.join("ns/half.yaml"), "ha").unwrap();
+            std::os::unix::fs::symlink(outside.path(), private.join("ns/to-dir")).unwrap();
+            std::os::unix::fs::symlink(outside.path(), private.join("ns/deeper/to-dir")).unwrap();
+            std::os::unix::fs::symlink(outside.path().join("keep.yaml"), private.join("to-file"))
+                .unwrap();
+        }
+        std::fs::write(dir.path().join("overlays/a.yaml"), "a\n").unwrap();
+        let new = tree(&[("overlays/a.yaml", "a\n")]);
+        let changes = diff::compute(dir.path(), &new).unwrap();
+        let mut found = changes.leftovers.clone();
+        found.sort();
+        assert_eq!(
+            found,
+            [".esogen-new-1-2.tmp", "overlays/.esogen-new-1-1.tmp"]
+        );
+        assert_eq!(
+            diff::private_leftovers(dir.path()),
+            [".esogen-new-1-2.tmp"],
+            "found before comparing, so no cache is trusted"
+        );
+        apply(dir.path(), &new, &changes).unwrap();
+        assert_eq!(private_dirs(dir.path()), Vec::<String>::new());
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join("keep.yaml")).unwrap(),
+            "keep\n"
+        );
+    }
+
     /// The production operations, planting a symbolic link to `outside`
     /// inside a private directory: at the first subdirectory made there, or
     /// at the first file created there.
