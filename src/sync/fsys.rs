@@ -339,7 +339,14 @@ mod linux {
         /// [`Dirs::dir`] by path relative to the root; parents opened to
         /// create a directory are kept too (the next one needs them).
         fn dir_rel(&mut self, rel: std::path::PathBuf) -> std::io::Result<&OwnedFd> {
-            if let Some(i) = self.open.iter().position(|(d, _)| *d == rel) {
+            // Newest first, as bytes (comparing `Path`s walks their
+            // components): files come in path order, so it is nearly
+            // always the last one.
+            let found = self
+                .open
+                .iter()
+                .rposition(|(d, _)| d.as_os_str() == rel.as_os_str());
+            if let Some(i) = found {
                 let entry = self.open.remove(i);
                 self.open.push(entry);
             } else {

@@ -144,7 +144,8 @@ impl FileOps for RealFs {
 /// ([`super::fsys::Dirs`]); elsewhere through paths.
 #[derive(Debug, Default)]
 struct RealFsMemo {
-    made: std::collections::HashSet<PathBuf>,
+    /// As bytes: hashing a `PathBuf` walks its components.
+    made: std::collections::HashSet<std::ffi::OsString>,
     dirs: Option<super::fsys::Dirs>,
     pending: Option<Stat>,
     last: Option<Stat>,
@@ -161,7 +162,7 @@ impl RealFsMemo {
 
 impl FileOps for RealFsMemo {
     fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
-        if self.made.contains(dir) {
+        if self.made.contains(dir.as_os_str()) {
             return Ok(());
         }
         match &mut self.dirs {
@@ -171,7 +172,7 @@ impl FileOps for RealFsMemo {
             }
             None => RealFs.create_dir_all(dir)?,
         }
-        self.made.insert(dir.to_path_buf());
+        self.made.insert(dir.as_os_str().to_owned());
         Ok(())
     }
 
