@@ -5,7 +5,9 @@
 //! - Linux: a path-only handle (`O_PATH`) on the output root and relative
 //!   `statat` lookups, and `O_NOFOLLOW` opens, so the kernel never follows
 //!   a link a pull request could plant; for writing, handles on the
-//!   directories opened with `openat2` refusing every link ([`Dirs`]);
+//!   directories opened with `openat2` refusing every link ([`Dirs`]),
+//!   which also build a new directory under a private name and move it
+//!   into place whole;
 //! - portable (`std` only): the same answers from `symlink_metadata` and
 //!   plain opens after a `symlink_metadata` check. It is what macOS and
 //!   Windows builds use, and Linux too when `ESOGEN_PORTABLE_FS=1` is set:
