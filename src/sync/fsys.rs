@@ -633,10 +633,9 @@ mod linux {
             if bytes == b"." || bytes == b".." {
                 continue;
             }
-            let name = std::ffi::OsStr::new(
-                std::str::from_utf8(bytes).map_err(|_| rustix::io::Errno::INVAL)?,
-            )
-            .to_owned();
+            // Any bytes but `/` and NUL: not necessarily UTF-8.
+            let name =
+                <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes).to_owned();
             entries.push((name, entry.file_type() == FileType::Directory));
         }
         drop(dir);

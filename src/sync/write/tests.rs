@@ -431,6 +431,9 @@ fn a_leftover_private_directory_is_removed_without_following_links() {
         let private = dir.path().join(left);
         std::fs::create_dir_all(private.join("ns/deeper")).unwrap();
         std::fs::write(private.join("ns/half.yaml"), "ha").unwrap();
+        // A name that is not UTF-8 (any bytes but `/` and NUL are).
+        let latin1 = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9");
+        std::fs::write(private.join("ns").join(latin1), "x").unwrap();
         std::os::unix::fs::symlink(outside.path(), private.join("ns/to-dir")).unwrap();
         std::os::unix::fs::symlink(outside.path(), private.join("ns/deeper/to-dir")).unwrap();
         std::os::unix::fs::symlink(outside.path().join("keep.yaml"), private.join("to-file"))
