@@ -50,6 +50,12 @@ pub struct ChangeSet {
     /// The size and mtime of the unchanged files compared, for the local
     /// cache.
     pub stats: Vec<(String, Stat)>,
+    /// Directories under the managed directories that did not exist when
+    /// compared, topmost only (`overlays/<ns>` for a new namespace, or
+    /// `overlays` itself in an empty output), sorted: the writer builds
+    /// each under a private name and moves it into place whole. Every file
+    /// under one is in `added`.
+    pub new_dirs: Vec<String>,
 }
 
 impl ChangeSet {
@@ -345,6 +351,13 @@ fn compare_tree(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> 
                 }
             }
         }
+        // A reader stops at the first missing directory of a path, so the
+        // ones it found missing are the topmost.
+        cs.new_dirs = reader
+            .missing
+            .into_iter()
+            .filter(|d| is_managed(d))
+            .collect();
         Ok::<_, SyncError>(cs)
     });
     // Kept files were just found as the last run left them.
@@ -358,9 +371,12 @@ fn compare_tree(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> 
         cs.changed.extend(part.changed);
         cs.unchanged += part.unchanged;
         cs.stats.extend(part.stats);
+        cs.new_dirs.extend(part.new_dirs);
     }
     cs.added.sort();
     cs.changed.sort();
+    cs.new_dirs.sort();
+    cs.new_dirs.dedup();
     Ok(cs)
 }
 
@@ -432,6 +448,12 @@ fn dir_mtime_at(root: &Root, rel: &str) -> std::io::Result<Option<u128>> {
         .and_then(|(is_dir, (_, mtime))| is_dir.then_some(mtime)))
 }
 
+/// True when `dir` is one of [`MANAGED_DIRS`] or under one.
+fn is_managed(dir: &str) -> bool {
+    let top = dir.split('/').next().unwrap_or_default();
+    MANAGED_DIRS.contains(&top)
+}
+
 /// Opens `root` for relative lookups.
 pub(crate) fn open_root(root: &Path) -> Result<Root, SyncError> {
     Root::open(root).map_err(io("open", root))
@@ -481,7 +503,11 @@ fn sort_entries(
         rel.push_str(dir);
         rel.push('/');
         rel.push_str(name);
-        if is_dir {
+        if is_dir && is_temporary(name) {
+            // A private directory an interrupted run was building: a
+            // leftover, never walked (nothing in it is anyone's).
+            strays.push(rel.clone());
+        } else if is_dir {
             dirs.push(rel.clone());
         } else if stray(&rel) {
             strays.push(rel.clone());
@@ -490,18 +516,27 @@ fn sort_entries(
 }
 
 /// Temporary files an interrupted run left in `.esogen/` (the record's,
-/// the journal's, the local cache's), relative to `root`. One listing of a
-/// directory of a few entries.
+/// the journal's, the local cache's), and the private directories it was
+/// building at the root (`bases`, `overlays` or `policies` of a first
+/// run), relative to `root`. One listing each of two directories of a few
+/// entries.
 pub fn private_leftovers(root: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(root.join(".esogen")) else {
-        return Vec::new();
-    };
-    let mut found: Vec<String> = entries
+    let in_private = std::fs::read_dir(root.join(".esogen"))
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| format!(".esogen/{}", e.file_name().to_string_lossy()))
-        .filter(|rel| is_temporary(rel) || rel == ".esogen/cache.bin.tmp")
-        .collect();
+        .filter(|rel| is_temporary(rel) || rel == ".esogen/cache.bin.tmp");
+    // Directories only: a file at the root with such a name is not ours.
+    let at_root = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| is_temporary(name));
+    let mut found: Vec<String> = in_private.chain(at_root).collect();
     found.sort();
     found
 }

@@ -5,7 +5,9 @@
 //! - Linux: a path-only handle (`O_PATH`) on the output root and relative
 //!   `statat` lookups, and `O_NOFOLLOW` opens, so the kernel never follows
 //!   a link a pull request could plant; for writing, handles on the
-//!   directories opened with `openat2` refusing every link ([`Dirs`]);
+//!   directories opened with `openat2` refusing every link ([`Dirs`]),
+//!   which also build a new directory under a private name and move it
+//!   into place whole;
 //! - portable (`std` only): the same answers from `symlink_metadata` and
 //!   plain opens after a `symlink_metadata` check. It is what macOS and
 //!   Windows builds use, and Linux too when `ESOGEN_PORTABLE_FS=1` is set:
@@ -207,7 +209,76 @@ impl Dirs {
             Err(std::io::ErrorKind::Unsupported.into())
         }
     }
+
+    /// Creates a new, empty private directory (`.esogen-new-*.tmp`, 0777
+    /// less the umask, as any directory esogen makes) next to `dir`, which
+    /// does not exist yet; returns its path. `dir`'s contents are built
+    /// there and the whole directory is then moved into place with
+    /// [`Dirs::publish_dir`].
+    pub fn stage_dir(&mut self, dir: &Path) -> std::io::Result<PathBuf> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.stage_dir(dir)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = dir;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    /// Creates the file `path` (0666 less the umask), which must not exist
+    /// (no temporary file: for files in a private directory, which no
+    /// reader sees); returns it open for writing. A symbolic link at
+    /// `path` or on the way to it is refused.
+    pub fn create_new(&mut self, path: &Path) -> std::io::Result<File> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.create_new(path)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = path;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    /// Moves the directory `from` to `to` in the same parent, never
+    /// replacing anything at `to`: whatever appeared there since the
+    /// comparison (a symbolic link included, refused with `ELOOP`) makes
+    /// it fail.
+    pub fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.publish_dir(from, to)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (from, to);
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    /// Removes the directory `path` and everything in it without following
+    /// a symbolic link anywhere (a link is removed, never entered); a link
+    /// at `path` itself is removed too. Nothing there is fine.
+    pub fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            self.inner.remove_tree(path)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = path;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
 }
+
+/// Private directories are named `.esogen-new-XXXX.tmp`, next to the
+/// directory they become: a temporary name (`journal::is_temporary`), so
+/// the comparison reports one as an interrupted run's leftover.
+pub const STAGED_DIR_PREFIX: &str = ".esogen-new-";
 
 #[cfg(target_os = "linux")]
 mod linux {
@@ -270,7 +341,14 @@ mod linux {
         /// [`Dirs::dir`] by path relative to the root; parents opened to
         /// create a directory are kept too (the next one needs them).
         fn dir_rel(&mut self, rel: std::path::PathBuf) -> std::io::Result<&OwnedFd> {
-            if let Some(i) = self.open.iter().position(|(d, _)| *d == rel) {
+            // Newest first, as bytes (comparing `Path`s walks their
+            // components): files come in path order, so it is nearly
+            // always the last one.
+            let found = self
+                .open
+                .iter()
+                .rposition(|(d, _)| d.as_os_str() == rel.as_os_str());
+            if let Some(i) = found {
                 let entry = self.open.remove(i);
                 self.open.push(entry);
             } else {
@@ -303,9 +381,13 @@ mod linux {
         }
 
         fn open_or_create(&mut self, rel: &Path) -> std::io::Result<OwnedFd> {
-            match self.open_beneath(rel) {
-                Err(rustix::io::Errno::NOENT) => {}
-                other => return Ok(other?),
+            // Inside a private directory every directory is new: make it
+            // first (no failed lookup of the whole path per directory).
+            if !is_staged(rel) {
+                match self.open_beneath(rel) {
+                    Err(rustix::io::Errno::NOENT) => {}
+                    other => return Ok(other?),
+                }
             }
             let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
                 return Err(std::io::ErrorKind::NotFound.into());
@@ -315,7 +397,92 @@ mod linux {
                 Ok(()) | Err(rustix::io::Errno::EXIST) => {}
                 Err(e) => return Err(e.into()),
             }
-            Ok(self.open_beneath(rel)?)
+            // One name relative to its parent's handle, still refusing a
+            // link (one planted there since the `mkdirat` included).
+            Ok(open_child(parent, name)?)
+        }
+
+        /// Forgets the handles of `rel` and of everything under it.
+        fn forget(&mut self, rel: &Path) {
+            self.open.retain(|(d, _)| !d.starts_with(rel));
+        }
+
+        pub(super) fn stage_dir(&mut self, dir: &Path) -> std::io::Result<std::path::PathBuf> {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let (parent, _) = Self::split(dir)?;
+            let pid = self.pid;
+            let fd = self.dir(parent)?;
+            loop {
+                let name = format!(
+                    "{}{:x}-{:x}{}",
+                    super::STAGED_DIR_PREFIX,
+                    pid,
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    crate::sync::journal::TEMP_SUFFIX
+                );
+                match rustix::fs::mkdirat(fd, name.as_str(), rustix::fs::Mode::from_raw_mode(0o777))
+                {
+                    Ok(()) => return Ok(parent.join(name)),
+                    // A leftover of an earlier process with the same id.
+                    Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+
+        pub(super) fn create_new(&mut self, path: &Path) -> std::io::Result<std::fs::File> {
+            use rustix::fs::{Mode, OFlags};
+            let (dir, name) = Self::split(path)?;
+            let fd = self.dir(dir)?;
+            let file = rustix::fs::openat(
+                fd,
+                name,
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o666),
+            )?;
+            Ok(std::fs::File::from(file))
+        }
+
+        pub(super) fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+            use rustix::fs::{AtFlags, FileType};
+            let (dir, from_name) = Self::split(from)?;
+            let (to_dir, to_name) = Self::split(to)?;
+            if dir != to_dir {
+                return Err(std::io::Error::other("rename across directories"));
+            }
+            let from_rel = self.relative(from)?.to_path_buf();
+            self.forget(&from_rel);
+            let fd = self.dir(dir)?;
+            let result = rename_no_replace(fd, from_name, to_name);
+            match result {
+                Err(rustix::io::Errno::EXIST | rustix::io::Errno::NOTEMPTY) => {
+                    match rustix::fs::statat(fd, to_name, AtFlags::SYMLINK_NOFOLLOW) {
+                        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
+                            Err(rustix::io::Errno::LOOP.into())
+                        }
+                        _ => Err(rustix::io::Errno::EXIST.into()),
+                    }
+                }
+                other => Ok(other?),
+            }
+        }
+
+        pub(super) fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
+            let rel = self.relative(path)?.to_path_buf();
+            self.forget(&rel);
+            let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+                return Err(std::io::ErrorKind::InvalidInput.into());
+            };
+            // Only opened, never created: removing makes nothing.
+            let parent = match self.open_beneath(parent) {
+                Err(rustix::io::Errno::NOENT) => return Ok(()),
+                other => other?,
+            };
+            match remove_entry(&parent, name, true) {
+                Err(rustix::io::Errno::NOENT) => Ok(()),
+                other => Ok(other?),
+            }
         }
 
         fn split(path: &Path) -> std::io::Result<(&Path, &std::ffi::OsStr)> {
@@ -380,6 +547,102 @@ mod linux {
                 _ => Ok(rustix::fs::renameat(fd, from_name, fd, to_name)?),
             }
         }
+    }
+
+    /// Renames `from` to `to` in `dir` unless something is at `to`
+    /// (`EEXIST`).
+    fn rename_no_replace(
+        dir: &OwnedFd,
+        from: &std::ffi::OsStr,
+        to: &std::ffi::OsStr,
+    ) -> rustix::io::Result<()> {
+        use rustix::fs::{AtFlags, RenameFlags};
+        match rustix::fs::renameat_with(dir, from, dir, to, RenameFlags::NOREPLACE) {
+            // A file system without `RENAME_NOREPLACE`: a plain rename when
+            // nothing is there. That fails on a link or a file, and replaces
+            // only an empty directory made in the instant between the two
+            // calls.
+            Err(rustix::io::Errno::INVAL) => {
+                match rustix::fs::statat(dir, to, AtFlags::SYMLINK_NOFOLLOW) {
+                    Err(rustix::io::Errno::NOENT) => rustix::fs::renameat(dir, from, dir, to),
+                    _ => Err(rustix::io::Errno::EXIST),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// True when `rel` (relative to the root) is inside a private
+    /// directory.
+    fn is_staged(rel: &Path) -> bool {
+        rel.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|n| n.starts_with(super::STAGED_DIR_PREFIX))
+        })
+    }
+
+    /// Opens the directory `name` in `parent` for lookups, refusing a
+    /// symbolic link.
+    fn open_child(parent: &OwnedFd, name: &std::ffi::OsStr) -> rustix::io::Result<OwnedFd> {
+        use rustix::fs::{Mode, OFlags};
+        rustix::fs::openat2(
+            parent,
+            name,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+            no_symlinks(),
+        )
+    }
+
+    /// Removes the entry `name` of the directory `parent`: a directory with
+    /// everything in it, anything else (a symbolic link included, never
+    /// followed) by unlinking it. `is_dir` is what the caller believes it
+    /// is; the kernel's answer decides.
+    fn remove_entry(
+        parent: &OwnedFd,
+        name: &std::ffi::OsStr,
+        is_dir: bool,
+    ) -> rustix::io::Result<()> {
+        use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+        if !is_dir {
+            match rustix::fs::unlinkat(parent, name, AtFlags::empty()) {
+                // A directory after all (Linux says `EISDIR`).
+                Err(rustix::io::Errno::ISDIR | rustix::io::Errno::PERM) => {}
+                other => return other,
+            }
+        }
+        // `O_NOFOLLOW | O_DIRECTORY`: a link here fails to open and is
+        // unlinked as the link it is.
+        let fd = match rustix::fs::openat(
+            parent,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                return rustix::fs::unlinkat(parent, name, AtFlags::empty());
+            }
+            other => other?,
+        };
+        let mut entries = Vec::new();
+        let mut dir = rustix::fs::Dir::read_from(&fd)?;
+        while let Some(entry) = dir.read() {
+            let entry = entry?;
+            let bytes = entry.file_name().to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
+            }
+            // Any bytes but `/` and NUL: not necessarily UTF-8.
+            let name =
+                <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes).to_owned();
+            entries.push((name, entry.file_type() == FileType::Directory));
+        }
+        drop(dir);
+        for (name, is_dir) in entries {
+            remove_entry(&fd, &name, is_dir)?;
+        }
+        rustix::fs::unlinkat(parent, name, AtFlags::REMOVEDIR)
     }
 
     pub(super) fn open_root(root: &Path) -> std::io::Result<OwnedFd> {

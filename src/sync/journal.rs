@@ -9,7 +9,8 @@
 //! ownership record: in esogen's layout and still carrying its marker), so a
 //! file the stopped run wrote and the config no longer asks for is removed
 //! instead of being left as an orphan folder for Argo CD to deploy, and
-//! removes the temporary files the stopped run left.
+//! removes the temporary files and the private directories (new
+//! directories it was building, see `sync::write`) the stopped run left.
 //!
 //! The journal is local (never committed: the generated `.esogen/.gitignore`
 //! lists it) and is written like every other file: to a temporary file

@@ -1,6 +1,7 @@
 //! The only stage besides loading that touches the disk. Consumes an
 //! `OutputTree` and an output root; `diff` computes the `ChangeSet` against
-//! what is on disk, `write` applies it atomically per file.
+//! what is on disk, `write` applies it atomically per file (and per
+//! directory, for a directory new in this run).
 
 pub mod cache;
 pub mod commit;
@@ -81,7 +82,8 @@ pub enum Note {
     /// The last run that wrote here was interrupted: its journal or
     /// temporary files are left. A run that writes finishes it.
     Interrupted {
-        /// Temporary files left.
+        /// Temporary files left, each private directory (a new directory
+        /// the run was building) counted as one.
         temporary_files: usize,
     },
     /// A file in the managed directories that esogen did not generate;

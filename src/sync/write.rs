@@ -3,6 +3,16 @@
 //! disk, a killed process) sees either the old or the new content, never a
 //! truncated file. Only files esogen owns are removed.
 //!
+//! A directory that is new in this run (`ChangeSet::new_dirs`: `overlays/`
+//! of a first run, `overlays/<ns>/` of a new namespace) is instead built
+//! under a private name next to where it goes, its files created there
+//! directly (no reader can see them, so no temporary file and rename per
+//! file), and then moved into place whole, never replacing anything that
+//! appeared there meanwhile: readers see it absent or complete. That
+//! takes directory handles that refuse symbolic links
+//! ([`super::fsys::Dirs`]); the path-based writer writes every file
+//! through a temporary file.
+//!
 //! The file operations go through [`FileOps`] so tests can inject a fault at
 //! every single step and check that property.
 
@@ -26,10 +36,39 @@ pub trait FileOps {
     fn remove_file(&mut self, path: &Path) -> std::io::Result<()>;
     /// Removes an empty directory.
     fn remove_dir(&mut self, path: &Path) -> std::io::Result<()>;
-    /// The size and mtime of the file the last `rename` put in place, when
-    /// known without another lookup (for the local cache).
-    fn renamed_stat(&mut self) -> Option<Stat> {
+    /// The size and mtime of the file the last `rename` put in place, or
+    /// the last `write_new` wrote, when known without another lookup (for
+    /// the local cache).
+    fn written_stat(&mut self) -> Option<Stat> {
         None
+    }
+    /// Creates a private directory next to `dir` (which does not exist)
+    /// to build `dir` in, and returns its path; `None` when these
+    /// operations cannot move a directory into place without the risk of
+    /// replacing something (the path-based writer): every file then goes
+    /// through a temporary file.
+    fn stage_dir(&mut self, dir: &Path) -> std::io::Result<Option<PathBuf>> {
+        let _ = dir;
+        Ok(None)
+    }
+    /// Creates the file `path` in a private directory (it must not exist)
+    /// with `bytes`.
+    fn write_new(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let _ = (path, bytes);
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+    /// Moves the private directory `from` to `to`, never replacing
+    /// anything at `to`.
+    fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        let _ = (from, to);
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+    /// Removes a directory and everything in it, never following a
+    /// symbolic link (one at `path` itself is removed).
+    fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
+        super::fault_point()?;
+        // `std`'s removal opens nothing through a link (CVE-2022-21658).
+        std::fs::remove_dir_all(path)
     }
     /// True when these operations themselves refuse to create, write or
     /// replace anything through a symbolic link under the root; the writer
@@ -105,7 +144,8 @@ impl FileOps for RealFs {
 /// ([`super::fsys::Dirs`]); elsewhere through paths.
 #[derive(Debug, Default)]
 struct RealFsMemo {
-    made: std::collections::HashSet<PathBuf>,
+    /// As bytes: hashing a `PathBuf` walks its components.
+    made: std::collections::HashSet<std::ffi::OsString>,
     dirs: Option<super::fsys::Dirs>,
     pending: Option<Stat>,
     last: Option<Stat>,
@@ -122,7 +162,7 @@ impl RealFsMemo {
 
 impl FileOps for RealFsMemo {
     fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
-        if self.made.contains(dir) {
+        if self.made.contains(dir.as_os_str()) {
             return Ok(());
         }
         match &mut self.dirs {
@@ -132,7 +172,7 @@ impl FileOps for RealFsMemo {
             }
             None => RealFs.create_dir_all(dir)?,
         }
-        self.made.insert(dir.to_path_buf());
+        self.made.insert(dir.as_os_str().to_owned());
         Ok(())
     }
 
@@ -169,6 +209,48 @@ impl FileOps for RealFsMemo {
         Ok(())
     }
 
+    fn stage_dir(&mut self, dir: &Path) -> std::io::Result<Option<PathBuf>> {
+        let Some(dirs) = &mut self.dirs else {
+            return Ok(None);
+        };
+        super::fault_point()?;
+        dirs.stage_dir(dir).map(Some)
+    }
+
+    fn write_new(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let Some(dirs) = &mut self.dirs else {
+            return Err(std::io::ErrorKind::Unsupported.into());
+        };
+        super::fault_point()?;
+        let mut file = dirs.create_new(path)?;
+        // Cut here, an empty file stays behind in the private directory
+        // (removed with it by the next run).
+        super::fault_point()?;
+        file.write_all(bytes)?;
+        // The size and mtime from the open file; moving the directory into
+        // place later changes neither.
+        self.last = file.metadata().ok().as_ref().and_then(stat_of);
+        Ok(())
+    }
+
+    fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        let Some(dirs) = &mut self.dirs else {
+            return Err(std::io::ErrorKind::Unsupported.into());
+        };
+        super::fault_point()?;
+        dirs.publish_dir(from, to)
+    }
+
+    fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
+        match &mut self.dirs {
+            Some(dirs) => {
+                super::fault_point()?;
+                dirs.remove_tree(path)
+            }
+            None => RealFs.remove_tree(path),
+        }
+    }
+
     fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
         RealFs.remove_file(path)
     }
@@ -177,7 +259,7 @@ impl FileOps for RealFsMemo {
         RealFs.remove_dir(path)
     }
 
-    fn renamed_stat(&mut self) -> Option<Stat> {
+    fn written_stat(&mut self) -> Option<Stat> {
         self.last.take()
     }
 
@@ -236,33 +318,146 @@ pub fn apply_using(
 ) -> Result<Vec<(String, Stat)>, SyncError> {
     let mut serial = ops();
     begin(serial.as_mut(), root, changes)?;
+    let mut staged = Staged::make(serial.as_mut(), root, &changes.new_dirs)?;
     // Files are independent: write them from all cores; then the ordered
-    // part (the ownership record last, removals, the journal).
+    // part (new directories moved into place, the ownership record last,
+    // removals, the journal).
     let writes: Vec<&String> = writes(changes).collect();
     let written = crate::parallel::chunks(&writes, |part| {
         let mut fs = ops();
         let mut real = std::collections::HashSet::new();
         let mut stats = Vec::with_capacity(part.len());
         for rel in part {
-            if !fs.refuses_symlinks() {
-                check_no_symlink_memo(root, rel, &mut real)?;
-            }
-            if let Some(bytes) = tree.get(rel) {
+            let Some(bytes) = tree.get(rel) else {
+                continue;
+            };
+            if let Some(private) = staged.private_path(rel) {
+                write_staged(fs.as_mut(), &root.join(&private), bytes)
+                    .map_err(|e| symlink_or(root, &private, e))?;
+            } else {
+                if !fs.refuses_symlinks() {
+                    check_no_symlink_memo(root, rel, &mut real)?;
+                }
                 write_atomic(fs.as_mut(), &root.join(rel.as_str()), bytes)
                     .map_err(|e| symlink_or(root, rel, e))?;
-                if let Some(stat) = fs.renamed_stat() {
-                    stats.push(((*rel).clone(), stat));
-                }
+            }
+            if let Some(stat) = fs.written_stat() {
+                stats.push(((*rel).clone(), stat));
             }
         }
         Ok::<_, SyncError>(stats)
     });
     let mut stats = Vec::new();
-    for part in written {
-        stats.extend(part?);
+    let published = written
+        .into_iter()
+        .try_for_each(|part| part.map(|s| stats.extend(s)))
+        .and_then(|()| staged.publish(serial.as_mut(), root));
+    if let Err(e) = published {
+        // Best effort: what is left is an interrupted run's leftover, which
+        // the next run removes anyway.
+        staged.discard(serial.as_mut(), root);
+        return Err(e);
     }
     finish(serial.as_mut(), root, tree, changes)?;
     Ok(stats)
+}
+
+/// The new directories of a run, each built under a private name.
+struct Staged {
+    /// Final path relative to the root, private path relative to the
+    /// root, and whether it is in place yet.
+    dirs: Vec<(String, String, bool)>,
+    /// `dirs` by final path.
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Staged {
+    /// Makes a private directory for each of `new_dirs`; none when `ops`
+    /// cannot (every file then takes the temporary-file path).
+    fn make(ops: &mut dyn FileOps, root: &Path, new_dirs: &[String]) -> Result<Self, SyncError> {
+        let mut staged = Self {
+            dirs: Vec::with_capacity(new_dirs.len()),
+            index: std::collections::HashMap::with_capacity(new_dirs.len()),
+        };
+        for dir in new_dirs {
+            let path = root.join(dir);
+            let made = ops.stage_dir(&path);
+            let private = match made {
+                Ok(Some(private)) => private,
+                Ok(None) => break,
+                Err(e) => {
+                    staged.discard(ops, root);
+                    return Err(symlink_or(
+                        root,
+                        dir,
+                        io_err("create a directory next to", &path)(e),
+                    ));
+                }
+            };
+            let Some(private) = private
+                .strip_prefix(root)
+                .ok()
+                .and_then(Path::to_str)
+                .map(str::to_owned)
+            else {
+                staged.discard(ops, root);
+                return Err(io_err("create a directory next to", &path)(
+                    std::io::Error::other("private directory outside the output root"),
+                ));
+            };
+            staged.index.insert(dir.clone(), staged.dirs.len());
+            staged.dirs.push((dir.clone(), private, false));
+        }
+        Ok(staged)
+    }
+
+    /// Where `rel` is written: its path relative to the root inside a
+    /// private directory, or `None` when it goes straight to its place.
+    fn private_path(&self, rel: &str) -> Option<String> {
+        if self.dirs.is_empty() {
+            return None;
+        }
+        // New directories are the topmost missing ones: at most one of
+        // `rel`'s parents is among them.
+        let mut end = 0;
+        while let Some(pos) = rel[end..].find('/') {
+            end += pos;
+            if let Some(i) = self.index.get(&rel[..end]) {
+                let (_, private, _) = &self.dirs[*i];
+                return Some(format!("{private}{}", &rel[end..]));
+            }
+            end += 1;
+        }
+        None
+    }
+
+    /// Moves every private directory into place.
+    fn publish(&mut self, ops: &mut dyn FileOps, root: &Path) -> Result<(), SyncError> {
+        for (dir, private, published) in &mut self.dirs {
+            let to = root.join(dir.as_str());
+            ops.publish_dir(&root.join(private.as_str()), &to)
+                .map_err(|e| symlink_or(root, dir, io_err("move into place", &to)(e)))?;
+            *published = true;
+        }
+        Ok(())
+    }
+
+    /// Removes the private directories not moved into place.
+    fn discard(&self, ops: &mut dyn FileOps, root: &Path) {
+        for (_, private, published) in &self.dirs {
+            if !*published {
+                let _ = ops.remove_tree(&root.join(private.as_str()));
+            }
+        }
+    }
+}
+
+/// Writes a file inside a private directory: created there directly.
+fn write_staged(ops: &mut dyn FileOps, path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    ops.create_dir_all(dir)
+        .map_err(io_err("create the directory of", path))?;
+    ops.write_new(path, bytes).map_err(io_err("write", path))
 }
 
 /// The error of a failed write, or, when a symbolic link on its way is what
@@ -304,7 +499,19 @@ fn begin(ops: &mut dyn FileOps, root: &Path, changes: &ChangeSet) -> Result<(), 
     )?;
     for rel in &changes.leftovers {
         check_no_symlink(root, rel)?;
-        remove_file(ops, &root.join(rel))?;
+        let path = root.join(rel);
+        // A private directory a stopped run was building, or a file.
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if is_dir {
+            match ops.remove_tree(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io_err("remove", &path)(e));
+                }
+                _ => {}
+            }
+        } else {
+            remove_file(ops, &path)?;
+        }
     }
     Ok(())
 }
@@ -368,236 +575,4 @@ fn prune_empty_parents(ops: &mut dyn FileOps, root: &Path, rel: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sync::diff;
-
-    /// Real operations that fail at step `fail_at`, counted across every
-    /// writer thread; a failing temp write leaves a half-written temporary
-    /// file, like a full disk would.
-    struct Faulty {
-        step: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-        fail_at: usize,
-    }
-
-    impl Faulty {
-        fn tick(&mut self) -> std::io::Result<()> {
-            let step = self.step.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-            if step == self.fail_at {
-                Err(std::io::Error::other("injected fault"))
-            } else {
-                Ok(())
-            }
-        }
-    }
-
-    impl FileOps for Faulty {
-        fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
-            self.tick()?;
-            RealFs.create_dir_all(dir)
-        }
-        fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-            if let Err(e) = self.tick() {
-                let half = tempfile::Builder::new()
-                    .prefix(TEMP_PREFIX)
-                    .suffix(TEMP_SUFFIX)
-                    .tempfile_in(dir)?;
-                std::fs::write(half.path(), &bytes[..bytes.len() / 2])?;
-                half.keep().map_err(|e| e.error)?;
-                return Err(e);
-            }
-            RealFs.write_temp(dir, bytes)
-        }
-        fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
-            self.tick()?;
-            RealFs.rename(from, to)
-        }
-        fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
-            self.tick()?;
-            RealFs.remove_file(path)
-        }
-        fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
-            self.tick()?;
-            RealFs.remove_dir(path)
-        }
-    }
-
-    fn tree(files: &[(&str, &str)]) -> OutputTree {
-        let mut t = OutputTree::new();
-        for (p, c) in files {
-            t.insert((*p).to_owned(), c.as_bytes().to_vec()).unwrap();
-        }
-        t
-    }
-
-    fn snapshot(root: &Path) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = walkdir::WalkDir::new(root)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                (
-                    e.path()
-                        .strip_prefix(root)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                    std::fs::read_to_string(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    #[test]
-    fn a_fault_at_any_step_leaves_every_file_old_or_new() {
-        let old = tree(&[
-            (
-                "overlays/a/one.yaml",
-                "old one, long enough to be cut in half\n",
-            ),
-            ("overlays/b/two.yaml", "old two\n"),
-            ("policies/b/p.json", "old policy\n"),
-            (
-                OWNERSHIP_FILE,
-                "{\"files\":[\"overlays/a/one.yaml\",\"overlays/b/two.yaml\",\"policies/b/p.json\"]}",
-            ),
-        ]);
-        let new = tree(&[
-            (
-                "overlays/a/one.yaml",
-                "new one, also long enough to be cut in half\n",
-            ),
-            ("overlays/c/three.yaml", "new three\n"),
-            (
-                OWNERSHIP_FILE,
-                "{\"files\":[\"overlays/a/one.yaml\",\"overlays/c/three.yaml\"]}",
-            ),
-        ]);
-        let mut fail_at = 1;
-        loop {
-            let dir = tempfile::tempdir().unwrap();
-            for (p, c) in old.iter() {
-                let path = dir.path().join(p);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(path, c).unwrap();
-            }
-            let mut changes = diff::compute(dir.path(), &new).unwrap();
-            changes.removed = vec!["overlays/b/two.yaml".into(), "policies/b/p.json".into()];
-            let step = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let result = apply_using(
-                &|| {
-                    Box::new(Faulty {
-                        step: step.clone(),
-                        fail_at,
-                    })
-                },
-                dir.path(),
-                &new,
-                &changes,
-            );
-            for (path, content) in snapshot(dir.path()) {
-                if path.contains(".esogen-") || path == JOURNAL_FILE {
-                    continue;
-                }
-                let was = old
-                    .get(&path)
-                    .map(|b| String::from_utf8_lossy(b).into_owned());
-                let will = new
-                    .get(&path)
-                    .map(|b| String::from_utf8_lossy(b).into_owned());
-                assert!(
-                    Some(&content) == was.as_ref() || Some(&content) == will.as_ref(),
-                    "fault at step {fail_at}: {path} is neither old nor new: {content:?}"
-                );
-            }
-            if result.is_ok() {
-                // No step left to fail: everything is new, nothing stale.
-                let files: Vec<String> = snapshot(dir.path())
-                    .into_iter()
-                    .map(|(p, _)| p)
-                    .filter(|p| !p.contains(".esogen-"))
-                    .collect();
-                assert_eq!(
-                    files,
-                    [
-                        OWNERSHIP_FILE,
-                        "overlays/a/one.yaml",
-                        "overlays/c/three.yaml"
-                    ]
-                );
-                assert!(
-                    !dir.path().join("policies/b").exists(),
-                    "empty directory pruned"
-                );
-                break;
-            }
-            // The ownership record is written after every other file, so
-            // an interrupted run never forgets a file it owns.
-            let record = std::fs::read_to_string(dir.path().join(OWNERSHIP_FILE)).unwrap();
-            if record.contains("three") {
-                assert!(dir.path().join("overlays/c/three.yaml").exists());
-            }
-            // Until the run is done, the journal names every path it touches.
-            let journal =
-                std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap_or_default();
-            if fail_at > 3 {
-                for p in [
-                    "overlays/c/three.yaml",
-                    "overlays/b/two.yaml",
-                    "policies/b/p.json",
-                ] {
-                    assert!(journal.contains(p), "fault at step {fail_at}: {journal}");
-                }
-            }
-            fail_at += 1;
-            assert!(fail_at < 100, "apply never finished");
-        }
-        assert!(fail_at > 8, "every step was exercised ({fail_at})");
-    }
-
-    /// A symbolic link planted after the comparison, in place of a
-    /// directory or of a file, is refused by name and nothing is written
-    /// through it: the production writer on every implementation.
-    #[cfg(unix)]
-    #[test]
-    fn a_symlink_planted_after_comparing_is_refused() {
-        let new = tree(&[
-            ("overlays/a/one.yaml", "one\n"),
-            ("overlays/b/two.yaml", "two\n"),
-        ]);
-        for planted in ["overlays/b", "overlays/b/two.yaml"] {
-            let dir = tempfile::tempdir().unwrap();
-            let outside = tempfile::tempdir().unwrap();
-            std::fs::create_dir_all(dir.path().join("overlays/b")).unwrap();
-            std::fs::write(dir.path().join("overlays/b/two.yaml"), "old\n").unwrap();
-            let changes = diff::compute(dir.path(), &new).unwrap();
-            let target = dir.path().join(planted);
-            if planted.ends_with(".yaml") {
-                std::fs::remove_file(&target).unwrap();
-                std::os::unix::fs::symlink(outside.path().join("x.yaml"), &target).unwrap();
-            } else {
-                std::fs::remove_dir_all(&target).unwrap();
-                std::os::unix::fs::symlink(outside.path(), &target).unwrap();
-            }
-            let err = apply(dir.path(), &new, &changes).unwrap_err();
-            assert!(
-                matches!(&err, SyncError::Symlink { path } if *path == target),
-                "{planted}: {err}"
-            );
-            assert_eq!(
-                std::fs::read_dir(outside.path()).unwrap().count(),
-                0,
-                "{planted}: written through the link"
-            );
-            assert!(
-                std::fs::symlink_metadata(&target)
-                    .unwrap()
-                    .file_type()
-                    .is_symlink(),
-                "{planted}: the link was replaced"
-            );
-        }
-    }
-}
+mod tests;
