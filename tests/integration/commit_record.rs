@@ -10,21 +10,13 @@ use std::process::{Command, Output};
 
 use crate::common::{repo_root, text};
 
+/// The isolated environment, with a fixed author.
 fn isolated(cmd: &mut Command, home: &Path) {
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-        .env("GIT_AUTHOR_NAME", "Tester")
+    crate::common::isolated_git(cmd, home);
+    cmd.env("GIT_AUTHOR_NAME", "Tester")
         .env("GIT_AUTHOR_EMAIL", "t@example.com")
         .env("GIT_COMMITTER_NAME", "Tester")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env_remove("ESOGEN_GIT_TOKEN")
-        .env_remove("GIT_TOKEN");
+        .env("GIT_COMMITTER_EMAIL", "t@example.com");
 }
 
 /// A repository holding the example tenants file, its first commit made

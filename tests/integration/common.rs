@@ -554,3 +554,23 @@ pub fn taplo() -> Option<PathBuf> {
     eprintln!("SKIP: taplo not found; run .ci/run to install it");
     None
 }
+
+/// An isolated environment for git and esogen's git runs: no global or
+/// system git config, no author unless a test sets one, no token, fixed
+/// dates.
+pub fn isolated_git(cmd: &mut std::process::Command, home: &Path) {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
+        .env_remove("GIT_AUTHOR_NAME")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .env_remove("ESOGEN_GIT_TOKEN")
+        .env_remove("GIT_TOKEN");
+}
