@@ -7,7 +7,7 @@ use similar::TextDiff;
 
 use super::SyncError;
 use super::fsys::Root;
-use super::journal::is_temporary;
+use super::journal::{is_private_dir, is_temporary};
 use crate::render::Ownership;
 use crate::tree::{OWNERSHIP_FILE, OutputTree, check_path};
 
@@ -322,7 +322,7 @@ pub fn compute_with(
     cs.journal = super::journal::pending(root).map(|j| j.paths);
     owned.extend(cs.journal.iter().flatten().cloned());
     classify_owned(root, tree, &owned, &mut cs);
-    let (found, listings) = strays(root, tree, &owned, known)?;
+    let (found, listings) = strays(root, tree, &owned, known, cs.journal.is_some())?;
     (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
     cs.leftovers.extend(private_leftovers(root));
     cs.listings = listings;
@@ -489,11 +489,13 @@ fn listing(
 }
 
 /// Sends the subdirectories of a listing to `dirs` (to walk) and its stray
-/// files to `strays`.
+/// files to `strays`; with `journal` (an interrupted run's journal is
+/// there), its private directories to `strays` too, as leftovers.
 fn sort_entries(
     dir: &str,
     listing: &Listing,
     stray: &(dyn Fn(&String) -> bool + Sync),
+    journal: bool,
     dirs: &mut Vec<String>,
     strays: &mut Vec<String>,
 ) {
@@ -503,7 +505,7 @@ fn sort_entries(
         rel.push_str(dir);
         rel.push('/');
         rel.push_str(name);
-        if is_dir && is_temporary(name) {
+        if is_dir && journal && is_private_dir(name) {
             // A private directory an interrupted run was building: a
             // leftover, never walked (nothing in it is anyone's).
             strays.push(rel.clone());
@@ -528,14 +530,17 @@ pub fn private_leftovers(root: &Path) -> Vec<String> {
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| format!(".esogen/{}", e.file_name().to_string_lossy()))
         .filter(|rel| is_temporary(rel) || rel == ".esogen/cache.bin.tmp");
-    // Directories only: a file at the root with such a name is not ours.
+    // Directories only (a file at the root with such a name is not ours),
+    // and only while the journal of the run that made them is there.
+    let journal = super::journal::pending(root).is_some();
     let at_root = std::fs::read_dir(root)
         .into_iter()
         .flatten()
+        .filter(|_| journal)
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| is_temporary(name));
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| is_private_dir(name));
     let mut found: Vec<String> = in_private.chain(at_root).collect();
     found.sort();
     found
@@ -594,6 +599,7 @@ fn strays(
     tree: &OutputTree,
     owned: &std::collections::BTreeSet<String>,
     known: Option<&dyn Listings>,
+    journal: bool,
 ) -> Result<(Vec<String>, Vec<Listing>), SyncError> {
     let stray = |rel: &String| !tree.contains(rel) && !owned.contains(rel);
     if !root.is_dir() {
@@ -608,7 +614,7 @@ fn strays(
         let Some(l) = listing(root, root_fd, dir, known)? else {
             continue;
         };
-        sort_entries(dir, &l, &stray, &mut jobs, &mut out);
+        sort_entries(dir, &l, &stray, journal, &mut jobs, &mut out);
         listings.push(l);
     }
     let found = crate::parallel::chunks(&jobs, |part| {
@@ -618,7 +624,7 @@ fn strays(
             let Some(l) = listing(root, root_fd, &dir, known)? else {
                 continue;
             };
-            sort_entries(&dir, &l, &stray, &mut pending, &mut out);
+            sort_entries(&dir, &l, &stray, journal, &mut pending, &mut out);
             listings.push(l);
         }
         Ok::<_, SyncError>((out, listings))

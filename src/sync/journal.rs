@@ -31,6 +31,25 @@ pub fn is_temporary(rel: &str) -> bool {
     name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
 }
 
+/// True when `name` is exactly the name esogen gives a private directory
+/// (`.esogen-new-<pid>-<n>.tmp`, both in lower-case hex; `sync::fsys`):
+/// a person's `.esogen-backup.tmp` is not one, nor a name that only reads
+/// like one once invalid UTF-8 is replaced. Only such a directory, and
+/// only while an interrupted run's journal is there (a private directory
+/// never outlives the journal of the run that made it), is removed as a
+/// leftover.
+pub fn is_private_dir(name: &str) -> bool {
+    let hex = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    name.strip_prefix(super::fsys::STAGED_DIR_PREFIX)
+        .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(pid, n)| hex(pid) && hex(n))
+}
+
 /// Path of the journal inside the output root.
 pub const JOURNAL_FILE: &str = ".esogen/journal.json";
 

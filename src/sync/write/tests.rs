@@ -440,6 +440,11 @@ fn a_leftover_private_directory_is_removed_without_following_links() {
             .unwrap();
     }
     std::fs::write(dir.path().join("overlays/a.yaml"), "a\n").unwrap();
+    // The journal the interrupted run left: private directories never
+    // outlive it.
+    std::fs::create_dir_all(dir.path().join(".esogen")).unwrap();
+    let journal = Journal::new(vec!["overlays/ns/half.yaml".to_owned()]).to_bytes();
+    std::fs::write(dir.path().join(JOURNAL_FILE), journal).unwrap();
     let new = tree(&[("overlays/a.yaml", "a\n")]);
     let changes = diff::compute(dir.path(), &new).unwrap();
     let mut found = changes.leftovers.clone();
@@ -571,4 +576,50 @@ fn a_symlink_planted_in_a_private_directory_is_refused() {
         assert_eq!(private_dirs(dir.path()), Vec::<String>::new());
         assert!(!dir.path().join("overlays/c").exists());
     }
+}
+
+/// A person's directories are never taken for an interrupted run's private
+/// directories: not one named like esogen's temporary files
+/// (`.esogen-backup.tmp`), not one named exactly like a private directory
+/// while no journal says a run was interrupted, not one whose name only
+/// reads like one once its invalid UTF-8 is replaced. Each is left with
+/// everything in it (its files reported as not esogen's), and none makes a
+/// later run believe it was interrupted.
+#[cfg(unix)]
+#[test]
+fn a_persons_directory_with_a_temporary_like_name_is_never_removed() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let not_utf8 = std::ffi::OsStr::from_bytes(b".esogen-new-\xff-1.tmp").to_os_string();
+    let names: Vec<std::path::PathBuf> = vec![
+        ".esogen-backup.tmp".into(),
+        "overlays/.esogen-notes.tmp".into(),
+        ".esogen-new-1-2.tmp".into(),
+        "overlays/.esogen-new-1-1.tmp".into(),
+        std::path::Path::new("overlays").join(&not_utf8),
+        not_utf8.clone().into(),
+    ];
+    for name in &names {
+        std::fs::create_dir_all(dir.path().join(name).join("deep")).unwrap();
+        std::fs::write(dir.path().join(name).join("deep/mine.yaml"), "mine\n").unwrap();
+    }
+    let new = tree(&[("overlays/a/a.yaml", "a\n")]);
+    for _ in 0..2 {
+        assert_eq!(diff::private_leftovers(dir.path()), Vec::<String>::new());
+        let changes = diff::compute(dir.path(), &new).unwrap();
+        assert_eq!(changes.leftovers, Vec::<String>::new());
+        apply(dir.path(), &new, &changes).unwrap();
+        for name in &names {
+            let kept = std::fs::read(dir.path().join(name).join("deep/mine.yaml"));
+            assert_eq!(kept.unwrap(), b"mine\n", "{}", name.display());
+        }
+    }
+    let changes = diff::compute(dir.path(), &new).unwrap();
+    assert!(
+        changes
+            .strays
+            .contains(&"overlays/.esogen-new-1-1.tmp/deep/mine.yaml".to_owned()),
+        "{:?}",
+        changes.strays
+    );
 }
