@@ -323,7 +323,12 @@ pub fn compute_with(
     owned.extend(cs.journal.iter().flatten().cloned());
     classify_owned(root, tree, &owned, &mut cs);
     let (found, listings) = strays(root, tree, &owned, known, cs.journal.is_some())?;
-    (cs.leftovers, cs.strays) = found.into_iter().partition(|rel| is_temporary(rel));
+    // Temporary files are made only while the journal is there, like the
+    // private directories: without it, such a name is a person's file.
+    let journal = cs.journal.is_some();
+    (cs.leftovers, cs.strays) = found
+        .into_iter()
+        .partition(|rel| journal && is_temporary(rel));
     cs.leftovers.extend(private_leftovers(root));
     cs.listings = listings;
     cs.removed.sort();

@@ -603,6 +603,12 @@ fn a_persons_directory_with_a_temporary_like_name_is_never_removed() {
         std::fs::create_dir_all(dir.path().join(name).join("deep")).unwrap();
         std::fs::write(dir.path().join(name).join("deep/mine.yaml"), "mine\n").unwrap();
     }
+    // A file named like a temporary one, with no journal either.
+    std::fs::write(
+        dir.path().join("overlays/.esogen-notes.tmp/.esogen-x1.tmp"),
+        "n\n",
+    )
+    .unwrap();
     let new = tree(&[("overlays/a/a.yaml", "a\n")]);
     for _ in 0..2 {
         assert_eq!(diff::private_leftovers(dir.path()), Vec::<String>::new());
@@ -613,6 +619,8 @@ fn a_persons_directory_with_a_temporary_like_name_is_never_removed() {
             let kept = std::fs::read(dir.path().join(name).join("deep/mine.yaml"));
             assert_eq!(kept.unwrap(), b"mine\n", "{}", name.display());
         }
+        let note = std::fs::read(dir.path().join("overlays/.esogen-notes.tmp/.esogen-x1.tmp"));
+        assert_eq!(note.unwrap(), b"n\n");
     }
     let changes = diff::compute(dir.path(), &new).unwrap();
     assert!(
