@@ -300,6 +300,9 @@ mod linux {
         open: Vec<(std::path::PathBuf, OwnedFd)>,
         /// This process's id, part of every temporary file's name.
         pid: u32,
+        /// The private directories this writer made, by name: their device
+        /// and inode, to know the one moved into place is the one made.
+        staged: std::collections::HashMap<std::ffi::OsString, (u64, u64)>,
     }
 
     fn no_symlinks() -> rustix::fs::ResolveFlags {
@@ -324,6 +327,7 @@ mod linux {
                 fd,
                 open: Vec::with_capacity(KEPT_DIRS),
                 pid: std::process::id(),
+                staged: std::collections::HashMap::new(),
             })
         }
 
@@ -423,7 +427,17 @@ mod linux {
                 );
                 match rustix::fs::mkdirat(fd, name.as_str(), rustix::fs::Mode::from_raw_mode(0o777))
                 {
-                    Ok(()) => return Ok(parent.join(name)),
+                    Ok(()) => {
+                        // What was made, to check it is what goes into place.
+                        let st = rustix::fs::statat(
+                            fd,
+                            name.as_str(),
+                            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+                        )?;
+                        self.staged
+                            .insert(name.clone().into(), (st.st_dev, st.st_ino));
+                        return Ok(parent.join(name));
+                    }
                     // A leftover of an earlier process with the same id.
                     Err(rustix::io::Errno::EXIST) => {}
                     Err(e) => return Err(e.into()),
@@ -453,6 +467,7 @@ mod linux {
             }
             let from_rel = self.relative(from)?.to_path_buf();
             self.forget(&from_rel);
+            let made = self.staged.get(from_name).copied();
             let fd = self.dir(dir)?;
             let result = rename_no_replace(fd, from_name, to_name);
             match result {
@@ -464,7 +479,22 @@ mod linux {
                         _ => Err(rustix::io::Errno::EXIST.into()),
                     }
                 }
-                other => Ok(other?),
+                Err(e) => Err(e.into()),
+                // Whatever had the private name was moved: it must be the
+                // directory made there, not a link or another directory
+                // put in its place since (the run then fails before the
+                // ownership record, and the next run refuses a link).
+                Ok(()) => {
+                    let st = rustix::fs::statat(fd, to_name, AtFlags::SYMLINK_NOFOLLOW)?;
+                    match FileType::from_raw_mode(st.st_mode) {
+                        FileType::Symlink => Err(rustix::io::Errno::LOOP.into()),
+                        FileType::Directory if made == Some((st.st_dev, st.st_ino)) => Ok(()),
+                        _ => Err(std::io::Error::other(
+                            "the directory moved into place is not the one esogen built \
+                             (it was replaced while being written)",
+                        )),
+                    }
+                }
             }
         }
 

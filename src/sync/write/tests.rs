@@ -631,3 +631,90 @@ fn a_persons_directory_with_a_temporary_like_name_is_never_removed() {
         changes.strays
     );
 }
+
+/// The production operations, replacing each private directory just before
+/// it is moved into place: by a symbolic link to `outside`, or by another
+/// directory.
+struct Swapping {
+    inner: RealFsMemo,
+    outside: PathBuf,
+    with_link: bool,
+}
+
+impl FileOps for Swapping {
+    fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.inner.create_dir_all(dir)
+    }
+    fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        self.inner.write_temp(dir, bytes)
+    }
+    fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
+        self.inner.remove_file(path)
+    }
+    fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
+        self.inner.remove_dir(path)
+    }
+    fn written_stat(&mut self) -> Option<Stat> {
+        self.inner.written_stat()
+    }
+    fn refuses_symlinks(&self) -> bool {
+        self.inner.refuses_symlinks()
+    }
+    fn stage_dir(&mut self, dir: &Path) -> std::io::Result<Option<PathBuf>> {
+        self.inner.stage_dir(dir)
+    }
+    fn write_new(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        self.inner.write_new(path, bytes)
+    }
+    fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        std::fs::rename(from, from.with_extension("moved"))?;
+        if self.with_link {
+            std::os::unix::fs::symlink(&self.outside, from)?;
+        } else {
+            std::fs::create_dir(from)?;
+        }
+        self.inner.publish_dir(from, to)
+    }
+    fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
+        self.inner.remove_tree(path)
+    }
+}
+
+/// A private directory replaced just before it is moved into place (by a
+/// link, or by another directory) is not taken for the one esogen built:
+/// the run fails before the ownership record and the end of its journal,
+/// so it is reported and the next run finishes or undoes it.
+#[cfg(unix)]
+#[test]
+fn a_private_directory_replaced_before_it_is_moved_into_place_fails_the_run() {
+    if !RealFsMemo::new(Path::new("/")).refuses_symlinks() {
+        return;
+    }
+    let new = tree(&[("overlays/c/three.yaml", "three\n")]);
+    for with_link in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("overlays")).unwrap();
+        let changes = diff::compute(dir.path(), &new).unwrap();
+        assert_eq!(changes.new_dirs, ["overlays/c"]);
+        let root = dir.path().to_path_buf();
+        let target = outside.path().to_path_buf();
+        let ops = || -> Box<dyn FileOps> {
+            Box::new(Swapping {
+                inner: RealFsMemo::new(&root),
+                outside: target.clone(),
+                with_link,
+            })
+        };
+        let result = apply_using(&ops, dir.path(), &new, &changes);
+        assert!(result.is_err(), "with a link: {with_link}");
+        assert!(
+            dir.path().join(JOURNAL_FILE).exists(),
+            "the run did not finish"
+        );
+        assert!(!outside.path().join("three.yaml").exists());
+    }
+}
