@@ -45,7 +45,15 @@ fn apply_changes(map: &mut BTreeMap<String, Listing>, changes: &ChangeSet) -> BT
             l.push(name, false);
         }
     }
-    for rel in changes.removed.iter().filter(|r| managed(r)) {
+    // An interrupted run's leftovers (temporary files, private directories)
+    // were removed too: a listing that kept them would show a leftover, and
+    // an interrupted run, on every later run.
+    for rel in changes
+        .removed
+        .iter()
+        .chain(&changes.leftovers)
+        .filter(|r| managed(r))
+    {
         if let Some((dir, name)) = rel.rsplit_once('/')
             && let Some(l) = map.get_mut(dir)
         {
