@@ -275,10 +275,9 @@ impl Dirs {
     }
 }
 
-/// Private directories are named `.esogen-new-XXXX.tmp`, next to the
-/// directory they become: a temporary name (`journal::is_temporary`), so
-/// the comparison reports one as an interrupted run's leftover.
-pub const STAGED_DIR_PREFIX: &str = ".esogen-new-";
+/// Private directories are named `.esogen-new-<pid>-<n>.tmp`, next to the
+/// directory they become (`journal::is_private_dir`).
+pub use super::journal::STAGED_DIR_PREFIX;
 
 #[cfg(target_os = "linux")]
 mod linux {

@@ -31,6 +31,10 @@ pub fn is_temporary(rel: &str) -> bool {
     name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
 }
 
+/// Private directories (`sync::fsys`) are named `.esogen-new-<pid>-<n>.tmp`
+/// next to the directory they become: a temporary name ([`is_temporary`]).
+pub const STAGED_DIR_PREFIX: &str = ".esogen-new-";
+
 /// True when `name` is exactly the name esogen gives a private directory
 /// (`.esogen-new-<pid>-<n>.tmp`, both in lower-case hex; `sync::fsys`):
 /// a person's `.esogen-backup.tmp` is not one, nor a name that only reads
@@ -44,7 +48,7 @@ pub fn is_private_dir(name: &str) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
-    name.strip_prefix(super::fsys::STAGED_DIR_PREFIX)
+    name.strip_prefix(STAGED_DIR_PREFIX)
         .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
         .and_then(|rest| rest.split_once('-'))
         .is_some_and(|(pid, n)| hex(pid) && hex(n))
