@@ -466,31 +466,41 @@ fn a_leftover_private_directory_is_removed_without_following_links() {
     );
 }
 
-/// The production operations, planting a symbolic link to `outside`
-/// inside a private directory: at the first subdirectory made there, or
-/// at the first file created there.
-struct Planting {
+/// What [`Meddling`] does to a private directory while it is built.
+#[derive(Clone, Copy, PartialEq)]
+enum Meddle {
+    /// Plants a link to `outside` at the first subdirectory made there.
+    PlantAtDir,
+    /// Plants a link to `outside` at the first file created there.
+    PlantAtFile,
+    /// Replaces it by a link to `outside` just before it is moved into place.
+    SwapWithLink,
+    /// Replaces it by another directory just before it is moved into place.
+    SwapWithDir,
+}
+
+/// The production operations, meddling with the private directories.
+struct Meddling {
     inner: RealFsMemo,
     outside: PathBuf,
-    at_file: bool,
+    meddle: Meddle,
     planted: std::sync::Arc<std::sync::Mutex<Option<PathBuf>>>,
 }
 
-impl Planting {
-    fn plant(&mut self, at: &Path) {
+impl Meddling {
+    fn plant(&mut self, at: &Path, when: Meddle) {
         let mut planted = self.planted.lock().unwrap();
-        if planted.is_none() && at.to_string_lossy().contains(".esogen-new-") {
+        if self.meddle == when && planted.is_none() && at.to_string_lossy().contains(".esogen-new-")
+        {
             std::os::unix::fs::symlink(&self.outside, at).unwrap();
             *planted = Some(at.to_path_buf());
         }
     }
 }
 
-impl FileOps for Planting {
+impl FileOps for Meddling {
     fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
-        if !self.at_file {
-            self.plant(dir);
-        }
+        self.plant(dir, Meddle::PlantAtDir);
         self.inner.create_dir_all(dir)
     }
     fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
@@ -515,12 +525,18 @@ impl FileOps for Planting {
         self.inner.stage_dir(dir)
     }
     fn write_new(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        if self.at_file {
-            self.plant(path);
-        }
+        self.plant(path, Meddle::PlantAtFile);
         self.inner.write_new(path, bytes)
     }
     fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
+        if matches!(self.meddle, Meddle::SwapWithLink | Meddle::SwapWithDir) {
+            std::fs::rename(from, from.with_extension("moved"))?;
+            if self.meddle == Meddle::SwapWithLink {
+                std::os::unix::fs::symlink(&self.outside, from)?;
+            } else {
+                std::fs::create_dir(from)?;
+            }
+        }
         self.inner.publish_dir(from, to)
     }
     fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
@@ -554,10 +570,14 @@ fn a_symlink_planted_in_a_private_directory_is_refused() {
             outside.path().to_path_buf()
         };
         let ops = || -> Box<dyn FileOps> {
-            Box::new(Planting {
+            Box::new(Meddling {
                 inner: RealFsMemo::new(&root),
                 outside: target.clone(),
-                at_file,
+                meddle: if at_file {
+                    Meddle::PlantAtFile
+                } else {
+                    Meddle::PlantAtDir
+                },
                 planted: planted.clone(),
             })
         };
@@ -632,57 +652,6 @@ fn a_persons_directory_with_a_temporary_like_name_is_never_removed() {
     );
 }
 
-/// The production operations, replacing each private directory just before
-/// it is moved into place: by a symbolic link to `outside`, or by another
-/// directory.
-struct Swapping {
-    inner: RealFsMemo,
-    outside: PathBuf,
-    with_link: bool,
-}
-
-impl FileOps for Swapping {
-    fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
-        self.inner.create_dir_all(dir)
-    }
-    fn write_temp(&mut self, dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        self.inner.write_temp(dir, bytes)
-    }
-    fn rename(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn remove_file(&mut self, path: &Path) -> std::io::Result<()> {
-        self.inner.remove_file(path)
-    }
-    fn remove_dir(&mut self, path: &Path) -> std::io::Result<()> {
-        self.inner.remove_dir(path)
-    }
-    fn written_stat(&mut self) -> Option<Stat> {
-        self.inner.written_stat()
-    }
-    fn refuses_symlinks(&self) -> bool {
-        self.inner.refuses_symlinks()
-    }
-    fn stage_dir(&mut self, dir: &Path) -> std::io::Result<Option<PathBuf>> {
-        self.inner.stage_dir(dir)
-    }
-    fn write_new(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        self.inner.write_new(path, bytes)
-    }
-    fn publish_dir(&mut self, from: &Path, to: &Path) -> std::io::Result<()> {
-        std::fs::rename(from, from.with_extension("moved"))?;
-        if self.with_link {
-            std::os::unix::fs::symlink(&self.outside, from)?;
-        } else {
-            std::fs::create_dir(from)?;
-        }
-        self.inner.publish_dir(from, to)
-    }
-    fn remove_tree(&mut self, path: &Path) -> std::io::Result<()> {
-        self.inner.remove_tree(path)
-    }
-}
-
 /// A private directory replaced just before it is moved into place (by a
 /// link, or by another directory) is not taken for the one esogen built:
 /// the run fails before the ownership record and the end of its journal,
@@ -703,10 +672,15 @@ fn a_private_directory_replaced_before_it_is_moved_into_place_fails_the_run() {
         let root = dir.path().to_path_buf();
         let target = outside.path().to_path_buf();
         let ops = || -> Box<dyn FileOps> {
-            Box::new(Swapping {
+            Box::new(Meddling {
                 inner: RealFsMemo::new(&root),
                 outside: target.clone(),
-                with_link,
+                meddle: if with_link {
+                    Meddle::SwapWithLink
+                } else {
+                    Meddle::SwapWithDir
+                },
+                planted: std::sync::Arc::default(),
             })
         };
         let result = apply_using(&ops, dir.path(), &new, &changes);
