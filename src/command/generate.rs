@@ -454,7 +454,7 @@ fn sync_tree(
     prepared.progress.phase(Phase::Comparing);
     let changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
     report.notes = Note::from_changes(&changes);
-    planned(&prepared, &changes, &now, report);
+    planned(&prepared, &tree, &changes, &now, report);
     if let Mode::Check | Mode::Diff = req.mode {
         return Ok(compared(req, &tree, changes));
     }
@@ -490,15 +490,21 @@ fn teams_of(plan: &crate::plan::Plan) -> message::Teams {
 
 /// Records what the run changes (and the file lists when asked), and
 /// tells `progress`, before anything is written. The previous run's
-/// teams come from its ownership record, read only when there is a change.
+/// teams come from its ownership record, read only when there is a change
+/// and the record changes too: a record on disk byte for byte the one
+/// this run generates maps the namespaces to the teams `now` does (it is
+/// written from the same plan), so there is nothing to read.
 fn planned(
     prepared: &Prepared<'_>,
+    tree: &OutputTree,
     changes: &ChangeSet,
     now: &message::Teams,
     report: &mut GenerateReport,
 ) {
     let before = if changes.is_empty() {
         message::Teams::new()
+    } else if crate::sync::record_unchanged(tree, changes) {
+        now.clone()
     } else {
         diff::previous_teams(&prepared.req.out)
     };
@@ -607,7 +613,7 @@ fn commit(
             prepared.progress.phase(Phase::Comparing);
             let changes = compare(&req.out, &generated.tree, prepared.cache.as_ref())?;
             report.notes = Note::from_changes(&changes);
-            planned(&prepared, &changes, &teams, report);
+            planned(&prepared, &generated.tree, &changes, &teams, report);
             timeline.mark("compared");
             prepared.progress.phase(Phase::Committing);
             let (commit, written) =

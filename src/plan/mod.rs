@@ -533,7 +533,9 @@ fn plan_store(
 }
 
 fn check_unique_identities(stores: &[StorePlan], diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<String, &StorePlan> = BTreeMap::new();
+    // Hashed: identities share long prefixes (`arn:aws:iam::...`), which a
+    // tree compares at every level.
+    let mut seen: foldhash::HashMap<String, &StorePlan> = foldhash::HashMap::default();
     for s in stores {
         let Some((key, span)) = s.backend.identity_key() else {
             continue;

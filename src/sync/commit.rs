@@ -283,7 +283,20 @@ impl<'a> Committer<'a> {
                 .iter()
                 .map(|(rel, b, p)| (rel.clone(), b.as_slice(), p.clone())),
         );
-        let word = |diff: &TreeChanges| self.message(diff, content, &previous.namespaces());
+        // When HEAD's record is the one on disk and that is byte for byte
+        // the record generated now from `content.teams`, there is nothing
+        // to parse. Worked out only when a message is wanted.
+        let head_teams = std::cell::OnceCell::new();
+        let word = |diff: &TreeChanges| {
+            let previous = head_teams.get_or_init(|| {
+                if previous.is_on_disk() && super::record_unchanged(content.tree, changes) {
+                    content.teams.clone()
+                } else {
+                    previous.namespaces()
+                }
+            });
+            self.message(diff, content, previous)
+        };
         let (outcome, message) = self
             .repo
             .commit_from_memory(staged, &files, &kept, &removed, &word, &self.who)?;

@@ -111,6 +111,19 @@ impl Note {
     }
 }
 
+/// True when `tree` holds the ownership record and comparing it with the
+/// disk found it there as generated (neither added nor changed): the record
+/// on disk is then byte for byte this run's, written from the same plan.
+pub fn record_unchanged(tree: &crate::tree::OutputTree, changes: &diff::ChangeSet) -> bool {
+    let record = crate::tree::OWNERSHIP_FILE;
+    tree.contains(record)
+        && !changes
+            .added
+            .iter()
+            .chain(&changes.changed)
+            .any(|p| p == record)
+}
+
 impl std::fmt::Display for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -116,6 +116,31 @@ fn shrink_search(r: &Repo) {
     std::fs::write(r.path().join("tenants.toml"), cfg).unwrap();
 }
 
+/// A change that leaves the ownership record as it is (one key of one
+/// team) names that team as changed in the message, and no team as added
+/// or removed: the previous namespaces are the record's, which is HEAD's.
+#[test]
+fn a_commit_of_one_key_names_its_team_as_changed() {
+    let r = Repo::new();
+    assert_eq!(r.commit(&[]).status.code(), Some(0));
+    let cfg = std::fs::read_to_string(r.path().join("tenants.toml"))
+        .unwrap()
+        .replace("prod/search/opensearch", "prod/search/opensearch-v2");
+    std::fs::write(r.path().join("tenants.toml"), cfg).unwrap();
+    let out = r.commit(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = r.git(&["log", "-1", "--format=%B"]);
+    assert!(log.starts_with("esogen: update search\n"), "{log}");
+    assert!(log.contains("Teams changed: search\n"), "{log}");
+    assert!(!log.contains("Teams added"), "{log}");
+    assert!(!log.contains("Teams removed"), "{log}");
+    assert!(
+        log.contains("Namespaces changed: search, search-indexer\n"),
+        "{log}"
+    );
+    assert!(!log.contains(".esogen/owned-files.json"), "{log}");
+}
+
 #[test]
 fn commit_on_a_repository_without_commits_then_nothing_to_commit() {
     let r = Repo::new();

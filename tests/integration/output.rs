@@ -59,6 +59,21 @@ fn the_plan_line_comes_before_the_result() {
     // Nothing to do: no plan line.
     let again = esogen(&["generate"], ws.path());
     assert!(!text(&again.stdout).contains("plan:"));
+    // One key of one team: the ownership record stays as it is (same
+    // files, same namespaces), and the team is named as changed, not every
+    // team as added.
+    rename_namespace(
+        ws.path(),
+        "prod/search/opensearch",
+        "prod/search/opensearch-v2",
+    );
+    let out = esogen(&["generate"], ws.path());
+    assert_eq!(
+        text(&out.stdout).lines().next(),
+        Some("plan: update team search (files: 0 to add, 2 to change, 0 to remove)"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]

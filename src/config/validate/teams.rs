@@ -14,8 +14,10 @@ impl Validator {
         cluster: Option<&Cluster>,
     ) -> Vec<Team> {
         let mut teams: Vec<Team> = Vec::new();
-        let mut team_names: BTreeMap<String, Span> = BTreeMap::new();
-        let mut namespaces: BTreeMap<String, Span> = BTreeMap::new();
+        // Hashed, not ordered: only looked up (a tree of 10,000 names costs
+        // a string comparison per level on every insert).
+        let mut team_names: foldhash::HashMap<String, Span> = foldhash::HashMap::default();
+        let mut namespaces: foldhash::HashMap<String, Span> = foldhash::HashMap::default();
         let mut validated = self
             .teams_on_every_core(raw, providers, cluster)
             .map(Vec::into_iter);

@@ -53,7 +53,7 @@ pub struct Builder<'p> {
     argo: bool,
     shapes: BTreeMap<&'p str, TenantShape>,
     /// The store of each namespace with a SecretStore of its own.
-    by_namespace: BTreeMap<&'p str, &'p StorePlan>,
+    by_namespace: foldhash::HashMap<&'p str, &'p StorePlan>,
     cluster: Vec<&'p StorePlan>,
     /// Hash of the plan's global settings.
     global: Vec<u8>,
@@ -68,7 +68,7 @@ impl<'p> Builder<'p> {
         let mut namespaced: BTreeMap<&str, Vec<&StorePlan>> = BTreeMap::new();
         let mut cluster: Vec<&StorePlan> = Vec::new();
         // Index once: a linear search per namespace is quadratic at 10,000.
-        let mut by_namespace = BTreeMap::new();
+        let mut by_namespace = foldhash::HashMap::default();
         for store in &plan.stores {
             match &store.placement {
                 StorePlacement::Namespace(ns) => {

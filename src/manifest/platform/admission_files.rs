@@ -5,7 +5,6 @@
 //! [`AdmissionFiles::team_inputs`]): a one-team change then renders one
 //! policy, not one per team.
 
-use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use super::super::admission::{self, TeamStore};
@@ -19,7 +18,7 @@ pub struct AdmissionFiles<'p> {
     plan: &'p Plan,
     scope: admission::Scope<'p>,
     /// The store of each (store name, namespace), indexed once.
-    index: BTreeMap<(&'p str, &'p str), &'p StorePlan>,
+    index: foldhash::HashMap<(&'p str, &'p str), &'p StorePlan>,
 }
 
 impl<'p> AdmissionFiles<'p> {
@@ -36,7 +35,7 @@ impl<'p> AdmissionFiles<'p> {
             allow_generators: plan.admission_settings.allow_generators,
             store_writers: &plan.admission_settings.store_writers,
         };
-        let mut index = BTreeMap::new();
+        let mut index = foldhash::HashMap::default();
         for s in &plan.stores {
             match &s.placement {
                 StorePlacement::Namespace(n) => {
