@@ -3,8 +3,11 @@
 
 #[cfg(test)]
 mod on_every_core;
+#[cfg(test)]
+mod remembered;
 
-use crate::config::{self, Config, ConfigFile};
+use crate::config::memo::TeamMemo;
+use crate::config::{self, Config, ConfigFile, Remember};
 use crate::diag::Diagnostics;
 use crate::manifest::build::Builder;
 use crate::plan::{self, NamespacePlan, Plan, TeamPlan};
@@ -26,6 +29,9 @@ pub struct Generated {
     /// The files outside the namespace units (shared bases, delivery
     /// objects, the ownership record), sorted.
     pub global: Vec<String>,
+    /// The teams validated, for the next run (`config::memo`); only when
+    /// asked for and nothing was found.
+    pub memo: Option<TeamMemo>,
 }
 
 /// The files of one unit (a tenant namespace, or a team's admission
@@ -79,33 +85,50 @@ pub struct Inputs<'a> {
 
 /// Validates and plans only: every finding, no files.
 pub fn check(inputs: Inputs) -> (Option<(Config, Plan)>, Diagnostics) {
-    let (config, mut diags) = config::validate(inputs.main, inputs.teams, inputs.source_name);
+    let (checked, diags, _) = check_remembering(inputs, None);
+    (checked, diags)
+}
+
+/// [`check`], restoring the teams `remember` holds instead of validating
+/// them again, and giving the memo for the next run (see
+/// `config::validate_remembering`).
+fn check_remembering(
+    inputs: Inputs,
+    remember: Option<Remember<'_>>,
+) -> (Option<(Config, Plan)>, Diagnostics, Option<TeamMemo>) {
+    let (config, mut diags, memo) =
+        config::validate_remembering(inputs.main, inputs.teams, inputs.source_name, remember);
     let Some(config) = config else {
-        return (None, diags);
+        return (None, diags, None);
     };
     let (plan, plan_diags) = plan::build(&config);
     diags.extend(plan_diags.0);
     match plan {
-        Some(plan) if !diags.has_errors() => (Some((config, plan)), diags),
-        _ => (None, diags),
+        Some(plan) if !diags.has_errors() => (Some((config, plan)), diags, memo),
+        _ => (None, diags, None),
     }
 }
 
 /// Runs the whole pure pipeline: every file rendered.
 pub fn generate(inputs: Inputs) -> (Result<Generated, PipelineError>, Diagnostics) {
-    generate_incremental(inputs, None)
+    generate_incremental(inputs, None, None)
 }
 
 /// Runs the pure pipeline, rendering only the tenant namespaces that
 /// `previous` does not vouch for (all of them without it) plus the global
 /// files. Namespaces are built and rendered on every core, one at a time,
 /// so their typed objects never all exist at once.
+///
+/// With `remember`, the teams the last run's memo holds are restored rather
+/// than parsed and validated, and [`Generated::memo`] is the memo for the
+/// next run.
 pub fn generate_incremental(
     inputs: Inputs,
     previous: Option<&dyn Previous>,
+    remember: Option<Remember<'_>>,
 ) -> (Result<Generated, PipelineError>, Diagnostics) {
     let source_name = inputs.source_name;
-    let (checked, diags) = check(inputs);
+    let (checked, diags, memo) = check_remembering(inputs, remember);
     let Some((config, plan)) = checked else {
         return (Err(PipelineError::Invalid), diags);
     };
@@ -116,6 +139,7 @@ pub fn generate_incremental(
         tree,
         units,
         global,
+        memo,
     });
     (result, diags)
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use super::{Exit, MemoryHints, NoProgress, Phase, Progress};
 use crate::cli::{DiffArgs, GenerateArgs};
+use crate::config::Remember;
+use crate::config::memo::TeamMemo;
 use crate::diag::Diagnostics;
 use crate::diag::render::ColorChoice;
 use crate::load::{Loaded, load};
@@ -373,7 +375,21 @@ fn run(
     }
     timeline.mark("cache loaded");
     ctx.progress.phase(Phase::Generating);
-    let Some(generated) = build(&loaded, cache.as_ref(), hints, &mut report.diagnostics)? else {
+    // The memo is kept where the cache is recorded afterwards: a run that
+    // writes, or commits on the checked-out branch.
+    let remember = match &req.mode {
+        Mode::Write => true,
+        Mode::Commit(c) => c.branch.is_none(),
+        Mode::Check | Mode::Diff => false,
+    };
+    let Some(generated) = build(
+        &loaded,
+        cache.as_ref(),
+        remember,
+        hints,
+        &mut report.diagnostics,
+    )?
+    else {
         return Ok(Outcome::Invalid);
     };
     // What is freed from here on (the plan, written bytes) is not needed
@@ -412,9 +428,14 @@ fn previous_run(req: &GenerateRequest) -> Option<Cache> {
 
 /// Runs the pure pipeline, keeping the namespaces `cache` vouches for;
 /// `None` when the configuration has errors (the diagnostics say which).
+///
+/// With `remember`, the teams the cache's memo holds are restored instead
+/// of parsed and validated, and the result carries the memo for the next
+/// run.
 fn build(
     loaded: &Loaded,
     cache: Option<&Cache>,
+    remember: bool,
     hints: &dyn MemoryHints,
     diagnostics: &mut Diagnostics,
 ) -> Result<Option<Generated>, GenerateError> {
@@ -423,7 +444,12 @@ fn build(
         Watched::new(c, hints)
     });
     let previous = watched.as_ref().map(|w| w as &dyn pipeline::Previous);
-    let (result, diags) = loaded.run(|i| pipeline::generate_incremental(i, previous));
+    let memo = cache.and_then(|c| TeamMemo::decode(&c.memo));
+    let remember = remember.then_some(Remember {
+        previous: memo.as_ref(),
+    });
+    let (result, diags) = loaded.run(|i| pipeline::generate_incremental(i, previous, remember));
+    crate::parallel::drop_aside(memo);
     *diagnostics = diags;
     match result {
         Ok(g) => Ok(Some(g)),
@@ -447,6 +473,7 @@ fn sync_tree(
         tree,
         units,
         global,
+        memo,
     } = generated;
     let namespaces = plan.namespaces.len();
     let now = teams_of(&plan);
@@ -473,6 +500,7 @@ fn sync_tree(
         changes,
         written: &written,
         staging: None,
+        memo: memo.map(|m| m.encode()).unwrap_or_default(),
     };
     cache::record_after_write(&req.out, run, prepared.cache);
     timeline.mark("cache recorded");
@@ -625,6 +653,11 @@ fn commit(
                 changes,
                 written: &written,
                 staging: committer.staging_state()?,
+                memo: generated
+                    .memo
+                    .as_ref()
+                    .map(TeamMemo::encode)
+                    .unwrap_or_default(),
             };
             cache::record_after_write(&req.out, run, prepared.cache);
             timeline.mark("cache recorded");

@@ -19,7 +19,10 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::Team;
+use super::memo::{TeamMemo, TextId, text_id};
 use super::raw::{RawConfig, RawFind, RawSecret, RawTeam};
+use crate::source::FileId;
 
 /// Below this many teams one parse is as fast: not worth the threads
 /// (nor, on one core, at all).
@@ -42,6 +45,113 @@ pub(super) fn parse_main(text: &str) -> Result<RawConfig, toml::de::Error> {
         Some(raw) => Ok(raw),
         None => toml::from_str(text),
     }
+}
+
+/// The main file parsed, with what a memo gave.
+pub(super) struct Main {
+    /// The file; in parts, without the teams (they are in `parts`).
+    pub raw: RawConfig,
+    /// Its team parts in file order, when it was parsed in parts.
+    pub parts: Vec<Part>,
+    /// [`text_id`] of the text before the first team, when in parts.
+    pub head: Option<TextId>,
+}
+
+/// One team part of the main file.
+pub(super) struct Part {
+    /// Where it starts in the file.
+    pub start: usize,
+    /// [`text_id`] of its text.
+    pub id: TextId,
+    /// Its teams.
+    pub teams: PartTeams,
+}
+
+/// A part's teams: parsed, or its one team restored from the memo.
+pub(super) enum PartTeams {
+    /// Parsed from the part's text, spans in the whole file.
+    Parsed(Vec<Spanned<RawTeam>>),
+    /// Restored, with the memo's bytes for it.
+    Restored(Box<Team>, Vec<u8>),
+}
+
+/// Parses the main file (`file` in the sources) like [`parse_main`], in
+/// parts whenever it has many teams (on one core too), restoring the parts
+/// `memo` remembers under the same head instead of parsing them.
+pub(super) fn parse_main_remembering(
+    text: &str,
+    file: FileId,
+    memo: Option<&TeamMemo>,
+) -> Result<Main, toml::de::Error> {
+    if let Some(main) = remembering_in_parts(text, file, memo) {
+        return Ok(main);
+    }
+    Ok(Main {
+        raw: toml::from_str(text)?,
+        parts: Vec::new(),
+        head: None,
+    })
+}
+
+/// [`parse_in_parts`] with the memo: `None` when one parse must decide.
+fn remembering_in_parts(text: &str, file: FileId, memo: Option<&TeamMemo>) -> Option<Main> {
+    let starts = team_starts(text);
+    if starts.len() < MIN_TEAMS {
+        return None;
+    }
+    let head_text = &text[..starts[0]];
+    let head_id = text_id(head_text);
+    let known = memo
+        .filter(|m| m.head == head_id)
+        .map(TeamMemo::lookup)
+        .unwrap_or_default();
+    let mut ranges: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    ranges.push(starts[starts.len() - 1]..text.len());
+    let (head, parts) = crate::parallel::join(
+        || parse_head(head_text),
+        || {
+            crate::parallel::chunks(&ranges, |chunk| {
+                let mut out = Vec::with_capacity(chunk.len());
+                for range in chunk {
+                    let part = &text[range.clone()];
+                    let id = text_id(part);
+                    let restored = known.get(&id).and_then(|bytes| {
+                        let team = super::memo::restore(bytes, file, range.start)?;
+                        Some(PartTeams::Restored(Box::new(team), bytes.to_vec()))
+                    });
+                    let teams = match restored {
+                        Some(r) => r,
+                        None => {
+                            let parsed: TeamPart = toml::from_str(part).ok()?;
+                            PartTeams::Parsed(
+                                parsed
+                                    .teams
+                                    .into_iter()
+                                    .map(|t| shift(t, range.start))
+                                    .collect(),
+                            )
+                        }
+                    };
+                    out.push(Part {
+                        start: range.start,
+                        id,
+                        teams,
+                    });
+                }
+                Some(out)
+            })
+        },
+    );
+    let raw = head?;
+    let mut all = Vec::with_capacity(ranges.len());
+    for chunk in parts {
+        all.extend(chunk?);
+    }
+    Some(Main {
+        raw,
+        parts: all,
+        head: Some(head_id),
+    })
 }
 
 /// The byte offsets where a line opening a team starts: `[[teams]]`

@@ -4,6 +4,7 @@
 //! this module sees the raw serde types.
 
 mod chunked;
+pub mod memo;
 pub mod overlap;
 pub mod patterns;
 mod raw;
@@ -16,7 +17,7 @@ mod validate;
 use std::collections::BTreeMap;
 
 pub use types::Platform;
-pub use validate::{ConfigFile, validate};
+pub use validate::{ConfigFile, Remember, validate, validate_remembering};
 
 use crate::naming::Pattern;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 /// Mistakes a team can carry, each found by a different rule.
 #[derive(Debug, Clone, Copy)]
-enum Mistake {
+pub(super) enum Mistake {
     None,
     DuplicateName,
     DuplicateNamespace,
@@ -47,7 +47,7 @@ fn mistake() -> impl Strategy<Value = Mistake> {
 /// A file of `mistakes.len()` teams on two providers; with `static_ack`,
 /// one provider's delivery cannot apply its stores' identities (an error
 /// every store of it finds, reported once).
-fn config(mistakes: &[Mistake], static_ack: bool, push: bool) -> String {
+pub(super) fn config(mistakes: &[Mistake], static_ack: bool, push: bool) -> String {
     let mut s = String::from(
         "version = 1\n[cluster]\nname = \"c\"\nplatform = \"eks\"\nstore_scope = \"namespace\"\n\n\
          [providers.aws]\nkind = \"aws-secrets-manager\"\nregion = \"eu-west-1\"\n\

@@ -38,7 +38,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -61,6 +61,10 @@ pub struct Cache {
     /// unchanged, nothing else is staged and the staged tree is HEAD's, so
     /// `--commit` skips comparing the whole index with HEAD.
     pub staging: Option<StagingState>,
+    /// The teams the run validated, for the next (`config::memo`, encoded;
+    /// empty when there is none).
+    #[serde(with = "serde_bytes")]
+    pub memo: Vec<u8>,
     /// The output root the cache was read from, open, for stat'ing files
     /// by relative path; not recorded.
     #[serde(skip)]
@@ -193,6 +197,8 @@ pub struct Run<'a> {
     /// HEAD and the index after a commit; `None` keeps the previous record
     /// (a run that only writes files leaves both alone).
     pub staging: Option<StagingState>,
+    /// [`Cache::memo`].
+    pub memo: Vec<u8>,
 }
 
 /// What a run that wrote `changes` to disk knows, for [`record_after_write`].
@@ -210,6 +216,8 @@ pub struct AfterWrite<'a> {
     pub written: &'a [(String, Stat)],
     /// HEAD and the index after a commit; `None` keeps the previous record.
     pub staging: Option<StagingState>,
+    /// [`Cache::memo`].
+    pub memo: Vec<u8>,
 }
 
 /// Records the cache after a run that wrote its changes: the listings
@@ -224,6 +232,7 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
         mut changes,
         written,
         staging,
+        memo,
     } = run;
     let listings = crate::sync::diff::listings_after_write(
         root,
@@ -240,6 +249,7 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
             listings,
             known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
             staging,
+            memo,
         },
         previous,
     );
@@ -258,6 +268,7 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
         listings,
         known,
         staging,
+        memo,
     } = run;
     let mut previous = previous;
     let staging = staging.or_else(|| previous.as_mut().and_then(|p| p.staging.take()));
@@ -287,6 +298,7 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
         units: records,
         listings,
         staging,
+        memo,
         root: None,
         index: HashMap::default(),
         dirs: HashMap::default(),
@@ -390,6 +402,7 @@ mod tests {
             units: Vec::new(),
             listings: Vec::new(),
             staging: None,
+            memo: Vec::new(),
             root: None,
             index: HashMap::default(),
             dirs: HashMap::default(),

@@ -182,6 +182,9 @@ fn setup() -> impl Strategy<Value = Setup> {
         prop_oneof![
             prop::collection::vec(team(), 1..5),
             prop::collection::vec(small_team(), 4..9),
+            // Enough teams to be parsed in parts, so that a run restores
+            // the teams the last one validated (`config::memo`).
+            prop::collection::vec(small_team(), 64..68),
         ],
     )
         .prop_map(

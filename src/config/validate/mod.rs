@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
+use super::chunked::{Main, PartTeams};
+use super::memo::{TeamMemo, TextId};
 use super::types::{
     ClusterName, Duration, KeyProblem, Located, NamespaceName, ObjectName, PathPrefix,
     ProviderName, RemoteKey, TeamName,
@@ -28,6 +30,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
 use crate::provider::fields::{Setting, SettingValue};
 use crate::provider::{Delivery, Fields, ParseContext, kind_named, kind_names};
 use crate::source::{FileId, Span};
+use serde_bytes::ByteBuf;
 
 /// Parses and validates one `tenants.toml`. `source_name` is the file name
 /// written into generated headers.
@@ -36,12 +39,41 @@ pub fn validate(
     team_files: &[ConfigFile],
     source_name: &str,
 ) -> (Option<Config>, Diagnostics) {
+    let (config, diags, _) = validate_remembering(main, team_files, source_name, None);
+    (config, diags)
+}
+
+/// What a validation that remembers its teams is given: the memo of the
+/// last run, if any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Remember<'a> {
+    /// The last run's memo.
+    pub previous: Option<&'a TeamMemo>,
+}
+
+/// [`validate`]; with `remember`, the team parts `remember.previous` holds
+/// are restored rather than parsed and validated, and the memo for the next
+/// run comes back too when nothing at all was found (no error, no warning).
+/// The config and the findings are exactly [`validate`]'s.
+pub fn validate_remembering(
+    main: ConfigFile,
+    team_files: &[ConfigFile],
+    source_name: &str,
+    remember: Option<Remember<'_>>,
+) -> (Option<Config>, Diagnostics, Option<TeamMemo>) {
     let mut v = Validator::new(main.file);
     // The scan for pasted secrets reads the text as written: it runs next
     // to the parse.
-    let (found, parsed): (_, Result<RawConfig, _>) = crate::parallel::join(
+    let (found, parsed): (_, Result<Main, _>) = crate::parallel::join(
         || super::secrets::scan(main.file, main.text),
-        || super::chunked::parse_main(main.text),
+        || match remember {
+            Some(r) => super::chunked::parse_main_remembering(main.text, main.file, r.previous),
+            None => super::chunked::parse_main(main.text).map(|raw| Main {
+                raw,
+                parts: Vec::new(),
+                head: None,
+            }),
+        },
     );
     v.diags.extend(found);
     // Team files are parsed even when the main file is broken, so every
@@ -68,19 +100,124 @@ pub fn validate(
             Err(e) => v.diags.push(toml_error(f.file, f.text, &e)),
         }
     }
-    let raw = match parsed {
-        Ok(raw) => raw,
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             v.diags.push(toml_error(main.file, main.text, &e));
-            return (None, v.diags);
+            return (None, v.diags, None);
         }
     };
-    let config = v.config(raw, &extra, source_name);
-    if v.diags.has_errors() {
-        (None, v.diags)
-    } else {
-        (config, v.diags)
+    let Main {
+        mut raw,
+        parts,
+        head,
+    } = parsed;
+    // The main file's teams in file order: parsed ones to validate,
+    // restored ones as they are.
+    let mut raw_teams = std::mem::take(&mut raw.teams);
+    let mut slots: Vec<Slot> = (0..raw_teams.len()).map(Slot::Raw).collect();
+    let mut kinds = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part.teams {
+            PartTeams::Parsed(teams) => {
+                kinds.push((part.start, part.id, PartKind::Parsed(teams.len())));
+                for t in teams {
+                    slots.push(Slot::Raw(raw_teams.len()));
+                    raw_teams.push(t);
+                }
+            }
+            PartTeams::Restored(team, bytes) => {
+                kinds.push((part.start, part.id, PartKind::Restored(bytes)));
+                slots.push(Slot::Known(team));
+            }
+        }
     }
+    let config = v.config(raw, slots, &raw_teams, &extra, source_name);
+    crate::parallel::drop_aside(raw_teams);
+    if v.diags.has_errors() {
+        return (None, v.diags, None);
+    }
+    let memo = match (remember, head, &config) {
+        (Some(_), Some(head), Some(config)) if v.diags.is_empty() => {
+            remembered(head, kinds, &config.teams)
+        }
+        _ => None,
+    };
+    (config, v.diags, memo)
+}
+
+/// One team of the main file, in file order.
+enum Slot {
+    /// The parsed team at this index.
+    Raw(usize),
+    /// A team restored from the memo.
+    Known(Box<Team>),
+}
+
+/// What a team part held.
+enum PartKind {
+    /// This many parsed teams.
+    Parsed(usize),
+    /// One team restored from the memo, with its bytes there.
+    Restored(Vec<u8>),
+}
+
+/// The memo of a run that found nothing: every part of one team, by its
+/// start, id and kind, against `teams` (the main file's come first, one per
+/// team parsed or restored: nothing was found, so none was left out).
+fn remembered(
+    head: TextId,
+    kinds: Vec<(usize, TextId, PartKind)>,
+    teams: &[Team],
+) -> Option<TeamMemo> {
+    // Each part's team: the index in `teams` of a part of one team.
+    let mut next = 0;
+    let mut one = Vec::with_capacity(kinds.len());
+    for (_, _, kind) in &kinds {
+        let n = match kind {
+            PartKind::Parsed(n) => *n,
+            PartKind::Restored(_) => 1,
+        };
+        one.push((n == 1).then_some(next));
+        next += n;
+    }
+    if next > teams.len() {
+        return None;
+    }
+    // The parsed teams stored on every core (all 10,000 after a full run).
+    let to_store: Vec<(usize, &Team)> = kinds
+        .iter()
+        .zip(&one)
+        .filter_map(|((start, _, kind), i)| match (kind, i) {
+            (PartKind::Parsed(_), Some(i)) => teams.get(*i).map(|t| (*start, t)),
+            _ => None,
+        })
+        .collect();
+    let mut stored =
+        crate::parallel::map(&to_store, |(start, team)| super::memo::store(team, *start))
+            .into_iter();
+    let mut parts = Vec::with_capacity(kinds.len());
+    for ((_, id, kind), i) in kinds.into_iter().zip(one) {
+        match (kind, i) {
+            (PartKind::Restored(bytes), _) => parts.push((id, ByteBuf::from(bytes))),
+            (PartKind::Parsed(_), Some(_)) => {
+                if let Some(bytes) = stored.next().flatten() {
+                    parts.push((id, ByteBuf::from(bytes)));
+                }
+            }
+            (PartKind::Parsed(_), None) => {}
+        }
+    }
+    Some(TeamMemo { head, parts })
+}
+
+/// A team to validate: parsed from a file, or already validated (restored
+/// from the memo).
+enum Entry<'a> {
+    /// Parsed from this file.
+    Raw(FileId, &'a Spanned<RawTeam>),
+    /// Restored.
+    Known(Box<Team>),
 }
 
 /// One loaded file: its id in `Sources` and its text.
@@ -462,6 +599,8 @@ impl Validator {
     fn config(
         &mut self,
         raw: RawConfig,
+        main_teams: Vec<Slot>,
+        raw_teams: &[Spanned<RawTeam>],
         extra: &[(FileId, Vec<Spanned<RawTeam>>)],
         source_name: &str,
     ) -> Option<Config> {
@@ -482,19 +621,22 @@ impl Validator {
             None => BTreeMap::new(),
         };
         let main = self.file;
-        let all: Vec<(FileId, &Spanned<RawTeam>)> = raw
-            .teams
-            .iter()
-            .map(|t| (main, t))
+        let all: Vec<Entry<'_>> = main_teams
+            .into_iter()
+            .filter_map(|slot| match slot {
+                Slot::Raw(i) => raw_teams.get(i).map(|t| Entry::Raw(main, t)),
+                Slot::Known(team) => Some(Entry::Known(team)),
+            })
             .chain(
                 extra
                     .iter()
-                    .flat_map(|(f, ts)| ts.iter().map(move |t| (*f, t))),
+                    .flat_map(|(f, ts)| ts.iter().map(move |t| Entry::Raw(*f, t))),
             )
             .collect();
-        let teams = self.teams(&all, &providers, cluster.as_ref());
+        let no_teams = all.is_empty();
+        let teams = self.teams(all, &providers, cluster.as_ref());
         self.file = main;
-        if all.is_empty() {
+        if no_teams {
             let span = self.span(&raw.cluster);
             self.diags.push(
                 Diagnostic::error(Code::NoTeams, "the file defines no teams")
@@ -503,7 +645,6 @@ impl Validator {
             );
         }
         // Everything is validated: the parsed text is freed beside planning.
-        drop(all);
         crate::parallel::drop_aside(raw);
         let cluster = cluster?;
         if self.diags.has_errors() {

@@ -9,26 +9,44 @@ const PARALLEL_TEAMS: usize = 256;
 impl Validator {
     pub(super) fn teams(
         &mut self,
-        raw: &[(FileId, &Spanned<RawTeam>)],
+        entries: Vec<Entry<'_>>,
         providers: &BTreeMap<ProviderName, Provider>,
         cluster: Option<&Cluster>,
     ) -> Vec<Team> {
+        let raw: Vec<(FileId, &Spanned<RawTeam>)> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Raw(file, t) => Some((*file, *t)),
+                Entry::Known(_) => None,
+            })
+            .collect();
         let mut teams: Vec<Team> = Vec::new();
         // Hashed, not ordered: only looked up (a tree of 10,000 names costs
         // a string comparison per level on every insert).
         let mut team_names: foldhash::HashMap<String, Span> = foldhash::HashMap::default();
         let mut namespaces: foldhash::HashMap<String, Span> = foldhash::HashMap::default();
         let mut validated = self
-            .teams_on_every_core(raw, providers, cluster)
+            .teams_on_every_core(&raw, providers, cluster)
             .map(Vec::into_iter);
-        for (file, t) in raw {
-            self.file = *file;
-            let team = match validated.as_mut().and_then(Iterator::next) {
-                Some((team, diags)) => {
-                    self.diags.extend(diags.0);
-                    team
+        drop(raw);
+        for entry in entries {
+            let team = match entry {
+                // Validated by an earlier run, from the same text under the
+                // same head, without a finding.
+                Entry::Known(team) => {
+                    self.file = team.name.span.file;
+                    Some(*team)
                 }
-                None => self.team(t.get_ref(), providers, cluster),
+                Entry::Raw(file, t) => {
+                    self.file = file;
+                    match validated.as_mut().and_then(Iterator::next) {
+                        Some((team, diags)) => {
+                            self.diags.extend(diags.0);
+                            team
+                        }
+                        None => self.team(t.get_ref(), providers, cluster),
+                    }
+                }
             };
             if let Some(team) = team {
                 if let Some(first) = team_names.get(team.name.value.as_str()) {
