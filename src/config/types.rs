@@ -226,6 +226,16 @@ impl fmt::Display for PathPrefix {
 }
 
 fn check_path_chars(s: &str) -> Result<(), Reason> {
+    // The common case, one pass over the bytes: printable ASCII has no
+    // white space, control or non-ASCII character (and so nothing to trim).
+    if s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Ok(());
+    }
+    check_path_chars_slowly(s)
+}
+
+/// [`check_path_chars`] one rule at a time, with the reason.
+fn check_path_chars_slowly(s: &str) -> Result<(), Reason> {
     if s.trim() != s {
         return Err("it has leading or trailing white space".into());
     }
@@ -516,6 +526,15 @@ impl GitOpsTool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The one-pass check of printable ASCII agrees with the rules one
+        /// at a time, on any text (white space, controls, non-ASCII).
+        #[test]
+        fn path_chars_fast_and_slow_agree(s in "[ -~\\t\\n\\r\\x00-\\x1f\\x7f\\u{a0}\\u{2028}é]{0,12}") {
+            proptest::prop_assert_eq!(check_path_chars(&s), check_path_chars_slowly(&s));
+        }
+    }
 
     #[test]
     fn namespace_names() {
