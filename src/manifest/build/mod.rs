@@ -17,6 +17,7 @@ use access::{access_index, policy_artifacts};
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -52,8 +53,9 @@ pub struct Builder<'p> {
     plan: &'p Plan,
     argo: bool,
     shapes: BTreeMap<&'p str, TenantShape>,
-    /// The store of each namespace with a SecretStore of its own.
-    by_namespace: foldhash::HashMap<&'p str, &'p StorePlan>,
+    /// The store of each namespace with a SecretStore of its own, and its
+    /// digest once a unit asked for it.
+    by_namespace: foldhash::HashMap<&'p str, (&'p StorePlan, OnceLock<[u8; 20]>)>,
     cluster: Vec<&'p StorePlan>,
     /// Hash of the plan's global settings.
     global: Vec<u8>,
@@ -76,7 +78,7 @@ impl<'p> Builder<'p> {
                         .entry(store.name.as_str())
                         .or_default()
                         .push(store);
-                    by_namespace.insert(ns.as_str(), store);
+                    by_namespace.insert(ns.as_str(), (store, OnceLock::new()));
                 }
                 StorePlacement::Cluster { .. } => cluster.push(store),
             }
@@ -125,7 +127,10 @@ impl<'p> Builder<'p> {
     /// The files of one tenant namespace: `overlays/<ns>/` and the policies
     /// of its own store under `policies/<ns>/`.
     pub fn namespace(&self, ns: &NamespacePlan) -> Result<Vec<Artifact>, serde_json::Error> {
-        let store = self.by_namespace.get(ns.namespace.as_str()).copied();
+        let store = self
+            .by_namespace
+            .get(ns.namespace.as_str())
+            .map(|(s, _)| *s);
         let mut out: Vec<Artifact> = store
             .map(|s| policy_artifacts(s, self.plan))
             .unwrap_or_default();
@@ -143,13 +148,30 @@ impl<'p> Builder<'p> {
         let mut h = Digest::new();
         h.write(&self.global);
         ns.hash(&mut h);
-        if let Some(store) = self.by_namespace.get(ns.namespace.as_str()) {
-            store.fingerprint(&mut h);
+        if let Some((store, _)) = self.by_namespace.get(ns.namespace.as_str()) {
+            h.write(&self.store_digest(store));
             if let Some(shape) = self.shapes.get(store.name.as_str()) {
                 h.write(&shape.digest);
             }
         }
         h.hex()
+    }
+}
+
+impl Builder<'_> {
+    /// The SHA-1 of everything `store` is ([`StorePlan::fingerprint`]):
+    /// worked out once per store of a namespace, though both the
+    /// namespace's unit and its team's read it.
+    fn store_digest(&self, store: &StorePlan) -> [u8; 20] {
+        let digest = || {
+            let mut h = Digest::new();
+            store.fingerprint(&mut h);
+            h.finish_array()
+        };
+        match self.by_namespace.get(store.home_namespace().as_str()) {
+            Some((s, once)) if std::ptr::eq(*s, store) => *once.get_or_init(digest),
+            _ => digest(),
+        }
     }
 }
 
@@ -201,6 +223,11 @@ struct Digest(sha1::Sha1);
 impl Digest {
     fn new() -> Self {
         Self(sha1::Sha1::default())
+    }
+
+    fn finish_array(self) -> [u8; 20] {
+        use sha1::Digest as _;
+        self.0.finalize().into()
     }
 
     fn finish_bytes(self) -> Vec<u8> {

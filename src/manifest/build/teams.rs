@@ -42,7 +42,7 @@ impl Builder<'_> {
         h.write(&self.global);
         "team".hash(&mut h);
         if let Some(a) = &self.admission {
-            a.team_inputs(t, &mut h);
+            a.team_inputs(t, &mut h, &|s| self.store_digest(s));
         }
         h.hex()
     }

@@ -88,8 +88,14 @@ impl<'p> AdmissionFiles<'p> {
 
     /// Feeds everything [`AdmissionFiles::team_file`] reads for `t`, besides
     /// the plan's global settings, into `h`: the team, the admission scope
-    /// and the stores of the team's namespaces (identity included).
-    pub fn team_inputs(&self, t: &TeamPlan, h: &mut dyn Hasher) {
+    /// and the stores of the team's namespaces (identity included), each
+    /// by `digest` (a digest of its [`StorePlan::fingerprint`]).
+    pub fn team_inputs(
+        &self,
+        t: &TeamPlan,
+        h: &mut dyn Hasher,
+        digest: &dyn Fn(&StorePlan) -> [u8; 20],
+    ) {
         let mut h = h;
         let admission::Scope {
             push_secret,
@@ -105,7 +111,7 @@ impl<'p> AdmissionFiles<'p> {
                 continue;
             };
             1u8.hash(&mut h);
-            s.fingerprint(&mut *h);
+            h.write(&digest(s));
         }
     }
 
