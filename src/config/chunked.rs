@@ -75,54 +75,83 @@ pub(super) enum PartTeams {
     Restored(Box<Team>, Vec<u8>),
 }
 
-/// Parses the main file (`file` in the sources) like [`parse_main`], in
-/// parts whenever it has many teams (on one core too), restoring the parts
-/// `memo` remembers under the same head instead of parsing them.
-pub(super) fn parse_main_remembering(
-    text: &str,
-    file: FileId,
-    memo: Option<&TeamMemo>,
-) -> Result<Main, toml::de::Error> {
-    if let Some(main) = remembering_in_parts(text, file, memo) {
-        return Ok(main);
-    }
-    Ok(Main {
-        raw: toml::from_str(text)?,
-        parts: Vec::new(),
-        head: None,
-    })
+/// The main file cut for a run that remembers its teams: the part before
+/// the first team and each team part, with the [`text_id`] of each and,
+/// when the memo holds a part under the same head, its stored team.
+pub(super) struct Cut<'m> {
+    head: Range<usize>,
+    head_id: TextId,
+    parts: Vec<CutPart<'m>>,
 }
 
-/// [`parse_in_parts`] with the memo: `None` when one parse must decide.
-fn remembering_in_parts(text: &str, file: FileId, memo: Option<&TeamMemo>) -> Option<Main> {
+/// A team part of a [`Cut`]: where it lies, its id, and its stored team
+/// when the memo holds it.
+type CutPart<'m> = (Range<usize>, TextId, Option<&'m [u8]>);
+
+impl Cut<'_> {
+    /// The part before the teams and every part the memo does not hold:
+    /// what is read again (the memo holds only parts of a run that found
+    /// nothing).
+    pub(super) fn unremembered(&self) -> Vec<Range<usize>> {
+        std::iter::once(self.head.clone())
+            .chain(
+                self.parts
+                    .iter()
+                    .filter(|(_, _, known)| known.is_none())
+                    .map(|(r, _, _)| r.clone()),
+            )
+            .collect()
+    }
+}
+
+/// Cuts the main file before each team (whenever it has many teams, on one
+/// core too) and looks each part up in `memo`; `None` when it has few.
+pub(super) fn cut<'m>(text: &str, memo: Option<&'m TeamMemo>) -> Option<Cut<'m>> {
     let starts = team_starts(text);
     if starts.len() < MIN_TEAMS {
         return None;
     }
-    let head_text = &text[..starts[0]];
-    let head_id = text_id(head_text);
+    let head_id = text_id(&text[..starts[0]]);
     let known = memo
         .filter(|m| m.head == head_id)
         .map(TeamMemo::lookup)
         .unwrap_or_default();
     let mut ranges: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
     ranges.push(starts[starts.len() - 1]..text.len());
+    let ids = crate::parallel::map(&ranges, |r| text_id(&text[r.clone()]));
+    let parts = ranges
+        .into_iter()
+        .zip(ids)
+        .map(|(r, id)| {
+            let bytes = known.get(&id).copied();
+            (r, id, bytes)
+        })
+        .collect();
+    Some(Cut {
+        head: 0..starts[0],
+        head_id,
+        parts,
+    })
+}
+
+/// The main file (`file` in the sources) parsed part by part as `cut` has
+/// it, restoring the parts the memo holds instead of parsing them; `None`
+/// when one parse must decide (see the module).
+pub(super) fn parse_cut(text: &str, file: FileId, cut: &Cut<'_>) -> Option<Main> {
     let (head, parts) = crate::parallel::join(
-        || parse_head(head_text),
+        || parse_head(&text[cut.head.clone()]),
         || {
-            crate::parallel::chunks(&ranges, |chunk| {
+            crate::parallel::chunks(&cut.parts, |chunk| {
                 let mut out = Vec::with_capacity(chunk.len());
-                for range in chunk {
-                    let part = &text[range.clone()];
-                    let id = text_id(part);
-                    let restored = known.get(&id).and_then(|bytes| {
+                for (range, id, known) in chunk {
+                    let restored = known.and_then(|bytes| {
                         let team = super::memo::restore(bytes, file, range.start)?;
                         Some(PartTeams::Restored(Box::new(team), bytes.to_vec()))
                     });
                     let teams = match restored {
                         Some(r) => r,
                         None => {
-                            let parsed: TeamPart = toml::from_str(part).ok()?;
+                            let parsed: TeamPart = toml::from_str(&text[range.clone()]).ok()?;
                             PartTeams::Parsed(
                                 parsed
                                     .teams
@@ -134,7 +163,7 @@ fn remembering_in_parts(text: &str, file: FileId, memo: Option<&TeamMemo>) -> Op
                     };
                     out.push(Part {
                         start: range.start,
-                        id,
+                        id: *id,
                         teams,
                     });
                 }
@@ -143,14 +172,14 @@ fn remembering_in_parts(text: &str, file: FileId, memo: Option<&TeamMemo>) -> Op
         },
     );
     let raw = head?;
-    let mut all = Vec::with_capacity(ranges.len());
+    let mut all = Vec::with_capacity(cut.parts.len());
     for chunk in parts {
         all.extend(chunk?);
     }
     Some(Main {
         raw,
         parts: all,
-        head: Some(head_id),
+        head: Some(cut.head_id),
     })
 }
 

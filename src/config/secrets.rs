@@ -122,6 +122,23 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// True when [`scan`] finds nothing in any of `ranges` of `text`, each
+/// read alone. When the ranges are the part before the teams and team
+/// parts that each parse alone (`chunked`), and the rest of the text is
+/// team parts a scan found nothing in before, [`scan`] of the whole text
+/// then finds nothing either: every pattern matches within a line and a
+/// part starts a line with `[[teams]]`, so no match reaches across a cut,
+/// and each decoded string lies in one part. (When this is false, the
+/// caller scans the whole text, for [`scan`]'s findings in its order.)
+pub fn nothing_in(file: FileId, text: &str, ranges: &[std::ops::Range<usize>]) -> bool {
+    crate::parallel::map(ranges, |r| {
+        text.get(r.clone())
+            .is_some_and(|part| scan(file, part).is_empty())
+    })
+    .into_iter()
+    .all(|clean| clean)
+}
+
 fn secret_diagnostic(what: &str, at: &Span) -> Diagnostic {
     Diagnostic::error(
         Code::SecretValue,

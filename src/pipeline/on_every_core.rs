@@ -19,6 +19,10 @@ pub(super) enum Mistake {
     BadNamespace,
     KeyAndFind,
     BrokenToml,
+    /// An access key id pasted in a comment (found in the text as written).
+    PastedKey,
+    /// An access key id written with an escape (found once decoded).
+    EscapedKey,
 }
 
 /// `teams` teams, `mistakes` of them (at those indexes) with a mistake.
@@ -41,6 +45,8 @@ fn mistake() -> impl Strategy<Value = Mistake> {
         1 => Just(Mistake::BadNamespace),
         1 => Just(Mistake::KeyAndFind),
         1 => Just(Mistake::BrokenToml),
+        1 => Just(Mistake::PastedKey),
+        1 => Just(Mistake::EscapedKey),
     ]
 }
 
@@ -95,6 +101,10 @@ pub(super) fn config(mistakes: &[Mistake], static_ack: bool, push: bool) -> Stri
         match m {
             Mistake::KeyAndFind => s.push_str(&format!("find = {{ path = \"/prod/t{i}/\" }}\n")),
             Mistake::BrokenToml => s.push_str("refresh_interval = \n"),
+            Mistake::PastedKey => s.push_str("# AKIAIOSFODNN7EXAMPLE\n"),
+            Mistake::EscapedKey => {
+                s.push_str("data = { \"AKIA\\u0049OSFODNN7EXAMPLE\" = \"v\" }\n");
+            }
             _ => {}
         }
     }

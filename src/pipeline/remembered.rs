@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use super::on_every_core::{Mistake, config};
 use crate::config::memo::TeamMemo;
-use crate::config::{ConfigFile, Remember, validate_remembering};
+use crate::config::{ConfigFile, Remember, validate, validate_remembering};
 use crate::source::Sources;
 
 /// What a validation of `text` gives with the memo `previous`, as text to
@@ -24,6 +24,17 @@ fn validated(text: &str, previous: Option<&TeamMemo>) -> (String, Option<TeamMem
         Some(Remember { previous }),
     );
     (format!("{:?}", (config, diags)), memo)
+}
+
+/// What a validation that does not remember gives (one scan of the whole
+/// text for pasted secrets), as text to compare.
+fn plainly(text: &str) -> String {
+    let mut sources = Sources::new();
+    let file = sources.add("tenants.toml", text);
+    format!(
+        "{:?}",
+        validate(ConfigFile { file, text }, &[], "tenants.toml")
+    )
 }
 
 /// The byte offsets of the lines opening a team.
@@ -85,6 +96,8 @@ fn edit() -> impl Strategy<Value = Edit> {
             Just(Mistake::BadNamespace),
             Just(Mistake::KeyAndFind),
             Just(Mistake::BrokenToml),
+            Just(Mistake::PastedKey),
+            Just(Mistake::EscapedKey),
         ]).prop_map(|(i, m)| Edit::Mistake(i, m)),
         1 => Just(Edit::Head),
         1 => i.clone().prop_map(Edit::Remove),
@@ -158,6 +171,7 @@ proptest! {
             let scratch = run(&text, None);
             prop_assert_eq!(&remembered.0, &scratch.0);
             prop_assert_eq!(&remembered.1, &scratch.1);
+            prop_assert_eq!(&remembered.0, &plainly(&text));
             memo = remembered.1;
         }
     }

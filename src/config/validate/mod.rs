@@ -62,20 +62,45 @@ pub fn validate_remembering(
     remember: Option<Remember<'_>>,
 ) -> (Option<Config>, Diagnostics, Option<TeamMemo>) {
     let mut v = Validator::new(main.file);
+    let one_parse = |text| {
+        super::chunked::parse_main(text).map(|raw| Main {
+            raw,
+            parts: Vec::new(),
+            head: None,
+        })
+    };
+    // Remembering, the file is cut into parts and the parts the memo holds
+    // are neither parsed nor scanned again.
+    let cut = remember.and_then(|r| super::chunked::cut(main.text, r.previous));
     // The scan for pasted secrets reads the text as written: it runs next
     // to the parse.
     let (found, parsed): (_, Result<Main, _>) = crate::parallel::join(
-        || super::secrets::scan(main.file, main.text),
-        || match remember {
-            Some(r) => super::chunked::parse_main_remembering(main.text, main.file, r.previous),
-            None => super::chunked::parse_main(main.text).map(|raw| Main {
-                raw,
-                parts: Vec::new(),
-                head: None,
-            }),
+        || match &cut {
+            Some(c) => Scanned::Clean(super::secrets::nothing_in(
+                main.file,
+                main.text,
+                &c.unremembered(),
+            )),
+            None => Scanned::Found(super::secrets::scan(main.file, main.text)),
+        },
+        || match &cut {
+            Some(c) => match super::chunked::parse_cut(main.text, main.file, c) {
+                Some(m) => Ok(m),
+                None => one_parse(main.text),
+            },
+            None => one_parse(main.text),
         },
     );
-    v.diags.extend(found);
+    let in_parts = parsed.as_ref().is_ok_and(|m| m.head.is_some());
+    v.diags.extend(match found {
+        Scanned::Found(found) => found,
+        // The parts each parse alone, and none of them the scan read
+        // found anything: neither would a scan of the whole text.
+        Scanned::Clean(true) if in_parts => Vec::new(),
+        // Found something, or the parts do not parse alone: the whole
+        // text, for the scan's findings in its order.
+        Scanned::Clean(_) => super::secrets::scan(main.file, main.text),
+    });
     // Team files are parsed even when the main file is broken, so every
     // syntax error is reported in one pass.
     let mut extra = Vec::new();
@@ -144,6 +169,14 @@ pub fn validate_remembering(
         _ => None,
     };
     (config, v.diags, memo)
+}
+
+/// What the scan for pasted secrets gave.
+enum Scanned {
+    /// The findings in the whole text.
+    Found(Vec<Diagnostic>),
+    /// Whether the parts it read found nothing.
+    Clean(bool),
 }
 
 /// One team of the main file, in file order.
