@@ -271,32 +271,40 @@ fn staged_entries(index: &git2::Index) -> StagedEntries<'static> {
 
 /// Kept files the index does not vouch for (no entry with their size and
 /// mtime), read back from disk: repo-relative path, bytes, absolute path.
-/// Each repo-relative path is put together in one reused buffer: at
-/// 100,000 kept files, almost all vouched for, an allocation per file
-/// would cost more than the lookups.
+/// Looked up on every core (100,000 lookups at 10,000 teams, on the main
+/// thread a tenth of a one-team `--commit`), each core's repo-relative
+/// paths put together in one reused buffer: with almost every kept file
+/// vouched for, an allocation per file would cost more than the lookups.
 fn read_unvouched(
     kept: &Kept<'_>,
     entries: &StagedEntries<'_>,
 ) -> Result<Vec<(String, Vec<u8>, PathBuf)>, GitError> {
-    let mut read_back: Vec<(String, Vec<u8>, PathBuf)> = Vec::new();
-    let mut path = String::new();
-    for (rel, (len, mtime)) in &kept.files {
-        path.clear();
-        if !kept.prefix.is_empty() {
-            path.push_str(kept.prefix);
-            path.push('/');
+    let parts = crate::parallel::chunks(&kept.files, |part| {
+        let mut read_back: Vec<(String, Vec<u8>, PathBuf)> = Vec::new();
+        let mut path = String::new();
+        for (rel, (len, mtime)) in part {
+            path.clear();
+            if !kept.prefix.is_empty() {
+                path.push_str(kept.prefix);
+                path.push('/');
+            }
+            path.push_str(rel);
+            let staged = entries
+                .get(path.as_bytes())
+                .is_some_and(|(l, m, _)| l == len && *m == *mtime as i128);
+            if !staged {
+                let abs = kept.root.join(rel);
+                let bytes = std::fs::read(&abs).map_err(|e| {
+                    git(format!("read `{path}`"))(git2::Error::from_str(&e.to_string()))
+                })?;
+                read_back.push((path.clone(), bytes, abs));
+            }
         }
-        path.push_str(rel);
-        let staged = entries
-            .get(path.as_bytes())
-            .is_some_and(|(l, m, _)| l == len && *m == *mtime as i128);
-        if !staged {
-            let abs = kept.root.join(rel);
-            let bytes = std::fs::read(&abs).map_err(|e| {
-                git(format!("read `{path}`"))(git2::Error::from_str(&e.to_string()))
-            })?;
-            read_back.push((path.clone(), bytes, abs));
-        }
+        Ok(read_back)
+    });
+    let mut read_back = Vec::new();
+    for part in parts {
+        read_back.extend(part?);
     }
     Ok(read_back)
 }
