@@ -219,13 +219,23 @@ fn render_plan(
             })
         },
     );
+    let namespaces = plan
+        .namespaces
+        .iter()
+        .map(|n| (n.namespace.to_string(), n.team.to_string()))
+        .collect();
+    // Every path goes into the record's digest: the global files in the
+    // order they are built, then each unit's sorted, so the digest is the
+    // same whether a unit was kept or rendered.
+    let mut record = render::RecordDigest::new(source_name, &namespaces);
     let mut tree = OutputTree::new();
     let mut global = Vec::new();
     for (path, bytes) in global_files? {
         global.push(path.clone());
+        record.path(&path);
         tree.insert(path, bytes).map_err(RenderError::from)?;
     }
-    let mut units = Vec::with_capacity(work.len());
+    let mut units = Vec::with_capacity(work.len() + 1);
     let results = parts.into_iter().flat_map(|p| match p {
         Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(e) => vec![Err(e)],
@@ -258,6 +268,9 @@ fn render_plan(
                 (paths, false)
             }
         };
+        for p in &paths {
+            record.path(p);
+        }
         units.push(Unit {
             namespace: w.key(),
             fingerprint,
@@ -265,13 +278,31 @@ fn render_plan(
             kept,
         });
     }
-    let namespaces = plan
-        .namespaces
-        .iter()
-        .map(|n| (n.namespace.to_string(), n.team.to_string()))
-        .collect();
-    global.extend(render::finish(&mut tree, source_name, &namespaces)?);
+    render::finish_ignore(&mut tree, source_name)?;
+    global.push(render::IGNORE_FILE.to_owned());
+    record.path(render::IGNORE_FILE);
     global.sort();
+    // The ownership record is a unit of its own, keyed by its path (no
+    // namespace or `team:` key has a `/`): kept when the last run wrote it
+    // from the same digest and it is on disk as that run left it, so a
+    // one-team change neither sorts nor serializes every path again.
+    let fingerprint = record.hex();
+    let record_path = crate::tree::OWNERSHIP_FILE;
+    let kept = previous
+        .and_then(|p| p.unchanged(record_path, &fingerprint))
+        .is_some_and(|files| files == [record_path]);
+    if kept {
+        tree.keep(record_path.to_owned())
+            .map_err(RenderError::from)?;
+    } else {
+        render::finish_record(&mut tree, source_name, &namespaces)?;
+    }
+    units.push(Unit {
+        namespace: record_path.to_owned(),
+        fingerprint,
+        files: vec![record_path.to_owned()],
+        kept,
+    });
     Ok((tree, units, global))
 }
 

@@ -135,6 +135,11 @@ impl OutputTree {
         self.files.contains_key(path) || self.kept.contains(path)
     }
 
+    /// True when `path` is a kept file.
+    pub fn is_kept(&self, path: &str) -> bool {
+        self.kept.contains(path)
+    }
+
     /// Rendered files in path order (kept files are not among them).
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<u8>)> {
         self.files.iter()

@@ -394,13 +394,16 @@ fn recorded_paths(
 ) -> std::collections::BTreeSet<String> {
     // A record on disk identical to the one generated now lists exactly the
     // tree's paths: nothing to remove, nothing more to exclude from strays,
-    // and no 91,000 paths to parse again.
-    let record_unchanged = tree.get(OWNERSHIP_FILE).is_some()
-        && !cs
-            .added
-            .iter()
-            .chain(&cs.changed)
-            .any(|p| p == OWNERSHIP_FILE);
+    // and no 91,000 paths to parse again. A kept record is one: the last
+    // run wrote it from the same paths, and it is on disk as that run left
+    // it.
+    let record_unchanged = tree.is_kept(OWNERSHIP_FILE)
+        || tree.get(OWNERSHIP_FILE).is_some()
+            && !cs
+                .added
+                .iter()
+                .chain(&cs.changed)
+                .any(|p| p == OWNERSHIP_FILE);
     if record_unchanged {
         std::collections::BTreeSet::new()
     } else {
