@@ -34,7 +34,7 @@ pub struct UnsafePath {
 
 /// Checks that a relative path stays inside the output root.
 ///
-/// One pass over the bytes: it runs on every generated path, kept ones
+/// Two quick passes over the bytes: it runs on every generated path, kept ones
 /// included (100,000 per run at 10,000 teams), and kept paths come from the
 /// local cache, which a person can edit. When a path has several faults,
 /// the reason given is the first of: empty, absolute or not plain,
@@ -49,6 +49,26 @@ pub fn check_path(path: &str) -> Result<(), UnsafePath> {
     let bytes = path.as_bytes();
     if bytes.is_empty() {
         return bad("the path is empty");
+    }
+    // Generated paths are printable ASCII: one branch-free pass over the
+    // bytes (which the compiler vectorizes) proves there is no control
+    // character, `\\` or `:`, and only the components are left to look
+    // at, found with memchr.
+    let unusual = bytes.iter().fold(false, |acc, &b| {
+        acc | !(0x20..0x7f).contains(&b) | (b == b'\\') | (b == b':')
+    });
+    if !unusual {
+        if bytes[0] == b'/' {
+            return bad("it is absolute or not a plain relative path");
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'/', bytes).chain([bytes.len()]) {
+            if is_bad_component(&bytes[start..end]) {
+                return bad("it has an empty, `.` or `..` component");
+            }
+            start = end + 1;
+        }
+        return Ok(());
     }
     let mut not_plain = bytes[0] == b'/';
     let mut bad_component = false;
@@ -230,6 +250,15 @@ mod tests {
         fn the_one_pass_check_agrees_with_the_check_by_parts(
             path in "([a-z/.:\\\\]|\\PC|[\\x00-\\x1f\\x7f-\\u{a0}]){0,12}"
         ) {
+            proptest::prop_assert_eq!(
+                check_path(&path).map_err(|e| e.reason),
+                check_path_by_parts(&path)
+            );
+        }
+
+        /// Printable ASCII, the fast path's domain.
+        #[test]
+        fn the_ascii_check_agrees_with_the_check_by_parts(path in "[a-b./:\\\\ ~]{0,10}") {
             proptest::prop_assert_eq!(
                 check_path(&path).map_err(|e| e.reason),
                 check_path_by_parts(&path)
