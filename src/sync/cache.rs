@@ -38,7 +38,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -73,15 +73,56 @@ pub struct Cache {
     dirs: HashMap<String, usize>,
 }
 
-/// One tenant namespace as the last run left it.
+/// One unit (a tenant namespace, a team's files, the ownership record) as
+/// the last run left it.
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UnitRecord {
-    /// The namespace.
+    /// The unit's key: the namespace, `team:<name>`, or the record's path.
     pub namespace: String,
     /// The fingerprint its files were generated from.
     pub fingerprint: String,
-    /// Its files: path, size, mtime.
-    pub files: Vec<(String, u64, u128)>,
+    /// Its files' paths in one string, each ended by a NUL (which no path
+    /// holds): one allocation per unit instead of one per file, for
+    /// 100,000 files read and recorded on every run.
+    paths: String,
+    /// The size and mtime of each file, in the order of `paths`.
+    stats: Vec<Stat>,
+}
+
+impl UnitRecord {
+    /// A record of `files` (path, size, mtime).
+    pub fn new<'a>(
+        namespace: String,
+        fingerprint: String,
+        files: impl IntoIterator<Item = (&'a str, Stat)>,
+    ) -> Self {
+        let mut r = Self {
+            namespace,
+            fingerprint,
+            paths: String::new(),
+            stats: Vec::new(),
+        };
+        for (path, stat) in files {
+            r.paths.push_str(path);
+            r.paths.push('\0');
+            r.stats.push(stat);
+        }
+        r
+    }
+
+    /// Its files: path, size and mtime.
+    pub fn files(&self) -> impl Iterator<Item = (&str, Stat)> {
+        self.paths
+            .split_terminator('\0')
+            .zip(self.stats.iter().copied())
+    }
+
+    /// True when it has as many paths as stats (the cache file can be
+    /// edited by hand: a record that is not whole is not trusted).
+    fn is_whole(&self) -> bool {
+        self.paths.bytes().filter(|b| *b == 0).count() == self.stats.len()
+            && (self.paths.is_empty() || self.paths.ends_with('\0'))
+    }
 }
 
 /// The [`Stat`] of `rel` under the open root; `None` unless it is a regular
@@ -105,13 +146,24 @@ fn all_match(root: Option<&crate::sync::fsys::Root>, files: &[(String, u64, u128
     })
 }
 
+/// [`all_match`] for a unit's files.
+fn unit_matches(root: Option<&crate::sync::fsys::Root>, unit: &UnitRecord) -> bool {
+    root.is_some_and(|root| {
+        unit.files()
+            .all(|(rel, stat)| file_stat(root, rel) == Some(stat))
+    })
+}
+
 impl Cache {
     /// Reads the cache under `root`; `None` when there is none, it cannot be
     /// read, or another esogen version wrote it.
     pub fn load(root: &Path) -> Option<Self> {
         let bytes = std::fs::read(root.join(CACHE_FILE)).ok()?;
         let mut cache: Cache = postcard::from_bytes(&bytes).ok()?;
-        if cache.format != FORMAT || cache.version != crate::BUILD {
+        if cache.format != FORMAT
+            || cache.version != crate::BUILD
+            || !cache.units.iter().all(UnitRecord::is_whole)
+        {
             return None;
         }
         cache.root = crate::sync::diff::open_root(root).ok();
@@ -138,19 +190,19 @@ impl Cache {
         }
         // On all cores: this is the whole cost of an unchanged run.
         let root = self.root.as_ref();
-        let fresh = crate::parallel::map(&self.units, |u| all_match(root, &u.files));
+        let fresh = crate::parallel::map(&self.units, |u| unit_matches(root, u));
         fresh
             .into_iter()
             .all(|f| f)
-            .then(|| self.files.len() + self.units.iter().map(|u| u.files.len()).sum::<usize>())
+            .then(|| self.files.len() + self.units.iter().map(|u| u.stats.len()).sum::<usize>())
     }
 
     /// Every recorded file's size and mtime by path.
     pub fn stats(&self) -> HashMap<&str, Stat> {
         self.files
             .iter()
-            .chain(self.units.iter().flat_map(|u| &u.files))
             .map(|(p, l, m)| (p.as_str(), (*l, *m)))
+            .chain(self.units.iter().flat_map(UnitRecord::files))
             .collect()
     }
 
@@ -162,10 +214,10 @@ impl Cache {
 impl Previous for Cache {
     fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
         let unit = self.unit(namespace)?;
-        if unit.fingerprint != fingerprint || !all_match(self.root.as_ref(), &unit.files) {
+        if unit.fingerprint != fingerprint || !unit_matches(self.root.as_ref(), unit) {
             return None;
         }
-        Some(unit.files.iter().map(|(p, _, _)| p.clone()).collect())
+        Some(unit.files().map(|(p, _)| p.to_owned()).collect())
     }
 }
 
@@ -250,7 +302,7 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
 /// just found unchanged); files of which the run knows the size and mtime
 /// use those; the rest are stat'ed. Failing to write the cache only costs
 /// speed next time.
-pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
+pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
     let Run {
         inputs,
         global,
@@ -267,16 +319,20 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     let Some(stats) = stat_unrecorded(root, units, &reused, global, &known) else {
         return;
     };
-    let entry = |rel: &String| {
+    let entry = |rel: &'a String| {
         known
             .get(rel.as_str())
             .or_else(|| stats.get(rel.as_str()))
-            .map(|(l, m)| (rel.clone(), *l, *m))
+            .map(|s| (rel.as_str(), *s))
     };
     let Some(records) = unit_records(units, &mut reused, entry) else {
         return;
     };
-    let Some(files) = global.iter().map(entry).collect::<Option<Vec<_>>>() else {
+    let Some(files) = global
+        .iter()
+        .map(|rel| entry(rel).map(|(p, (l, m))| (p.to_owned(), l, m)))
+        .collect::<Option<Vec<_>>>()
+    else {
         return;
     };
     let cache = Cache {
@@ -339,22 +395,21 @@ fn stat_unrecorded<'a>(
 
 /// One record per unit: the reused one, or its files with their size and
 /// mtime from `entry`; `None` when a file has neither.
-fn unit_records(
-    units: &[Unit],
+fn unit_records<'a>(
+    units: &'a [Unit],
     reused: &mut [Option<UnitRecord>],
-    entry: impl Fn(&String) -> Option<(String, u64, u128)>,
+    entry: impl Fn(&'a String) -> Option<(&'a str, Stat)>,
 ) -> Option<Vec<UnitRecord>> {
     let mut records = Vec::with_capacity(units.len());
     for (unit, reused) in units.iter().zip(reused) {
-        let files = match reused.take() {
-            Some(r) => r.files,
-            None => unit.files.iter().map(&entry).collect::<Option<Vec<_>>>()?,
+        let record = match reused.take() {
+            Some(r) => r,
+            None => {
+                let files = unit.files.iter().map(&entry).collect::<Option<Vec<_>>>()?;
+                UnitRecord::new(unit.namespace.clone(), unit.fingerprint.clone(), files)
+            }
         };
-        records.push(UnitRecord {
-            namespace: unit.namespace.clone(),
-            fingerprint: unit.fingerprint.clone(),
-            files,
-        });
+        records.push(record);
     }
     Some(records)
 }
@@ -393,6 +448,55 @@ mod tests {
             root: None,
             index: HashMap::default(),
             dirs: HashMap::default(),
+        }
+    }
+
+    /// A unit record is one string of paths beside a list of stats: a
+    /// cache edited so that the two disagree is not read (zipping them
+    /// would drop files silently).
+    #[test]
+    fn a_unit_record_with_more_stats_than_paths_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".esogen")).unwrap();
+        let mut cache = cache_of(crate::BUILD);
+        cache.units.push(UnitRecord::new(
+            "pay".into(),
+            "f".into(),
+            [
+                ("overlays/pay/a.yaml", (1, 2)),
+                ("overlays/pay/b.yaml", (3, 4)),
+            ],
+        ));
+        write_cache(dir.path(), &cache);
+        let loaded = Cache::load(dir.path()).expect("a whole record is read");
+        let files: Vec<(&str, Stat)> = loaded.units[0].files().collect();
+        assert_eq!(
+            files,
+            [
+                ("overlays/pay/a.yaml", (1, 2)),
+                ("overlays/pay/b.yaml", (3, 4))
+            ]
+        );
+        for edit in [
+            |u: &mut UnitRecord| u.stats.push((5, 6)),
+            |u: &mut UnitRecord| u.paths.push_str("overlays/pay/c.yaml"),
+            |u: &mut UnitRecord| {
+                u.paths.pop();
+            },
+        ] {
+            let mut cache = cache_of(crate::BUILD);
+            let mut unit = UnitRecord::new(
+                "pay".into(),
+                "f".into(),
+                [
+                    ("overlays/pay/a.yaml", (1, 2)),
+                    ("overlays/pay/b.yaml", (3, 4)),
+                ],
+            );
+            edit(&mut unit);
+            cache.units.push(unit);
+            write_cache(dir.path(), &cache);
+            assert!(Cache::load(dir.path()).is_none());
         }
     }
 
