@@ -617,14 +617,21 @@ fn strays(
     let mut out = Vec::new();
     let mut listings = Vec::new();
     // Subdirectories of the managed directories, walked in parallel.
-    let mut jobs: Vec<String> = Vec::new();
+    let mut children: Vec<Vec<String>> = Vec::new();
     for dir in MANAGED_DIRS {
         let Some(l) = listing(root, root_fd, dir, known)? else {
             continue;
         };
-        sort_entries(dir, &l, &stray, journal, &mut jobs, &mut out);
+        let mut dirs = Vec::new();
+        sort_entries(dir, &l, &stray, journal, &mut dirs, &mut out);
+        children.push(dirs);
         listings.push(l);
     }
+    // Mixed, so that each core's contiguous share gets its part of each
+    // managed directory: `overlays/<ns>` holds more files than
+    // `policies/<ns>`, and a core given all of one kind would wait for the
+    // other.
+    let jobs = interleave(children);
     let found = crate::parallel::chunks(&jobs, |part| {
         let (mut out, mut listings) = (Vec::new(), Vec::new());
         let mut pending: Vec<String> = part.to_vec();
@@ -644,6 +651,19 @@ fn strays(
     }
     out.sort();
     Ok((out, listings))
+}
+
+/// The items of `lists`, one from each in turn.
+fn interleave(lists: Vec<Vec<String>>) -> Vec<String> {
+    let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    let mut iters: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+    loop {
+        let before = out.len();
+        out.extend(iters.iter_mut().filter_map(Iterator::next));
+        if out.len() == before {
+            return out;
+        }
+    }
 }
 
 /// Whether diffs carry ANSI colours.
