@@ -627,10 +627,9 @@ fn strays(
         children.push(dirs);
         listings.push(l);
     }
-    // Mixed, so that each core's contiguous share gets its part of each
-    // managed directory: `overlays/<ns>` holds more files than
-    // `policies/<ns>`, and a core given all of one kind would wait for the
-    // other.
+    // Mixed, so that each core gets its part of each managed directory:
+    // `overlays/<ns>` holds more files than `policies/<ns>`, and a core
+    // given all of one kind would wait for the other.
     let jobs = interleave(children);
     let found = crate::parallel::chunks(&jobs, |part| {
         let (mut out, mut listings) = (Vec::new(), Vec::new());
@@ -653,17 +652,25 @@ fn strays(
     Ok((out, listings))
 }
 
-/// The items of `lists`, one from each in turn.
+/// The items of `lists` in one block per core, each block holding that
+/// core's share of every list, so that the cores' contiguous chunks
+/// ([`crate::parallel::chunks`]) get an even mix. Within a block each
+/// list's items stay in order: the listings come back in a few sorted
+/// runs, which the cache's map of them sorts cheaply.
 fn interleave(lists: Vec<Vec<String>>) -> Vec<String> {
+    let parts = crate::parallel::threads().max(1);
     let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-    let mut iters: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
-    loop {
-        let before = out.len();
-        out.extend(iters.iter_mut().filter_map(Iterator::next));
-        if out.len() == before {
-            return out;
+    let mut lists: Vec<(usize, std::vec::IntoIter<String>)> = lists
+        .into_iter()
+        .map(|l| (l.len(), l.into_iter()))
+        .collect();
+    for i in 0..parts {
+        for (len, items) in &mut lists {
+            let share = *len * (i + 1) / parts - *len * i / parts;
+            out.extend(items.take(share));
         }
     }
+    out
 }
 
 /// Whether diffs carry ANSI colours.
