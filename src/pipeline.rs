@@ -198,6 +198,30 @@ fn render_plan(
     source_name: &str,
     previous: Option<&dyn Previous>,
 ) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
+    use crate::tree::{SafePath, UnsafePath};
+    /// A unit as its worker hands it to the assembly: kept paths already
+    /// checked (so the check runs on every core, not on the thread that
+    /// assembles the tree), with the digest of its sorted paths for the
+    /// ownership record.
+    enum Ready {
+        Kept(Vec<Result<SafePath, UnsafePath>>, Vec<String>),
+        Rendered(Vec<(String, Vec<u8>)>),
+    }
+    fn ready(fingerprint: String, files: UnitFiles) -> (String, Ready, render::PathsDigest) {
+        match files {
+            UnitFiles::Kept(for_tree, sorted) => {
+                let digest = render::PathsDigest::of(sorted.iter().map(String::as_str));
+                let checked = for_tree.into_iter().map(SafePath::parse).collect();
+                (fingerprint, Ready::Kept(checked, sorted), digest)
+            }
+            UnitFiles::Rendered(files) => {
+                let mut paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+                paths.sort_unstable();
+                let digest = render::PathsDigest::of(paths);
+                (fingerprint, Ready::Rendered(files), digest)
+            }
+        }
+    }
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
     type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
@@ -214,8 +238,12 @@ fn render_plan(
         || {
             crate::parallel::chunks(&work, |part| {
                 part.iter()
-                    .map(|w| render_unit(&builder, *w, &head, source_name, previous))
-                    .collect::<Result<Vec<(String, UnitFiles)>, PipelineError>>()
+                    .map(|w| {
+                        let (fingerprint, files) =
+                            render_unit(&builder, *w, &head, source_name, previous)?;
+                        Ok(ready(fingerprint, files))
+                    })
+                    .collect::<Result<Vec<_>, PipelineError>>()
             })
         },
     );
@@ -224,9 +252,9 @@ fn render_plan(
         .iter()
         .map(|n| (n.namespace.to_string(), n.team.to_string()))
         .collect();
-    // Every path goes into the record's digest: the global files in the
-    // order they are built, then each unit's sorted, so the digest is the
-    // same whether a unit was kept or rendered.
+    // The record's digest takes the global files' paths in the order they
+    // are built, then each unit's digest: the same whether a unit was kept
+    // or rendered.
     let mut record = render::RecordDigest::new(source_name, &namespaces);
     let mut tree = OutputTree::new();
     let mut global = Vec::new();
@@ -244,21 +272,22 @@ fn render_plan(
     let kept_paths = results
         .iter()
         .map(|r| match r {
-            Ok((_, UnitFiles::Kept(p, _))) => p.len(),
+            Ok((_, Ready::Kept(p, _), _)) => p.len(),
             _ => 0,
         })
         .sum();
     tree.reserve_kept(kept_paths);
     for (w, result) in work.iter().zip(results) {
-        let (fingerprint, files) = result?;
+        let (fingerprint, files, digest) = result?;
         let (paths, kept) = match files {
-            UnitFiles::Kept(for_tree, sorted) => {
-                for p in for_tree {
-                    tree.keep(p).map_err(RenderError::from)?;
+            Ready::Kept(checked, sorted) => {
+                for p in checked {
+                    tree.keep_safe(p.map_err(RenderError::from)?)
+                        .map_err(RenderError::from)?;
                 }
                 (sorted, true)
             }
-            UnitFiles::Rendered(files) => {
+            Ready::Rendered(files) => {
                 let mut paths = Vec::with_capacity(files.len());
                 for (p, bytes) in files {
                     paths.push(p.clone());
@@ -268,9 +297,7 @@ fn render_plan(
                 (paths, false)
             }
         };
-        for p in &paths {
-            record.path(p);
-        }
+        record.unit(&digest);
         units.push(Unit {
             namespace: w.key(),
             fingerprint,

@@ -204,8 +204,29 @@ pub fn finish_record(
     Ok(())
 }
 
+/// A digest of one unit's paths (SHA-1, length-prefixed, in the order
+/// given: sorted), made on the core that kept or rendered the unit, so
+/// [`RecordDigest`] takes 20 bytes per unit on the thread that assembles
+/// the tree instead of every path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathsDigest([u8; 20]);
+
+impl PathsDigest {
+    /// The digest of `paths`.
+    pub fn of<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
+        use sha1::Digest as _;
+        let mut h = sha1::Sha1::default();
+        for p in paths {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p.as_bytes());
+        }
+        Self(h.finalize().into())
+    }
+}
+
 /// A digest of everything the ownership record is made of: the source
-/// name, the namespace → team map and every generated path. Paths are
+/// name, the namespace → team map and every generated path (the global
+/// files' one by one, the units' as a [`PathsDigest`] each). Paths are
 /// taken in an order fixed by the plan (see `pipeline::render_plan`); the
 /// same digest means the same record bytes, so a run
 /// can keep the record the last run wrote, like a kept unit's files,
@@ -230,7 +251,14 @@ impl RecordDigest {
 
     /// Adds one generated path.
     pub fn path(&mut self, path: &str) {
+        self.field(b"path");
         self.field(path.as_bytes());
+    }
+
+    /// Adds one unit's paths, as [`PathsDigest`].
+    pub fn unit(&mut self, unit: &PathsDigest) {
+        self.field(b"unit");
+        self.field(&unit.0);
     }
 
     /// One length-prefixed field, so no two sequences of fields share
