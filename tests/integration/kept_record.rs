@@ -157,3 +157,47 @@ fn a_kept_ownership_record_still_removes_a_dropped_namespace() {
     assert_eq!(mtime(&record), before);
     assert_eq!(snapshot(ws.path()), scratch(&last));
 }
+
+/// Kept paths come from the local cache, which a person can edit: they are
+/// checked like rendered ones, now on the cores that keep them.
+#[test]
+fn a_kept_path_edited_in_the_cache_is_still_refused() {
+    use esogen::sync::cache::{Cache, UnitRecord};
+    let ws = tempfile::tempdir().unwrap();
+    run(ws.path(), &config(r#""search""#, r#""pay""#, "a"));
+    run(ws.path(), &config(r#""search""#, r#""pay""#, "b"));
+    let mut cache = Cache::load(ws.path()).expect("the cache is there");
+    let unit = cache
+        .units
+        .iter_mut()
+        .find(|u| u.namespace == "search")
+        .expect("search is a unit");
+    // The same files (their stats still match), by another spelling.
+    let files: Vec<(String, (u64, u128))> = unit
+        .files()
+        .map(|(p, s)| (p.replace("overlays/search/", "overlays/search//"), s))
+        .collect();
+    assert!(files.iter().any(|(p, _)| p.contains("//")));
+    *unit = UnitRecord::new(
+        unit.namespace.clone(),
+        unit.fingerprint.clone(),
+        files.iter().map(|(p, s)| (p.as_str(), *s)),
+    );
+    std::fs::write(
+        ws.path().join(".esogen/cache.bin"),
+        postcard::to_stdvec(&cache).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("tenants.toml"),
+        config(r#""search""#, r#""pay""#, "c"),
+    )
+    .unwrap();
+    let out = esogen(&["generate"], ws.path());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("refusing to generate `overlays/search//"),
+        "{err}"
+    );
+}
