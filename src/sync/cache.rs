@@ -85,8 +85,55 @@ pub struct UnitRecord {
     /// holds): one allocation per unit instead of one per file, for
     /// 100,000 files read and recorded on every run.
     paths: String,
-    /// The size and mtime of each file, in the order of `paths`.
-    stats: Vec<Stat>,
+    /// The size and mtime of each file, in the order of `paths`, packed
+    /// ([`STAT_LEN`] bytes each): one copy to read, where a list of
+    /// numbers is decoded number by number.
+    stats: Packed,
+}
+
+/// Bytes of a packed [`Stat`]: the size (`u64`) and the mtime (`u128`),
+/// little-endian.
+const STAT_LEN: usize = 24;
+
+fn pack(stat: Stat, out: &mut Vec<u8>) {
+    out.extend_from_slice(&stat.0.to_le_bytes());
+    out.extend_from_slice(&stat.1.to_le_bytes());
+}
+
+fn unpack(bytes: &[u8]) -> Option<Stat> {
+    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let mtime = u128::from_le_bytes(bytes.get(8..STAT_LEN)?.try_into().ok()?);
+    Some((len, mtime))
+}
+
+/// Bytes recorded as one byte string (postcard: a length, then the bytes)
+/// rather than as a sequence of numbers.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Packed(Vec<u8>);
+
+impl Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Packed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Packed;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Packed, E> {
+                Ok(Packed(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Packed, E> {
+                Ok(Packed(v))
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
 }
 
 impl UnitRecord {
@@ -100,12 +147,12 @@ impl UnitRecord {
             namespace,
             fingerprint,
             paths: String::new(),
-            stats: Vec::new(),
+            stats: Packed::default(),
         };
         for (path, stat) in files {
             r.paths.push_str(path);
             r.paths.push('\0');
-            r.stats.push(stat);
+            pack(stat, &mut r.stats.0);
         }
         r
     }
@@ -120,13 +167,13 @@ impl UnitRecord {
             rest = rest.get(end + 1..)?;
             Some(path)
         });
-        paths.zip(self.stats.iter().copied())
+        paths.zip(self.stats.0.chunks_exact(STAT_LEN).filter_map(unpack))
     }
 
     /// True when it has as many paths as stats (the cache file can be
     /// edited by hand: a record that is not whole is not trusted).
     fn is_whole(&self) -> bool {
-        memchr::memchr_iter(0, self.paths.as_bytes()).count() == self.stats.len()
+        memchr::memchr_iter(0, self.paths.as_bytes()).count() * STAT_LEN == self.stats.0.len()
             && (self.paths.is_empty() || self.paths.ends_with('\0'))
     }
 }
@@ -197,10 +244,10 @@ impl Cache {
         // On all cores: this is the whole cost of an unchanged run.
         let root = self.root.as_ref();
         let fresh = crate::parallel::map(&self.units, |u| unit_matches(root, u));
-        fresh
-            .into_iter()
-            .all(|f| f)
-            .then(|| self.files.len() + self.units.iter().map(|u| u.stats.len()).sum::<usize>())
+        fresh.into_iter().all(|f| f).then(|| {
+            let unit_files = self.units.iter().map(|u| u.stats.0.len() / STAT_LEN);
+            self.files.len() + unit_files.sum::<usize>()
+        })
     }
 
     /// Every recorded file's size and mtime by path.
@@ -484,7 +531,10 @@ mod tests {
             ]
         );
         for edit in [
-            |u: &mut UnitRecord| u.stats.push((5, 6)),
+            |u: &mut UnitRecord| pack((5, 6), &mut u.stats.0),
+            |u: &mut UnitRecord| {
+                u.stats.0.pop();
+            },
             |u: &mut UnitRecord| u.paths.push_str("overlays/pay/c.yaml"),
             |u: &mut UnitRecord| {
                 u.paths.pop();
