@@ -17,6 +17,10 @@ pub const OWNERSHIP_FILE: &str = ".esogen/owned-files.json";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
     files: BTreeMap<String, Vec<u8>>,
+    /// [`path_hash`] of each of `files`' paths: a kept path (up to every
+    /// path of an incremental run) is looked for among the rendered ones
+    /// by this hash first, and in the ordered map only on a match.
+    rendered: foldhash::HashSet<u64>,
     /// Hashed, not ordered: an incremental run keeps up to every path, and
     /// the only ordered use ([`OutputTree::paths`]) sorts once.
     kept: foldhash::HashSet<String>,
@@ -101,6 +105,13 @@ pub fn check_path(path: &str) -> Result<(), UnsafePath> {
     Ok(())
 }
 
+/// A hash of `path`, the same for equal paths in every tree (a fixed seed,
+/// so equal trees compare equal).
+fn path_hash(path: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    foldhash::fast::FixedState::default().hash_one(path)
+}
+
 /// A path [`check_path`] accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SafePath(String);
@@ -134,6 +145,7 @@ impl OutputTree {
                 reason: "two generated files would share this path",
             });
         }
+        self.rendered.insert(path_hash(&path));
         self.files.insert(path, bytes);
         Ok(())
     }
@@ -152,7 +164,7 @@ impl OutputTree {
             path,
             reason: "two generated files would share this path",
         };
-        if self.files.contains_key(&path) {
+        if self.rendered.contains(&path_hash(&path)) && self.files.contains_key(&path) {
             return Err(duplicate(path));
         }
         // One hash of the path: `replace` hands back the equal path already
