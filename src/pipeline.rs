@@ -222,6 +222,30 @@ fn render_plan(
     source_name: &str,
     previous: Option<&dyn Previous>,
 ) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
+    use crate::tree::{SafePath, UnsafePath};
+    /// A unit as its worker hands it to the assembly: kept paths already
+    /// checked (so the check runs on every core, not on the thread that
+    /// assembles the tree), with the digest of its sorted paths for the
+    /// ownership record.
+    enum Ready {
+        Kept(Vec<Result<SafePath, UnsafePath>>, Vec<String>),
+        Rendered(Vec<(String, Vec<u8>)>),
+    }
+    fn ready(fingerprint: String, files: UnitFiles) -> (String, Ready, render::PathsDigest) {
+        match files {
+            UnitFiles::Kept(for_tree, sorted) => {
+                let digest = render::PathsDigest::of(sorted.iter().map(String::as_str));
+                let checked = for_tree.into_iter().map(SafePath::parse).collect();
+                (fingerprint, Ready::Kept(checked, sorted), digest)
+            }
+            UnitFiles::Rendered(files) => {
+                let mut paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+                paths.sort_unstable();
+                let digest = render::PathsDigest::of(paths);
+                (fingerprint, Ready::Rendered(files), digest)
+            }
+        }
+    }
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
     type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
@@ -238,18 +262,32 @@ fn render_plan(
         || {
             crate::parallel::chunks(&work, |part| {
                 part.iter()
-                    .map(|w| render_unit(&builder, *w, &head, source_name, previous))
-                    .collect::<Result<Vec<(String, UnitFiles)>, PipelineError>>()
+                    .map(|w| {
+                        let (fingerprint, files) =
+                            render_unit(&builder, *w, &head, source_name, previous)?;
+                        Ok(ready(fingerprint, files))
+                    })
+                    .collect::<Result<Vec<_>, PipelineError>>()
             })
         },
     );
+    let namespaces = plan
+        .namespaces
+        .iter()
+        .map(|n| (n.namespace.to_string(), n.team.to_string()))
+        .collect();
+    // The record's digest takes the global files' paths in the order they
+    // are built, then each unit's digest: the same whether a unit was kept
+    // or rendered.
+    let mut record = render::RecordDigest::new(source_name, &namespaces);
     let mut tree = OutputTree::new();
     let mut global = Vec::new();
     for (path, bytes) in global_files? {
         global.push(path.clone());
+        record.path(&path);
         tree.insert(path, bytes).map_err(RenderError::from)?;
     }
-    let mut units = Vec::with_capacity(work.len());
+    let mut units = Vec::with_capacity(work.len() + 1);
     let results = parts.into_iter().flat_map(|p| match p {
         Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(e) => vec![Err(e)],
@@ -258,21 +296,22 @@ fn render_plan(
     let kept_paths = results
         .iter()
         .map(|r| match r {
-            Ok((_, UnitFiles::Kept(p, _))) => p.len(),
+            Ok((_, Ready::Kept(p, _), _)) => p.len(),
             _ => 0,
         })
         .sum();
     tree.reserve_kept(kept_paths);
     for (w, result) in work.iter().zip(results) {
-        let (fingerprint, files) = result?;
+        let (fingerprint, files, digest) = result?;
         let (paths, kept) = match files {
-            UnitFiles::Kept(for_tree, sorted) => {
-                for p in for_tree {
-                    tree.keep(p).map_err(RenderError::from)?;
+            Ready::Kept(checked, sorted) => {
+                for p in checked {
+                    tree.keep_safe(p.map_err(RenderError::from)?)
+                        .map_err(RenderError::from)?;
                 }
                 (sorted, true)
             }
-            UnitFiles::Rendered(files) => {
+            Ready::Rendered(files) => {
                 let mut paths = Vec::with_capacity(files.len());
                 for (p, bytes) in files {
                     paths.push(p.clone());
@@ -282,6 +321,7 @@ fn render_plan(
                 (paths, false)
             }
         };
+        record.unit(&digest);
         units.push(Unit {
             namespace: w.key(),
             fingerprint,
@@ -289,13 +329,31 @@ fn render_plan(
             kept,
         });
     }
-    let namespaces = plan
-        .namespaces
-        .iter()
-        .map(|n| (n.namespace.to_string(), n.team.to_string()))
-        .collect();
-    global.extend(render::finish(&mut tree, source_name, &namespaces)?);
+    render::finish_ignore(&mut tree, source_name)?;
+    global.push(render::IGNORE_FILE.to_owned());
+    record.path(render::IGNORE_FILE);
     global.sort();
+    // The ownership record is a unit of its own, keyed by its path (no
+    // namespace or `team:` key has a `/`): kept when the last run wrote it
+    // from the same digest and it is on disk as that run left it, so a
+    // one-team change neither sorts nor serializes every path again.
+    let fingerprint = record.hex();
+    let record_path = crate::tree::OWNERSHIP_FILE;
+    let kept = previous
+        .and_then(|p| p.unchanged(record_path, &fingerprint))
+        .is_some_and(|files| files == [record_path]);
+    if kept {
+        tree.keep(record_path.to_owned())
+            .map_err(RenderError::from)?;
+    } else {
+        render::finish_record(&mut tree, source_name, &namespaces)?;
+    }
+    units.push(Unit {
+        namespace: record_path.to_owned(),
+        fingerprint,
+        files: vec![record_path.to_owned()],
+        kept,
+    });
     Ok((tree, units, global))
 }
 

@@ -77,15 +77,109 @@ pub struct Cache {
     dirs: HashMap<String, usize>,
 }
 
-/// One tenant namespace as the last run left it.
+/// One unit (a tenant namespace, a team's files, the ownership record) as
+/// the last run left it.
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UnitRecord {
-    /// The namespace.
+    /// The unit's key: the namespace, `team:<name>`, or the record's path.
     pub namespace: String,
     /// The fingerprint its files were generated from.
     pub fingerprint: String,
-    /// Its files: path, size, mtime.
-    pub files: Vec<(String, u64, u128)>,
+    /// Its files' paths in one string, each ended by a NUL (which no path
+    /// holds): one allocation per unit instead of one per file, for
+    /// 100,000 files read and recorded on every run.
+    paths: String,
+    /// The size and mtime of each file, in the order of `paths`, packed
+    /// ([`STAT_LEN`] bytes each): one copy to read, where a list of
+    /// numbers is decoded number by number.
+    stats: Packed,
+}
+
+/// Bytes of a packed [`Stat`]: the size (`u64`) and the mtime (`u128`),
+/// little-endian.
+const STAT_LEN: usize = 24;
+
+fn pack(stat: Stat, out: &mut Vec<u8>) {
+    out.extend_from_slice(&stat.0.to_le_bytes());
+    out.extend_from_slice(&stat.1.to_le_bytes());
+}
+
+fn unpack(bytes: &[u8]) -> Option<Stat> {
+    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let mtime = u128::from_le_bytes(bytes.get(8..STAT_LEN)?.try_into().ok()?);
+    Some((len, mtime))
+}
+
+/// Bytes recorded as one byte string (postcard: a length, then the bytes)
+/// rather than as a sequence of numbers.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Packed(Vec<u8>);
+
+impl Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Packed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Packed;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Packed, E> {
+                Ok(Packed(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Packed, E> {
+                Ok(Packed(v))
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
+}
+
+impl UnitRecord {
+    /// A record of `files` (path, size, mtime).
+    pub fn new<'a>(
+        namespace: String,
+        fingerprint: String,
+        files: impl IntoIterator<Item = (&'a str, Stat)>,
+    ) -> Self {
+        let mut r = Self {
+            namespace,
+            fingerprint,
+            paths: String::new(),
+            stats: Packed::default(),
+        };
+        for (path, stat) in files {
+            r.paths.push_str(path);
+            r.paths.push('\0');
+            pack(stat, &mut r.stats.0);
+        }
+        r
+    }
+
+    /// Its files: path, size and mtime.
+    pub fn files(&self) -> impl Iterator<Item = (&str, Stat)> {
+        // memchr, not `split_terminator`: this runs for every kept file.
+        let mut rest = self.paths.as_str();
+        let paths = std::iter::from_fn(move || {
+            let end = memchr::memchr(0, rest.as_bytes())?;
+            let path = rest.get(..end)?;
+            rest = rest.get(end + 1..)?;
+            Some(path)
+        });
+        paths.zip(self.stats.0.chunks_exact(STAT_LEN).filter_map(unpack))
+    }
+
+    /// True when it has as many paths as stats (the cache file can be
+    /// edited by hand: a record that is not whole is not trusted).
+    fn is_whole(&self) -> bool {
+        memchr::memchr_iter(0, self.paths.as_bytes()).count() * STAT_LEN == self.stats.0.len()
+            && (self.paths.is_empty() || self.paths.ends_with('\0'))
+    }
 }
 
 /// The [`Stat`] of `rel` under the open root; `None` unless it is a regular
@@ -109,13 +203,24 @@ fn all_match(root: Option<&crate::sync::fsys::Root>, files: &[(String, u64, u128
     })
 }
 
+/// [`all_match`] for a unit's files.
+fn unit_matches(root: Option<&crate::sync::fsys::Root>, unit: &UnitRecord) -> bool {
+    root.is_some_and(|root| {
+        unit.files()
+            .all(|(rel, stat)| file_stat(root, rel) == Some(stat))
+    })
+}
+
 impl Cache {
     /// Reads the cache under `root`; `None` when there is none, it cannot be
     /// read, or another esogen version wrote it.
     pub fn load(root: &Path) -> Option<Self> {
         let bytes = std::fs::read(root.join(CACHE_FILE)).ok()?;
         let mut cache: Cache = postcard::from_bytes(&bytes).ok()?;
-        if cache.format != FORMAT || cache.version != crate::BUILD {
+        if cache.format != FORMAT
+            || cache.version != crate::BUILD
+            || !cache.units.iter().all(UnitRecord::is_whole)
+        {
             return None;
         }
         cache.root = crate::sync::diff::open_root(root).ok();
@@ -142,19 +247,19 @@ impl Cache {
         }
         // On all cores: this is the whole cost of an unchanged run.
         let root = self.root.as_ref();
-        let fresh = crate::parallel::map(&self.units, |u| all_match(root, &u.files));
-        fresh
-            .into_iter()
-            .all(|f| f)
-            .then(|| self.files.len() + self.units.iter().map(|u| u.files.len()).sum::<usize>())
+        let fresh = crate::parallel::map(&self.units, |u| unit_matches(root, u));
+        fresh.into_iter().all(|f| f).then(|| {
+            let unit_files = self.units.iter().map(|u| u.stats.0.len() / STAT_LEN);
+            self.files.len() + unit_files.sum::<usize>()
+        })
     }
 
     /// Every recorded file's size and mtime by path.
     pub fn stats(&self) -> HashMap<&str, Stat> {
         self.files
             .iter()
-            .chain(self.units.iter().flat_map(|u| &u.files))
             .map(|(p, l, m)| (p.as_str(), (*l, *m)))
+            .chain(self.units.iter().flat_map(UnitRecord::files))
             .collect()
     }
 
@@ -166,10 +271,10 @@ impl Cache {
 impl Previous for Cache {
     fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
         let unit = self.unit(namespace)?;
-        if unit.fingerprint != fingerprint || !all_match(self.root.as_ref(), &unit.files) {
+        if unit.fingerprint != fingerprint || !unit_matches(self.root.as_ref(), unit) {
             return None;
         }
-        Some(unit.files.iter().map(|(p, _, _)| p.clone()).collect())
+        Some(unit.files().map(|(p, _)| p.to_owned()).collect())
     }
 }
 
@@ -260,7 +365,7 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
 /// just found unchanged); files of which the run knows the size and mtime
 /// use those; the rest are stat'ed. Failing to write the cache only costs
 /// speed next time.
-pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
+pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
     let Run {
         inputs,
         global,
@@ -278,16 +383,20 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
     let Some(stats) = stat_unrecorded(root, units, &reused, global, &known) else {
         return;
     };
-    let entry = |rel: &String| {
+    let entry = |rel: &'a String| {
         known
             .get(rel.as_str())
             .or_else(|| stats.get(rel.as_str()))
-            .map(|(l, m)| (rel.clone(), *l, *m))
+            .map(|s| (rel.as_str(), *s))
     };
     let Some(records) = unit_records(units, &mut reused, entry) else {
         return;
     };
-    let Some(files) = global.iter().map(entry).collect::<Option<Vec<_>>>() else {
+    let Some(files) = global
+        .iter()
+        .map(|rel| entry(rel).map(|(p, (l, m))| (p.to_owned(), l, m)))
+        .collect::<Option<Vec<_>>>()
+    else {
         return;
     };
     let cache = Cache {
@@ -309,7 +418,7 @@ pub fn record(root: &Path, run: Run, previous: Option<Cache>) {
 /// For each unit, the record `previous` holds for it when the unit was
 /// kept and its fingerprint is unchanged, taken out of `previous`.
 fn reused_records(units: &[Unit], mut previous: Option<Cache>) -> Vec<Option<UnitRecord>> {
-    units
+    let reused = units
         .iter()
         .map(|unit| {
             let p = previous.as_mut().filter(|_| unit.kept)?;
@@ -317,7 +426,15 @@ fn reused_records(units: &[Unit], mut previous: Option<Cache>) -> Vec<Option<Uni
             let r = p.units.get_mut(i)?;
             (r.fingerprint == unit.fingerprint).then(|| std::mem::take(r))
         })
-        .collect()
+        .collect();
+    // The rest (20,000 listings, keys and index entries at 10,000 teams)
+    // is only memory: freed beside the recording. The open root is closed
+    // here.
+    if let Some(mut p) = previous {
+        drop(p.root.take());
+        crate::parallel::drop_aside(p);
+    }
+    reused
 }
 
 /// The size and mtime of every file that neither a reused record nor
@@ -351,22 +468,21 @@ fn stat_unrecorded<'a>(
 
 /// One record per unit: the reused one, or its files with their size and
 /// mtime from `entry`; `None` when a file has neither.
-fn unit_records(
-    units: &[Unit],
+fn unit_records<'a>(
+    units: &'a [Unit],
     reused: &mut [Option<UnitRecord>],
-    entry: impl Fn(&String) -> Option<(String, u64, u128)>,
+    entry: impl Fn(&'a String) -> Option<(&'a str, Stat)>,
 ) -> Option<Vec<UnitRecord>> {
     let mut records = Vec::with_capacity(units.len());
     for (unit, reused) in units.iter().zip(reused) {
-        let files = match reused.take() {
-            Some(r) => r.files,
-            None => unit.files.iter().map(&entry).collect::<Option<Vec<_>>>()?,
+        let record = match reused.take() {
+            Some(r) => r,
+            None => {
+                let files = unit.files.iter().map(&entry).collect::<Option<Vec<_>>>()?;
+                UnitRecord::new(unit.namespace.clone(), unit.fingerprint.clone(), files)
+            }
         };
-        records.push(UnitRecord {
-            namespace: unit.namespace.clone(),
-            fingerprint: unit.fingerprint.clone(),
-            files,
-        });
+        records.push(record);
     }
     Some(records)
 }
@@ -406,6 +522,58 @@ mod tests {
             root: None,
             index: HashMap::default(),
             dirs: HashMap::default(),
+        }
+    }
+
+    /// A unit record is one string of paths beside a list of stats: a
+    /// cache edited so that the two disagree is not read (zipping them
+    /// would drop files silently).
+    #[test]
+    fn a_unit_record_with_more_stats_than_paths_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".esogen")).unwrap();
+        let mut cache = cache_of(crate::BUILD);
+        cache.units.push(UnitRecord::new(
+            "pay".into(),
+            "f".into(),
+            [
+                ("overlays/pay/a.yaml", (1, 2)),
+                ("overlays/pay/b.yaml", (3, 4)),
+            ],
+        ));
+        write_cache(dir.path(), &cache);
+        let loaded = Cache::load(dir.path()).expect("a whole record is read");
+        let files: Vec<(&str, Stat)> = loaded.units[0].files().collect();
+        assert_eq!(
+            files,
+            [
+                ("overlays/pay/a.yaml", (1, 2)),
+                ("overlays/pay/b.yaml", (3, 4))
+            ]
+        );
+        for edit in [
+            |u: &mut UnitRecord| pack((5, 6), &mut u.stats.0),
+            |u: &mut UnitRecord| {
+                u.stats.0.pop();
+            },
+            |u: &mut UnitRecord| u.paths.push_str("overlays/pay/c.yaml"),
+            |u: &mut UnitRecord| {
+                u.paths.pop();
+            },
+        ] {
+            let mut cache = cache_of(crate::BUILD);
+            let mut unit = UnitRecord::new(
+                "pay".into(),
+                "f".into(),
+                [
+                    ("overlays/pay/a.yaml", (1, 2)),
+                    ("overlays/pay/b.yaml", (3, 4)),
+                ],
+            );
+            edit(&mut unit);
+            cache.units.push(unit);
+            write_cache(dir.path(), &cache);
+            assert!(Cache::load(dir.path()).is_none());
         }
     }
 

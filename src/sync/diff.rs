@@ -394,13 +394,16 @@ fn recorded_paths(
 ) -> std::collections::BTreeSet<String> {
     // A record on disk identical to the one generated now lists exactly the
     // tree's paths: nothing to remove, nothing more to exclude from strays,
-    // and no 91,000 paths to parse again.
-    let record_unchanged = tree.get(OWNERSHIP_FILE).is_some()
-        && !cs
-            .added
-            .iter()
-            .chain(&cs.changed)
-            .any(|p| p == OWNERSHIP_FILE);
+    // and no 91,000 paths to parse again. A kept record is one: the last
+    // run wrote it from the same paths, and it is on disk as that run left
+    // it.
+    let record_unchanged = tree.is_kept(OWNERSHIP_FILE)
+        || tree.get(OWNERSHIP_FILE).is_some()
+            && !cs
+                .added
+                .iter()
+                .chain(&cs.changed)
+                .any(|p| p == OWNERSHIP_FILE);
     if record_unchanged {
         std::collections::BTreeSet::new()
     } else {
@@ -614,14 +617,20 @@ fn strays(
     let mut out = Vec::new();
     let mut listings = Vec::new();
     // Subdirectories of the managed directories, walked in parallel.
-    let mut jobs: Vec<String> = Vec::new();
+    let mut children: Vec<Vec<String>> = Vec::new();
     for dir in MANAGED_DIRS {
         let Some(l) = listing(root, root_fd, dir, known)? else {
             continue;
         };
-        sort_entries(dir, &l, &stray, journal, &mut jobs, &mut out);
+        let mut dirs = Vec::new();
+        sort_entries(dir, &l, &stray, journal, &mut dirs, &mut out);
+        children.push(dirs);
         listings.push(l);
     }
+    // Mixed, so that each core gets its part of each managed directory:
+    // `overlays/<ns>` holds more files than `policies/<ns>`, and a core
+    // given all of one kind would wait for the other.
+    let jobs = interleave(children);
     let found = crate::parallel::chunks(&jobs, |part| {
         let (mut out, mut listings) = (Vec::new(), Vec::new());
         let mut pending: Vec<String> = part.to_vec();
@@ -641,6 +650,27 @@ fn strays(
     }
     out.sort();
     Ok((out, listings))
+}
+
+/// The items of `lists` in one block per core, each block holding that
+/// core's share of every list, so that the cores' contiguous chunks
+/// ([`crate::parallel::chunks`]) get an even mix. Within a block each
+/// list's items stay in order: the listings come back in a few sorted
+/// runs, which the cache's map of them sorts cheaply.
+fn interleave(lists: Vec<Vec<String>>) -> Vec<String> {
+    let parts = crate::parallel::threads().max(1);
+    let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    let mut lists: Vec<(usize, std::vec::IntoIter<String>)> = lists
+        .into_iter()
+        .map(|l| (l.len(), l.into_iter()))
+        .collect();
+    for i in 0..parts {
+        for (len, items) in &mut lists {
+            let share = *len * (i + 1) / parts - *len * i / parts;
+            out.extend(items.take(share));
+        }
+    }
+    out
 }
 
 /// Whether diffs carry ANSI colours.

@@ -16,6 +16,7 @@ mod incremental;
 mod init;
 mod interrupted;
 mod issue13;
+mod kept_record;
 mod library;
 mod output;
 mod properties;
