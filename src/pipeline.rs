@@ -22,12 +22,12 @@ pub struct Generated {
     pub plan: Plan,
     /// The files.
     pub tree: OutputTree,
-    /// One entry per unit (each tenant namespace in namespace order, then
-    /// each team with files of its own): its fingerprint and files, for the
-    /// local cache of the next incremental run.
+    /// One entry per unit (each tenant namespace and each team with files
+    /// of its own, interleaved, then the ownership record): its fingerprint
+    /// and files, for the local cache of the next incremental run.
     pub units: Vec<Unit>,
-    /// The files outside the namespace units (shared bases, delivery
-    /// objects, the ownership record), sorted.
+    /// The files outside every unit (shared bases, delivery objects, the
+    /// `.gitignore` of `.esogen/`), sorted.
     pub global: Vec<String>,
     /// The teams validated, for the next run (`config::memo`); only when
     /// asked for and nothing was found.
@@ -38,9 +38,11 @@ pub struct Generated {
 /// policy) and the fingerprint of their inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
-    /// The namespace, or `team:<name>` for a team's unit.
+    /// The namespace, `team:<name>` for a team's unit, or the ownership
+    /// record's path for the record.
     pub namespace: String,
-    /// [`Builder::fingerprint`] of the namespace.
+    /// [`Builder::fingerprint`] of the namespace ([`Builder::team_fingerprint`]
+    /// of a team, the record's digest for the record).
     pub fingerprint: String,
     /// Its files (`overlays/<ns>/...`, `policies/<ns>/...`), sorted.
     pub files: Vec<String>,

@@ -178,7 +178,7 @@ mod tests {
         assert!(Record::default().files().is_empty());
     }
 
-    /// A record as `render::finish` writes it.
+    /// A record as `render::finish_record` writes it.
     #[test]
     fn a_written_record_gives_its_namespaces_and_files() {
         let own = Ownership {
