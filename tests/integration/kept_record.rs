@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::common::{esogen, text};
+use crate::common::{AWS_HEAD, esogen, text};
 
 const RECORD: &str = ".esogen/owned-files.json";
 
@@ -14,35 +14,18 @@ const RECORD: &str = ".esogen/owned-files.json";
 /// namespace from one team to the other changes the record's teams but
 /// not its paths.
 fn config(search_namespaces: &str, pay_namespaces: &str, key: &str) -> String {
-    format!(
-        r#"version = 1
-[cluster]
-name = "c"
-platform = "eks"
-store_scope = "namespace"
-[providers.aws]
-kind = "aws-secrets-manager"
-region = "eu-west-1"
-account_id = "123456789012"
-oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/X"
-[[teams]]
-name = "pay"
-provider = "aws"
-prefix = "pay/"
-namespaces = [{pay_namespaces}]
-[[teams.secrets]]
-name = "db"
-key = "pay/{key}"
-[[teams]]
-name = "search"
-provider = "aws"
-prefix = "search/"
-namespaces = [{search_namespaces}]
-[[teams.secrets]]
-name = "db"
-key = "search/db"
-"#
-    )
+    let team = |name: &str, namespaces: &str, key: &str| {
+        format!(
+            "[[teams]]\nname = \"{name}\"\nprovider = \"aws\"\nprefix = \"{name}/\"\n\
+             namespaces = [{namespaces}]\n[[teams.secrets]]\nname = \"db\"\nkey = \"{name}/{key}\"\n"
+        )
+    };
+    AWS_HEAD.replacen(
+        "platform = \"eks\"\n",
+        "platform = \"eks\"\nstore_scope = \"namespace\"\n",
+        1,
+    ) + &team("pay", pay_namespaces, key)
+        + &team("search", search_namespaces, "db")
 }
 
 fn run(dir: &Path, config: &str) -> std::process::Output {
@@ -75,17 +58,23 @@ fn scratch(config: &str) -> BTreeMap<String, String> {
     snapshot(dir.path())
 }
 
+/// A workspace after two runs (the first incremental run makes the
+/// cache's record of the record), and the record's path.
+fn primed() -> (tempfile::TempDir, std::path::PathBuf) {
+    let ws = tempfile::tempdir().unwrap();
+    let record = ws.path().join(RECORD);
+    run(ws.path(), &config(r#""search""#, r#""pay""#, "a"));
+    run(ws.path(), &config(r#""search""#, r#""pay""#, "b"));
+    (ws, record)
+}
+
 fn mtime(p: &Path) -> std::time::SystemTime {
     std::fs::metadata(p).unwrap().modified().unwrap()
 }
 
 #[test]
 fn a_one_team_change_keeps_the_ownership_record() {
-    let ws = tempfile::tempdir().unwrap();
-    let record = ws.path().join(RECORD);
-    run(ws.path(), &config(r#""search""#, r#""pay""#, "a"));
-    // The first incremental run makes the cache's record of the record.
-    run(ws.path(), &config(r#""search""#, r#""pay""#, "b"));
+    let (ws, record) = primed();
     let before = mtime(&record);
     let changed = config(r#""search""#, r#""pay""#, "c");
     let out = run(ws.path(), &changed);
@@ -100,10 +89,7 @@ fn a_one_team_change_keeps_the_ownership_record() {
 
 #[test]
 fn a_hand_edited_ownership_record_is_restored_on_a_one_team_change() {
-    let ws = tempfile::tempdir().unwrap();
-    let record = ws.path().join(RECORD);
-    run(ws.path(), &config(r#""search""#, r#""pay""#, "a"));
-    run(ws.path(), &config(r#""search""#, r#""pay""#, "b"));
+    let (ws, record) = primed();
     // Same size, other teams and paths: only its mtime tells.
     let original = std::fs::read_to_string(&record).unwrap();
     let edited = original.replace("search", "sEarch");
