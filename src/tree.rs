@@ -202,6 +202,11 @@ impl OutputTree {
         self.kept.iter()
     }
 
+    /// How many files are kept.
+    pub fn kept_count(&self) -> usize {
+        self.kept.len()
+    }
+
     /// Every generated path, rendered and kept, in path order.
     pub fn paths(&self) -> Vec<&String> {
         let mut all: Vec<&String> = self.files.keys().chain(&self.kept).collect();

@@ -263,6 +263,23 @@ impl Cache {
             .collect()
     }
 
+    /// The size and mtime of every file `tree` kept, from the records of
+    /// the units whose files it kept: a unit is kept whole, so one lookup
+    /// per unit finds them (at 20,000 teams a map of every recorded file
+    /// cost 70 ms). `None` unless those records list exactly the kept
+    /// files, each checked on every core.
+    pub fn kept_stats(&self, tree: &crate::tree::OutputTree) -> Option<Vec<(&str, Stat)>> {
+        let files: Vec<(&str, Stat)> = self
+            .units
+            .iter()
+            .filter(|u| u.files().next().is_some_and(|(p, _)| tree.is_kept(p)))
+            .flat_map(UnitRecord::files)
+            .collect();
+        let all_kept =
+            crate::parallel::chunks(&files, |part| part.iter().all(|(p, _)| tree.is_kept(p)));
+        (files.len() == tree.kept_count() && all_kept.into_iter().all(|k| k)).then_some(files)
+    }
+
     fn unit(&self, namespace: &str) -> Option<&UnitRecord> {
         self.index.get(namespace).and_then(|i| self.units.get(*i))
     }

@@ -400,16 +400,23 @@ impl<'a> Committer<'a> {
     fn kept_files<'t>(
         &'t self,
         tree: &'t OutputTree,
-        cache: Option<&Cache>,
+        cache: Option<&'t Cache>,
     ) -> Result<Kept<'t>, CommitError> {
-        let stats = cache.map(Cache::stats).unwrap_or_default();
-        let files = tree
-            .kept()
-            .map(|p| match stats.get(p.as_str()) {
-                Some(s) => Ok((p.as_str(), *s)),
-                None => Err(CommitError::KeptUnrecorded(p.clone())),
-            })
-            .collect::<Result<_, _>>()?;
+        // Found unit by unit; by a map of every recorded file only when
+        // the units do not account for them, which then names the file the
+        // cache does not know.
+        let files = match cache.and_then(|c| c.kept_stats(tree)) {
+            Some(files) => files,
+            None => {
+                let stats = cache.map(Cache::stats).unwrap_or_default();
+                tree.kept()
+                    .map(|p| match stats.get(p.as_str()) {
+                        Some(s) => Ok((p.as_str(), *s)),
+                        None => Err(CommitError::KeptUnrecorded(p.clone())),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+        };
         Ok(Kept {
             prefix: &self.prefix,
             root: &self.out,
