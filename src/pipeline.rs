@@ -13,7 +13,7 @@ use crate::manifest::build::Builder;
 use crate::plan::{self, NamespacePlan, Plan, TeamPlan};
 use crate::render::{self, RenderError};
 use crate::source::Sources;
-use crate::tree::OutputTree;
+use crate::tree::{OutputTree, SafePath, UnsafePath};
 
 /// What the pure pipeline produced.
 #[derive(Debug)]
@@ -219,35 +219,38 @@ fn interleave<'p>(namespaces: &'p [NamespacePlan], teams: &'p [TeamPlan]) -> Vec
     out
 }
 
+/// A unit as its worker hands it to the assembly: kept paths already
+/// checked (so the check runs on every core, not on the thread that
+/// assembles the tree), with the digest of its sorted paths for the
+/// ownership record.
+enum Ready {
+    Kept(Vec<Result<SafePath, UnsafePath>>, Vec<String>),
+    Rendered(Vec<(String, Vec<u8>)>),
+}
+
+/// A unit's files made ready for the assembly, on the worker that kept or
+/// rendered them.
+fn ready(fingerprint: String, files: UnitFiles) -> (String, Ready, render::PathsDigest) {
+    match files {
+        UnitFiles::Kept(for_tree, sorted) => {
+            let digest = render::PathsDigest::of(sorted.iter().map(String::as_str));
+            let checked = for_tree.into_iter().map(SafePath::parse).collect();
+            (fingerprint, Ready::Kept(checked, sorted), digest)
+        }
+        UnitFiles::Rendered(files) => {
+            let mut paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+            paths.sort_unstable();
+            let digest = render::PathsDigest::of(paths);
+            (fingerprint, Ready::Rendered(files), digest)
+        }
+    }
+}
+
 fn render_plan(
     plan: &Plan,
     source_name: &str,
     previous: Option<&dyn Previous>,
 ) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
-    use crate::tree::{SafePath, UnsafePath};
-    /// A unit as its worker hands it to the assembly: kept paths already
-    /// checked (so the check runs on every core, not on the thread that
-    /// assembles the tree), with the digest of its sorted paths for the
-    /// ownership record.
-    enum Ready {
-        Kept(Vec<Result<SafePath, UnsafePath>>, Vec<String>),
-        Rendered(Vec<(String, Vec<u8>)>),
-    }
-    fn ready(fingerprint: String, files: UnitFiles) -> (String, Ready, render::PathsDigest) {
-        match files {
-            UnitFiles::Kept(for_tree, sorted) => {
-                let digest = render::PathsDigest::of(sorted.iter().map(String::as_str));
-                let checked = for_tree.into_iter().map(SafePath::parse).collect();
-                (fingerprint, Ready::Kept(checked, sorted), digest)
-            }
-            UnitFiles::Rendered(files) => {
-                let mut paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-                paths.sort_unstable();
-                let digest = render::PathsDigest::of(paths);
-                (fingerprint, Ready::Rendered(files), digest)
-            }
-        }
-    }
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
     type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
@@ -289,12 +292,33 @@ fn render_plan(
         record.path(&path);
         tree.insert(path, bytes).map_err(RenderError::from)?;
     }
-    let mut units = Vec::with_capacity(work.len() + 1);
     let results = parts.into_iter().flat_map(|p| match p {
         Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(e) => vec![Err(e)],
     });
-    let results: Vec<_> = results.collect();
+    let mut units = assemble(&work, results.collect(), &mut tree, &mut record)?;
+    render::finish_ignore(&mut tree, source_name)?;
+    global.push(render::IGNORE_FILE.to_owned());
+    record.path(render::IGNORE_FILE);
+    global.sort();
+    units.push(ownership_unit(
+        &mut tree,
+        record,
+        source_name,
+        &namespaces,
+        previous,
+    )?);
+    Ok((tree, units, global))
+}
+
+/// Puts the units' files into `tree` in unit order and folds each unit's
+/// digest into `record`; the units for the cache.
+fn assemble(
+    work: &[Work<'_>],
+    results: Vec<Result<(String, Ready, render::PathsDigest), PipelineError>>,
+    tree: &mut OutputTree,
+    record: &mut render::RecordDigest,
+) -> Result<Vec<Unit>, PipelineError> {
     let kept_paths = results
         .iter()
         .map(|r| match r {
@@ -303,6 +327,7 @@ fn render_plan(
         })
         .sum();
     tree.reserve_kept(kept_paths);
+    let mut units = Vec::with_capacity(work.len() + 1);
     for (w, result) in work.iter().zip(results) {
         let (fingerprint, files, digest) = result?;
         let (paths, kept) = match files {
@@ -331,14 +356,21 @@ fn render_plan(
             kept,
         });
     }
-    render::finish_ignore(&mut tree, source_name)?;
-    global.push(render::IGNORE_FILE.to_owned());
-    record.path(render::IGNORE_FILE);
-    global.sort();
-    // The ownership record is a unit of its own, keyed by its path (no
-    // namespace or `team:` key has a `/`): kept when the last run wrote it
-    // from the same digest and it is on disk as that run left it, so a
-    // one-team change neither sorts nor serializes every path again.
+    Ok(units)
+}
+
+/// The ownership record as a unit of its own, keyed by its path (no
+/// namespace or `team:` key has a `/`): kept when the last run wrote it
+/// from the same digest and it is on disk as that run left it, so a
+/// one-team change neither sorts nor serializes every path again; else
+/// written into `tree`.
+fn ownership_unit(
+    tree: &mut OutputTree,
+    record: render::RecordDigest,
+    source_name: &str,
+    namespaces: &std::collections::BTreeMap<String, String>,
+    previous: Option<&dyn Previous>,
+) -> Result<Unit, PipelineError> {
     let fingerprint = record.hex();
     let record_path = crate::tree::OWNERSHIP_FILE;
     let kept = previous
@@ -348,15 +380,14 @@ fn render_plan(
         tree.keep(record_path.to_owned())
             .map_err(RenderError::from)?;
     } else {
-        render::finish_record(&mut tree, source_name, &namespaces)?;
+        render::finish_record(tree, source_name, namespaces)?;
     }
-    units.push(Unit {
+    Ok(Unit {
         namespace: record_path.to_owned(),
         fingerprint,
         files: vec![record_path.to_owned()],
         kept,
-    });
-    Ok((tree, units, global))
+    })
 }
 
 /// Convenience for tests and tools: registers `text` as `name` and checks
