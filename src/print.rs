@@ -105,8 +105,16 @@ pub fn generate(report: GenerateReport, req: &GenerateRequest, style: Style) -> 
         Ok(o) => println!("{o}"),
     }
     if verbose || std::env::var_os("ESOGEN_TIMINGS").is_some() {
-        for (phase, at) in &report.phases {
-            eprintln!("timing: {phase} at {:.3} s", at.as_secs_f64());
+        for phase in &report.phases {
+            let peak = phase
+                .peak_kib
+                .map(|kib| format!(", peak memory {} MiB", kib / 1024))
+                .unwrap_or_default();
+            eprintln!(
+                "timing: {} at {:.3} s{peak}",
+                phase.name,
+                phase.at.as_secs_f64()
+            );
         }
     }
     exit

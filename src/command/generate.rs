@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use super::{Exit, MemoryHints, NoProgress, Phase, Progress};
 use crate::cli::{DiffArgs, GenerateArgs};
@@ -123,7 +122,7 @@ pub struct GenerateReport {
     /// What the run noticed about the output root and left alone.
     pub notes: Vec<Note>,
     /// When each phase ended, for `ESOGEN_TIMINGS` and `--verbose`.
-    pub phases: Vec<(&'static str, Duration)>,
+    pub phases: Vec<crate::timing::Phase>,
     /// What the run changes by team, namespace and file, once compared
     /// (not when the cache proved the output up to date, nor for
     /// `--commit --branch`, which compares in git).
@@ -333,7 +332,7 @@ struct Prepared<'a> {
     progress: &'a dyn Progress,
     loaded: Loaded,
     /// The tenants files' paths and texts, for the cache.
-    inputs: Vec<(String, String)>,
+    inputs: Vec<(String, crate::load::InputDigest)>,
     /// What the last run left, when it can be trusted.
     cache: Option<Cache>,
 }

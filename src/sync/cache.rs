@@ -1,7 +1,7 @@
 //! A local cache that makes regenerating unchanged or slightly changed input
 //! nearly free. It records, for the last successful run:
 //!
-//! - the exact bytes of the tenants files, and the size and modification
+//! - the SHA-256 of the tenants files' exact bytes, and the size and modification
 //!   time of every file the run left on disk. When the inputs are
 //!   byte-identical and every file still has its recorded size and mtime,
 //!   the output is known to be up to date without running the pipeline or
@@ -27,6 +27,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::load::InputDigest;
 use crate::pipeline::{Previous, Unit};
 use crate::sync::diff::{ChangeSet, Listing, Listings};
 use crate::sync::git::StagingState;
@@ -38,7 +39,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -48,8 +49,8 @@ pub struct Cache {
     /// The esogen build that wrote it ([`crate::BUILD`]); another build,
     /// even of the same version, ignores it.
     pub version: String,
-    /// Every tenants file read, with its exact content.
-    pub inputs: Vec<(String, String)>,
+    /// Every tenants file read, with the SHA-256 of its exact content.
+    pub inputs: Vec<(String, InputDigest)>,
     /// Generated files outside the namespace units: path, size, mtime.
     pub files: Vec<(String, u64, u128)>,
     /// One record per tenant namespace.
@@ -241,7 +242,7 @@ impl Cache {
 
     /// The number of files the cache proves up to date under its root for
     /// these inputs; `None` on any doubt.
-    pub fn is_fresh(&self, inputs: &[(String, String)]) -> Option<usize> {
+    pub fn is_fresh(&self, inputs: &[(String, InputDigest)]) -> Option<usize> {
         if self.inputs != inputs || !all_match(self.root.as_ref(), &self.files) {
             return None;
         }
@@ -306,7 +307,7 @@ impl Listings for Cache {
 #[derive(Debug)]
 pub struct Run<'a> {
     /// The tenants files read.
-    pub inputs: &'a [(String, String)],
+    pub inputs: &'a [(String, InputDigest)],
     /// The files outside the namespace units (`pipeline::Generated::global`).
     pub global: &'a [String],
     /// Its namespace units.
@@ -327,7 +328,7 @@ pub struct Run<'a> {
 #[derive(Debug)]
 pub struct AfterWrite<'a> {
     /// The tenants files read.
-    pub inputs: &'a [(String, String)],
+    pub inputs: &'a [(String, InputDigest)],
     /// The files outside the namespace units (`pipeline::Generated::global`).
     pub global: &'a [String],
     /// Its namespace units.
@@ -508,18 +509,28 @@ fn unit_records<'a>(
 /// removes the files of older cache formats. Failures are ignored: the
 /// cache only saves time.
 fn write_cache(root: &Path, cache: &Cache) {
-    if let Ok(text) = postcard::to_stdvec(cache) {
-        let _ = std::fs::create_dir_all(root.join(".esogen"));
-        let tmp = root.join(".esogen/cache.bin.tmp");
-        if super::fault_point().is_ok() && std::fs::write(&tmp, text).is_ok() {
-            let _ =
-                super::fault_point().and_then(|()| std::fs::rename(&tmp, root.join(CACHE_FILE)));
-        }
-        // The cache of esogen versions before it was named `cache.bin`.
-        for legacy in [".esogen/cache.json", ".esogen/cache.json.tmp"] {
-            let _ = std::fs::remove_file(root.join(legacy));
-        }
+    let _ = std::fs::create_dir_all(root.join(".esogen"));
+    let tmp = root.join(".esogen/cache.bin.tmp");
+    if super::fault_point().is_ok() && stream_to(&tmp, cache).is_ok() {
+        let _ = super::fault_point().and_then(|()| std::fs::rename(&tmp, root.join(CACHE_FILE)));
+    } else {
+        let _ = std::fs::remove_file(&tmp);
     }
+    // The cache of esogen versions before it was named `cache.bin`.
+    for legacy in [".esogen/cache.json", ".esogen/cache.json.tmp"] {
+        let _ = std::fs::remove_file(root.join(legacy));
+    }
+}
+
+/// Serializes `cache` into a new file at `path` through a small buffer:
+/// not into one 16 MB vector first (at 10,000 teams), whose growth touches
+/// twice that in fresh pages on every run.
+fn stream_to(path: &Path, cache: &Cache) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let file = std::fs::File::create(path)?;
+    let writer = postcard::to_io(cache, std::io::BufWriter::with_capacity(1 << 16, file))
+        .map_err(std::io::Error::other)?;
+    writer.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ fn a_first_run_writes_every_file_and_a_second_is_proved_fresh() {
     assert_eq!((w.changed, w.removed, w.unchanged), (0, 0, 0));
     assert_eq!(first.exit(), Exit::Ok);
     assert!(first.notes.is_empty(), "{:?}", first.notes);
-    let phases: Vec<&str> = first.phases.iter().map(|(p, _)| *p).collect();
+    let phases: Vec<&str> = first.phases.iter().map(|p| p.name).collect();
     assert_eq!(
         phases,
         [
