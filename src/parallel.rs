@@ -75,6 +75,34 @@ pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> 
     })
 }
 
+/// Runs `main` on this thread while `ahead` does optional work on another:
+/// work that `main` would otherwise do itself when it needs it (stat'ing
+/// files it may keep, say). When `main` returns, `ahead` is told to stop
+/// (its flag is set) and is joined. On one core, or when no thread can
+/// start, only `main` runs.
+pub fn meanwhile<R>(
+    ahead: impl FnOnce(&std::sync::atomic::AtomicBool) + Send,
+    main: impl FnOnce() -> R,
+) -> R {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if threads() == 1 {
+        return main();
+    }
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        let other = std::thread::Builder::new()
+            .name("esogen-ahead".into())
+            .spawn_scoped(scope, move || ahead(stop));
+        let result = main();
+        stop.store(true, Ordering::Relaxed);
+        if let Ok(h) = other {
+            joined(h);
+        }
+        result
+    })
+}
+
 /// Drops `value` on a thread of its own, so that freeing a large structure
 /// (the plan or the configuration of 10,000 teams: 20 to 30 ms each on
 /// one core) overlaps the caller's work instead of delaying it. The thread
@@ -96,6 +124,38 @@ pub fn drop_aside<T: Send + 'static>(value: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meanwhile_stops_the_work_ahead_when_the_main_work_ends() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let steps = AtomicUsize::new(0);
+        let started = AtomicBool::new(false);
+        // On a machine of one core nothing runs ahead, and `main` would
+        // wait for it forever.
+        let result = if threads() == 1 {
+            7
+        } else {
+            meanwhile(
+                |stop| {
+                    started.store(true, Ordering::SeqCst);
+                    // Would run forever if the flag were never set.
+                    while !stop.load(Ordering::Relaxed) {
+                        steps.fetch_add(1, Ordering::Relaxed);
+                        std::thread::yield_now();
+                    }
+                },
+                || {
+                    while !started.load(Ordering::SeqCst) {
+                        std::thread::yield_now();
+                    }
+                    7
+                },
+            )
+        };
+        assert_eq!(result, 7);
+        let on_one_core = on_one_core(|| meanwhile(|_| panic!("must not run"), || 8));
+        assert_eq!(on_one_core, 8);
+    }
 
     #[test]
     fn results_keep_the_input_order() {

@@ -447,7 +447,16 @@ fn build(
     let remember = remember.then_some(Remember {
         previous: memo.as_ref(),
     });
-    let (result, diags) = loaded.run(|i| pipeline::generate_incremental(i, previous, remember));
+    // The kept files are stat'ed on another core while this one validates
+    // and plans.
+    let ahead = |stop: &std::sync::atomic::AtomicBool| {
+        if let Some(c) = cache {
+            c.check_ahead(stop);
+        }
+    };
+    let (result, diags) = crate::parallel::meanwhile(ahead, || {
+        loaded.run(|i| pipeline::generate_incremental(i, previous, remember))
+    });
     crate::parallel::drop_aside(memo);
     *diagnostics = diags;
     match result {

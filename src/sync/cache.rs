@@ -24,6 +24,7 @@
 
 use foldhash::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +77,17 @@ pub struct Cache {
     /// `listings` by directory; not recorded.
     #[serde(skip)]
     dirs: HashMap<String, usize>,
+    /// Per unit, whether its files were found on disk as recorded
+    /// ([`UNKNOWN`], [`INTACT`], [`CHANGED`]): filled by whichever thread
+    /// asks first, [`Cache::check_ahead`] or a worker; not recorded.
+    #[serde(skip)]
+    intact: Vec<AtomicU8>,
 }
+
+/// [`Cache::intact`]'s states of a unit.
+const UNKNOWN: u8 = 0;
+const INTACT: u8 = 1;
+const CHANGED: u8 = 2;
 
 /// One unit (a tenant namespace, a team's files, the ownership record) as
 /// the last run left it.
@@ -237,7 +248,40 @@ impl Cache {
             .enumerate()
             .map(|(i, l)| (l.dir.clone(), i))
             .collect();
+        cache.intact = cache.units.iter().map(|_| AtomicU8::new(UNKNOWN)).collect();
         Some(cache)
+    }
+
+    /// Whether unit `i`'s files are all on disk as recorded, stat'ed once
+    /// per run whoever asks.
+    fn intact(&self, i: usize) -> bool {
+        let (Some(unit), Some(state)) = (self.units.get(i), self.intact.get(i)) else {
+            return false;
+        };
+        match state.load(Ordering::Relaxed) {
+            INTACT => true,
+            CHANGED => false,
+            _ => {
+                let intact = unit_matches(self.root.as_ref(), unit);
+                state.store(if intact { INTACT } else { CHANGED }, Ordering::Relaxed);
+                intact
+            }
+        }
+    }
+
+    /// Stats the units' files ahead of the workers that will ask
+    /// ([`Previous::unchanged`]), from the last unit back (the workers go
+    /// forward: they meet rather than stat the same unit together), until
+    /// `stop` is set. Meant for a thread of its own while the configuration
+    /// is validated and planned: the `stat` of every kept file is most of
+    /// what a small change costs, and needs nothing from the plan.
+    pub fn check_ahead(&self, stop: &AtomicBool) {
+        for i in (0..self.units.len()).rev() {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            self.intact(i);
+        }
     }
 
     /// The number of files the cache proves up to date under its root for
@@ -280,16 +324,13 @@ impl Cache {
             crate::parallel::chunks(&files, |part| part.iter().all(|(p, _)| tree.is_kept(p)));
         (files.len() == tree.kept_count() && all_kept.into_iter().all(|k| k)).then_some(files)
     }
-
-    fn unit(&self, namespace: &str) -> Option<&UnitRecord> {
-        self.index.get(namespace).and_then(|i| self.units.get(*i))
-    }
 }
 
 impl Previous for Cache {
     fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
-        let unit = self.unit(namespace)?;
-        if unit.fingerprint != fingerprint || !unit_matches(self.root.as_ref(), unit) {
+        let i = *self.index.get(namespace)?;
+        let unit = self.units.get(i)?;
+        if unit.fingerprint != fingerprint || !self.intact(i) {
             return None;
         }
         Some(unit.files().map(|(p, _)| p.to_owned()).collect())
@@ -429,6 +470,7 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
         root: None,
         index: HashMap::default(),
         dirs: HashMap::default(),
+        intact: Vec::new(),
     };
     write_cache(root, &cache);
 }
@@ -550,6 +592,7 @@ mod tests {
             root: None,
             index: HashMap::default(),
             dirs: HashMap::default(),
+            intact: Vec::new(),
         }
     }
 
@@ -602,6 +645,54 @@ mod tests {
             cache.units.push(unit);
             write_cache(dir.path(), &cache);
             assert!(Cache::load(dir.path()).is_none());
+        }
+    }
+
+    /// The units stat'ed ahead ([`Cache::check_ahead`]) give the same
+    /// answers as the units a worker stats when it asks: an edited file's
+    /// unit is rendered again, the others are kept; with the work ahead
+    /// stopped before it began, the workers stat every unit themselves.
+    #[test]
+    fn units_checked_ahead_keep_what_is_intact_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for ns in ["pay", "ops"] {
+            std::fs::create_dir_all(dir.path().join("overlays").join(ns)).unwrap();
+            std::fs::write(dir.path().join(format!("overlays/{ns}/a.yaml")), "a: 1\n").unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join(".esogen")).unwrap();
+        let root = crate::sync::diff::open_root(dir.path()).unwrap();
+        let mut cache = cache_of(crate::BUILD);
+        for ns in ["pay", "ops"] {
+            let rel = format!("overlays/{ns}/a.yaml");
+            let stat = file_stat(&root, &rel).unwrap();
+            cache.units.push(UnitRecord::new(
+                ns.into(),
+                "f".into(),
+                [(rel.as_str(), stat)],
+            ));
+        }
+        write_cache(dir.path(), &cache);
+        std::fs::write(dir.path().join("overlays/ops/a.yaml"), "a: 22\n").unwrap();
+        for stopped in [false, true] {
+            let loaded = Cache::load(dir.path()).unwrap();
+            loaded.check_ahead(&AtomicBool::new(stopped));
+            let states: Vec<u8> = loaded
+                .intact
+                .iter()
+                .map(|s| s.load(Ordering::Relaxed))
+                .collect();
+            let expected = if stopped {
+                [UNKNOWN, UNKNOWN]
+            } else {
+                [INTACT, CHANGED]
+            };
+            assert_eq!(states, expected, "stopped: {stopped}");
+            assert_eq!(
+                loaded.unchanged("pay", "f"),
+                Some(vec!["overlays/pay/a.yaml".to_owned()])
+            );
+            assert_eq!(loaded.unchanged("ops", "f"), None, "stopped: {stopped}");
+            assert_eq!(loaded.unchanged("pay", "g"), None, "another fingerprint");
         }
     }
 
