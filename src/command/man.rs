@@ -194,7 +194,7 @@ fn environment(subcommand: Option<&str>) -> Vec<(&'static str, &'static str)> {
     ];
     let timings = (
         "ESOGEN_TIMINGS",
-        "When set, print when each phase of the run ended, on standard error.",
+        "When set, print when each phase of the run ended and the peak memory by then, on standard error.",
     );
     let complete = (
         "ESOGEN_COMPLETE",
