@@ -48,6 +48,12 @@ impl esogen::command::MemoryHints for Hints {
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_PROMPT_MS) }
     }
 
+    /// The binary runs one command and exits: the system takes the memory
+    /// back at once.
+    fn left_to_exit(&self, value: Box<dyn std::any::Any + Send>) {
+        std::mem::forget(value);
+    }
+
     fn release_now(&self) {
         self.release_promptly();
         // SAFETY: mi_collect may run on any thread at any time.

@@ -335,6 +335,29 @@ struct Prepared<'a> {
     inputs: Vec<(String, crate::load::InputDigest)>,
     /// What the last run left, when it can be trusted.
     cache: Option<Cache>,
+    /// How what the run no longer needs is freed.
+    freeing: Freeing<'a>,
+}
+
+/// How a run frees what it no longer needs (the plan, the tree, the
+/// caches).
+#[derive(Clone, Copy)]
+struct Freeing<'a> {
+    hints: &'a dyn MemoryHints,
+    /// An incremental run hands it to [`MemoryHints::left_to_exit`]; a full
+    /// run frees it on another thread at once, so that its peak stays that
+    /// of its tree.
+    incremental: bool,
+}
+
+impl Freeing<'_> {
+    fn free<T: Send + 'static>(self, value: T) {
+        if self.incremental {
+            self.hints.left_to_exit(Box::new(value));
+        } else {
+            crate::parallel::drop_aside(value);
+        }
+    }
 }
 
 fn run(
@@ -381,7 +404,7 @@ fn run(
         Mode::Commit(c) => c.branch.is_none(),
         Mode::Check | Mode::Diff => false,
     };
-    let Some(generated) = build(
+    let Some((generated, incremental)) = build(
         &loaded,
         cache.as_ref(),
         remember,
@@ -400,6 +423,7 @@ fn run(
         loaded,
         inputs,
         cache,
+        freeing: Freeing { hints, incremental },
     };
     match &req.mode {
         Mode::Commit(options) => commit(prepared, options, generated, report, timeline),
@@ -437,7 +461,7 @@ fn build(
     remember: bool,
     hints: &dyn MemoryHints,
     diagnostics: &mut Diagnostics,
-) -> Result<Option<Generated>, GenerateError> {
+) -> Result<Option<(Generated, bool)>, GenerateError> {
     let watched = cache.map(|c| {
         hints.reuse_freed();
         Watched::new(c, hints)
@@ -459,8 +483,9 @@ fn build(
     });
     crate::parallel::drop_aside(memo);
     *diagnostics = diags;
+    let incremental = watched.as_ref().is_some_and(Watched::stayed_incremental);
     match result {
-        Ok(g) => Ok(Some(g)),
+        Ok(g) => Ok(Some((g, incremental))),
         Err(PipelineError::Invalid) => Ok(None),
         Err(e) => Err(GenerateError::Pipeline(e)),
     }
@@ -485,7 +510,7 @@ fn sync_tree(
     } = generated;
     let namespaces = plan.namespaces.len();
     let now = teams_of(&plan);
-    crate::parallel::drop_aside(plan);
+    prepared.freeing.free(plan);
     prepared.progress.phase(Phase::Comparing);
     let changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
     report.notes = Note::from_changes(&changes);
@@ -500,7 +525,7 @@ fn sync_tree(
     let (outcome, written) = write_tree(&req.out, &tree, namespaces, &changes)?;
     timeline.mark("written");
     // The bytes are on disk now.
-    crate::parallel::drop_aside(tree);
+    prepared.freeing.free(tree);
     let run = AfterWrite {
         inputs: &prepared.inputs,
         global: &global,
@@ -510,9 +535,9 @@ fn sync_tree(
         staging: None,
         memo: memo.map(|m| m.encode()).unwrap_or_default(),
     };
-    cache::record_after_write(&req.out, run, prepared.cache);
+    let spent = cache::record_after_write(&req.out, run, prepared.cache);
     timeline.mark("cache recorded");
-    crate::parallel::drop_aside((units, global));
+    prepared.freeing.free((units, global, spent));
     Ok(outcome)
 }
 
@@ -667,13 +692,14 @@ fn commit(
                     .map(TeamMemo::encode)
                     .unwrap_or_default(),
             };
-            cache::record_after_write(&req.out, run, prepared.cache);
+            let spent = cache::record_after_write(&req.out, run, prepared.cache);
             timeline.mark("cache recorded");
+            prepared.freeing.free(spent);
             commit
         }
     };
     // The plan and the tree are committed: freed beside the push.
-    crate::parallel::drop_aside(generated);
+    prepared.freeing.free(generated);
     if options.push.is_some() {
         prepared.progress.phase(Phase::Pushing);
     }
@@ -704,6 +730,13 @@ impl<'a> Watched<'a> {
             misses: AtomicUsize::new(0),
             limit: (cache.units.len() / 10).max(1),
         }
+    }
+}
+
+impl Watched<'_> {
+    /// True while fewer namespaces than the limit had to be rendered again.
+    fn stayed_incremental(&self) -> bool {
+        self.misses.load(Ordering::Relaxed) < self.limit
     }
 }
 

@@ -41,6 +41,16 @@ pub trait MemoryHints: Sync {
     /// Give back at once what waits for the longer delay, and soon from
     /// then on (an incremental run turned out to render most of the tree).
     fn release_now(&self);
+    /// `value` is only memory the run no longer needs, handed over by an
+    /// incremental run (a full run frees its own, to keep its peak down).
+    /// By default it is freed on another thread. A process that exits
+    /// right after the run may leave it to the system instead: freeing the
+    /// plan, the tree's paths and the caches of 10,000 teams, object by
+    /// object and across threads, costs a one-team change about a sixth of
+    /// its time (BENCHMARKS.md).
+    fn left_to_exit(&self, value: Box<dyn std::any::Any + Send>) {
+        crate::parallel::drop_aside(value);
+    }
 }
 
 /// [`MemoryHints`] that do nothing: for tests and other embedders.

@@ -388,7 +388,7 @@ pub struct AfterWrite<'a> {
 /// taken while comparing, updated for what was written, and the sizes and
 /// mtimes of the files compared and written (already known, not stat'ed
 /// again).
-pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cache>) {
+pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cache>) -> Spent {
     let AfterWrite {
         inputs,
         global,
@@ -416,7 +416,20 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
             memo,
         },
         previous,
-    );
+    )
+}
+
+/// What recording no longer needs: the last run's cache (what is left of
+/// it once the kept units took their records over) and the record just
+/// written. Only memory (20,000 units and listings at 10,000 teams), for
+/// the caller to free as it frees the rest of the run.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Spent {
+    /// What is left of the last run's cache, its root closed.
+    pub previous: Option<Cache>,
+    /// The cache written.
+    pub written: Option<Cache>,
 }
 
 /// Records the state after a run that left its tree on disk under `root`.
@@ -424,7 +437,7 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
 /// just found unchanged); files of which the run knows the size and mtime
 /// use those; the rest are stat'ed. Failing to write the cache only costs
 /// speed next time.
-pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
+pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) -> Spent {
     let Run {
         inputs,
         global,
@@ -438,9 +451,17 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
     let staging = staging.or_else(|| previous.as_mut().and_then(|p| p.staging.take()));
     // Kept units take their records over; everything else is stat'ed on
     // all cores.
-    let mut reused = reused_records(units, previous);
+    let mut reused = reused_records(units, &mut previous);
+    // The open root is closed here: the rest is only memory.
+    if let Some(p) = &mut previous {
+        drop(p.root.take());
+    }
+    let mut spent = Spent {
+        previous,
+        written: None,
+    };
     let Some(stats) = stat_unrecorded(root, units, &reused, global, &known) else {
-        return;
+        return spent;
     };
     let entry = |rel: &'a String| {
         known
@@ -449,14 +470,14 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
             .map(|s| (rel.as_str(), *s))
     };
     let Some(records) = unit_records(units, &mut reused, entry) else {
-        return;
+        return spent;
     };
     let Some(files) = global
         .iter()
         .map(|rel| entry(rel).map(|(p, (l, m))| (p.to_owned(), l, m)))
         .collect::<Option<Vec<_>>>()
     else {
-        return;
+        return spent;
     };
     let cache = Cache {
         format: FORMAT,
@@ -473,12 +494,14 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) {
         intact: Vec::new(),
     };
     write_cache(root, &cache);
+    spent.written = Some(cache);
+    spent
 }
 
 /// For each unit, the record `previous` holds for it when the unit was
 /// kept and its fingerprint is unchanged, taken out of `previous`.
-fn reused_records(units: &[Unit], mut previous: Option<Cache>) -> Vec<Option<UnitRecord>> {
-    let reused = units
+fn reused_records(units: &[Unit], previous: &mut Option<Cache>) -> Vec<Option<UnitRecord>> {
+    units
         .iter()
         .map(|unit| {
             let p = previous.as_mut().filter(|_| unit.kept)?;
@@ -486,15 +509,7 @@ fn reused_records(units: &[Unit], mut previous: Option<Cache>) -> Vec<Option<Uni
             let r = p.units.get_mut(i)?;
             (r.fingerprint == unit.fingerprint).then(|| std::mem::take(r))
         })
-        .collect();
-    // The rest (20,000 listings, keys and index entries at 10,000 teams)
-    // is only memory: freed beside the recording. The open root is closed
-    // here.
-    if let Some(mut p) = previous {
-        drop(p.root.take());
-        crate::parallel::drop_aside(p);
-    }
-    reused
+        .collect()
 }
 
 /// The size and mtime of every file that neither a reused record nor

@@ -253,6 +253,10 @@ impl MemoryHints for Recorded {
     fn release_now(&self) {
         self.0.lock().unwrap().push("now");
     }
+    fn left_to_exit(&self, value: Box<dyn std::any::Any + Send>) {
+        self.0.lock().unwrap().push("exit");
+        drop(value);
+    }
 }
 
 fn hints_of(dir: &Path) -> Vec<&'static str> {
@@ -265,15 +269,21 @@ fn hints_of(dir: &Path) -> Vec<&'static str> {
 #[test]
 fn memory_hints_follow_how_much_of_the_tree_is_rendered() {
     let ws = workspace();
-    // No cache: a full run, memory given back promptly throughout.
+    // No cache: a full run, memory given back promptly throughout, and
+    // what it no longer needs freed by the run itself.
     assert_eq!(hints_of(ws.path()), ["promptly"]);
-    // A cache that vouches for every namespace: an incremental run.
+    // A cache that vouches for every namespace: an incremental run, which
+    // hands the plan, the tree, and the units with the spent caches over
+    // to the process's exit.
     let path = ws.path().join("tenants.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\n# a comment\n")).unwrap();
-    assert_eq!(hints_of(ws.path()), ["reuse", "promptly"]);
+    assert_eq!(
+        hints_of(ws.path()),
+        ["reuse", "promptly", "exit", "exit", "exit"]
+    );
     // Every namespace rendered again: a full run after all, told once
-    // the first tenth of them missed.
+    // the first tenth of them missed; it frees its own.
     change_region(ws.path());
     assert_eq!(hints_of(ws.path()), ["reuse", "now", "promptly"]);
 }
