@@ -31,6 +31,12 @@ fn main() -> ExitCode {
     if let Some(config) = config_arg(&mut cli.command) {
         discover(config);
     }
+    if let Command::Generate(args) = &cli.command
+        && args.commit
+        && args.push.is_none()
+    {
+        skip_ca_certificates();
+    }
     let verbosity = match (cli.quiet, cli.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, true) => Verbosity::Verbose,
@@ -78,6 +84,20 @@ fn main() -> ExitCode {
         Command::Man(args) => man_pages(&args),
     };
     ExitCode::from(exit as u8)
+}
+
+/// Points OpenSSL at an empty certificate file, for a run that commits but
+/// does not push: libgit2 starts OpenSSL when it starts, which reads and
+/// parses the system's whole CA bundle (30 to 40 ms, a third of a one-team
+/// `--commit` at 1,000 teams; BENCHMARKS.md) for TLS that only a push uses.
+#[allow(unsafe_code)]
+fn skip_ca_certificates() {
+    #[cfg(unix)]
+    // SAFETY: called from `main` before the first thread starts, so no
+    // other thread reads the environment while it changes.
+    unsafe {
+        std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    }
 }
 
 /// The `--config` of the subcommands that read the tenants file.
