@@ -110,9 +110,12 @@ fn edit() -> impl Strategy<Value = Edit> {
 /// `text` (from `config` of `teams` teams without mistakes) after `edit`.
 fn apply(text: &str, teams: usize, edit: &Edit, static_ack: bool, push: bool) -> String {
     let (head, mut parts) = parts(text);
+    // An earlier edit may have removed or copied a team: indices are taken
+    // in the parts there are now.
+    let n = parts.len().max(1);
     match *edit {
         Edit::Key(i) => {
-            let i = i % teams;
+            let i = i % n;
             parts[i] = parts[i].replace(&format!("/prod/t{i}/k\""), &format!("/prod/t{i}/k2\""));
         }
         Edit::Mistake(i, m) => {
@@ -128,12 +131,12 @@ fn apply(text: &str, teams: usize, edit: &Edit, static_ack: bool, push: bool) ->
             );
         }
         Edit::Remove(i) => {
-            parts.remove(i % teams);
+            parts.remove(i % n);
         }
-        Edit::Swap(a, b) => parts.swap(a % teams, b % teams),
-        Edit::Copy(i) => parts.push(parts[i % teams].clone()),
+        Edit::Swap(a, b) => parts.swap(a % n, b % n),
+        Edit::Copy(i) => parts.push(parts[i % n].clone()),
         Edit::SpacedHeader(i) => {
-            let i = i % teams;
+            let i = i % n;
             parts[i] = parts[i].replacen("[[teams]]", "[[ teams ]]", 1);
         }
     }
