@@ -145,7 +145,11 @@ mod tests {
                     }
                 },
                 || {
+                    // Bounded, so that a thread that could not start fails
+                    // the test rather than hangs it.
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
                     while !started.load(Ordering::SeqCst) {
+                        assert!(std::time::Instant::now() < deadline, "nothing ran ahead");
                         std::thread::yield_now();
                     }
                     7

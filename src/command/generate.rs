@@ -472,10 +472,10 @@ fn build(
         previous: memo.as_ref(),
     });
     // The kept files are stat'ed on another core while this one validates
-    // and plans.
+    // and plans; not once the run turned out to be a full one.
     let ahead = |stop: &std::sync::atomic::AtomicBool| {
-        if let Some(c) = cache {
-            c.check_ahead(stop);
+        if let (Some(c), Some(w)) = (cache, &watched) {
+            c.check_ahead(|| stop.load(Ordering::Relaxed) || !w.stayed_incremental());
         }
     };
     let (result, diags) = crate::parallel::meanwhile(ahead, || {

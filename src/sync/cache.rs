@@ -24,7 +24,7 @@
 
 use foldhash::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +79,9 @@ pub struct Cache {
     dirs: HashMap<String, usize>,
     /// Per unit, whether its files were found on disk as recorded
     /// ([`UNKNOWN`], [`INTACT`], [`CHANGED`]): filled by whichever thread
-    /// asks first, [`Cache::check_ahead`] or a worker; not recorded.
+    /// asks first, [`Cache::check_ahead`], [`Cache::is_fresh`] or a worker,
+    /// and kept for the rest of the run: a loaded cache answers for one run
+    /// (load it again for the next); not recorded.
     #[serde(skip)]
     intact: Vec<AtomicU8>,
 }
@@ -272,12 +274,16 @@ impl Cache {
     /// Stats the units' files ahead of the workers that will ask
     /// ([`Previous::unchanged`]), from the last unit back (the workers go
     /// forward: they meet rather than stat the same unit together), until
-    /// `stop` is set. Meant for a thread of its own while the configuration
+    /// `stop` says so. Meant for a thread of its own while the configuration
     /// is validated and planned: the `stat` of every kept file is most of
-    /// what a small change costs, and needs nothing from the plan.
-    pub fn check_ahead(&self, stop: &AtomicBool) {
+    /// what a small change costs, and needs nothing from the plan. A file
+    /// edited between its `stat` here and the write is missed as it would
+    /// be between a worker's `stat` and the write: the window is the
+    /// validation's tens of milliseconds longer, and the next run, which
+    /// finds the size or mtime changed, renders it again.
+    pub fn check_ahead(&self, stop: impl Fn() -> bool) {
         for i in (0..self.units.len()).rev() {
-            if stop.load(Ordering::Relaxed) {
+            if stop() {
                 return;
             }
             self.intact(i);
@@ -290,9 +296,10 @@ impl Cache {
         if self.inputs != inputs || !all_match(self.root.as_ref(), &self.files) {
             return None;
         }
-        // On all cores: this is the whole cost of an unchanged run.
-        let root = self.root.as_ref();
-        let fresh = crate::parallel::map(&self.units, |u| unit_matches(root, u));
+        // On all cores: this is the whole cost of an unchanged run. What it
+        // finds stays known, for the run that follows when a file changed.
+        let units: Vec<usize> = (0..self.units.len()).collect();
+        let fresh = crate::parallel::map(&units, |i| self.intact(*i));
         fresh.into_iter().all(|f| f).then(|| {
             let unit_files = self.units.iter().map(|u| u.stats.0.len() / STAT_LEN);
             self.files.len() + unit_files.sum::<usize>()
@@ -326,6 +333,8 @@ impl Cache {
     }
 }
 
+/// Answers for one run: whether a unit's files are intact is found once
+/// and kept ([`Cache::check_ahead`]).
 impl Previous for Cache {
     fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
         let i = *self.index.get(namespace)?;
@@ -690,7 +699,7 @@ mod tests {
         std::fs::write(dir.path().join("overlays/ops/a.yaml"), "a: 22\n").unwrap();
         for stopped in [false, true] {
             let loaded = Cache::load(dir.path()).unwrap();
-            loaded.check_ahead(&AtomicBool::new(stopped));
+            loaded.check_ahead(|| stopped);
             let states: Vec<u8> = loaded
                 .intact
                 .iter()
