@@ -43,28 +43,23 @@ impl Loaded {
         })
     }
 
-    /// Every file's path (as given) and the SHA-256 of its exact text, the
-    /// main file first: what the local cache compares to prove a run
-    /// unchanged. A digest, not the text: at 10,000 teams the text is 4 MB
-    /// the cache would write, read and hold twice on every run.
+    /// Every file's path (as given) and the digest of its exact text
+    /// ([`crate::config::memo::text_id`], as the teams memo keys its
+    /// parts), the main file first: what the local cache compares to prove
+    /// a run unchanged. A digest, not the text: at 10,000 teams the text is
+    /// 4 MB the cache would write, read and hold twice on every run.
     pub fn cache_inputs(&self) -> Vec<(String, InputDigest)> {
-        use sha2::Digest as _;
         let texts = std::iter::once(&self.main.1).chain(self.teams.iter().map(|(_, t)| t));
         self.paths
             .iter()
             .zip(texts)
-            .map(|(p, text)| {
-                (
-                    p.display().to_string(),
-                    sha2::Sha256::digest(text.as_bytes()).into(),
-                )
-            })
+            .map(|(p, text)| (p.display().to_string(), crate::config::memo::text_id(text)))
             .collect()
     }
 }
 
-/// The SHA-256 of a tenants file's exact text ([`Loaded::cache_inputs`]).
-pub type InputDigest = [u8; 32];
+/// The digest of a tenants file's exact text ([`Loaded::cache_inputs`]).
+pub type InputDigest = crate::config::memo::TextId;
 
 /// The file name esogen looks for when `--config` is not given.
 pub const CONFIG_NAME: &str = "tenants.toml";

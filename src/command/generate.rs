@@ -731,9 +731,7 @@ impl<'a> Watched<'a> {
             limit: (cache.units.len() / 10).max(1),
         }
     }
-}
 
-impl Watched<'_> {
     /// True while fewer namespaces than the limit had to be rendered again.
     fn stayed_incremental(&self) -> bool {
         self.misses.load(Ordering::Relaxed) < self.limit

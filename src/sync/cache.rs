@@ -1,7 +1,7 @@
 //! A local cache that makes regenerating unchanged or slightly changed input
 //! nearly free. It records, for the last successful run:
 //!
-//! - the SHA-256 of the tenants files' exact bytes, and the size and modification
+//! - the SHA-1 of the tenants files' exact bytes, and the size and modification
 //!   time of every file the run left on disk. When the inputs are
 //!   byte-identical and every file still has its recorded size and mtime,
 //!   the output is known to be up to date without running the pipeline or
@@ -50,7 +50,7 @@ pub struct Cache {
     /// The esogen build that wrote it ([`crate::BUILD`]); another build,
     /// even of the same version, ignores it.
     pub version: String,
-    /// Every tenants file read, with the SHA-256 of its exact content.
+    /// Every tenants file read, with the SHA-1 of its exact content.
     pub inputs: Vec<(String, InputDigest)>,
     /// Generated files outside the namespace units: path, size, mtime.
     pub files: Vec<(String, u64, u128)>,
@@ -432,7 +432,7 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
 /// it once the kept units took their records over) and the record just
 /// written. Only memory (20,000 units and listings at 10,000 teams), for
 /// the caller to free as it frees the rest of the run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[must_use]
 pub struct Spent {
     /// What is left of the last run's cache, its root closed.
