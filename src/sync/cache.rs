@@ -40,7 +40,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize)]

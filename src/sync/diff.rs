@@ -243,6 +243,10 @@ pub struct Listing {
     /// directory instead of one per entry, for 20,000 directories read,
     /// reused and recorded on every run.
     entries: String,
+    /// True when every file in it was in the tree of the run that listed
+    /// it (no stray, nothing left behind): while the directory and that
+    /// run's ownership record are unchanged, its files need no look-up.
+    pub clean: bool,
 }
 
 impl Listing {
@@ -252,6 +256,7 @@ impl Listing {
             dir,
             mtime,
             entries: String::new(),
+            clean: false,
         }
     }
 
@@ -468,19 +473,20 @@ pub(crate) fn open_root(root: &Path) -> Result<Root, SyncError> {
 }
 
 /// Lists one directory, or reuses its recorded listing when its mtime
-/// (read first, so a change during listing shows next time) is unchanged.
+/// (read first, so a change during listing shows next time) is unchanged;
+/// true when reused.
 fn listing(
     root: &Path,
     root_fd: &Root,
     rel: &str,
     known: Option<&dyn Listings>,
-) -> Result<Option<Listing>, SyncError> {
+) -> Result<Option<(Listing, bool)>, SyncError> {
     let Some(mtime) = dir_mtime_at(root_fd, rel).map_err(io("inspect", &root.join(rel)))? else {
         return Ok(None);
     };
     let dir = root.join(rel);
     if let Some(l) = known.and_then(|k| k.listing(rel, mtime)) {
-        return Ok(Some(l.clone()));
+        return Ok(Some((l.clone(), true)));
     }
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -493,22 +499,37 @@ fn listing(
         let is_dir = e.file_type().map_err(io("inspect", &e.path()))?.is_dir();
         listing.push(&e.file_name().to_string_lossy(), is_dir);
     }
-    Ok(Some(listing))
+    Ok(Some((listing, false)))
+}
+
+/// What the files of a listing are looked up in.
+struct Owners<'a> {
+    /// The files generated now.
+    tree: &'a OutputTree,
+    /// The files the ownership record on disk lists.
+    owned: &'a std::collections::BTreeSet<String>,
 }
 
 /// Sends the subdirectories of a listing to `dirs` (to walk) and its stray
-/// files to `strays`; with `journal` (an interrupted run's journal is
-/// there), its private directories to `strays` too, as leftovers.
+/// files (in neither of `owners`) to `strays`; with `journal` (an
+/// interrupted run's journal is there), its private directories to
+/// `strays` too, as leftovers. Without `owners` its files are not looked
+/// at. Returns whether every file was in the tree (the listing's
+/// [`Listing::clean`]); true when its files were not looked at.
 fn sort_entries(
     dir: &str,
     listing: &Listing,
-    stray: &(dyn Fn(&String) -> bool + Sync),
+    owners: Option<&Owners<'_>>,
     journal: bool,
     dirs: &mut Vec<String>,
     strays: &mut Vec<String>,
-) {
+) -> bool {
+    let mut clean = true;
     let mut rel = String::with_capacity(dir.len() + 64);
     for (name, is_dir) in listing.entries() {
+        if !is_dir && owners.is_none() {
+            continue;
+        }
         rel.clear();
         rel.push_str(dir);
         rel.push('/');
@@ -519,10 +540,16 @@ fn sort_entries(
             strays.push(rel.clone());
         } else if is_dir {
             dirs.push(rel.clone());
-        } else if stray(&rel) {
-            strays.push(rel.clone());
+        } else if let Some(o) = owners
+            && !o.tree.contains(&rel)
+        {
+            clean = false;
+            if !o.owned.contains(&rel) {
+                strays.push(rel.clone());
+            }
         }
     }
+    clean
 }
 
 /// Temporary files an interrupted run left in `.esogen/` (the record's,
@@ -609,23 +636,31 @@ fn strays(
     known: Option<&dyn Listings>,
     journal: bool,
 ) -> Result<(Vec<String>, Vec<Listing>), SyncError> {
-    let stray = |rel: &String| !tree.contains(rel) && !owned.contains(rel);
+    let owners = Owners { tree, owned };
     if !root.is_dir() {
         return Ok((Vec::new(), Vec::new()));
     }
+    // A kept ownership record is on disk as the run that recorded `known`
+    // wrote it, and lists the same files as the tree: every file in a clean
+    // listing of that run is in the tree now, and the listing stays clean.
+    let trust_clean = known.is_some() && !journal && tree.is_kept(OWNERSHIP_FILE);
+    let sort = |dir: &str, (mut l, reused): (Listing, bool), dirs: &mut _, out: &mut _| {
+        let skip = trust_clean && reused && l.clean;
+        l.clean = sort_entries(dir, &l, (!skip).then_some(&owners), journal, dirs, out);
+        l
+    };
     let root_fd = &open_root(root)?;
     let mut out = Vec::new();
     let mut listings = Vec::new();
     // Subdirectories of the managed directories, walked in parallel.
     let mut children: Vec<Vec<String>> = Vec::new();
     for dir in MANAGED_DIRS {
-        let Some(l) = listing(root, root_fd, dir, known)? else {
+        let Some(found) = listing(root, root_fd, dir, known)? else {
             continue;
         };
         let mut dirs = Vec::new();
-        sort_entries(dir, &l, &stray, journal, &mut dirs, &mut out);
+        listings.push(sort(dir, found, &mut dirs, &mut out));
         children.push(dirs);
-        listings.push(l);
     }
     // Mixed, so that each core gets its part of each managed directory:
     // `overlays/<ns>` holds more files than `policies/<ns>`, and a core
@@ -635,11 +670,10 @@ fn strays(
         let (mut out, mut listings) = (Vec::new(), Vec::new());
         let mut pending: Vec<String> = part.to_vec();
         while let Some(dir) = pending.pop() {
-            let Some(l) = listing(root, root_fd, &dir, known)? else {
+            let Some(found) = listing(root, root_fd, &dir, known)? else {
                 continue;
             };
-            sort_entries(&dir, &l, &stray, journal, &mut pending, &mut out);
-            listings.push(l);
+            listings.push(sort(&dir, found, &mut pending, &mut out));
         }
         Ok::<_, SyncError>((out, listings))
     });

@@ -66,7 +66,8 @@ on_both_file_system_paths!(
     a_one_team_change_writes_only_that_teams_files,
     a_hand_edit_in_a_kept_namespace_is_still_repaired,
     a_removed_file_in_a_kept_namespace_is_written_again,
-    stray_files_are_reported_on_every_run_with_cached_listings
+    stray_files_are_reported_on_every_run_with_cached_listings,
+    a_file_left_untrusted_is_a_stray_on_later_runs
 );
 
 #[derive(Debug, Clone)]
@@ -402,4 +403,44 @@ fn stray_files_are_reported_on_every_run_with_cached_listings(portable: bool) {
         std::fs::read_to_string(ws.path().join("overlays/pay/notes.md")).unwrap(),
         "mine"
     );
+}
+
+/// A file the record lists but no longer generated, whose marker a person
+/// removed, is left alone as untrusted; from then on it is a stray on every
+/// run, also when its directory is unchanged and the record kept (a listing
+/// that still holds it is not one to skip).
+fn a_file_left_untrusted_is_a_stray_on_later_runs(portable: bool) {
+    let ws = tempfile::tempdir().unwrap();
+    let with_cache = TWO_TEAMS.replace(
+        "key = \"pay/db\"\n",
+        "key = \"pay/db\"\n[[teams.secrets]]\nname = \"cache\"\nkey = \"pay/cache\"\n",
+    );
+    assert_eq!(
+        run_with(ws.path(), &with_cache, portable).status.code(),
+        Some(0)
+    );
+    // A second run that writes records the listings it looked through.
+    let again = with_cache.replace("search/os", "search/o0");
+    assert_eq!(run_with(ws.path(), &again, portable).status.code(), Some(0));
+    let file = ws.path().join("overlays/pay/externalsecret-cache.yaml");
+    assert!(file.is_file());
+    std::fs::write(&file, "mine").unwrap();
+    let out = run_with(ws.path(), TWO_TEAMS, portable);
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("overlays/pay/externalsecret-cache.yaml"),
+        "{err}"
+    );
+    assert!(!err.contains("was not generated"), "{err}");
+    for edit in ["search/o1", "search/o2"] {
+        let out = run_with(ws.path(), &TWO_TEAMS.replace("search/os", edit), portable);
+        assert_eq!(out.status.code(), Some(0));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("`overlays/pay/externalsecret-cache.yaml` was not generated"),
+            "{edit}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }

@@ -132,7 +132,8 @@ fn managed(rel: &str) -> bool {
 }
 
 /// Enters a directory the write created (and any new parents) in the
-/// listings, as an empty listing and an entry of its parent.
+/// listings, as an empty listing and an entry of its parent. It is clean
+/// ([`Listing::clean`]): it holds only what the write puts in it.
 fn enter_dir(map: &mut BTreeMap<String, Listing>, touched: &mut BTreeSet<String>, dir: &str) {
     touched.insert(dir.to_owned());
     if map.contains_key(dir) {
@@ -144,5 +145,7 @@ fn enter_dir(map: &mut BTreeMap<String, Listing>, touched: &mut BTreeSet<String>
             l.push(name, true);
         }
     }
-    map.insert(dir.to_owned(), Listing::new(dir.to_owned(), 0));
+    let mut listing = Listing::new(dir.to_owned(), 0);
+    listing.clean = true;
+    map.insert(dir.to_owned(), listing);
 }
