@@ -376,7 +376,10 @@ fn run(
     if let Mode::Commit(c) = &req.mode {
         GitRepo::discover(&req.out)?.check_commit_target(c.branch.as_deref())?;
     }
-    let mut loaded = match load(&req.config) {
+    // The local cache is read on another core while the tenants files are
+    // read and digested: nothing else can start before both are there.
+    let (cache, loaded) = crate::parallel::join(|| previous_run(req), || load(&req.config));
+    let mut loaded = match loaded {
         Ok(l) => l,
         Err((sources, diagnostics)) => {
             report.sources = sources;
@@ -386,7 +389,6 @@ fn run(
     };
     report.sources = std::mem::take(&mut loaded.sources);
     let inputs = loaded.cache_inputs();
-    let cache = previous_run(req);
     if !matches!(req.mode, Mode::Commit(_))
         && let Some(files) = cache.as_ref().and_then(|c| c.is_fresh(&inputs))
     {
