@@ -73,10 +73,10 @@ pub struct Cache {
     root: Option<crate::sync::fsys::Root>,
     /// `units` by namespace; not recorded.
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: Positions,
     /// `listings` by directory; not recorded.
     #[serde(skip)]
-    dirs: HashMap<String, usize>,
+    dirs: Positions,
     /// Per unit, whether its files were found on disk as recorded
     /// ([`UNKNOWN`], [`INTACT`], [`CHANGED`]): filled by whichever thread
     /// asks first, [`Cache::check_ahead`], [`Cache::is_fresh`] or a worker,
@@ -84,6 +84,47 @@ pub struct Cache {
     /// (load it again for the next); not recorded.
     #[serde(skip)]
     intact: Vec<AtomicU8>,
+}
+
+/// Positions in a list of records by their key, which the table does not
+/// copy: it holds positions, hashed by the key and compared through the
+/// list. At 20,000 units and 20,000 listings, a map of copied keys cost a
+/// quarter of the cache's load.
+#[derive(Debug, Default)]
+struct Positions(hashbrown::HashTable<usize>);
+
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    foldhash::fast::FixedState::default().hash_one(key)
+}
+
+impl Positions {
+    /// The positions of `keys`; of a key listed twice, the last.
+    fn of<'a>(keys: impl Iterator<Item = &'a str>) -> Self {
+        let all: Vec<&str> = keys.collect();
+        let mut table = hashbrown::HashTable::with_capacity(all.len());
+        for (i, key) in all.iter().enumerate() {
+            let hash = key_hash(key);
+            match table.entry(
+                hash,
+                |&j: &usize| all.get(j) == Some(key),
+                |&j: &usize| all.get(j).map_or(0, |k| key_hash(k)),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = i,
+                hashbrown::hash_table::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        Self(table)
+    }
+
+    /// The position of `key`, given the key at each position.
+    fn get<'a>(&self, key: &str, key_at: impl Fn(usize) -> Option<&'a str>) -> Option<usize> {
+        self.0
+            .find(key_hash(key), |&i| key_at(i) == Some(key))
+            .copied()
+    }
 }
 
 /// [`Cache::intact`]'s states of a unit.
@@ -238,18 +279,8 @@ impl Cache {
             return None;
         }
         cache.root = crate::sync::diff::open_root(root).ok();
-        cache.index = cache
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.namespace.clone(), i))
-            .collect();
-        cache.dirs = cache
-            .listings
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.dir.clone(), i))
-            .collect();
+        cache.index = Positions::of(cache.units.iter().map(|u| u.namespace.as_str()));
+        cache.dirs = Positions::of(cache.listings.iter().map(|l| l.dir.as_str()));
         cache.intact = cache.units.iter().map(|_| AtomicU8::new(UNKNOWN)).collect();
         Some(cache)
     }
@@ -337,7 +368,9 @@ impl Cache {
 /// and kept ([`Cache::check_ahead`]).
 impl Previous for Cache {
     fn unchanged(&self, namespace: &str, fingerprint: &str) -> Option<Vec<String>> {
-        let i = *self.index.get(namespace)?;
+        let i = self
+            .index
+            .get(namespace, |i| Some(self.units.get(i)?.namespace.as_str()))?;
         let unit = self.units.get(i)?;
         if unit.fingerprint != fingerprint || !self.intact(i) {
             return None;
@@ -348,7 +381,10 @@ impl Previous for Cache {
 
 impl Listings for Cache {
     fn listing(&self, dir: &str, mtime: u128) -> Option<&Listing> {
-        let l = self.listings.get(*self.dirs.get(dir)?)?;
+        let i = self
+            .dirs
+            .get(dir, |i| Some(self.listings.get(i)?.dir.as_str()))?;
+        let l = self.listings.get(i)?;
         (l.mtime == mtime).then_some(l)
     }
 }
@@ -498,8 +534,8 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) -> Spent {
         staging,
         memo,
         root: None,
-        index: HashMap::default(),
-        dirs: HashMap::default(),
+        index: Positions::default(),
+        dirs: Positions::default(),
         intact: Vec::new(),
     };
     write_cache(root, &cache);
@@ -514,7 +550,9 @@ fn reused_records(units: &[Unit], previous: &mut Option<Cache>) -> Vec<Option<Un
         .iter()
         .map(|unit| {
             let p = previous.as_mut().filter(|_| unit.kept)?;
-            let i = *p.index.get(&unit.namespace)?;
+            let i = p.index.get(&unit.namespace, |i| {
+                Some(p.units.get(i)?.namespace.as_str())
+            })?;
             let r = p.units.get_mut(i)?;
             (r.fingerprint == unit.fingerprint).then(|| std::mem::take(r))
         })
@@ -614,10 +652,29 @@ mod tests {
             staging: None,
             memo: Vec::new(),
             root: None,
-            index: HashMap::default(),
-            dirs: HashMap::default(),
+            index: Positions::default(),
+            dirs: Positions::default(),
             intact: Vec::new(),
         }
+    }
+
+    /// Positions answer for every key by the list they index, the last
+    /// position of a key listed twice (as a map of copied keys did), and
+    /// nothing for a key not listed.
+    #[test]
+    fn positions_find_every_key_through_the_list() {
+        let keys: Vec<String> = (0..5000).map(|i| format!("ns-{i}")).collect();
+        let mut listed: Vec<&str> = keys.iter().map(String::as_str).collect();
+        listed.push("ns-7");
+        let positions = Positions::of(listed.iter().copied());
+        let at = |i: usize| listed.get(i).copied();
+        for (i, key) in keys.iter().enumerate() {
+            let want = if key == "ns-7" { listed.len() - 1 } else { i };
+            assert_eq!(positions.get(key, at), Some(want), "{key}");
+        }
+        assert_eq!(positions.get("ns-5000", at), None);
+        assert_eq!(positions.get("", at), None);
+        assert_eq!(Positions::default().get("ns-1", at), None);
     }
 
     /// A unit record is one string of paths beside a list of stats: a
