@@ -432,7 +432,9 @@ pub struct AfterWrite<'a> {
 /// Records the cache after a run that wrote its changes: the listings
 /// taken while comparing, updated for what was written, and the sizes and
 /// mtimes of the files compared and written (already known, not stat'ed
-/// again).
+/// again). The listings are brought up to date on another core while the
+/// unit records are built: neither needs the other (at 10,000 teams each
+/// is about half of a full run's recording).
 pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cache>) -> Spent {
     let AfterWrite {
         inputs,
@@ -443,25 +445,22 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
         staging,
         memo,
     } = run;
-    let listings = crate::sync::diff::listings_after_write(
-        root,
-        std::mem::take(&mut changes.listings),
-        &changes,
-    );
-    let known = changes.stats.iter().chain(written);
-    record(
-        root,
-        Run {
-            inputs,
-            global,
-            units,
-            listings,
-            known: known.map(|(p, s)| (p.as_str(), *s)).collect(),
-            staging,
-            memo,
+    let taken = std::mem::take(&mut changes.listings);
+    let changes = &changes;
+    let (listings, (mut spent, built)) = crate::parallel::join(
+        || crate::sync::diff::listings_after_write(root, taken, changes),
+        || {
+            let known = changes.stats.iter().chain(written);
+            let known = known.map(|(p, s)| (p.as_str(), *s)).collect();
+            records(root, global, units, &known, previous)
         },
-        previous,
-    )
+    );
+    if let Some(built) = built {
+        spent.written = Some(write_built(
+            root, inputs, built, listings, staging, memo, &mut spent,
+        ));
+    }
+    spent
 }
 
 /// What recording no longer needs: the last run's cache (what is left of
@@ -482,7 +481,7 @@ pub struct Spent {
 /// just found unchanged); files of which the run knows the size and mtime
 /// use those; the rest are stat'ed. Failing to write the cache only costs
 /// speed next time.
-pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) -> Spent {
+pub fn record(root: &Path, run: Run<'_>, previous: Option<Cache>) -> Spent {
     let Run {
         inputs,
         global,
@@ -492,21 +491,44 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) -> Spent {
         staging,
         memo,
     } = run;
+    let (mut spent, built) = records(root, global, units, &known, previous);
+    if let Some(built) = built {
+        spent.written = Some(write_built(
+            root, inputs, built, listings, staging, memo, &mut spent,
+        ));
+    }
+    spent
+}
+
+/// The new cache's records of the global files and of the units.
+struct Built {
+    files: Vec<(String, u64, u128)>,
+    units: Vec<UnitRecord>,
+}
+
+/// The records of `global` and of `units`: kept units take over what
+/// `previous` recorded for them, files `known` holds use that, the rest
+/// are stat'ed on all cores. `None` when a file cannot be stat'ed (nothing
+/// is recorded then); with what is left of `previous`.
+fn records<'a>(
+    root: &Path,
+    global: &'a [String],
+    units: &'a [Unit],
+    known: &HashMap<&'a str, Stat>,
+    previous: Option<Cache>,
+) -> (Spent, Option<Built>) {
     let mut previous = previous;
-    let staging = staging.or_else(|| previous.as_mut().and_then(|p| p.staging.take()));
-    // Kept units take their records over; everything else is stat'ed on
-    // all cores.
     let mut reused = reused_records(units, &mut previous);
     // The open root is closed here: the rest is only memory.
     if let Some(p) = &mut previous {
         drop(p.root.take());
     }
-    let mut spent = Spent {
+    let spent = Spent {
         previous,
         written: None,
     };
-    let Some(stats) = stat_unrecorded(root, units, &reused, global, &known) else {
-        return spent;
+    let Some(stats) = stat_unrecorded(root, units, &reused, global, known) else {
+        return (spent, None);
     };
     let entry = |rel: &'a String| {
         known
@@ -515,21 +537,42 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) -> Spent {
             .map(|s| (rel.as_str(), *s))
     };
     let Some(records) = unit_records(units, &mut reused, entry) else {
-        return spent;
+        return (spent, None);
     };
     let Some(files) = global
         .iter()
         .map(|rel| entry(rel).map(|(p, (l, m))| (p.to_owned(), l, m)))
         .collect::<Option<Vec<_>>>()
     else {
-        return spent;
+        return (spent, None);
     };
+    (
+        spent,
+        Some(Built {
+            files,
+            units: records,
+        }),
+    )
+}
+
+/// Writes the cache of `built` and `listings`, HEAD and the index from
+/// `staging` or else from the last run's cache; the cache written.
+fn write_built(
+    root: &Path,
+    inputs: &[(String, InputDigest)],
+    built: Built,
+    listings: Vec<Listing>,
+    staging: Option<StagingState>,
+    memo: Vec<u8>,
+    spent: &mut Spent,
+) -> Cache {
+    let staging = staging.or_else(|| spent.previous.as_mut().and_then(|p| p.staging.take()));
     let cache = Cache {
         format: FORMAT,
         version: crate::BUILD.to_owned(),
         inputs: inputs.to_vec(),
-        files,
-        units: records,
+        files: built.files,
+        units: built.units,
         listings,
         staging,
         memo,
@@ -539,8 +582,7 @@ pub fn record<'a>(root: &Path, run: Run<'a>, previous: Option<Cache>) -> Spent {
         intact: Vec::new(),
     };
     write_cache(root, &cache);
-    spent.written = Some(cache);
-    spent
+    cache
 }
 
 /// For each unit, the record `previous` holds for it when the unit was
