@@ -40,7 +40,7 @@ pub use crate::sync::diff::Stat;
 
 /// Bumped whenever the layout of [`Cache`] changes; with the version it
 /// keeps a cache from being read as something it is not.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// What the cache records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -380,12 +380,12 @@ impl Previous for Cache {
 }
 
 impl Listings for Cache {
-    fn listing(&self, dir: &str, mtime: u128) -> Option<&Listing> {
+    fn listing(&self, dir: &str, changed: u128) -> Option<&Listing> {
         let i = self
             .dirs
             .get(dir, |i| Some(self.listings.get(i)?.dir.as_str()))?;
         let l = self.listings.get(i)?;
-        (l.mtime == mtime).then_some(l)
+        (l.changed == changed).then_some(l)
     }
 }
 

@@ -230,14 +230,15 @@ pub fn compute(root: &Path, tree: &OutputTree) -> Result<ChangeSet, SyncError> {
     compute_with(root, tree, None)
 }
 
-/// One directory under the managed directories as a run listed it: its
-/// mtime (read before listing) and its entries.
+/// One directory under the managed directories as a run listed it: when it
+/// last changed (read before listing) and its entries.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listing {
     /// Path relative to the output root.
     pub dir: String,
-    /// Modification time in nanoseconds since the epoch.
-    pub mtime: u128,
+    /// When the directory last changed ([`Root::dir_changed`]), in
+    /// nanoseconds since the epoch, read before listing it.
+    pub changed: u128,
     /// Entries in one string, each ended by a NUL (which no file name
     /// holds), directories with a `/` before it: one allocation per
     /// directory instead of one per entry, for 20,000 directories read,
@@ -250,11 +251,11 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// An empty listing of `dir` read at `mtime`.
-    pub fn new(dir: String, mtime: u128) -> Self {
+    /// An empty listing of `dir`, which last changed at `changed`.
+    pub fn new(dir: String, changed: u128) -> Self {
         Self {
             dir,
-            mtime,
+            changed,
             entries: String::new(),
             clean: false,
         }
@@ -304,13 +305,15 @@ impl Listing {
 }
 
 /// Directory listings recorded by an earlier run (the local cache). A
-/// directory's mtime changes whenever an entry is added, removed or renamed,
-/// so a recorded listing with the same mtime is still the listing; looking
-/// for stray files then needs one `stat` per directory instead of reading
-/// it (git's untracked cache works the same way).
+/// directory's change time moves whenever an entry is added, removed or
+/// renamed, and when the directory itself is renamed, so a recorded listing
+/// with the same change time is still the listing; looking for stray files
+/// then needs one `stat` per directory instead of reading it (git's
+/// untracked cache works the same way, with the mtime).
 pub trait Listings: Sync {
-    /// The recorded listing of `dir` if it was recorded at `mtime`.
-    fn listing(&self, dir: &str, mtime: u128) -> Option<&Listing>;
+    /// The recorded listing of `dir` if it was recorded when the directory
+    /// had last changed at `changed`.
+    fn listing(&self, dir: &str, changed: u128) -> Option<&Listing>;
 }
 
 /// [`compute`], reusing the directory listings `known` vouches for to find
@@ -453,12 +456,11 @@ fn classify_owned(
     cs.untrusted.sort();
 }
 
-/// The mtime of directory `rel` under the open `root`; `None` when it does
-/// not exist or is not a directory.
-fn dir_mtime_at(root: &Root, rel: &str) -> std::io::Result<Option<u128>> {
-    Ok(root
-        .stat(rel)?
-        .and_then(|(is_dir, (_, mtime))| is_dir.then_some(mtime)))
+/// When directory `rel` under the open `root` last changed
+/// ([`Root::dir_changed`]); `None` when it does not exist or is not a
+/// directory.
+fn dir_changed_at(root: &Root, rel: &str) -> std::io::Result<Option<u128>> {
+    root.dir_changed(rel)
 }
 
 /// True when `dir` is one of [`MANAGED_DIRS`] or under one.
@@ -472,8 +474,8 @@ pub(crate) fn open_root(root: &Path) -> Result<Root, SyncError> {
     Root::open(root).map_err(io("open", root))
 }
 
-/// Lists one directory, or reuses its recorded listing when its mtime
-/// (read first, so a change during listing shows next time) is unchanged;
+/// Lists one directory, or reuses its recorded listing when its change time
+/// (read first, so a change during listing shows next time) is the same;
 /// true when reused.
 fn listing(
     root: &Path,
@@ -481,11 +483,12 @@ fn listing(
     rel: &str,
     known: Option<&dyn Listings>,
 ) -> Result<Option<(Listing, bool)>, SyncError> {
-    let Some(mtime) = dir_mtime_at(root_fd, rel).map_err(io("inspect", &root.join(rel)))? else {
+    let Some(changed) = dir_changed_at(root_fd, rel).map_err(io("inspect", &root.join(rel)))?
+    else {
         return Ok(None);
     };
     let dir = root.join(rel);
-    if let Some(l) = known.and_then(|k| k.listing(rel, mtime)) {
+    if let Some(l) = known.and_then(|k| k.listing(rel, changed)) {
         return Ok(Some((l.clone(), true)));
     }
     let entries = match std::fs::read_dir(&dir) {
@@ -493,7 +496,7 @@ fn listing(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io("list", &dir)(e)),
     };
-    let mut listing = Listing::new(rel.to_owned(), mtime);
+    let mut listing = Listing::new(rel.to_owned(), changed);
     for e in entries {
         let e = e.map_err(io("list", &dir))?;
         let is_dir = e.file_type().map_err(io("inspect", &e.path()))?.is_dir();

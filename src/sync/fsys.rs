@@ -33,6 +33,20 @@ pub fn stat_of(m: &std::fs::Metadata) -> Option<Stat> {
     Some((m.len(), mtime))
 }
 
+/// The change time of metadata in nanoseconds ([`Root::dir_changed`]);
+/// the modification time off Unix.
+fn changed_of(m: &std::fs::Metadata) -> Option<u128> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let secs = u128::try_from(m.ctime()).ok()?;
+        let nanos = u128::try_from(m.ctime_nsec()).ok()?;
+        Some(secs * 1_000_000_000 + nanos)
+    }
+    #[cfg(not(unix))]
+    stat_of(m).map(|(_, mtime)| mtime)
+}
+
 /// True when the portable implementation is in use: always off Linux, and
 /// on Linux when `ESOGEN_PORTABLE_FS` is set to anything but `0` or empty.
 pub fn portable() -> bool {
@@ -73,6 +87,27 @@ impl Root {
             #[cfg(target_os = "linux")]
             fd: None,
         })
+    }
+
+    /// When directory `rel` last changed, in nanoseconds since the epoch:
+    /// its status change time, which moves when an entry is added, removed
+    /// or renamed and also when the directory itself is renamed (its
+    /// modification time does not: two directories of the same mtime
+    /// swapped by renaming would look unchanged); the modification time
+    /// where the system keeps no change time. `None` when it does not
+    /// exist or is not a directory (a final symbolic link is not followed).
+    pub fn dir_changed(&self, rel: &str) -> std::io::Result<Option<u128>> {
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = &self.fd {
+            return linux::dir_changed_at(fd, rel);
+        }
+        match std::fs::symlink_metadata(self.path.join(rel)) {
+            Ok(m) if m.is_dir() => Ok(changed_of(&m)),
+            Ok(_) => Ok(None),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether `rel` is a directory, and its [`Stat`], without following a
@@ -681,6 +716,25 @@ mod linux {
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?)
+    }
+
+    // The `stat` fields' integer types differ between platforms.
+    #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
+    pub(super) fn dir_changed_at(root: &OwnedFd, rel: &str) -> std::io::Result<Option<u128>> {
+        use rustix::fs::{AtFlags, FileType, statat};
+        let st = match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => st,
+            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
+            return Ok(None);
+        }
+        let changed = u128::try_from(st.st_ctime)
+            .ok()
+            .zip(u128::try_from(st.st_ctime_nsec).ok())
+            .map(|(s, ns)| s * 1_000_000_000 + ns);
+        Ok(changed)
     }
 
     // The `stat` fields' integer types differ between platforms.

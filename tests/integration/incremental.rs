@@ -67,7 +67,8 @@ on_both_file_system_paths!(
     a_hand_edit_in_a_kept_namespace_is_still_repaired,
     a_removed_file_in_a_kept_namespace_is_written_again,
     stray_files_are_reported_on_every_run_with_cached_listings,
-    a_file_left_untrusted_is_a_stray_on_later_runs
+    a_file_left_untrusted_is_a_stray_on_later_runs,
+    directories_swapped_by_rename_are_listed_again
 );
 
 #[derive(Debug, Clone)]
@@ -443,4 +444,51 @@ fn a_file_left_untrusted_is_a_stray_on_later_runs(portable: bool) {
         );
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
+
+/// Two directories with the same mtime (one clock tick) swapped by
+/// renaming keep their mtimes: a listing recorded by path and mtime alone
+/// would be reused for the other directory, and the files each now holds
+/// would never be found as strays.
+fn directories_swapped_by_rename_are_listed_again(portable: bool) {
+    let ws = tempfile::tempdir().unwrap();
+    assert_eq!(
+        run_with(ws.path(), TWO_TEAMS, portable).status.code(),
+        Some(0)
+    );
+    let (a, b) = (
+        ws.path().join("overlays/pay"),
+        ws.path().join("policies/pay"),
+    );
+    for dir in [&a, &b] {
+        let touched = std::process::Command::new("touch")
+            .args(["-m", "-d", "@1700000000"])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(touched.success());
+    }
+    // A run that records both listings with that mtime.
+    let once = TWO_TEAMS.replace("search/os", "search/o1");
+    assert_eq!(run_with(ws.path(), &once, portable).status.code(), Some(0));
+    let aside = ws.path().join("swap");
+    std::fs::rename(&a, &aside).unwrap();
+    std::fs::rename(&b, &a).unwrap();
+    std::fs::rename(&aside, &b).unwrap();
+    let out = run_with(
+        ws.path(),
+        &TWO_TEAMS.replace("search/os", "search/o2"),
+        portable,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    for stray in [
+        "overlays/pay/aws.iam-policy.json",
+        "policies/pay/kustomization.yaml",
+    ] {
+        assert!(
+            err.contains(&format!("`{stray}` was not generated")),
+            "{stray}: {err}"
+        );
+    }
 }

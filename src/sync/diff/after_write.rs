@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{ChangeSet, Listing, MANAGED_DIRS, dir_mtime_at, open_root};
+use super::{ChangeSet, Listing, MANAGED_DIRS, dir_changed_at, open_root};
 
 /// The managed directories' listings after `changes` were written: the
 /// `listings` taken before writing (`changes.listings`, moved out), with added and removed files (and the
 /// directories created or emptied for them) applied and each touched
-/// directory's new mtime read back.
+/// directory's new change time read back.
 pub fn listings_after_write(
     root: &Path,
     listings: Vec<Listing>,
@@ -19,13 +19,13 @@ pub fn listings_after_write(
     let mut map: BTreeMap<String, Listing> =
         listings.into_iter().map(|l| (l.dir.clone(), l)).collect();
     let touched = apply_changes(&mut map, changes);
-    read_back_mtimes(root, &mut map, touched);
+    read_back_changed(root, &mut map, touched);
     map.into_values().collect()
 }
 
 /// Applies the added and removed files under the managed directories to
 /// the listings, entering new directories in their parents; returns every
-/// directory whose mtime the write changed.
+/// directory the write changed.
 fn apply_changes(map: &mut BTreeMap<String, Listing>, changes: &ChangeSet) -> BTreeSet<String> {
     let mut touched: BTreeSet<String> = BTreeSet::new();
     // New files by directory (`added` is sorted, so a directory's files
@@ -62,7 +62,8 @@ fn apply_changes(map: &mut BTreeMap<String, Listing>, changes: &ChangeSet) -> BT
         }
     }
     // A changed file was replaced by renaming a temporary file over it,
-    // which changes its directory's mtime but not its entries.
+    // which changes its directory's mtime and change time but not its
+    // entries.
     for rel in changes.changed.iter().filter(|r| managed(r)) {
         if let Some((dir, _)) = rel.rsplit_once('/')
             && map.contains_key(dir)
@@ -73,10 +74,10 @@ fn apply_changes(map: &mut BTreeMap<String, Listing>, changes: &ChangeSet) -> BT
     touched
 }
 
-/// Reads back the mtime of each `touched` directory into its listing
+/// Reads back the change time of each `touched` directory into its listing
 /// (sorted and deduplicated); a directory that is gone or unreadable is
 /// dropped from the listings and from its parent's.
-fn read_back_mtimes(root: &Path, map: &mut BTreeMap<String, Listing>, touched: BTreeSet<String>) {
+fn read_back_changed(root: &Path, map: &mut BTreeMap<String, Listing>, touched: BTreeSet<String>) {
     // Deepest first, so a directory emptied and removed by the write also
     // leaves its parent's listing (which is then read again too).
     let depth = |d: &str| d.matches('/').count();
@@ -87,7 +88,7 @@ fn read_back_mtimes(root: &Path, map: &mut BTreeMap<String, Listing>, touched: B
         .zip(crate::parallel::map(&touched, |d| {
             root_fd
                 .as_ref()
-                .and_then(|r| dir_mtime_at(r, d).ok().flatten())
+                .and_then(|r| dir_changed_at(r, d).ok().flatten())
         }))
         .collect();
     let mut queue: std::collections::BinaryHeap<(usize, String)> =
@@ -97,17 +98,17 @@ fn read_back_mtimes(root: &Path, map: &mut BTreeMap<String, Listing>, touched: B
         if !done.insert(dir.clone()) {
             continue;
         }
-        let mtime = match read.remove(&dir) {
+        let changed = match read.remove(&dir) {
             Some(m) => m,
             None => root_fd
                 .as_ref()
-                .and_then(|r| dir_mtime_at(r, &dir).ok().flatten()),
+                .and_then(|r| dir_changed_at(r, &dir).ok().flatten()),
         };
-        match mtime {
-            Some(mtime) => {
+        match changed {
+            Some(changed) => {
                 if let Some(l) = map.get_mut(&dir) {
                     l.sort_dedup();
-                    l.mtime = mtime;
+                    l.changed = changed;
                 }
             }
             // Emptied and removed, or unreadable: not recorded.
