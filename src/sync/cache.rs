@@ -389,27 +389,6 @@ impl Listings for Cache {
     }
 }
 
-/// What a run that wrote its tree leaves for the cache.
-#[derive(Debug)]
-pub struct Run<'a> {
-    /// The tenants files read.
-    pub inputs: &'a [(String, InputDigest)],
-    /// The files outside the namespace units (`pipeline::Generated::global`).
-    pub global: &'a [String],
-    /// Its namespace units.
-    pub units: &'a [Unit],
-    /// The managed directories' listings after writing.
-    pub listings: Vec<Listing>,
-    /// Sizes and mtimes already known: of the files compared unchanged and
-    /// of the files written.
-    pub known: HashMap<&'a str, Stat>,
-    /// HEAD and the index after a commit; `None` keeps the previous record
-    /// (a run that only writes files leaves both alone).
-    pub staging: Option<StagingState>,
-    /// [`Cache::memo`].
-    pub memo: Vec<u8>,
-}
-
 /// What a run that wrote `changes` to disk knows, for [`record_after_write`].
 #[derive(Debug)]
 pub struct AfterWrite<'a> {
@@ -434,7 +413,8 @@ pub struct AfterWrite<'a> {
 /// mtimes of the files compared and written (already known, not stat'ed
 /// again). The listings are brought up to date on another core while the
 /// unit records are built: neither needs the other (at 10,000 teams each
-/// is about half of a full run's recording).
+/// is about half of a full run's recording). Failing to write the cache
+/// only costs speed next time.
 pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cache>) -> Spent {
     let AfterWrite {
         inputs,
@@ -474,30 +454,6 @@ pub struct Spent {
     pub previous: Option<Cache>,
     /// The cache written.
     pub written: Option<Cache>,
-}
-
-/// Records the state after a run that left its tree on disk under `root`.
-/// Kept units take over what `previous` recorded for them (their files were
-/// just found unchanged); files of which the run knows the size and mtime
-/// use those; the rest are stat'ed. Failing to write the cache only costs
-/// speed next time.
-pub fn record(root: &Path, run: Run<'_>, previous: Option<Cache>) -> Spent {
-    let Run {
-        inputs,
-        global,
-        units,
-        listings,
-        known,
-        staging,
-        memo,
-    } = run;
-    let (mut spent, built) = records(root, global, units, &known, previous);
-    if let Some(built) = built {
-        spent.written = Some(write_built(
-            root, inputs, built, listings, staging, memo, &mut spent,
-        ));
-    }
-    spent
 }
 
 /// The new cache's records of the global files and of the units.
