@@ -456,13 +456,6 @@ fn classify_owned(
     cs.untrusted.sort();
 }
 
-/// When directory `rel` under the open `root` last changed
-/// ([`Root::dir_changed`]); `None` when it does not exist or is not a
-/// directory.
-fn dir_changed_at(root: &Root, rel: &str) -> std::io::Result<Option<u128>> {
-    root.dir_changed(rel)
-}
-
 /// True when `dir` is one of [`MANAGED_DIRS`] or under one.
 fn is_managed(dir: &str) -> bool {
     let top = dir.split('/').next().unwrap_or_default();
@@ -483,7 +476,9 @@ fn listing(
     rel: &str,
     known: Option<&dyn Listings>,
 ) -> Result<Option<(Listing, bool)>, SyncError> {
-    let Some(changed) = dir_changed_at(root_fd, rel).map_err(io("inspect", &root.join(rel)))?
+    let Some(changed) = root_fd
+        .dir_changed(rel)
+        .map_err(io("inspect", &root.join(rel)))?
     else {
         return Ok(None);
     };

@@ -101,13 +101,9 @@ impl Root {
         if let Some(fd) = &self.fd {
             return linux::dir_changed_at(fd, rel);
         }
-        match std::fs::symlink_metadata(self.path.join(rel)) {
-            Ok(m) if m.is_dir() => Ok(changed_of(&m)),
-            Ok(_) => Ok(None),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
-            Err(e) => Err(e),
-        }
+        let m = metadata_no_follow(&self.path.join(rel))?;
+        Ok(m.filter(std::fs::Metadata::is_dir)
+            .and_then(|m| changed_of(&m)))
     }
 
     /// Whether `rel` is a directory, and its [`Stat`], without following a
@@ -118,13 +114,20 @@ impl Root {
         if let Some(fd) = &self.fd {
             return linux::stat_at(fd, rel);
         }
-        match std::fs::symlink_metadata(self.path.join(rel)) {
-            Ok(m) if m.is_dir() || m.is_file() => Ok(stat_of(&m).map(|s| (m.is_dir(), s))),
-            Ok(_) => Ok(None),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
-            Err(e) => Err(e),
-        }
+        let m = metadata_no_follow(&self.path.join(rel))?;
+        Ok(m.filter(|m| m.is_dir() || m.is_file())
+            .and_then(|m| stat_of(&m).map(|s| (m.is_dir(), s))))
+    }
+}
+
+/// The metadata of `path` without following a final symbolic link; `None`
+/// when it does not exist (or a parent is not a directory).
+fn metadata_no_follow(path: &Path) -> std::io::Result<Option<std::fs::Metadata>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -718,14 +721,22 @@ mod linux {
         )?)
     }
 
+    /// `rel`'s `stat` under `root` without following a final symbolic
+    /// link; `None` when it does not exist (or a parent is not a directory).
+    fn stat_no_follow(root: &OwnedFd, rel: &str) -> std::io::Result<Option<rustix::fs::Stat>> {
+        match rustix::fs::statat(root, rel, rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(st)),
+            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     // The `stat` fields' integer types differ between platforms.
     #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
     pub(super) fn dir_changed_at(root: &OwnedFd, rel: &str) -> std::io::Result<Option<u128>> {
-        use rustix::fs::{AtFlags, FileType, statat};
-        let st = match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => st,
-            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        use rustix::fs::FileType;
+        let Some(st) = stat_no_follow(root, rel)? else {
+            return Ok(None);
         };
         if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
             return Ok(None);
@@ -740,11 +751,9 @@ mod linux {
     // The `stat` fields' integer types differ between platforms.
     #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
     pub(super) fn stat_at(root: &OwnedFd, rel: &str) -> std::io::Result<Option<(bool, Stat)>> {
-        use rustix::fs::{AtFlags, FileType, statat};
-        let st = match statat(root, rel, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => st,
-            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        use rustix::fs::FileType;
+        let Some(st) = stat_no_follow(root, rel)? else {
+            return Ok(None);
         };
         let is_dir = match FileType::from_raw_mode(st.st_mode) {
             FileType::Directory => true,

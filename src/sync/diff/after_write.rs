@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{ChangeSet, Listing, MANAGED_DIRS, dir_changed_at, open_root};
+use super::{ChangeSet, Listing, MANAGED_DIRS, open_root};
 
 /// The managed directories' listings after `changes` were written: the
 /// `listings` taken before writing (`changes.listings`, moved out), with added and removed files (and the
@@ -88,7 +88,7 @@ fn read_back_changed(root: &Path, map: &mut BTreeMap<String, Listing>, touched: 
         .zip(crate::parallel::map(&touched, |d| {
             root_fd
                 .as_ref()
-                .and_then(|r| dir_changed_at(r, d).ok().flatten())
+                .and_then(|r| r.dir_changed(d).ok().flatten())
         }))
         .collect();
     let mut queue: std::collections::BinaryHeap<(usize, String)> =
@@ -102,7 +102,7 @@ fn read_back_changed(root: &Path, map: &mut BTreeMap<String, Listing>, touched: 
             Some(m) => m,
             None => root_fd
                 .as_ref()
-                .and_then(|r| dir_changed_at(r, &dir).ok().flatten()),
+                .and_then(|r| r.dir_changed(&dir).ok().flatten()),
         };
         match changed {
             Some(changed) => {
