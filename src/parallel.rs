@@ -1,6 +1,7 @@
 //! The one place esogen spreads work over cores: scoped threads over
 //! contiguous chunks, results in input order, a worker's panic carried to
-//! the caller. At the bottom of the crate: it imports nothing of it.
+//! the caller, and work whose thread cannot start run on the caller's
+//! thread. At the bottom of the crate: it imports nothing of it.
 
 /// The number of worker threads: the machine's cores, at most 8 (beyond
 /// that the file system, not the CPU, is the limit).
@@ -34,18 +35,57 @@ fn joined<R>(h: std::thread::ScopedJoinHandle<'_, R>) -> R {
     h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
+/// Starts `work` on a scoped thread of its own; `None` when no thread can
+/// start (a process or container at its limit of threads or memory): the
+/// caller, which still holds what `work` calls, runs it on its own thread
+/// instead. Slower, never a panic.
+fn start<'scope, R: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    work: impl FnOnce() -> R + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, R>> {
+    #[allow(unused_mut)]
+    let mut builder = std::thread::Builder::new();
+    #[cfg(test)]
+    if NO_THREAD.with(std::cell::Cell::get) {
+        // A stack no machine can give: the system refuses the thread, as
+        // it does at a limit of threads or memory.
+        builder = builder.stack_size(usize::MAX / 4);
+    }
+    builder.spawn_scoped(scope, work).ok()
+}
+
+#[cfg(test)]
+thread_local! {
+    static NO_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` as in a process where no thread can start (each thread asks
+/// for a stack larger than any machine has): every piece of work then runs
+/// on the caller's thread.
+#[cfg(test)]
+pub fn without_threads<R>(f: impl FnOnce() -> R) -> R {
+    NO_THREAD.with(|c| c.set(true));
+    let result = f();
+    NO_THREAD.with(|c| c.set(false));
+    result
+}
+
 /// Splits `items` into one contiguous chunk per thread and runs `f` on each
 /// chunk on its own thread (so a chunk can keep state, such as a memo of
-/// directories already made); the results come back in chunk order.
+/// directories already made); the results come back in chunk order. A
+/// chunk whose thread cannot start runs on the caller's thread.
 pub fn chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let size = items.len().div_ceil(threads()).max(1);
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
+        let started: Vec<_> = items
             .chunks(size)
-            .map(|part| scope.spawn(move || f(part)))
+            .map(|part| (part, start(scope, move || f(part))))
             .collect();
-        handles.into_iter().map(joined).collect()
+        started
+            .into_iter()
+            .map(|(part, h)| h.map_or_else(|| f(part), joined))
+            .collect()
     })
 }
 
@@ -61,17 +101,25 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 pub fn each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items.iter().map(|t| scope.spawn(move || f(t))).collect();
-        handles.into_iter().map(joined).collect()
+        let started: Vec<_> = items
+            .iter()
+            .map(|t| (t, start(scope, move || f(t))))
+            .collect();
+        started
+            .into_iter()
+            .map(|(t, h)| h.map_or_else(|| f(t), joined))
+            .collect()
     })
 }
 
-/// Runs `a` on another thread while `b` runs on this one.
-pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+/// Runs `a` on another thread while `b` runs on this one; when no thread
+/// can start, `a` runs here after `b`.
+pub fn join<A: Send, B>(a: impl Fn() -> A + Sync, b: impl FnOnce() -> B) -> (A, B) {
+    let a = &a;
     std::thread::scope(|scope| {
-        let other = scope.spawn(a);
+        let other = start(scope, a);
         let here = b();
-        (joined(other), here)
+        (other.map_or_else(a, joined), here)
     })
 }
 
@@ -171,6 +219,47 @@ mod tests {
         assert_eq!(each(&[1, 2, 3], |x| x + 1), [2, 3, 4]);
         assert_eq!(join(|| 1, || 2), (1, 2));
         assert!(chunks(&[] as &[u8], |p| p.len()).is_empty());
+    }
+
+    #[test]
+    fn when_no_thread_can_start_the_work_runs_here() {
+        let items: Vec<u32> = (0..1000).collect();
+        let here = std::thread::current().id();
+        let (mapped, sums, each_of, joined_pair, threads_used) = without_threads(|| {
+            let used = std::sync::Mutex::new(std::collections::BTreeSet::new());
+            let note = || {
+                if let Ok(mut u) = used.lock() {
+                    u.insert(format!("{:?}", std::thread::current().id()));
+                }
+            };
+            let mapped = map(&items, |x| {
+                note();
+                x * 2
+            });
+            let sums = chunks(&items, |part| part.iter().sum::<u32>());
+            let each_of = each(&[1, 2, 3], |x| {
+                note();
+                x + 1
+            });
+            let joined_pair = join(
+                || {
+                    note();
+                    1
+                },
+                || 2,
+            );
+            let used = used.into_inner().unwrap_or_default();
+            (mapped, sums, each_of, joined_pair, used)
+        });
+        assert_eq!(mapped, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(sums.iter().sum::<u32>(), items.iter().sum::<u32>());
+        assert_eq!(each_of, [2, 3, 4]);
+        assert_eq!(joined_pair, (1, 2));
+        assert_eq!(
+            threads_used.into_iter().collect::<Vec<_>>(),
+            [format!("{here:?}")],
+            "every piece of work ran on the caller's thread"
+        );
     }
 
     #[test]

@@ -141,3 +141,25 @@ fn a_valid_file_of_many_teams_is_checked_on_every_core() {
     assert!(many.starts_with("(Some("), "{many}");
     assert_eq!(many, crate::parallel::on_one_core(|| checked(&text)));
 }
+
+/// In a process where no thread can start (at a container's limit of
+/// threads, say), every piece of work runs on the caller's thread and the
+/// same files come out, instead of a panic.
+#[test]
+fn without_threads_the_same_files_are_generated() {
+    let text = config(&[Mistake::None; 300], false, true);
+    let files = |text: &str| {
+        let (_, generated, diags) = super::generate_text("tenants.toml", text);
+        match generated {
+            Ok(g) => g
+                .tree
+                .iter()
+                .map(|(p, b)| (p.clone(), b.clone()))
+                .collect::<Vec<_>>(),
+            Err(e) => panic!("{e}: {diags:?}"),
+        }
+    };
+    let many = files(&text);
+    assert!(many.len() > 300, "{}", many.len());
+    assert_eq!(many, crate::parallel::without_threads(|| files(&text)));
+}

@@ -425,10 +425,17 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
         staging,
         memo,
     } = run;
-    let taken = std::mem::take(&mut changes.listings);
+    // Taken by the side that brings them up to date (`join` may call it on
+    // this thread, once).
+    let taken = std::sync::Mutex::new(std::mem::take(&mut changes.listings));
     let changes = &changes;
     let (listings, (mut spent, built)) = crate::parallel::join(
-        || crate::sync::diff::listings_after_write(root, taken, changes),
+        || {
+            let mut taken = taken
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            crate::sync::diff::listings_after_write(root, std::mem::take(&mut *taken), changes)
+        },
         || {
             let known = changes.stats.iter().chain(written);
             let known = known.map(|(p, s)| (p.as_str(), *s)).collect();
