@@ -3,6 +3,7 @@
 //! only input I/O of a run; an unreadable file becomes an `io` diagnostic.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::{ConfigFile, TEAMS_DIR};
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -14,10 +15,11 @@ use crate::source::{FileId, Sources};
 pub struct Loaded {
     /// Every file read, for rendering diagnostics.
     pub sources: Sources,
-    /// The main file: its id in `sources` and its text.
-    main: (FileId, String),
+    /// The main file: its id in `sources` and its text (the same text
+    /// `sources` holds).
+    main: (FileId, Arc<str>),
     /// The team files, in file-name order.
-    teams: Vec<(FileId, String)>,
+    teams: Vec<(FileId, Arc<str>)>,
     /// Every tenants file read, the main file first (for `--commit` to
     /// stage them).
     pub paths: Vec<PathBuf>,
@@ -215,11 +217,14 @@ fn read_text(
     path: &Path,
     role: Role,
     sources: &mut Sources,
-) -> Result<(FileId, String), Box<Diagnostic>> {
+) -> Result<(FileId, Arc<str>), Box<Diagnostic>> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Box::new(unreadable(&name, role, &e)))?;
     match String::from_utf8(bytes) {
-        Ok(text) => Ok((sources.add(name, text.clone()), text)),
+        Ok(text) => {
+            let text: Arc<str> = text.into();
+            Ok((sources.add(name, Arc::clone(&text)), text))
+        }
         Err(e) => {
             // Locate the first invalid byte: the text before it is valid.
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];

@@ -46,7 +46,9 @@ pub struct Sources {
 /// on the main thread of every run, before the parse could start.
 struct SourceFile {
     name: String,
-    text: String,
+    /// Shared with the load stage, which hands the same text to the
+    /// pipeline: one copy of a large file, not two.
+    text: std::sync::Arc<str>,
     line_starts: OnceLock<Vec<usize>>,
 }
 
@@ -87,7 +89,7 @@ impl<'a> Files<'a> for Sources {
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        Ok(self.file(id)?.text.as_str())
+        Ok(&self.file(id)?.text)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
@@ -117,7 +119,7 @@ impl Sources {
     }
 
     /// Registers a file's text under `name` (shown in diagnostics) and returns its id.
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<std::sync::Arc<str>>) -> FileId {
         self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
@@ -132,7 +134,7 @@ impl Sources {
 
     /// The text of a registered file.
     pub fn text(&self, file: FileId) -> &str {
-        self.files.get(file).map_or("", |f| f.text.as_str())
+        self.files.get(file).map_or("", |f| &f.text)
     }
 
     /// The name a registered file was added under.
