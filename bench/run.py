@@ -8,10 +8,12 @@ medians; `BENCHMARKS.md` holds a run.
 With `--shape teams` the configurations are many small teams instead
 (`bench/gen_teams.py N --secrets 5`: N teams of one namespace and five
 secrets, AWS Secrets Manager, admission policies on by default), sizes in
-teams, `esogen check` timed too and no Python opponent.
+teams, `esogen check` timed too and no Python opponent. `--admission none`
+gives those teams no admission policies (issue 18's tree had none).
 
 usage: python3 bench/run.py [--shape namespaces|teams] [--sizes 100,1000,10000] [--runs 3]
-                            [--disk DIR] [--fs tmpfs,disk] [--esogen PATH]"""
+                            [--disk DIR] [--fs tmpfs,disk] [--esogen PATH]
+                            [--admission vap|kyverno|none]"""
 import argparse, os, shutil, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -51,21 +53,22 @@ def tree_bytes(d):
             total += os.path.getsize(os.path.join(base, n)); files += 1
     return total, files
 
-def configs(shape, n, cfg, cfg2):
+def configs(shape, n, cfg, cfg2, admission=None):
     """Writes the configuration of size `n` and its one-team change."""
     if shape == "teams":
         gen = [sys.executable, os.path.join(ROOT, "bench", "gen_teams.py"), str(n)]
-        sh(gen + [cfg, "--secrets", "5"])
-        sh(gen + [cfg2, "--secrets", "5", "--change-team", "0"])
+        extra = ["--admission", admission] if admission else []
+        sh(gen + [cfg, "--secrets", "5"] + extra)
+        sh(gen + [cfg2, "--secrets", "5", "--change-team", "0"] + extra)
     else:
         gen = [sys.executable, os.path.join(ROOT, "bench", "gen_config.py"), str(n)]
         sh(gen + [cfg])
         sh(gen + [cfg2, "--change-team", "0"])
 
-def bench(n, fs_dir, runs, py, shape="namespaces"):
+def bench(n, fs_dir, runs, py, shape="namespaces", admission=None):
     work = tempfile.mkdtemp(prefix=f"esogen-bench-{n}-", dir=fs_dir)
     cfg, cfg2 = os.path.join(work, "cfg"), os.path.join(work, "cfg2")
-    configs(shape, n, cfg, cfg2)
+    configs(shape, n, cfg, cfg2, admission)
     r = {k: [] for k in ["check", "check_rss", "full", "full_rss", "full_cpu", "unchanged", "one_team", "one_team_cpu", "cp", "python", "git_full", "esogen_commit_full", "git_one", "esogen_commit_one"]}
     notes = {}
     for _ in range(runs):
@@ -132,6 +135,8 @@ def main():
     ap.add_argument("--disk", default=os.path.join(ROOT, "bench", ".work"))
     ap.add_argument("--fs", default="tmpfs,disk", help="which file systems to run on")
     ap.add_argument("--esogen", default=ESOGEN, help="the binary to measure")
+    ap.add_argument("--admission", default=None, choices=["vap", "kyverno", "none"],
+                    help="[cluster] admission of the teams shape (default: esogen's default, vap)")
     args = ap.parse_args()
     ESOGEN = os.path.abspath(args.esogen)
     sizes = args.sizes or ("1000,10000,20000" if args.shape == "teams" else "100,1000,10000")
@@ -144,7 +149,7 @@ def main():
         if fs not in args.fs.split(","):
             continue
         for n in [int(x) for x in sizes.split(",")]:
-            m = bench(n, d, args.runs, py, args.shape)
+            m = bench(n, d, args.runs, py, args.shape, args.admission)
             rows.append((fs, n, m))
             print(f"# {fs} {n}: {m}", file=sys.stderr, flush=True)
     if args.shape == "teams":
