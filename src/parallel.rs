@@ -43,6 +43,12 @@ fn start<'scope, R: Send + 'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     work: impl FnOnce() -> R + Send + 'scope,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, R>> {
+    builder().spawn_scoped(scope, work).ok()
+}
+
+/// A thread to start; in a test [`without_threads`], one the system
+/// refuses.
+fn builder() -> std::thread::Builder {
     #[allow(unused_mut)]
     let mut builder = std::thread::Builder::new();
     #[cfg(test)]
@@ -51,7 +57,7 @@ fn start<'scope, R: Send + 'scope>(
         // it does at a limit of threads or memory.
         builder = builder.stack_size(usize::MAX / 4);
     }
-    builder.spawn_scoped(scope, work).ok()
+    builder
 }
 
 #[cfg(test)]
@@ -139,7 +145,7 @@ pub fn meanwhile<R>(
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let stop = &stop;
-        let other = std::thread::Builder::new()
+        let other = builder()
             .name("esogen-ahead".into())
             .spawn_scoped(scope, move || ahead(stop));
         let result = main();
@@ -164,7 +170,7 @@ pub fn drop_aside<T: Send + 'static>(value: T) {
         return;
     }
     // A thread that cannot start drops its closure, and the value with it.
-    let _ = std::thread::Builder::new()
+    let _ = builder()
         .name("esogen-drop".into())
         .spawn(move || drop(value));
 }
@@ -260,6 +266,29 @@ mod tests {
             [format!("{here:?}")],
             "every piece of work ran on the caller's thread"
         );
+        // Optional work ahead does not run; a value to drop aside is
+        // dropped here, before `drop_aside` returns.
+        struct Noted<'a>(&'a std::sync::Mutex<Option<std::thread::ThreadId>>);
+        impl Drop for Noted<'_> {
+            fn drop(&mut self) {
+                if let Ok(mut at) = self.0.lock() {
+                    *at = Some(std::thread::current().id());
+                }
+            }
+        }
+        static DROPPED: std::sync::Mutex<Option<std::thread::ThreadId>> =
+            std::sync::Mutex::new(None);
+        let ahead_ran = std::sync::atomic::AtomicBool::new(false);
+        let main = without_threads(|| {
+            drop_aside(Noted(&DROPPED));
+            meanwhile(
+                |_| ahead_ran.store(true, std::sync::atomic::Ordering::SeqCst),
+                || 9,
+            )
+        });
+        assert_eq!(main, 9);
+        assert!(!ahead_ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(DROPPED.lock().ok().and_then(|d| *d), Some(here));
     }
 
     #[test]

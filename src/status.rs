@@ -47,10 +47,16 @@ impl Status {
             drawn: AtomicBool::new(false),
             done: AtomicBool::new(false),
         });
-        let ticker = (animate && std::io::stderr().is_terminal()).then(|| {
-            let shared = Arc::clone(&shared);
-            std::thread::spawn(move || tick(&shared))
-        });
+        // No thread, no status line: the run goes on without it.
+        let ticker = (animate && std::io::stderr().is_terminal())
+            .then(|| {
+                let shared = Arc::clone(&shared);
+                std::thread::Builder::new()
+                    .name("esogen-status".into())
+                    .spawn(move || tick(&shared))
+                    .ok()
+            })
+            .flatten();
         Self {
             shared,
             plan_to,
