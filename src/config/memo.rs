@@ -69,40 +69,34 @@ impl TeamMemo {
 type Rel = (usize, usize);
 
 /// A team as stored: its text values and their spans relative to the
-/// part's start.
+/// part's start. Stored with owned text (`S = String`); restored with text
+/// borrowed from the memo's bytes (`S = &str`, the same encoding), so a
+/// value is copied once, by the parsing constructor that validates it.
 #[derive(Debug, Serialize, Deserialize)]
-struct StoredTeam {
-    name: (String, Rel),
-    provider: (String, Rel),
-    prefix: (String, Rel),
-    namespaces: Vec<(String, Rel)>,
-    secrets: Vec<StoredSecret>,
+struct StoredTeam<S> {
+    name: (S, Rel),
+    provider: (S, Rel),
+    prefix: (S, Rel),
+    namespaces: Vec<(S, Rel)>,
+    secrets: Vec<StoredSecret<S>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct StoredSecret {
-    name: (String, Rel),
-    target: String,
-    target_type: Option<String>,
-    refresh_interval: String,
-    namespaces: Vec<String>,
-    source: StoredSource,
+struct StoredSecret<S> {
+    name: (S, Rel),
+    target: S,
+    target_type: Option<S>,
+    refresh_interval: S,
+    namespaces: Vec<S>,
+    source: StoredSource<S>,
     push: Option<Rel>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-enum StoredSource {
-    Properties {
-        key: (String, Rel),
-        data: Vec<(String, String)>,
-    },
-    Extract {
-        key: (String, Rel),
-    },
-    Find {
-        path: (String, Rel),
-        name_regex: String,
-    },
+enum StoredSource<S> {
+    Properties { key: (S, Rel), data: Vec<(S, S)> },
+    Extract { key: (S, Rel) },
+    Find { path: (S, Rel), name_regex: S },
 }
 
 /// `span` relative to `start`; `None` when it lies before it (not a span
@@ -170,7 +164,7 @@ pub fn store(team: &Team, start: usize) -> Option<Vec<u8>> {
 /// starts at byte `start`; `None` when the bytes are not a stored team or a
 /// value does not parse as validation would have it.
 pub fn restore(bytes: &[u8], file: FileId, start: usize) -> Option<Team> {
-    let stored: StoredTeam = postcard::from_bytes(bytes).ok()?;
+    let stored: StoredTeam<&str> = postcard::from_bytes(bytes).ok()?;
     let span = |(a, b): Rel| {
         Some(Span {
             file,
@@ -178,11 +172,11 @@ pub fn restore(bytes: &[u8], file: FileId, start: usize) -> Option<Team> {
         })
     };
     fn at<T, E>(
-        (text, r): (String, Rel),
+        (text, r): (&str, Rel),
         parse: impl Fn(&str) -> Result<T, E>,
         span: &impl Fn(Rel) -> Option<Span>,
     ) -> Option<Located<T>> {
-        Some(Located::new(parse(&text).ok()?, span(r)?))
+        Some(Located::new(parse(text).ok()?, span(r)?))
     }
     let prefix = at(stored.prefix, PathPrefix::parse, &span)?;
     // Collected through `Option`, a list does not know its length and grows
@@ -194,27 +188,30 @@ pub fn restore(bytes: &[u8], file: FileId, start: usize) -> Option<Team> {
         namespaces.push(at(n, NamespaceName::parse, &span)?);
     }
     for s in stored.secrets {
-        let key = |k: (String, Rel)| at(k, |t| RemoteKey::parse(t, &prefix.value), &span);
+        let key = |k: (&str, Rel)| at(k, |t| RemoteKey::parse(t, &prefix.value), &span);
         let source = match s.source {
             StoredSource::Properties { key: k, data } => SecretSource::Properties {
                 key: key(k)?,
-                data: data.into_iter().collect(),
+                data: data
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
             },
             StoredSource::Extract { key: k } => SecretSource::Extract { key: key(k)? },
             StoredSource::Find { path, name_regex } => SecretSource::Find {
                 path: at(path, |t| Ok::<_, ()>(t.to_owned()), &span)?,
-                name_regex,
+                name_regex: name_regex.to_owned(),
             },
         };
         let mut limited = Vec::with_capacity(s.namespaces.len());
-        for n in &s.namespaces {
+        for n in s.namespaces {
             limited.push(NamespaceName::parse(n).ok()?);
         }
         secrets.push(Secret {
             name: at(s.name, ObjectName::parse, &span)?,
-            target: ObjectName::parse(&s.target).ok()?,
-            target_type: s.target_type,
-            refresh_interval: Duration::parse(&s.refresh_interval).ok()?,
+            target: ObjectName::parse(s.target).ok()?,
+            target_type: s.target_type.map(str::to_owned),
+            refresh_interval: Duration::parse(s.refresh_interval).ok()?,
             namespaces: limited,
             source,
             push: match s.push {
