@@ -19,16 +19,34 @@ pub fn threads() -> usize {
 #[cfg(test)]
 thread_local! {
     static ONE_CORE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static NO_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the test switch `flag` on, on this thread.
+#[cfg(test)]
+fn switched<R>(
+    flag: &'static std::thread::LocalKey<std::cell::Cell<bool>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    flag.with(|c| c.set(true));
+    let result = f();
+    flag.with(|c| c.set(false));
+    result
 }
 
 /// Runs `f` as on a machine with one core: the oracle for work that
 /// takes another path on many cores.
 #[cfg(test)]
 pub fn on_one_core<R>(f: impl FnOnce() -> R) -> R {
-    ONE_CORE.with(|c| c.set(true));
-    let result = f();
-    ONE_CORE.with(|c| c.set(false));
-    result
+    switched(&ONE_CORE, f)
+}
+
+/// Runs `f` as in a process where no thread can start (each thread asks
+/// for a stack larger than any machine has): every piece of work then runs
+/// on the caller's thread.
+#[cfg(test)]
+pub fn without_threads<R>(f: impl FnOnce() -> R) -> R {
+    switched(&NO_THREAD, f)
 }
 
 fn joined<R>(h: std::thread::ScopedJoinHandle<'_, R>) -> R {
@@ -60,37 +78,27 @@ fn builder() -> std::thread::Builder {
     builder
 }
 
-#[cfg(test)]
-thread_local! {
-    static NO_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` as in a process where no thread can start (each thread asks
-/// for a stack larger than any machine has): every piece of work then runs
-/// on the caller's thread.
-#[cfg(test)]
-pub fn without_threads<R>(f: impl FnOnce() -> R) -> R {
-    NO_THREAD.with(|c| c.set(true));
-    let result = f();
-    NO_THREAD.with(|c| c.set(false));
-    result
-}
-
 /// Splits `items` into one contiguous chunk per thread and runs `f` on each
 /// chunk on its own thread (so a chunk can keep state, such as a memo of
 /// directories already made); the results come back in chunk order. A
 /// chunk whose thread cannot start runs on the caller's thread.
 pub fn chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let size = items.len().div_ceil(threads()).max(1);
+    thread_each(items.chunks(size), f)
+}
+
+/// Runs `f` on each job on a thread of its own, the job run on this
+/// thread when its thread cannot start; the results in job order.
+fn thread_each<J: Copy + Send, R: Send>(
+    jobs: impl Iterator<Item = J>,
+    f: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
     let f = &f;
     std::thread::scope(|scope| {
-        let started: Vec<_> = items
-            .chunks(size)
-            .map(|part| (part, start(scope, move || f(part))))
-            .collect();
+        let started: Vec<_> = jobs.map(|j| (j, start(scope, move || f(j)))).collect();
         started
             .into_iter()
-            .map(|(part, h)| h.map_or_else(|| f(part), joined))
+            .map(|(j, h)| h.map_or_else(|| f(j), joined))
             .collect()
     })
 }
@@ -105,17 +113,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 
 /// Runs `f` on every item, each on its own thread: for a few large jobs.
 pub fn each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let f = &f;
-    std::thread::scope(|scope| {
-        let started: Vec<_> = items
-            .iter()
-            .map(|t| (t, start(scope, move || f(t))))
-            .collect();
-        started
-            .into_iter()
-            .map(|(t, h)| h.map_or_else(|| f(t), joined))
-            .collect()
-    })
+    thread_each(items.iter(), f)
 }
 
 /// Runs `a` on another thread while `b` runs on this one; when no thread
