@@ -210,11 +210,11 @@ pub fn finish_record(
 
 /// The size of the ownership record as `serde_json`'s pretty printer writes
 /// it, plus its final newline, two bytes over at most, when no string needs
-/// an escape (esogen's
-/// paths, namespaces and team names never do; one that does only makes the
-/// buffer grow). The record is the largest file of a run (10 MB at 20,000
-/// teams): written into a buffer of its size, it is never copied into one
-/// twice as large and then back, which made a full run's peak memory.
+/// an escape (esogen's paths, namespaces and team names never do; one that
+/// does only makes the buffer grow). The record is the largest file of a
+/// run (10 MB at 20,000 teams): written into a buffer of its size, it is
+/// never copied into one twice as large and then back, which made a full
+/// run's peak memory.
 fn record_size(
     comment: &str,
     namespaces: &std::collections::BTreeMap<String, String>,
