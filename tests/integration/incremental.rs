@@ -49,6 +49,13 @@ fn run_with(dir: &Path, config: &str, portable: bool) -> std::process::Output {
         .unwrap()
 }
 
+/// [`run_with`] that must succeed: its standard error (where notes go).
+fn notes_of(dir: &Path, config: &str, portable: bool) -> String {
+    let out = run_with(dir, config, portable);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stderr)
+}
+
 /// Runs each of the focused checks below on the Linux and the portable
 /// file-system path.
 macro_rules! on_both_file_system_paths {
@@ -381,9 +388,7 @@ fn stray_files_are_reported_on_every_run_with_cached_listings(portable: bool) {
             // alone; it must still be found.
             std::fs::write(ws.path().join("overlays/search/extra/b.yaml"), "y").unwrap();
         }
-        let out = run_with(ws.path(), &TWO_TEAMS.replace("search/os", edit), portable);
-        assert_eq!(out.status.code(), Some(0));
-        let err = text(&out.stderr);
+        let err = notes_of(ws.path(), &TWO_TEAMS.replace("search/os", edit), portable);
         assert!(
             err.contains("`overlays/pay/notes.md` was not generated"),
             "{err}"
@@ -426,18 +431,14 @@ fn a_file_left_untrusted_is_a_stray_on_later_runs(portable: bool) {
     let file = ws.path().join("overlays/pay/externalsecret-cache.yaml");
     assert!(file.is_file());
     std::fs::write(&file, "mine").unwrap();
-    let out = run_with(ws.path(), TWO_TEAMS, portable);
-    assert_eq!(out.status.code(), Some(0));
-    let err = text(&out.stderr);
+    let err = notes_of(ws.path(), TWO_TEAMS, portable);
     assert!(
         err.contains("overlays/pay/externalsecret-cache.yaml"),
         "{err}"
     );
     assert!(!err.contains("was not generated"), "{err}");
     for edit in ["search/o1", "search/o2"] {
-        let out = run_with(ws.path(), &TWO_TEAMS.replace("search/os", edit), portable);
-        assert_eq!(out.status.code(), Some(0));
-        let err = text(&out.stderr);
+        let err = notes_of(ws.path(), &TWO_TEAMS.replace("search/os", edit), portable);
         assert!(
             err.contains("`overlays/pay/externalsecret-cache.yaml` was not generated"),
             "{edit}: {err}"
@@ -475,13 +476,11 @@ fn directories_swapped_by_rename_are_listed_again(portable: bool) {
     std::fs::rename(&a, &aside).unwrap();
     std::fs::rename(&b, &a).unwrap();
     std::fs::rename(&aside, &b).unwrap();
-    let out = run_with(
+    let err = notes_of(
         ws.path(),
         &TWO_TEAMS.replace("search/os", "search/o2"),
         portable,
     );
-    assert_eq!(out.status.code(), Some(0));
-    let err = text(&out.stderr);
     for stray in [
         "overlays/pay/aws.iam-policy.json",
         "policies/pay/kustomization.yaml",
