@@ -10,7 +10,10 @@ use crate::config::memo::TeamMemo;
 use crate::config::{self, Config, ConfigFile, Remember};
 use crate::diag::Diagnostics;
 use crate::manifest::build::Builder;
-use crate::plan::{self, NamespacePlan, Plan, TeamPlan};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::plan::{self, ExternalSecretPlan, NamespacePlan, Plan, TeamPlan};
 use crate::render::{self, RenderError};
 use crate::source::Sources;
 use crate::tree::{OutputTree, SafePath, UnsafePath};
@@ -18,8 +21,11 @@ use crate::tree::{OutputTree, SafePath, UnsafePath};
 /// What the pure pipeline produced.
 #[derive(Debug)]
 pub struct Generated {
-    /// The plan.
-    pub plan: Plan,
+    /// Each tenant namespace's team: all that is read of the plan from
+    /// here.
+    pub teams: BTreeMap<String, String>,
+    /// The rest of the plan, only to free.
+    pub spent: SpentPlan,
     /// The files.
     pub tree: OutputTree,
     /// One entry per unit (each tenant namespace and each team with files
@@ -32,6 +38,15 @@ pub struct Generated {
     /// The teams validated, for the next run (`config::memo`); only when
     /// asked for and nothing was found.
     pub memo: Option<TeamMemo>,
+}
+
+/// What is left of a plan once rendered: memory for the caller to free as
+/// it frees the rest of the run (or to leave to the process's exit). Its
+/// namespaces' ExternalSecrets went as each namespace was rendered, so
+/// nothing is read from it.
+#[derive(Debug)]
+pub struct SpentPlan {
+    _plan: Plan,
 }
 
 /// The files of one unit (a tenant namespace, or a team's admission
@@ -131,16 +146,17 @@ pub fn generate_incremental(
 ) -> (Result<Generated, PipelineError>, Diagnostics) {
     let source_name = inputs.source_name;
     let (checked, diags, memo) = check_remembering(inputs, remember);
-    let Some((config, plan)) = checked else {
+    let Some((config, mut plan)) = checked else {
         return (Err(PipelineError::Invalid), diags);
     };
     // Everything the files need is in the plan.
     crate::parallel::drop_aside(config);
-    let result = render_plan(&plan, source_name, previous).map(|(tree, units, global)| Generated {
-        plan,
-        tree,
-        units,
-        global,
+    let result = render_plan(&mut plan, source_name, previous).map(|r| Generated {
+        teams: r.teams,
+        spent: SpentPlan { _plan: plan },
+        tree: r.tree,
+        units: r.units,
+        global: r.global,
         memo,
     });
     (result, diags)
@@ -155,10 +171,15 @@ enum UnitFiles {
     Rendered(Vec<(String, Vec<u8>)>),
 }
 
+/// A namespace's ExternalSecrets, taken out of the plan for the worker
+/// that renders the namespace, which drops them: the rendered files reuse
+/// their memory (25 MB at 20,000 teams, at the peak of a full run).
+type Handed = Mutex<Vec<Arc<ExternalSecretPlan>>>;
+
 /// One unit of work: a tenant namespace, or a team's own files.
 #[derive(Clone, Copy)]
 enum Work<'p> {
-    Namespace(&'p NamespacePlan),
+    Namespace(&'p NamespacePlan, &'p Handed),
     Team(&'p TeamPlan),
 }
 
@@ -166,10 +187,37 @@ impl Work<'_> {
     /// The unit's key in the local cache.
     fn key(&self) -> String {
         match self {
-            Work::Namespace(ns) => ns.namespace.to_string(),
+            Work::Namespace(ns, _) => ns.namespace.to_string(),
             Work::Team(t) => Builder::team_key(t),
         }
     }
+}
+
+/// The whole plan of namespace `ns` again, with the ExternalSecrets handed
+/// to it; they are dropped with it.
+fn with_handed(ns: &NamespacePlan, handed: &Handed) -> NamespacePlan {
+    let mut secrets = handed.lock().unwrap_or_else(PoisonError::into_inner);
+    NamespacePlan {
+        namespace: ns.namespace.clone(),
+        team: ns.team.clone(),
+        provider: ns.provider.clone(),
+        scope: ns.scope,
+        external_secrets: std::mem::take(&mut *secrets),
+    }
+}
+
+/// What [`render_plan`] made ([`Generated`] without the plan and memo).
+struct RenderedPlan {
+    teams: BTreeMap<String, String>,
+    tree: OutputTree,
+    units: Vec<Unit>,
+    global: Vec<String>,
+}
+
+/// A unit of work with what was handed to it.
+enum Taken<'p> {
+    Namespace(NamespacePlan),
+    Team(&'p TeamPlan),
 }
 
 fn render_unit(
@@ -179,18 +227,23 @@ fn render_unit(
     source_name: &str,
     previous: Option<&dyn Previous>,
 ) -> Result<(String, UnitFiles), PipelineError> {
-    let fingerprint = match work {
-        Work::Namespace(ns) => builder.fingerprint(ns),
-        Work::Team(t) => builder.team_fingerprint(t),
+    // A namespace's plan is whole again here, and goes when this returns.
+    let taken = match work {
+        Work::Namespace(ns, handed) => Taken::Namespace(with_handed(ns, handed)),
+        Work::Team(t) => Taken::Team(t),
+    };
+    let fingerprint = match &taken {
+        Taken::Namespace(ns) => builder.fingerprint(ns),
+        Taken::Team(t) => builder.team_fingerprint(t),
     };
     if let Some(files) = previous.and_then(|p| p.unchanged(&work.key(), &fingerprint)) {
         let mut sorted = files.clone();
         sorted.sort_unstable();
         return Ok((fingerprint, UnitFiles::Kept(files, sorted)));
     }
-    let artifacts = match work {
-        Work::Namespace(ns) => builder.namespace(ns)?,
-        Work::Team(t) => builder.team(t),
+    let artifacts = match &taken {
+        Taken::Namespace(ns) => builder.namespace(ns)?,
+        Taken::Team(t) => builder.team(t),
     };
     let files = artifacts
         .into_iter()
@@ -202,11 +255,15 @@ fn render_unit(
 /// The units in the order they are spread over the cores: namespaces and
 /// teams evenly mixed, so that every contiguous chunk gets its share of
 /// both (a team's policy costs more than a namespace's files).
-fn interleave<'p>(namespaces: &'p [NamespacePlan], teams: &'p [TeamPlan]) -> Vec<Work<'p>> {
+fn interleave<'p>(
+    namespaces: &'p [NamespacePlan],
+    handed: &'p [Handed],
+    teams: &'p [TeamPlan],
+) -> Vec<Work<'p>> {
     let mut out = Vec::with_capacity(namespaces.len() + teams.len());
     let mut next_team = teams.iter();
-    for (i, ns) in namespaces.iter().enumerate() {
-        out.push(Work::Namespace(ns));
+    for (i, (ns, handed)) in namespaces.iter().zip(handed).enumerate() {
+        out.push(Work::Namespace(ns, handed));
         let due = (i + 1) * teams.len() / namespaces.len();
         while out.len() - (i + 1) < due {
             match next_team.next() {
@@ -246,15 +303,24 @@ fn ready(fingerprint: String, files: UnitFiles) -> (String, Ready, render::Paths
     }
 }
 
+/// Renders `plan`'s files, keeping the units `previous` vouches for. Each
+/// namespace's ExternalSecrets are taken out of the plan and dropped once
+/// the namespace is done; nothing else reads them.
 fn render_plan(
-    plan: &Plan,
+    plan: &mut Plan,
     source_name: &str,
     previous: Option<&dyn Previous>,
-) -> Result<(OutputTree, Vec<Unit>, Vec<String>), PipelineError> {
+) -> Result<RenderedPlan, PipelineError> {
+    let handed: Vec<Handed> = plan
+        .namespaces
+        .iter_mut()
+        .map(|n| Mutex::new(std::mem::take(&mut n.external_secrets)))
+        .collect();
+    let plan: &Plan = plan;
     let builder = Builder::new(plan)?;
     let head = render::header(source_name);
     type Rendered = Result<Vec<(String, Vec<u8>)>, PipelineError>;
-    let work = interleave(&plan.namespaces, builder.team_units());
+    let work = interleave(&plan.namespaces, &handed, builder.team_units());
     // The shared files are built and rendered next to the units.
     let (global_files, parts): (Rendered, _) = crate::parallel::join(
         || {
@@ -308,7 +374,12 @@ fn render_plan(
         &namespaces,
         previous,
     )?);
-    Ok((tree, units, global))
+    Ok(RenderedPlan {
+        teams: namespaces,
+        tree,
+        units,
+        global,
+    })
 }
 
 /// Puts the units' files into `tree` in unit order and folds each unit's
@@ -368,7 +439,7 @@ fn ownership_unit(
     tree: &mut OutputTree,
     record: render::RecordDigest,
     source_name: &str,
-    namespaces: &std::collections::BTreeMap<String, String>,
+    namespaces: &BTreeMap<String, String>,
     previous: Option<&dyn Previous>,
 ) -> Result<Unit, PipelineError> {
     let fingerprint = record.hex();
@@ -417,4 +488,57 @@ pub fn generate_text(
         source_name: name,
     });
     (sources, r, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rendering takes each namespace's ExternalSecrets out of the plan
+    /// and drops them once the namespace is done, so that the rendered
+    /// files reuse their memory; the files are those of the plan as it was,
+    /// global ones included (the Helm values turn PushSecret on when a
+    /// secret is pushed).
+    #[test]
+    fn each_namespace_drops_its_external_secrets_once_rendered() {
+        let examples = [
+            (include_str!("../tenants.toml"), false),
+            (
+                include_str!("../examples/aws-secrets-manager/tenants.toml"),
+                true,
+            ),
+        ];
+        for (text, pushes) in examples {
+            let (_sources, checked, diags) = check_text("tenants.toml", text);
+            let Some((_, mut plan)) = checked else {
+                panic!("the example checks: {diags:?}");
+            };
+            assert_eq!(plan.uses_push(), pushes);
+            let whole = crate::manifest::build::build(&plan).unwrap();
+            let secrets: Vec<std::sync::Weak<ExternalSecretPlan>> = plan
+                .namespaces
+                .iter()
+                .flat_map(|n| n.external_secrets.iter().map(Arc::downgrade))
+                .collect();
+            assert!(secrets.len() > 2, "the example has ExternalSecrets");
+            let RenderedPlan {
+                tree, units, teams, ..
+            } = render_plan(&mut plan, "tenants.toml", None).unwrap();
+            let alive = secrets.iter().filter(|s| s.upgrade().is_some()).count();
+            assert_eq!(alive, 0, "ExternalSecrets still held after rendering");
+            assert!(units.iter().all(|u| !u.kept));
+            let head = render::header("tenants.toml");
+            let mut paths = 0;
+            for artifact in whole {
+                let (path, bytes) =
+                    render::render_artifact(artifact, &head, "tenants.toml").unwrap();
+                let got = tree.get(&path).map(|b| String::from_utf8_lossy(b));
+                assert_eq!(got, Some(String::from_utf8_lossy(&bytes)), "{path}");
+                paths += 1;
+            }
+            // Beside the built files: the ownership record and `.gitignore`.
+            assert_eq!(tree.paths().len(), paths + 2);
+            assert_eq!(teams.len(), plan.namespaces.len());
+        }
+    }
 }

@@ -21,7 +21,7 @@ use crate::sync::cache::{self, AfterWrite, Cache};
 use crate::sync::commit::{
     Commit, CommitError, CommitOptions, Committer, Content, OtherStaged, process_env,
 };
-use crate::sync::diff::{self, ChangeSet, DiffColor, Stat};
+use crate::sync::diff::{self, ChangeSet, DiffColor};
 use crate::sync::git::{GitError, GitRepo};
 use crate::sync::message::{self, Summary};
 use crate::sync::{Note, SyncError, journal, write};
@@ -504,23 +504,24 @@ fn sync_tree(
     // Only the files are needed from here: the plan goes, so the peak
     // memory is the tree, not the tree and the plan.
     let Generated {
-        plan,
+        teams: now,
+        spent,
         tree,
         units,
         global,
         memo,
     } = generated;
-    let namespaces = plan.namespaces.len();
-    let now = teams_of(&plan);
-    prepared.freeing.free(plan);
+    prepared.freeing.free(spent);
+    let namespaces = now.len();
     prepared.progress.phase(Phase::Comparing);
-    let changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
+    let mut changes = compare(&req.out, &tree, prepared.cache.as_ref())?;
     report.notes = Note::from_changes(&changes);
     planned(&prepared, &tree, &changes, &now, report);
     if let Mode::Check | Mode::Diff = req.mode {
         return Ok(compared(req, &tree, changes));
     }
     timeline.mark("compared");
+    let listings = std::mem::take(&mut changes.listings);
     prepared.progress.phase(Phase::Writing {
         files: changes.added.len() + changes.changed.len() + changes.removed.len(),
     });
@@ -532,23 +533,17 @@ fn sync_tree(
         inputs: &prepared.inputs,
         global: &global,
         units: &units,
-        changes,
+        changes: &changes,
+        listings,
         written: &written,
         staging: None,
         memo: memo.map(|m| m.encode()).unwrap_or_default(),
     };
     let spent = cache::record_after_write(&req.out, run, prepared.cache);
     timeline.mark("cache recorded");
-    prepared.freeing.free((units, global, spent));
+    drop(written);
+    prepared.freeing.free((units, global, spent, changes));
     Ok(outcome)
-}
-
-/// Namespace → team, for the summary and the commit message.
-fn teams_of(plan: &crate::plan::Plan) -> message::Teams {
-    plan.namespaces
-        .iter()
-        .map(|n| (n.namespace.to_string(), n.team.to_string()))
-        .collect()
 }
 
 /// Records what the run changes (and the file lists when asked), and
@@ -622,12 +617,12 @@ fn compared(req: &GenerateRequest, tree: &OutputTree, mut changes: ChangeSet) ->
 
 /// Writes the changes; returns the outcome and the size and mtime of the
 /// files written.
-fn write_tree(
+fn write_tree<'c>(
     out: &Path,
     tree: &OutputTree,
     namespaces: usize,
-    changes: &ChangeSet,
-) -> Result<(Outcome, Vec<(String, Stat)>), GenerateError> {
+    changes: &'c ChangeSet,
+) -> Result<(Outcome, write::Written<'c>), GenerateError> {
     let files = changes.unchanged;
     if !changes.needs_write() {
         return Ok((Outcome::Unchanged { files }, Vec::new()));
@@ -661,10 +656,10 @@ fn commit(
 ) -> Result<Outcome, GenerateError> {
     let req = prepared.req;
     let committer = Committer::open(&req.out, options, &prepared.loaded.paths)?;
-    let teams = teams_of(&generated.plan);
+    let teams = &generated.teams;
     let content = Content {
         tree: &generated.tree,
-        teams: &teams,
+        teams,
         source_name: &prepared.loaded.source_name,
     };
     let commit = match &options.branch {
@@ -674,10 +669,11 @@ fn commit(
         }
         None => {
             prepared.progress.phase(Phase::Comparing);
-            let changes = compare(&req.out, &generated.tree, prepared.cache.as_ref())?;
+            let mut changes = compare(&req.out, &generated.tree, prepared.cache.as_ref())?;
             report.notes = Note::from_changes(&changes);
-            planned(&prepared, &generated.tree, &changes, &teams, report);
+            planned(&prepared, &generated.tree, &changes, teams, report);
             timeline.mark("compared");
+            let listings = std::mem::take(&mut changes.listings);
             prepared.progress.phase(Phase::Committing);
             let (commit, written) =
                 committer.in_worktree(&content, &changes, prepared.cache.as_ref(), timeline)?;
@@ -685,7 +681,8 @@ fn commit(
                 inputs: &prepared.inputs,
                 global: &generated.global,
                 units: &generated.units,
-                changes,
+                changes: &changes,
+                listings,
                 written: &written,
                 staging: committer.staging_state()?,
                 memo: generated

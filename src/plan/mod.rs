@@ -33,6 +33,10 @@ pub struct Plan {
     pub stores: Vec<StorePlan>,
     /// Every tenant namespace, sorted by name.
     pub namespaces: Vec<NamespacePlan>,
+    /// True when some secret is pushed (PushSecret is then needed): decided
+    /// with the namespaces, whose ExternalSecrets the rendering hands to
+    /// each namespace's worker and drops (`pipeline`).
+    pub pushes: bool,
     /// Every team, sorted by name, for admission policies.
     pub teams: Vec<TeamPlan>,
     /// How the tree is delivered.
@@ -67,9 +71,7 @@ pub struct TeamPlan {
 impl Plan {
     /// True when some secret is pushed (PushSecret is then needed).
     pub fn uses_push(&self) -> bool {
-        self.namespaces
-            .iter()
-            .any(|n| n.external_secrets.iter().any(|e| e.push))
+        self.pushes
     }
 }
 
@@ -264,6 +266,9 @@ pub fn build(config: &Config) -> (Option<Plan>, Diagnostics) {
         eso_namespace: config.cluster.eso_namespace.clone(),
         scope,
         stores,
+        pushes: namespaces
+            .iter()
+            .any(|n| n.external_secrets.iter().any(|e| e.push)),
         namespaces,
     };
     (Some(plan), diags)

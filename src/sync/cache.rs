@@ -399,9 +399,12 @@ pub struct AfterWrite<'a> {
     /// Its namespace units.
     pub units: &'a [Unit],
     /// What the run compared and wrote.
-    pub changes: ChangeSet,
-    /// The size and mtime of the files written.
-    pub written: &'a [(String, Stat)],
+    pub changes: &'a ChangeSet,
+    /// The listings taken while comparing (`ChangeSet::listings`, taken
+    /// out before the write: `written` borrows the rest).
+    pub listings: Vec<Listing>,
+    /// The size and mtime of the files written (`sync::write::Written`).
+    pub written: &'a [Vec<(&'a str, Stat)>],
     /// HEAD and the index after a commit; `None` keeps the previous record.
     pub staging: Option<StagingState>,
     /// [`Cache::memo`].
@@ -420,15 +423,15 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
         inputs,
         global,
         units,
-        mut changes,
+        changes,
+        listings,
         written,
         staging,
         memo,
     } = run;
     // Taken by the side that brings them up to date (`join` may call it on
     // this thread, once).
-    let taken = std::sync::Mutex::new(std::mem::take(&mut changes.listings));
-    let changes = &changes;
+    let taken = std::sync::Mutex::new(listings);
     let (listings, (mut spent, built)) = crate::parallel::join(
         || {
             let mut taken = taken
@@ -437,8 +440,8 @@ pub fn record_after_write(root: &Path, run: AfterWrite<'_>, previous: Option<Cac
             crate::sync::diff::listings_after_write(root, std::mem::take(&mut *taken), changes)
         },
         || {
-            let known = changes.stats.iter().chain(written);
-            let known = known.map(|(p, s)| (p.as_str(), *s)).collect();
+            let known = changes.stats.iter().map(|(p, s)| (p.as_str(), *s));
+            let known = known.chain(written.iter().flatten().copied()).collect();
             records(root, global, units, &known, previous)
         },
     );

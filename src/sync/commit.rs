@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::render::Ownership;
 use crate::sync::cache::Cache;
-use crate::sync::diff::{ChangeSet, Stat};
+use crate::sync::diff::ChangeSet;
 use crate::sync::git::{
     CommitOutcome, GitError, GitRepo, Identities, Kept, Oid, StagingState, TreeChanges, blob_id,
     prefixed, tree_files,
@@ -252,13 +252,13 @@ impl<'a> Committer<'a> {
     /// those paths. `cache` (what the last run left) vouches for kept files
     /// and for an index nobody touched since esogen's last commit. Returns
     /// the commit and the size and mtime of the files written.
-    pub fn in_worktree(
+    pub fn in_worktree<'c>(
         &self,
         content: &Content<'_>,
-        changes: &ChangeSet,
+        changes: &'c ChangeSet,
         cache: Option<&Cache>,
         timeline: &mut Timeline,
-    ) -> Result<(Commit, Vec<(String, Stat)>), CommitError> {
+    ) -> Result<(Commit, write::Written<'c>), CommitError> {
         let previous = self.head_record(self.repo.head_tree()?)?;
         let removed = removals(&self.prefix, &self.out, content.tree, changes, &previous);
         let staged = self.staged_base(content.tree, &removed, cache)?;

@@ -192,6 +192,8 @@ fn global_fingerprint(plan: &Plan) -> Vec<u8> {
         stores: _,
         namespaces: _,
         teams: _,
+        // Read only by a global file (the Helm values).
+        pushes: _,
     } = plan;
     let super::super::plan::ScopeDecision {
         scope,

@@ -327,8 +327,9 @@ fn new_directories_keep_permissions_and_report_each_files_stat() {
             "{d}"
         );
     }
-    let want: Vec<&String> = writes(&changes).collect();
-    assert_eq!(stats.iter().map(|(p, _)| p).collect::<Vec<_>>(), want);
+    let want: Vec<&str> = writes(&changes).map(String::as_str).collect();
+    let stats: Vec<(&str, Stat)> = stats.into_iter().flatten().collect();
+    assert_eq!(stats.iter().map(|(p, _)| *p).collect::<Vec<_>>(), want);
     for (rel, stat) in &stats {
         let path = dir.path().join(rel);
         assert_eq!(mode(&path), mode(&reference.path().join("f")), "{rel}");
