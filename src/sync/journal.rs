@@ -89,7 +89,8 @@ impl Journal {
 
     /// The bytes written to [`JOURNAL_FILE`].
     pub fn to_bytes(&self) -> Vec<u8> {
-        serialize(&self.comment, self.paths.iter().map(String::as_str))
+        // A struct of strings always serializes.
+        serde_json::to_vec(self).unwrap_or_default()
     }
 
     /// The bytes of [`Journal::new`]`(paths)`, from borrowed paths: a full
