@@ -6,13 +6,13 @@ mod on_every_core;
 #[cfg(test)]
 mod remembered;
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use crate::config::memo::TeamMemo;
 use crate::config::{self, Config, ConfigFile, Remember};
 use crate::diag::Diagnostics;
 use crate::manifest::build::Builder;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use crate::plan::{self, ExternalSecretPlan, NamespacePlan, Plan, TeamPlan};
 use crate::render::{self, RenderError};
 use crate::source::Sources;
