@@ -96,24 +96,24 @@ impl Journal {
     /// The bytes of [`Journal::new`]`(paths)`, from borrowed paths: a full
     /// run's journal names every file (180,000 at 20,000 teams), and a copy
     /// of each path, then a buffer grown by doubling, were 20 MB at the
-    /// peak of its memory.
+    /// peak of its memory. The buffer is sized for the paths as they are;
+    /// the rare path that needs escaping costs one reallocation.
     pub fn bytes_of<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
-        serialize(COMMENT, paths)
+        let mut paths: Vec<&str> = paths.into_iter().collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let size = paths.iter().map(|p| p.len() + 3).sum::<usize>() + COMMENT.len() + 32;
+        let mut out = Vec::with_capacity(size);
+        // A struct of strings always serializes.
+        let _ = serde_json::to_writer(
+            &mut out,
+            &Borrowed {
+                comment: COMMENT,
+                paths,
+            },
+        );
+        out
     }
-}
-
-/// `comment` and `paths`, sorted and without duplicates, as JSON, into a
-/// buffer of its size (no path needs escaping but for a rare `"` or `\`,
-/// which costs one reallocation).
-fn serialize<'a>(comment: &'a str, paths: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
-    let mut paths: Vec<&str> = paths.into_iter().collect();
-    paths.sort_unstable();
-    paths.dedup();
-    let size = paths.iter().map(|p| p.len() + 3).sum::<usize>() + comment.len() + 32;
-    let mut out = Vec::with_capacity(size);
-    // A struct of strings always serializes.
-    let _ = serde_json::to_writer(&mut out, &Borrowed { comment, paths });
-    out
 }
 
 /// The journal a stopped run left under `root`: `None` when the last run
