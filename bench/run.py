@@ -9,7 +9,10 @@ With `--shape teams` the configurations are many small teams instead
 (`bench/gen_teams.py N --secrets 5`: N teams of one namespace and five
 secrets, AWS Secrets Manager, admission policies on by default), sizes in
 teams, `esogen check` timed too and no Python opponent. `--admission none`
-gives those teams no admission policies (issue 18's tree had none).
+gives those teams no admission policies (issue 18's tree had none). The
+teams shape also times `bench/floor.rs` on the generated tree: the `stat`
+calls and cache read and write that no incremental run can skip, the floor
+of the unchanged and one-team runs (built with `rustc`).
 
 usage: python3 bench/run.py [--shape namespaces|teams] [--sizes 100,1000,10000] [--runs 3]
                             [--disk DIR] [--fs tmpfs,disk] [--esogen PATH]
@@ -65,11 +68,17 @@ def configs(shape, n, cfg, cfg2, admission=None):
         sh(gen + [cfg])
         sh(gen + [cfg2, "--change-team", "0"])
 
-def bench(n, fs_dir, runs, py, shape="namespaces", admission=None):
+def build_floor():
+    """`bench/floor.rs`, compiled; the path of its binary."""
+    out = os.path.join(tempfile.mkdtemp(prefix="esogen-floor-"), "floor")
+    sh(["rustc", "-O", "--edition", "2021", os.path.join(ROOT, "bench", "floor.rs"), "-o", out])
+    return out
+
+def bench(n, fs_dir, runs, py, shape="namespaces", admission=None, floor=None):
     work = tempfile.mkdtemp(prefix=f"esogen-bench-{n}-", dir=fs_dir)
     cfg, cfg2 = os.path.join(work, "cfg"), os.path.join(work, "cfg2")
     configs(shape, n, cfg, cfg2, admission)
-    r = {k: [] for k in ["check", "check_rss", "full", "full_rss", "full_cpu", "unchanged", "one_team", "one_team_cpu", "cp", "python", "git_full", "esogen_commit_full", "git_one", "esogen_commit_one"]}
+    r = {k: [] for k in ["check", "check_rss", "full", "full_rss", "full_cpu", "unchanged", "one_team", "one_team_cpu", "cp", "python", "git_full", "esogen_commit_full", "git_one", "esogen_commit_one", "floor"]}
     notes = {}
     for _ in range(runs):
         t, rss, _ = timed([ESOGEN, "check", "--config", os.path.join(cfg, "tenants.toml")])
@@ -86,6 +95,9 @@ def bench(n, fs_dir, runs, py, shape="namespaces", admission=None):
         t, _, o = timed([ESOGEN, "generate", "--config", os.path.join(out, "tenants.toml")])
         notes["one_team_written"] = o.strip()
         r["one_team"].append(t); r["one_team_cpu"].append(LAST_CPU[0])
+        if floor:
+            _, _, o = timed([floor, out])
+            r["floor"].append(float(o.strip()))
         # The floor copies the generated tree, not esogen's local cache.
         copy = os.path.join(work, "copy")
         shutil.rmtree(copy, ignore_errors=True)
@@ -144,12 +156,13 @@ def main():
         sh(["cargo", "build", "--release", "--locked"], cwd=ROOT)
     os.makedirs(args.disk, exist_ok=True)
     py = python() if args.shape == "namespaces" else None
+    floor = build_floor() if args.shape == "teams" else None
     rows = []
     for fs, d in [("tmpfs", "/dev/shm"), ("disk", args.disk)]:
         if fs not in args.fs.split(","):
             continue
         for n in [int(x) for x in sizes.split(",")]:
-            m = bench(n, d, args.runs, py, args.shape, args.admission)
+            m = bench(n, d, args.runs, py, args.shape, args.admission, floor)
             rows.append((fs, n, m))
             print(f"# {fs} {n}: {m}", file=sys.stderr, flush=True)
     if args.shape == "teams":
@@ -158,16 +171,16 @@ def main():
         print_namespaces(rows)
 
 def print_teams(rows):
-    print("| fs | teams | files | MB | check | full | full CPU | peak RSS MiB | cp -r | unchanged | one-team | one-team CPU | git add+commit | esogen --commit | git (one team) | esogen --commit (one team) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| fs | teams | files | MB | check | full | full CPU | peak RSS MiB | cp -r | floor | unchanged | one-team | one-team CPU | git add+commit | esogen --commit | git (one team) | esogen --commit (one team) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for fs, n, m in rows:
-        print(f"| {fs} | {n} | {m['files']} | {m['bytes']/1e6:.1f} | {m['check']:.2f}s | {m['full']:.2f}s | {m['full_cpu']:.2f}s | {m['full_rss']:.0f} | {m['cp']:.2f}s | {m['unchanged']:.2f}s | {m['one_team']:.2f}s | {m['one_team_cpu']:.2f}s | {m['git_full']:.2f}s | {m['esogen_commit_full']:.2f}s | {m['git_one']:.2f}s | {m['esogen_commit_one']:.2f}s |")
+        print(f"| {fs} | {n} | {m['files']} | {m['bytes']/1e6:.1f} | {m['check']:.2f}s | {m['full']:.2f}s | {m['full_cpu']:.2f}s | {m['full_rss']:.0f} | {m['cp']:.2f}s | {m['floor']:.2f}s | {m['unchanged']:.2f}s | {m['one_team']:.2f}s | {m['one_team_cpu']:.2f}s | {m['git_full']:.2f}s | {m['esogen_commit_full']:.2f}s | {m['git_one']:.2f}s | {m['esogen_commit_one']:.2f}s |")
     print()
-    print("| fs | teams | full / cp -r | unchanged / full | one-team / full | --commit / git | --commit / git (one team) | RSS / (2×bytes+50MB) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| fs | teams | full / cp -r | floor / full | unchanged / full | one-team / full | --commit / git | --commit / git (one team) | RSS / (2×bytes+50MB) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for fs, n, m in rows:
         budget = (2 * m["bytes"] / 2**20) + 50
-        print(f"| {fs} | {n} | {m['full']/m['cp']:.2f} | {m['unchanged']/m['full']:.0%} | {m['one_team']/m['full']:.0%} | {m['esogen_commit_full']/m['git_full']:.2f} | {m['esogen_commit_one']/m['git_one']:.2f} | {m['full_rss']/budget:.2f} |")
+        print(f"| {fs} | {n} | {m['full']/m['cp']:.2f} | {m['floor']/m['full']:.0%} | {m['unchanged']/m['full']:.0%} | {m['one_team']/m['full']:.0%} | {m['esogen_commit_full']/m['git_full']:.2f} | {m['esogen_commit_one']/m['git_one']:.2f} | {m['full_rss']/budget:.2f} |")
 
 def print_namespaces(rows):
     print("| fs | namespaces | files | MB | esogen full | peak RSS MiB | cp -r | python+jinja2 | unchanged | one-team | git add+commit | esogen --commit | git (one team) | esogen --commit (one team) |")
