@@ -466,6 +466,9 @@ pub struct PushData {
     /// The match.
     #[serde(rename = "match")]
     pub matcher: PushMatch,
+    /// The provider's settings for this entry, when it needs any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<crate::provider::PushMetadata>,
 }
 
 /// `data[].match`.

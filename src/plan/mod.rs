@@ -230,6 +230,9 @@ pub struct ExternalSecretPlan {
     /// True for a PushSecret: the Kubernetes Secret `target` is written to
     /// the provider instead of read from it.
     pub push: bool,
+    /// The provider's settings for each pushed entry, when it needs any
+    /// (`ProviderConfig::push_metadata`).
+    pub push_metadata: Option<crate::provider::PushMetadata>,
 }
 
 /// The ServiceAccount name a store authenticates as.
@@ -763,6 +766,30 @@ fn external_secrets_of<'a>(
                         (source, _) => source.clone(),
                     },
                     push: s.push.is_some(),
+                    push_metadata: match (&s.push, provider) {
+                        (Some(push), Some(p)) => {
+                            if let (SecretSource::Properties { key, .. }, Err(reason)) =
+                                (&s.source, p.check_push_properties())
+                            {
+                                diags.push(
+                                    Diagnostic::error(
+                                        Code::InvalidValue,
+                                        format!(
+                                            "secret `{}` pushes `data` into properties of `{}`, which provider kind `{}` cannot do: {reason}",
+                                            s.name.value,
+                                            key.value.as_str(),
+                                            p.kind_name()
+                                        ),
+                                    )
+                                    .at(&key.span)
+                                    .also(push, "push set here")
+                                    .help("remove `data`: the whole Secret is then pushed as one JSON object of its keys, which an ExternalSecret reads back key by key with `data`"),
+                                );
+                            }
+                            p.push_metadata()
+                        }
+                        _ => None,
+                    },
                 }),
             )
         })

@@ -146,6 +146,18 @@ pub trait ProviderConfig: Debug + Send + Sync {
         let _ = (prefix, name_regex);
         Ok(())
     }
+    /// Checks that a pushed secret's `data` (each key of the Kubernetes
+    /// Secret into a property of the one remote value) can be pushed:
+    /// most providers' push writes the property; the ones whose push
+    /// ignores it say why.
+    fn check_push_properties(&self) -> Result<(), Reason> {
+        Ok(())
+    }
+    /// The `metadata` of every `data` entry of this provider's PushSecrets,
+    /// when its push needs settings other than ESO's defaults.
+    fn push_metadata(&self) -> Option<PushMetadata> {
+        None
+    }
     /// The prefix as the provider's policies see it, for the overlap check:
     /// Key Vault folds case, Parameter Store ARNs drop the leading `/`.
     fn overlap_key(&self, prefix: &PathPrefix) -> PathPrefix {
@@ -153,6 +165,50 @@ pub trait ProviderConfig: Debug + Send + Sync {
     }
     /// Decides the identity of one store: names, auth, and policy scope.
     fn plan_identity(&self, req: &IdentityRequest) -> Result<Arc<dyn Backend>, Vec<Diagnostic>>;
+}
+
+/// Why `data` cannot be pushed to a provider whose push writes whole
+/// values ([`ProviderConfig::check_push_properties`]).
+pub const PUSH_WHOLE_VALUES: &str = "its push writes one whole value per remote key and never reads `property`, so each key of `data` would overwrite the value in turn and only the last would stay";
+
+/// ESO's `PushSecretMetadata` (`runtime/esutils/metadata`), as far as
+/// esogen sets it: the `metadata` of a PushSecret `data` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMetadata {
+    /// Always [`PushMetadata::API_VERSION`]: ESO refuses any other.
+    pub api_version: &'static str,
+    /// Always `PushSecretMetadata`.
+    pub kind: &'static str,
+    /// The provider's settings.
+    pub spec: PushMetadataSpec,
+}
+
+impl PushMetadata {
+    /// The one `apiVersion` ESO parses push metadata at.
+    pub const API_VERSION: &'static str = "kubernetes.external-secrets.io/v1alpha1";
+
+    /// Metadata with this spec.
+    pub fn new(spec: PushMetadataSpec) -> Self {
+        Self {
+            api_version: Self::API_VERSION,
+            kind: "PushSecretMetadata",
+            spec,
+        }
+    }
+}
+
+/// The provider settings of [`PushMetadata`] that esogen sets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMetadataSpec {
+    /// Parameter Store: the parameter's type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_type: Option<&'static str>,
+    /// Parameter Store: a whole Secret as JSON of its values as written,
+    /// not base64.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub encode_as_decoded: bool,
 }
 
 /// Everything a provider needs to decide one store's identity.

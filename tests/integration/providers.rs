@@ -360,3 +360,74 @@ fn static_credentials_are_references_with_a_warning() {
     assert!(tree.get("policies/edge/aws.trust-policy.json").is_none());
     assert!(tree.get("policies/edge/aws.iam-policy.json").is_some());
 }
+
+/// ESO v2.9.0 `providers/v1/aws/parameterstore/parameterstore.go`,
+/// `PushSecret` and `constructMetadataWithDefaults`: without metadata a
+/// pushed Secret becomes a plain `String` parameter holding its values in
+/// base64 (`encodeSecretData`). esogen's PushSecret asks for an encrypted
+/// parameter of the values as written, in the one shape
+/// `runtime/esutils/metadata`, `ParseMetadataParameters`, accepts: its
+/// apiVersion and kind, and only fields `PushSecretMetadataSpec` knows
+/// (it refuses unknown ones). Secrets Manager pushes decoded values
+/// without metadata.
+#[test]
+fn parameter_store_push_is_an_encrypted_parameter_of_the_values_as_written() {
+    let text = r#"version = 1
+[cluster]
+name = "c"
+platform = "eks"
+[providers.ps]
+kind = "aws-parameter-store"
+region = "eu-west-1"
+account_id = "123456789012"
+oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/X"
+[providers.sm]
+kind = "aws-secrets-manager"
+region = "eu-west-1"
+account_id = "123456789012"
+oidc_provider = "oidc.eks.eu-west-1.amazonaws.com/id/X"
+[[teams]]
+name = "a"
+provider = "ps"
+prefix = "/prod/a/"
+namespaces = ["a"]
+secrets = [{ name = "db", key = "/prod/a/db", push = true, target = "db-src" }]
+[[teams]]
+name = "b"
+provider = "sm"
+prefix = "prod/b/"
+namespaces = ["b"]
+secrets = [{ name = "db", key = "prod/b/db", push = true, target = "db-src" }]
+"#;
+    let tree = generate(text).unwrap();
+    let push = |ns: &str| -> Value {
+        let docs = crate::common::parse_yaml_docs(&file(
+            &tree,
+            &format!("overlays/{ns}/pushsecret-db.yaml"),
+        ));
+        docs[0]["spec"]["data"].clone()
+    };
+    let ps = push("a");
+    assert_eq!(ps.as_array().map(Vec::len), Some(1), "{ps}");
+    assert_eq!(
+        ps[0]["metadata"],
+        serde_json::json!({
+            "apiVersion": "kubernetes.external-secrets.io/v1alpha1",
+            "kind": "PushSecretMetadata",
+            "spec": { "secretType": "SecureString", "encodeAsDecoded": true }
+        })
+    );
+    let known = [
+        "secretType",
+        "kmsKeyID",
+        "tier",
+        "encodeAsDecoded",
+        "tags",
+        "description",
+    ];
+    let spec = ps[0]["metadata"]["spec"].as_object().unwrap();
+    assert!(spec.keys().all(|k| known.contains(&k.as_str())), "{spec:?}");
+    assert!(ps[0]["match"].get("secretKey").is_none(), "{ps}");
+    let sm = push("b");
+    assert!(sm[0].get("metadata").is_none(), "{sm}");
+}

@@ -107,6 +107,31 @@ impl Validator {
             None => Some(team_namespaces.sorted.clone()),
             Some(list) => self.secret_namespaces(list, team_namespaces),
         };
+        // A PushSecret in each namespace would push each namespace's copy
+        // of the Secret to the same remote key: they overwrite each other
+        // on every refresh, and one whose namespace lacks the Secret fails.
+        if let (Some(push_span), Some(list)) = (&push, &namespaces)
+            && list.len() > 1
+        {
+            let shown: Vec<String> = list.iter().map(|n| format!("`{n}`")).collect();
+            let mut d = Diagnostic::error(
+                Code::InvalidValue,
+                format!(
+                    "a pushed secret must come from one namespace, but `{}` goes to {}",
+                    r.name.get_ref(),
+                    shown.join(", ")
+                ),
+            );
+            d = match &r.namespaces {
+                Some(l) => d.at(&self.span(l)).also(push_span, "push set here"),
+                None => d.at(push_span),
+            };
+            self.diags.push(d.help(format!(
+                "each namespace would push its own copy of the Secret to the same remote key, overwriting the others on every refresh; name the namespace that holds the Secret: `namespaces = [\"{}\"]`",
+                list[0]
+            )));
+            return None;
+        }
         Some(Secret {
             name: name?,
             target: target?,

@@ -796,6 +796,7 @@ fn push_secret(
                         property: Some(property.clone()),
                     },
                 },
+                metadata: es.push_metadata.clone(),
             })
             .collect(),
         // Without `data` the whole Secret is pushed as one JSON value.
@@ -807,6 +808,7 @@ fn push_secret(
                     property: None,
                 },
             },
+            metadata: es.push_metadata.clone(),
         }],
         // Validation refuses `find` with `push`.
         SecretSource::Find { .. } => Vec::new(),

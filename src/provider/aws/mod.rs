@@ -554,6 +554,30 @@ impl ProviderConfig for AwsConfig {
         }
     }
 
+    fn check_push_properties(&self) -> Result<(), Reason> {
+        match self.service {
+            // ESO v2.9.0 `parameterstore.go`, `PushSecret`: the parameter is
+            // the one key's value or the whole Secret; `property` is never
+            // read.
+            Service::ParameterStore => Err(super::PUSH_WHOLE_VALUES.to_owned()),
+            Service::SecretsManager => Ok(()),
+        }
+    }
+
+    fn push_metadata(&self) -> Option<super::PushMetadata> {
+        match self.service {
+            // ESO's defaults (`constructMetadataWithDefaults`) push a plain
+            // `String` parameter holding the Secret's values in base64; an
+            // encrypted parameter of the values as written instead (with
+            // the `aws/ssm` key, which needs no grant).
+            Service::ParameterStore => Some(super::PushMetadata::new(super::PushMetadataSpec {
+                secret_type: Some("SecureString"),
+                encode_as_decoded: true,
+            })),
+            Service::SecretsManager => None,
+        }
+    }
+
     fn overlap_scope(&self) -> String {
         format!(
             "{}:{}:{}",

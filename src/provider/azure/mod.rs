@@ -458,6 +458,13 @@ impl ProviderConfig for AzureConfig {
         "azure-key-vault"
     }
 
+    /// ESO v2.9.0 `keyvault.go`, `PushSecret` and `getSecretKey`: the
+    /// secret is the one key's value or the whole Secret as JSON;
+    /// `property` is never read.
+    fn check_push_properties(&self) -> Result<(), Reason> {
+        Err(super::PUSH_WHOLE_VALUES.to_owned())
+    }
+
     fn check_prefix(&self, prefix: &PathPrefix) -> Result<(), Reason> {
         match prefix
             .as_str()

@@ -339,7 +339,7 @@ provider = "gsm"
 prefix = "prod-a-"
 namespaces = ["alpha", "alpha-jobs"]
 secrets = [
-  {{ name = "out", key = "prod-a-out", push = true }},
+  {{ name = "out", key = "prod-a-out", push = true, namespaces = ["alpha"] }},
   {{ name = "all", find = {{ name = "^prod-a-" }} }},
 ]
 [[teams]]
@@ -380,16 +380,18 @@ secrets = [{{ name = "out", key = "prod-b-out", push = true }}]
             }
         }
     }
-    // Both namespaces of team a push prod-a-out: each push binding waits
-    // for the one secret.
-    for ns in ["alpha", "alpha-jobs"] {
+    // Namespace alpha pushes prod-a-out (a pushed secret comes from one
+    // namespace): its push binding waits for the secret; alpha-jobs, which
+    // only reads, has no push binding.
+    let pusher = |ns: &str| -> Value {
         let f: Value = serde_json::from_str(&tree[&format!("terraform/{ns}.gsm.tf.json")]).unwrap();
-        assert_eq!(
-            f["resource"]["google_project_iam_member"][format!("{ns}__gsm__esogenSecretPusher")]["depends_on"],
-            json!(["google_secret_manager_secret.acme-secrets__prod-a-out"]),
-            "{ns}"
-        );
-    }
+        f["resource"]["google_project_iam_member"][format!("{ns}__gsm__esogenSecretPusher")].clone()
+    };
+    assert_eq!(
+        pusher("alpha")["depends_on"],
+        json!(["google_secret_manager_secret.acme-secrets__prod-a-out"])
+    );
+    assert!(pusher("alpha-jobs").is_null());
 }
 
 /// Every field of an IAMPolicyMember spec is immutable, and so is an
