@@ -209,6 +209,41 @@ fn network_policies_fence_the_eso_namespace() {
     );
 }
 
+/// A NetworkPolicy matches the DNS pod's own port, not the Service's:
+/// CoreDNS listens on 53 in `kube-system` on most platforms, but on
+/// OpenShift the DNS operator runs it in `openshift-dns` on 5353
+/// (cluster-dns-operator `assets/dns/daemonset.yaml`, behind a Service on
+/// 53). With 53 there, the default deny dropped every lookup, and no store
+/// reached its provider.
+#[test]
+fn dns_egress_reaches_the_platforms_dns_pods() {
+    let dns = |example: &str| -> Value {
+        let tree = generate(&repo_root().join(format!("examples/{example}/tenants.toml")));
+        let nps = docs(&tree, "bases/eso/networkpolicies.yaml");
+        nps.iter()
+            .find(|p| p["metadata"]["name"] == "esogen-allow-dns")
+            .unwrap_or_else(|| panic!("{example}: no DNS policy"))["spec"]["egress"]
+            .clone()
+    };
+    let ports =
+        |port: u16| json!([{"protocol": "UDP", "port": port}, {"protocol": "TCP", "port": port}]);
+    let openshift = dns("openbao");
+    assert_eq!(
+        openshift[0]["to"],
+        json!([{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openshift-dns"}}}])
+    );
+    assert_eq!(openshift[0]["ports"], ports(5353));
+    let eks = dns("aws-secrets-manager");
+    assert_eq!(
+        eks[0]["to"],
+        json!([{
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}
+        }])
+    );
+    assert_eq!(eks[0]["ports"], ports(53));
+}
+
 #[test]
 fn flux_kustomizations_depend_on_the_platform_and_impersonate_tenants() {
     let tree = generate(&repo_root().join("examples/flux/tenants.toml"));

@@ -20,7 +20,7 @@ use super::k8s::{
 };
 use super::kustomize::Kustomization;
 use super::{Artifact, Content, Object};
-use crate::config::GitOps;
+use crate::config::{GitOps, Platform};
 use crate::plan::{ESO_SERVICE_ACCOUNT, Plan, StoreScope};
 
 /// The ESO Helm chart repository.
@@ -126,6 +126,30 @@ fn selector(pairs: &[(&str, &str)]) -> LabelSelector {
     }
 }
 
+/// Egress to the cluster's DNS servers. A NetworkPolicy sees the pod's
+/// own port, after the Service's: kube-dns / CoreDNS in `kube-system` on 53,
+/// except on OpenShift, whose DNS operator runs CoreDNS in `openshift-dns`
+/// on 5353 behind a Service on 53 (cluster-dns-operator
+/// `assets/dns/daemonset.yaml`).
+fn dns_egress(platform: Platform) -> NetworkPolicyEgressRule {
+    let (namespace, pods, dns_port) = match platform {
+        Platform::Openshift => ("openshift-dns", None, 5353),
+        _ => (
+            "kube-system",
+            Some(selector(&[("k8s-app", "kube-dns")])),
+            53,
+        ),
+    };
+    NetworkPolicyEgressRule {
+        to: vec![NetworkPolicyPeer {
+            namespace_selector: Some(selector(&[("kubernetes.io/metadata.name", namespace)])),
+            pod_selector: pods,
+            ip_block: None,
+        }],
+        ports: vec![port("UDP", dns_port), port("TCP", dns_port)],
+    }
+}
+
 /// NetworkPolicies for the ESO namespace: deny by default, then DNS, the
 /// API server and provider endpoints out; metrics, health checks and the
 /// webhook in.
@@ -173,17 +197,7 @@ pub fn network_policies(plan: &Plan) -> Vec<NetworkPolicy> {
                 pod_selector: LabelSelector::default(),
                 policy_types: vec!["Egress"],
                 ingress: Vec::new(),
-                egress: vec![NetworkPolicyEgressRule {
-                    to: vec![NetworkPolicyPeer {
-                        namespace_selector: Some(selector(&[(
-                            "kubernetes.io/metadata.name",
-                            "kube-system",
-                        )])),
-                        pod_selector: Some(selector(&[("k8s-app", "kube-dns")])),
-                        ip_block: None,
-                    }],
-                    ports: vec![port("UDP", 53), port("TCP", 53)],
-                }],
+                egress: vec![dns_egress(plan.platform)],
             },
         ),
         np(
