@@ -294,3 +294,98 @@ fn flux_kustomizations_depend_on_the_platform_and_impersonate_tenants() {
     assert!(tree.get("bases/admission/kyverno-api.yaml").is_some());
     assert!(tree.get("bases/argocd/kustomization.yaml").is_none());
 }
+
+/// Whether `rules` allow `verb` on `group`/`resource` named `name`, as
+/// Kubernetes' RBAC authorizer reads a rule (`*` aside, which none of
+/// esogen's roles use).
+fn allows(rules: &Value, group: &str, resource: &str, verb: &str, name: Option<&str>) -> bool {
+    let has = |v: &Value, x: &str| v.as_array().is_some_and(|a| a.iter().any(|e| e == x));
+    rules.as_array().unwrap().iter().any(|r| {
+        has(&r["apiGroups"], group)
+            && has(&r["resources"], resource)
+            && has(&r["verbs"], verb)
+            && match r["resourceNames"].as_array() {
+                None => true,
+                Some(names) => name.is_some_and(|n| names.iter().any(|e| e == n)),
+            }
+    })
+}
+
+/// Kubernetes lets a user create a Role only with permissions it holds,
+/// and bind a Role only when it holds the Role's permissions, unless it
+/// has `escalate` and `bind`. Flux applies each tenant overlay as the
+/// namespace's `esogen-reconciler`, and a tenant with `edit` can
+/// impersonate that ServiceAccount: with `escalate` and `bind` it could
+/// grant itself anything in the namespace. So the reconciler has neither,
+/// and holds instead every permission of every Role its overlay applies
+/// (ESO's grant to create tokens for the store's ServiceAccount).
+#[test]
+fn flux_reconcilers_hold_what_they_grant_and_cannot_escalate() {
+    let tree = generate(&repo_root().join("examples/flux/tenants.toml"));
+    let reconcilers = docs(&tree, "bases/flux/tenant-reconcilers.yaml");
+    // The Roles a tenant overlay applies: those of the tenant bases.
+    let granted: Vec<Value> = tree
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with("bases/tenant/") && p.ends_with(".yaml"))
+        .flat_map(|p| docs(&tree, p))
+        .filter(|d| d["kind"] == "Role")
+        .collect();
+    assert!(
+        !granted.is_empty(),
+        "the example's overlays grant ESO tokens"
+    );
+    for ns in ["api", "web", "web-canary"] {
+        let role = reconcilers
+            .iter()
+            .find(|o| o["kind"] == "Role" && o["metadata"]["namespace"] == ns)
+            .unwrap_or_else(|| panic!("no reconciler Role in {ns}"));
+        let rules = &role["rules"];
+        for rule in rules.as_array().unwrap() {
+            for verb in ["bind", "escalate", "impersonate", "*"] {
+                assert!(
+                    !rule["verbs"].as_array().unwrap().iter().any(|v| v == verb),
+                    "{ns}: the reconciler may {verb}: {rule}"
+                );
+            }
+        }
+        for granted_role in &granted {
+            for rule in granted_role["rules"].as_array().unwrap() {
+                let names: Vec<Option<&str>> = match rule["resourceNames"].as_array() {
+                    Some(n) => n.iter().map(Value::as_str).collect(),
+                    None => vec![None],
+                };
+                for group in rule["apiGroups"].as_array().unwrap() {
+                    for resource in rule["resources"].as_array().unwrap() {
+                        for verb in rule["verbs"].as_array().unwrap() {
+                            for name in &names {
+                                assert!(
+                                    allows(
+                                        rules,
+                                        group.as_str().unwrap(),
+                                        resource.as_str().unwrap(),
+                                        verb.as_str().unwrap(),
+                                        *name
+                                    ),
+                                    "{ns}: the reconciler cannot grant {verb} {resource} {name:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // It still manages the objects its overlay holds.
+        for (group, resource) in [
+            ("rbac.authorization.k8s.io", "roles"),
+            ("rbac.authorization.k8s.io", "rolebindings"),
+            ("", "serviceaccounts"),
+            ("external-secrets.io", "secretstores"),
+        ] {
+            assert!(
+                allows(rules, group, resource, "create", None),
+                "{ns}: {resource}"
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@ use super::super::k8s::{ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef, Subj
 use super::super::{Artifact, Object};
 use super::{AccessKinds, kustomization, meta, yaml};
 use crate::config::GitSource;
-use crate::plan::Plan;
+use crate::plan::{Plan, StorePlacement};
 
 /// Full management of `resources` in one API group, plus `extra` verbs.
 fn manage_rule(group: &str, resources: &[&str], extra: &[&str]) -> PolicyRule {
@@ -95,6 +95,19 @@ pub(super) fn artifacts(
             access_sa.map(|(sa, _)| sa),
         ))));
     }
+    // The ServiceAccounts ESO creates tokens for in each namespace: the
+    // ones of its SecretStores.
+    let mut token_sas: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for store in &plan.stores {
+        if let StorePlacement::Namespace(n) = &store.placement
+            && store.backend.uses_service_account()
+        {
+            token_sas
+                .entry(n.as_str())
+                .or_default()
+                .push(store.service_account.name.as_str());
+        }
+    }
     let mut tenant_rbac = Vec::new();
     for ns in &plan.namespaces {
         let n = ns.namespace.as_str();
@@ -106,7 +119,10 @@ pub(super) fn artifacts(
             access,
         ))));
         if impersonate {
-            tenant_rbac.extend(tenant_reconciler(n));
+            tenant_rbac.extend(tenant_reconciler(
+                n,
+                token_sas.get(n).map_or(&[][..], Vec::as_slice),
+            ));
         }
     }
     let mut resources = vec!["sync.yaml".to_owned()];
@@ -255,7 +271,32 @@ fn access_reconciler(sa: &str, flux_ns: &str, access_ns: &str, kinds: &AccessKin
 }
 
 /// The ServiceAccount, Role and RoleBinding Flux impersonates in `n`.
-fn tenant_reconciler(n: &str) -> [Object; 3] {
+///
+/// The overlay it applies holds ESO's grant to create tokens for the
+/// store's ServiceAccounts (`token_sas`): a Role and a RoleBinding. The
+/// reconciler holds that grant itself instead of `escalate` and `bind`,
+/// which Kubernetes' RBAC would otherwise require: a tenant with `edit`
+/// can impersonate any ServiceAccount of its namespace, and with those two
+/// verbs it could grant itself anything there. What it holds, a token for
+/// the store's ServiceAccount, its own pods can already have.
+fn tenant_reconciler(n: &str, token_sas: &[&str]) -> [Object; 3] {
+    let mut rules = vec![
+        manage_rule(
+            "external-secrets.io",
+            &["externalsecrets", "pushsecrets", "secretstores"],
+            &[],
+        ),
+        manage_rule("", &["serviceaccounts"], &[]),
+        manage_rule("rbac.authorization.k8s.io", &["roles", "rolebindings"], &[]),
+    ];
+    if !token_sas.is_empty() {
+        rules.push(PolicyRule {
+            api_groups: vec![String::new()],
+            resources: vec!["serviceaccounts/token".into()],
+            resource_names: token_sas.iter().map(|s| (*s).to_owned()).collect(),
+            verbs: vec!["create".into()],
+        });
+    }
     [
         Object::ServiceAccount(super::super::k8s::ServiceAccount::new(ObjectMeta {
             name: FLUX_TENANT_SA.into(),
@@ -267,19 +308,7 @@ fn tenant_reconciler(n: &str) -> [Object; 3] {
             api_version: "rbac.authorization.k8s.io/v1",
             kind: "Role",
             metadata: meta(FLUX_TENANT_SA, n, None),
-            rules: vec![
-                manage_rule(
-                    "external-secrets.io",
-                    &["externalsecrets", "pushsecrets", "secretstores"],
-                    &[],
-                ),
-                manage_rule("", &["serviceaccounts"], &[]),
-                manage_rule(
-                    "rbac.authorization.k8s.io",
-                    &["roles", "rolebindings"],
-                    &["bind", "escalate"],
-                ),
-            ],
+            rules,
         })),
         Object::RoleBinding(Box::new(RoleBinding {
             api_version: "rbac.authorization.k8s.io/v1",
