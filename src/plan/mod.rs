@@ -766,36 +766,44 @@ fn external_secrets_of<'a>(
                         (source, _) => source.clone(),
                     },
                     push: s.push.is_some(),
-                    push_metadata: match (&s.push, provider) {
-                        (Some(push), Some(p)) => {
-                            if let (SecretSource::Properties { key, .. }, Err(reason)) =
-                                (&s.source, p.check_push_properties())
-                            {
-                                diags.push(
-                                    Diagnostic::error(
-                                        Code::InvalidValue,
-                                        format!(
-                                            "secret `{}` pushes `data` into properties of `{}`, which provider kind `{}` cannot do: {reason}",
-                                            s.name.value,
-                                            key.value.as_str(),
-                                            p.kind_name()
-                                        ),
-                                    )
-                                    .at(&key.span)
-                                    .also(push, "push set here")
-                                    .help("remove `data`: the whole Secret is then pushed as one JSON object of its keys, which an ExternalSecret reads back key by key with `data`"),
-                                );
-                            }
-                            p.push_metadata()
-                        }
-                        _ => None,
-                    },
+                    push_metadata: push_settings(s, provider, diags),
                 }),
             )
         })
         .collect();
     out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     out
+}
+
+/// The provider's settings for secret `s`'s PushSecret, when it is pushed;
+/// an error when the provider cannot push its `data` into properties.
+fn push_settings(
+    s: &crate::config::Secret,
+    provider: Option<&dyn crate::provider::ProviderConfig>,
+    diags: &mut Diagnostics,
+) -> Option<crate::provider::PushMetadata> {
+    let (Some(push), Some(p)) = (&s.push, provider) else {
+        return None;
+    };
+    if let (SecretSource::Properties { key, .. }, Err(reason)) =
+        (&s.source, p.check_push_properties())
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!(
+                    "secret `{}` pushes `data` into properties of `{}`, which provider kind `{}` cannot do: {reason}",
+                    s.name.value,
+                    key.value.as_str(),
+                    p.kind_name()
+                ),
+            )
+            .at(&key.span)
+            .also(push, "push set here")
+            .help("remove `data`: the whole Secret is then pushed as one JSON object of its keys, which an ExternalSecret reads back key by key with `data`"),
+        );
+    }
+    p.push_metadata()
 }
 
 fn external_secrets_for(
